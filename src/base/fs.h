@@ -1,0 +1,29 @@
+// Small file-system helpers with Result errors (blocking: call off the loop for big work).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace mcf::base {
+
+Result<std::string> readFile(const std::string& path);
+// Writes to path.tmp, fsyncs, renames: readers see the old or the new file, never half.
+Status writeFileAtomic(const std::string& path, const std::string& data, int mode = 0644);
+Status makeDirs(const std::string& path, int mode = 0755);
+// Removes a tree without following symlinks; a missing path is fine.
+Status removeTree(const std::string& path);
+bool pathExists(const std::string& path);
+bool isDirectory(const std::string& path);
+// Copies a tree (files, dirs, symlinks), preserving modes.
+Status copyTree(const std::string& from, const std::string& to);
+// Bytes in regular files below path.
+int64_t treeSize(const std::string& path);
+std::string joinPath(const std::string& a, const std::string& b);
+// Absolute path of the running executable.
+std::string selfExe();
+// Human size like the cf CLI prints: "1.2M", "340K", "12B".
+std::string humanBytes(int64_t bytes);
+
+}  // namespace mcf::base

@@ -1,0 +1,24 @@
+// String helpers used across components.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mcf::base {
+
+std::vector<std::string> split(std::string_view s, char sep);
+std::string trim(std::string_view s);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+std::string toLower(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+std::string urlDecode(std::string_view s);
+std::string urlEncode(std::string_view s);
+std::string base64Encode(std::string_view data);
+std::string base64Decode(std::string_view data);  // standard or url alphabet, padding optional
+std::string base64UrlEncode(std::string_view data);  // no padding
+std::string hexEncode(std::string_view data);
+// Shell-quotes s for bash -c.
+std::string shellQuote(std::string_view s);
+
+}  // namespace mcf::base

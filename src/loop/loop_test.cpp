@@ -1,0 +1,62 @@
+// Tests of the loop wrappers against a real libuv loop.
+#include "loop/loop.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "loop/process.h"
+
+using namespace mcf::loop;
+
+TEST_CASE("a timer fires and work runs off the loop, then after on it") {
+  Loop loop;
+  Timer timer(loop);
+  int fired = 0;
+  timer.start(1, 0, [&] { ++fired; });
+  int after = 0;
+  bool worked = false;
+  queueWork(loop, [&] { worked = true; }, [&] { ++after; });
+  loop.run();
+  CHECK(fired == 1);
+  CHECK(worked);
+  CHECK(after == 1);
+}
+
+TEST_CASE("a process's output arrives before its exit callback") {
+  Loop loop;
+  std::string out, err;
+  int64_t status = -1;
+  auto p = Process::spawn(
+      loop, {.file = "/bin/sh", .args = {"sh", "-c", "echo hi; echo oops >&2; exit 3"}},
+      [&](bool is_err, std::string_view chunk) { (is_err ? err : out).append(chunk); },
+      [&](int64_t s, int) { status = s; });
+  REQUIRE(p.ok());
+  loop.runUntil([&] { return status >= 0; });
+  CHECK(out == "hi\n");
+  CHECK(err == "oops\n");
+  CHECK(status == 3);
+}
+
+TEST_CASE("spawning a missing program fails and runs no callback") {
+  Loop loop;
+  bool called = false;
+  auto p = Process::spawn(loop, {.file = "/nonexistent/prog", .args = {"prog"}},
+                          [&](bool, std::string_view) { called = true; },
+                          [&](int64_t, int) { called = true; });
+  CHECK_FALSE(p.ok());
+  loop.run();
+  CHECK_FALSE(called);
+}
+
+TEST_CASE("stdin data reaches the child") {
+  Loop loop;
+  std::string out;
+  bool done = false;
+  auto p = Process::spawn(loop, {.file = "/bin/cat", .args = {"cat"}, .stdin_data = "piped"},
+                          [&](bool, std::string_view c) { out.append(c); },
+                          [&](int64_t, int) { done = true; });
+  REQUIRE(p.ok());
+  loop.runUntil([&] { return done; });
+  CHECK(out == "piped");
+}

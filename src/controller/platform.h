@@ -1,0 +1,84 @@
+// What the controller needs from the rest of the platform, declared by the controller as
+// its consumer. daemon/ implements these with the stager, scheduler and router; tests
+// implement them with fakes (controller/testing/).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "model/model.h"
+
+namespace mcf::controller {
+
+struct StagingRequest {
+  std::string app_guid;
+  std::string build_guid;
+  std::string droplet_guid;   // guid the droplet will get if staging succeeds
+  std::string package_path;   // the package archive (zip) in the blobstore
+  std::vector<std::string> buildpacks;  // names or paths; empty = detect
+  std::string stack;
+  std::vector<std::string> env;  // "K=V": the staging environment (CF-CONTRACT §3)
+  int memory_mb = 1024;
+  int disk_mb = 4096;
+};
+
+struct StagingResult {
+  std::string droplet_blob_key;   // blobstore key of droplet.tgz
+  std::string droplet_sha256;
+  std::map<std::string, std::string> process_types;
+  std::vector<model::DropletBuildpack> buildpacks;
+  std::string execution_metadata;
+};
+
+class Stager {
+ public:
+  virtual ~Stager() = default;
+  // Stages asynchronously; done runs exactly once on the loop. Errors carry kNoAppDetected,
+  // kBuildpackCompileFailed, kBuildpackReleaseFailed or kStagingError with the message the
+  // user should see. STG log lines go to the log store directly.
+  virtual void stage(const StagingRequest& request,
+                     std::function<void(base::Result<StagingResult>)> done) = 0;
+};
+
+// One actual instance as process stats report it.
+struct InstanceStatus {
+  int index = 0;
+  model::InstanceState state = model::InstanceState::kDown;
+  std::string instance_guid;
+  std::string host;          // where the router reaches it
+  int port = 0;
+  int64_t uptime_s = 0;
+  int64_t since_ns = 0;      // when it entered this state
+  int64_t mem_bytes = -1;    // -1: unknown
+  int64_t disk_bytes = -1;
+  double cpu = -1;
+  std::string details;       // crash or placement details, "" if none
+  int crash_count = 0;
+  bool routable = false;
+};
+
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+  // The desired state of this app changed in the store (start, stop, scale, new droplet,
+  // delete); the runtime re-reads it and converges. Returns at once.
+  virtual void desiredChanged(const std::string& app_guid) = 0;
+  // Actual instances of a process, one entry per desired index (missing ones DOWN).
+  virtual std::vector<InstanceStatus> instances(const std::string& process_guid) = 0;
+};
+
+class Routing {
+ public:
+  virtual ~Routing() = default;
+  // host is the full host name ("hello.localhost"); path "" or "/x".
+  virtual void mapRoute(const std::string& host, const std::string& path,
+                        const std::string& app_guid) = 0;
+  virtual void unmapRoute(const std::string& host, const std::string& path,
+                          const std::string& app_guid) = 0;
+};
+
+}  // namespace mcf::controller

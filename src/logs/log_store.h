@@ -1,0 +1,76 @@
+// LogStore: every app's log envelopes in a bounded ring buffer per source (log-cache's role).
+//
+// Owns: envelopes, their order and retention, reads by time range, live subscribers.
+// Does not own: where lines come from (runner pipes, router, stager) or HTTP (controller/).
+// Thread: the loop's.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+
+namespace mcf::logs {
+
+struct Envelope {
+  int64_t timestamp_ns = 0;
+  std::string source_id;     // app guid
+  std::string instance_id;   // "0", "1", ...
+  std::string source_type;   // APP/PROC/WEB, STG, API, CELL, RTR, HEALTH, LGR
+  bool is_err = false;       // log.type ERR
+  std::string payload;       // one line, no trailing newline
+  std::map<std::string, std::string> tags;  // extra tags (app_name, space_id, ...)
+};
+
+struct ReadQuery {
+  int64_t start_time_ns = 0;           // inclusive
+  int64_t end_time_ns = INT64_MAX;     // exclusive
+  size_t limit = 100;                  // at most 1000 through the API
+  bool descending = false;
+};
+
+class LogStore {
+ public:
+  // Keeps up to per_source envelopes per source id; the oldest go first.
+  LogStore(const base::Clock& clock, size_t per_source = 100000);
+
+  // Splits payload on "\n" (trailing "\r\n" trimmed) and appends one envelope per line,
+  // each with a strictly increasing timestamp so that order is never ambiguous.
+  void emit(const std::string& source_id, const std::string& source_type,
+            const std::string& instance_id, bool is_err, std::string_view payload);
+  void append(Envelope envelope);
+
+  // Envelopes of one source in [start, end), oldest first unless descending; at most limit.
+  std::vector<Envelope> read(const std::string& source_id, const ReadQuery& query) const;
+  // Forgets a source (app deleted).
+  void drop(const std::string& source_id);
+  size_t size(const std::string& source_id) const;
+
+  // Live subscription: fn sees every envelope appended after this call, until unsubscribe.
+  using Subscriber = std::function<void(const Envelope&)>;
+  uint64_t subscribe(const std::string& source_id, Subscriber fn);
+  void unsubscribe(uint64_t id);
+
+ private:
+  const base::Clock& clock_;
+  size_t per_source_;
+  int64_t last_ts_ = 0;
+  std::map<std::string, std::deque<Envelope>> buffers_;
+  struct Sub {
+    std::string source_id;
+    Subscriber fn;
+  };
+  std::map<uint64_t, Sub> subs_;
+  uint64_t next_sub_ = 1;
+};
+
+// A line as `cf logs` prints it: "   2024-05-01T10:00:00.12+0200 [APP/PROC/WEB/0] OUT text".
+// STG, API and other non-instance sources print "[STG/0]" the same way.
+std::string formatLine(const Envelope& envelope);
+
+}  // namespace mcf::logs

@@ -1,0 +1,69 @@
+// The app manifest (manifest.yml): parsing, validation with line numbers, and writing.
+//
+// Owns: the manifest keys of CF-CONTRACT.md §2, byte units, and the YAML the CLI sends to
+// apply_manifest. Does not own: what applying a manifest does (controller/).
+// Thread: any; pure functions. yaml-cpp is used here only.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace mcf::model {
+
+struct ManifestRoute {
+  std::string route;     // "host.domain/path"
+  std::string protocol;  // "" | http1 | http2 | tcp
+};
+
+struct ManifestProcess {
+  std::string type;
+  std::optional<std::string> command;
+  bool command_null = false;  // `command: null` resets to the droplet's command
+  std::optional<int> instances;
+  std::optional<int> memory_mb;
+  std::optional<int> disk_mb;
+  std::optional<std::string> health_check_type;
+  std::optional<std::string> health_check_http_endpoint;
+  std::optional<int> health_check_invocation_timeout;
+  std::optional<int> health_check_interval;
+  std::optional<int> timeout;
+};
+
+struct ManifestApp {
+  std::string name;
+  int line = 0;  // where the entry starts, for messages
+  std::optional<std::string> path;  // client-only
+  std::optional<std::vector<std::string>> buildpacks;
+  std::optional<std::string> stack;
+  std::map<std::string, std::string> env;
+  std::optional<std::vector<ManifestRoute>> routes;
+  bool no_route = false;
+  bool random_route = false;
+  std::optional<bool> default_route;
+  std::vector<std::string> services;
+  // The web process's keys given at the top level of the app.
+  ManifestProcess web;
+  // Entries of `processes:`; a "web" entry overrides the top-level keys.
+  std::vector<ManifestProcess> processes;
+};
+
+struct Manifest {
+  std::vector<ManifestApp> applications;
+};
+
+// Parses and validates. On failure: kInvalid, and the message lists every problem, one per
+// line, each as "line N: <what is wrong and what to write instead>".
+base::Result<Manifest> parseManifest(const std::string& yaml);
+
+// YAML for apply_manifest (keys with hyphens, sizes as "256M"); parseManifest reads it back.
+std::string manifestToYaml(const Manifest& manifest);
+
+// "256M", "1G", "512mb", "1024K" (1024-based, any case) to megabytes. A bare number or an
+// unknown unit is kInvalid ("must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB").
+base::Result<int> parseMegabytes(const std::string& value);
+
+}  // namespace mcf::model

@@ -1,0 +1,173 @@
+// Domain values of the platform: orgs, spaces, users, apps, packages, builds, droplets,
+// processes, domains, routes, and the states they move through.
+//
+// Owns: the shapes and the legal state names (as Cloud Foundry spells them).
+// Does not own: persistence (store/) or JSON presentation (controller/).
+// Thread: plain values, any thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mcf::model {
+
+// Seconds since the epoch; rendered as "YYYY-MM-DDThh:mm:ssZ".
+struct Stamps {
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+struct Org : Stamps {
+  std::string guid;
+  std::string name;
+};
+
+struct Space : Stamps {
+  std::string guid;
+  std::string name;
+  std::string org_guid;
+};
+
+struct User : Stamps {
+  std::string guid;
+  std::string username;
+  std::string email;
+  std::string origin = "uaa";
+  std::string password_hash;  // auth/ format, never shown
+  bool admin = false;         // holds cloud_controller.admin
+};
+
+enum class AppState { kStopped, kStarted };
+
+struct App : Stamps {
+  std::string guid;
+  std::string name;
+  std::string space_guid;
+  AppState state = AppState::kStopped;  // desired state
+  std::vector<std::string> buildpacks;  // requested; empty = detect
+  std::string stack = "cflinuxfs4";
+  std::map<std::string, std::string> env;  // environment_variables
+  std::string droplet_guid;                // current droplet, empty if none
+};
+
+enum class PackageState { kAwaitingUpload, kProcessingUpload, kReady, kFailed, kCopying, kExpired };
+
+struct Package : Stamps {
+  std::string guid;
+  std::string app_guid;
+  std::string type = "bits";
+  PackageState state = PackageState::kAwaitingUpload;
+  std::string checksum_sha256;  // of the stored archive
+  std::string blob_key;         // blobstore key of the archive
+  std::string error;            // data.error when FAILED
+};
+
+enum class BuildState { kStaging, kStaged, kFailed };
+
+struct Build : Stamps {
+  std::string guid;
+  std::string app_guid;
+  std::string package_guid;
+  std::string droplet_guid;             // set when STAGED
+  BuildState state = BuildState::kStaging;
+  std::string error;                    // "NoAppDetectedError - ..." when FAILED
+  std::vector<std::string> buildpacks;  // lifecycle.data.buildpacks as requested
+  std::string stack = "cflinuxfs4";
+  int staging_memory_in_mb = 1024;
+  int staging_disk_in_mb = 4096;
+  std::string created_by_guid;
+  std::string created_by_name;
+  std::string created_by_email;
+};
+
+enum class DropletState { kAwaitingUpload, kProcessingUpload, kStaged, kCopying, kFailed, kExpired };
+
+struct DropletBuildpack {
+  std::string name;           // key of the buildpack (admin name)
+  std::string detect_output;
+  std::string version;
+  std::string buildpack_name;  // name the buildpack reports in config.yml
+};
+
+struct Droplet : Stamps {
+  std::string guid;
+  std::string app_guid;
+  std::string package_guid;
+  std::string build_guid;
+  DropletState state = DropletState::kStaged;
+  std::string error;
+  std::map<std::string, std::string> process_types;  // "web" -> command
+  std::string execution_metadata;
+  std::string checksum_sha256;  // of the droplet tgz
+  std::string blob_key;         // blobstore key of the droplet tgz
+  std::vector<DropletBuildpack> buildpacks;
+  std::string stack = "cflinuxfs4";
+};
+
+struct HealthCheck {
+  std::string type = "port";  // port | http | process
+  std::optional<int> timeout;             // start timeout, s (null = platform default 60)
+  std::optional<int> invocation_timeout;  // s
+  std::optional<int> interval;            // s
+  std::string endpoint;                   // http only
+};
+
+struct Process : Stamps {
+  std::string guid;  // the web process's guid equals its app's guid
+  std::string app_guid;
+  std::string type = "web";
+  std::optional<std::string> command;  // null: use the droplet's command for this type
+  int instances = 1;
+  int memory_in_mb = 1024;
+  int disk_in_mb = 1024;
+  int64_t log_rate_limit_in_bytes_per_second = -1;
+  HealthCheck health_check;
+  std::string version;  // uuid; changes whenever running instances must be recreated
+};
+
+struct Domain : Stamps {
+  std::string guid;
+  std::string name;
+  bool internal = false;
+};
+
+struct Route : Stamps {
+  std::string guid;
+  std::string host;
+  std::string path;  // "" or "/something"
+  std::string domain_guid;
+  std::string space_guid;
+};
+
+struct RouteDestination {
+  std::string guid;
+  std::string route_guid;
+  std::string app_guid;
+  std::string process_type = "web";
+  int port = 8080;
+  std::string protocol = "http1";
+};
+
+// Actual instance states, as process stats report them.
+enum class InstanceState { kStarting, kRunning, kCrashed, kStopping, kDown };
+
+const char* toString(AppState s);
+const char* toString(PackageState s);
+const char* toString(BuildState s);
+const char* toString(DropletState s);
+const char* toString(InstanceState s);
+std::optional<AppState> appStateFrom(const std::string& s);
+std::optional<PackageState> packageStateFrom(const std::string& s);
+std::optional<BuildState> buildStateFrom(const std::string& s);
+std::optional<DropletState> dropletStateFrom(const std::string& s);
+
+// Cloud Foundry's defaults for a new process of a type.
+Process defaultProcess(const std::string& app_guid, const std::string& type);
+
+// Route URL as shown to users: "host.domain/path" ("domain/path" when host is empty).
+std::string routeUrl(const Route& route, const std::string& domain_name);
+
+}  // namespace mcf::model

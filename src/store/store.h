@@ -1,0 +1,108 @@
+// Store: the platform's desired state in SQLite (the role of Cloud Foundry's CCDB).
+//
+// Owns: the schema, migrations by PRAGMA user_version, and every SQL statement.
+// Does not own: validation or authorization (controller/), actual instances (scheduler/).
+// Thread: the loop's. Each call is one short transaction (WAL, synchronous=NORMAL).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "model/model.h"
+
+namespace mcf::store {
+
+using base::Result;
+using base::Status;
+
+// Filters of list calls; an empty vector means "any". Values within one filter are ORed.
+struct AppFilter {
+  std::vector<std::string> guids;
+  std::vector<std::string> names;        // exact, case-sensitive as CC does
+  std::vector<std::string> space_guids;
+  std::optional<model::AppState> state;
+};
+
+class Store {
+ public:
+  // Opens (creating if needed) the database at path and migrates it to the newest schema.
+  static Result<std::unique_ptr<Store>> open(const std::string& path);
+  virtual ~Store() = default;
+
+  // Orgs and spaces. Names are unique (orgs globally, spaces per org): kConflict otherwise.
+  virtual Result<model::Org> createOrg(model::Org org) = 0;
+  virtual Result<model::Org> getOrg(const std::string& guid) = 0;
+  virtual Result<model::Org> findOrgByName(const std::string& name) = 0;
+  virtual Result<std::vector<model::Org>> listOrgs() = 0;  // by name
+  virtual Result<model::Space> createSpace(model::Space space) = 0;
+  virtual Result<model::Space> getSpace(const std::string& guid) = 0;
+  virtual Result<model::Space> findSpaceByName(const std::string& org_guid, const std::string& name) = 0;
+  virtual Result<std::vector<model::Space>> listSpaces() = 0;  // by name
+
+  // Users.
+  virtual Result<model::User> createUser(model::User user) = 0;
+  virtual Result<model::User> getUser(const std::string& guid) = 0;
+  virtual Result<model::User> findUserByName(const std::string& username) = 0;
+  virtual Status updateUser(const model::User& user) = 0;
+
+  // Apps. Names unique per space, case-insensitively (kConflict).
+  virtual Result<model::App> createApp(model::App app) = 0;
+  virtual Result<model::App> getApp(const std::string& guid) = 0;
+  virtual Result<std::vector<model::App>> listApps(const AppFilter& filter) = 0;  // by created_at
+  virtual Status updateApp(const model::App& app) = 0;  // sets updated_at
+  // Deletes the app and everything that belongs to it (processes, packages, builds,
+  // droplets, route destinations).
+  virtual Status deleteApp(const std::string& guid) = 0;
+
+  // Processes (one per app and type).
+  virtual Result<model::Process> createProcess(model::Process process) = 0;
+  virtual Result<model::Process> getProcess(const std::string& guid) = 0;
+  virtual Result<std::vector<model::Process>> listProcesses(const std::string& app_guid) = 0;  // "" = all
+  virtual Status updateProcess(const model::Process& process) = 0;
+
+  // Packages.
+  virtual Result<model::Package> createPackage(model::Package package) = 0;
+  virtual Result<model::Package> getPackage(const std::string& guid) = 0;
+  virtual Result<std::vector<model::Package>> listPackages(const std::string& app_guid) = 0;
+  virtual Status updatePackage(const model::Package& package) = 0;
+
+  // Builds.
+  virtual Result<model::Build> createBuild(model::Build build) = 0;
+  virtual Result<model::Build> getBuild(const std::string& guid) = 0;
+  virtual Result<std::vector<model::Build>> listBuilds(const std::string& app_guid) = 0;
+  virtual Status updateBuild(const model::Build& build) = 0;
+
+  // Droplets.
+  virtual Result<model::Droplet> createDroplet(model::Droplet droplet) = 0;
+  virtual Result<model::Droplet> getDroplet(const std::string& guid) = 0;
+  virtual Result<std::vector<model::Droplet>> listDroplets(const std::string& app_guid) = 0;
+  virtual Status updateDroplet(const model::Droplet& droplet) = 0;
+
+  // Domains.
+  virtual Result<model::Domain> createDomain(model::Domain domain) = 0;
+  virtual Result<model::Domain> getDomain(const std::string& guid) = 0;
+  virtual Result<model::Domain> findDomainByName(const std::string& name) = 0;
+  virtual Result<std::vector<model::Domain>> listDomains() = 0;
+
+  // Routes and their destinations. (host, domain, path) is unique (kConflict).
+  virtual Result<model::Route> createRoute(model::Route route) = 0;
+  virtual Result<model::Route> getRoute(const std::string& guid) = 0;
+  virtual Result<model::Route> findRoute(const std::string& host, const std::string& domain_guid,
+                                         const std::string& path) = 0;
+  virtual Result<std::vector<model::Route>> listRoutes(const std::string& space_guid) = 0;  // "" = all
+  virtual Status deleteRoute(const std::string& guid) = 0;  // and its destinations
+  virtual Result<model::RouteDestination> addDestination(model::RouteDestination dest) = 0;
+  virtual Status removeDestination(const std::string& guid) = 0;
+  // Destinations of one route ("" = every route).
+  virtual Result<std::vector<model::RouteDestination>> listDestinations(const std::string& route_guid) = 0;
+  virtual Result<std::vector<model::RouteDestination>> listDestinationsForApp(const std::string& app_guid) = 0;
+
+  // Small key/value settings of the platform (e.g. the token signing key's id).
+  virtual Result<std::optional<std::string>> getSetting(const std::string& key) = 0;
+  virtual Status setSetting(const std::string& key, const std::string& value) = 0;
+};
+
+}  // namespace mcf::store

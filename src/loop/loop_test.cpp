@@ -6,6 +6,7 @@
 #include <string>
 
 #include "loop/process.h"
+#include "loop/tcp_probe.h"
 
 using namespace mcf::loop;
 
@@ -59,4 +60,19 @@ TEST_CASE("stdin data reaches the child") {
   REQUIRE(p.ok());
   loop.runUntil([&] { return done; });
   CHECK(out == "piped");
+}
+
+TEST_CASE("a tcp probe of a closed port reports connection refused") {
+  Loop loop;
+  // Port 1 on loopback is never listened on by an unprivileged test environment's services.
+  bool done = false;
+  mcf::base::Status result;
+  tcpProbe(loop, "127.0.0.1", 1, 1000, [&](mcf::base::Status s) {
+    done = true;
+    result = std::move(s);
+  });
+  loop.run();
+  CHECK(done);
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.error().message.find("refused") != std::string::npos);
 }

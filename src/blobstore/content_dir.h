@@ -1,0 +1,38 @@
+// ContentDir: read-only files named by their digest, root/<first two hex>/<hex digest>.
+#pragma once
+
+#include <string>
+
+#include "base/result.h"
+#include "blobstore/digest.h"
+
+namespace mcf::blobstore {
+
+// Shared by Blobstore (SHA-256 keys) and ResourcePool (SHA-1 keys). Files arrive through
+// root/.tmp and a rename, so a reader sees a whole file or none; the name is always the digest
+// of the content, computed here, never taken from a caller.
+class ContentDir {
+ public:
+  // Creates root and root/.tmp; empties root/.tmp (leftovers of a crash).
+  static base::Result<ContentDir> open(const std::string& root, DigestAlgo algo);
+
+  bool isKey(const std::string& key) const;  // right length, lowercase hex
+  std::string path(const std::string& key) const;  // "" when key is not a key
+  bool has(const std::string& key) const;
+  // Copies from into the store, hashing on the way; returns the key.
+  base::Result<std::string> copyIn(const std::string& from);
+  // Renames from into the store (copies and unlinks across file systems); returns the key.
+  base::Result<std::string> moveIn(const std::string& from);
+  base::Status remove(const std::string& key);
+  const std::string& root() const { return root_; }
+
+ private:
+  ContentDir(std::string root, DigestAlgo algo);
+  base::Status publish(const std::string& tmp, const std::string& key);
+
+  std::string root_;
+  std::string tmp_dir_;
+  DigestAlgo algo_;
+};
+
+}  // namespace mcf::blobstore

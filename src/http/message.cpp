@@ -1,0 +1,146 @@
+// HTTP message helpers, Responder's shared answer state and the status text table.
+#include "http/message.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+#include "base/strutil.h"
+
+namespace mcf::http {
+
+const std::string* findHeader(const Headers& h, std::string_view name) {
+  for (const auto& header : h)
+    if (base::iequals(header.name, name)) return &header.value;
+  return nullptr;
+}
+
+void removeHeader(Headers& h, std::string_view name) {
+  std::erase_if(h, [&](const Header& header) { return base::iequals(header.name, name); });
+}
+
+std::string Request::host() const {
+  const std::string* h = header("Host");
+  if (!h) return {};
+  std::string host = base::toLower(base::trim(*h));
+  if (!host.empty() && host.front() == '[') {  // IPv6 literal: keep the brackets
+    size_t close = host.find(']');
+    return close == std::string::npos ? host : host.substr(0, close + 1);
+  }
+  size_t colon = host.find(':');
+  if (colon != std::string::npos) host.resize(colon);
+  return host;
+}
+
+void Response::set(std::string name, std::string value) {
+  for (auto& header : headers) {
+    if (base::iequals(header.name, name)) {
+      header.value = std::move(value);
+      return;
+    }
+  }
+  headers.push_back({std::move(name), std::move(value)});
+}
+
+Response Response::json(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.headers.push_back({"Content-Type", "application/json"});
+  r.body = std::move(body);
+  return r;
+}
+
+Response Response::text(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
+  r.body = std::move(body);
+  return r;
+}
+
+struct Responder::State {
+  std::function<void(Response)> deliver;
+  std::function<bool()> alive;
+  bool sent = false;
+
+  ~State() {
+    if (sent || !deliver) return;
+    // Runs from destructors, possibly inside a libuv callback: nothing may escape.
+    try {
+      MCF_WARN("http", "a request handler dropped its responder without answering; sending 500");
+      sent = true;
+      deliver(Response::text(500, "internal error: the request was not answered\n"));
+    } catch (...) {
+    }
+  }
+};
+
+void Responder::send(Response response) {
+  if (!state_ || state_->sent) return;
+  state_->sent = true;
+  if (state_->deliver) state_->deliver(std::move(response));
+}
+
+bool Responder::alive() const {
+  if (!state_ || state_->sent) return false;
+  return state_->alive ? state_->alive() : true;
+}
+
+Responder Responder::toCallback(std::function<void(Response)> deliver,
+                                std::function<bool()> alive) {
+  Responder r;
+  r.state_ = std::make_shared<State>();
+  r.state_->deliver = std::move(deliver);
+  r.state_->alive = std::move(alive);
+  return r;
+}
+
+const char* statusText(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 203: return "Non-Authoritative Information";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 422: return "Unprocessable Entity";
+    case 423: return "Locked";
+    case 426: return "Upgrade Required";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+  }
+}
+
+}  // namespace mcf::http

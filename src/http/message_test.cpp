@@ -1,0 +1,57 @@
+// Tests of messages, the Responder contract and status texts.
+#include "http/message.h"
+
+#include <doctest/doctest.h>
+
+using namespace mcf::http;
+
+TEST_CASE("headers are found case-insensitively; host() drops the port") {
+  Request req;
+  req.headers = {{"HOST", "MyApp.LocalHost:8080"}, {"x-a", "1"}, {"X-A", "2"}};
+  CHECK(*req.header("x-A") == "1");
+  CHECK(req.header("missing") == nullptr);
+  CHECK(req.host() == "myapp.localhost");
+  req.headers[0].value = "[::1]:8080";
+  CHECK(req.host() == "[::1]");
+  removeHeader(req.headers, "X-a");
+  CHECK(req.headers.size() == 1);
+}
+
+TEST_CASE("Response helpers set Content-Type; set() replaces") {
+  Response r = Response::json(201, "{}");
+  CHECK(r.status == 201);
+  CHECK(*r.header("content-type") == "application/json");
+  r.set("Content-Type", "text/html");
+  r.set("X-New", "v");
+  CHECK(r.headers.size() == 2);
+  CHECK(*r.header("Content-Type") == "text/html");
+  CHECK(*Response::text(200, "").header("Content-Type") == "text/plain; charset=utf-8");
+}
+
+TEST_CASE("a Responder answers once across copies, and a dropped one answers 500") {
+  std::vector<int> got;
+  {
+    Responder r = Responder::toCallback([&](Response resp) { got.push_back(resp.status); });
+    Responder copy = r;
+    CHECK(copy.alive());
+    copy.send(Response::text(201, ""));
+    r.send(Response::text(202, ""));
+    CHECK_FALSE(r.alive());
+  }
+  CHECK(got == std::vector<int>{201});
+  {
+    Responder r = Responder::toCallback([&](Response resp) { got.push_back(resp.status); });
+    Responder copy = r;
+  }
+  CHECK(got == std::vector<int>{201, 500});
+  Responder nobody;
+  CHECK_FALSE(nobody.alive());
+  nobody.send(Response{});  // no-op
+}
+
+TEST_CASE("statusText knows the common codes") {
+  CHECK(std::string(statusText(200)) == "OK");
+  CHECK(std::string(statusText(404)) == "Not Found");
+  CHECK(std::string(statusText(431)) == "Request Header Fields Too Large");
+  CHECK(std::string(statusText(599)) == "Unknown");
+}

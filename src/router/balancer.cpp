@@ -1,0 +1,39 @@
+// Round-robin selection.
+#include "router/balancer.h"
+
+namespace mcf::router {
+
+size_t pickRoundRobin(const std::vector<Endpoint>& eps, uint64_t& cursor,
+                      const std::vector<bool>& tried) {
+  const size_t n = eps.size();
+  for (size_t i = 0; i < n; ++i) {
+    size_t candidate = static_cast<size_t>((cursor + i) % n);
+    if (candidate < tried.size() && tried[candidate]) continue;
+    cursor = candidate + 1;
+    return candidate;
+  }
+  return kNoEndpoint;
+}
+
+std::string endpointKey(const Endpoint& e) {
+  return e.app_guid + "/" + e.instance_guid + "@" + e.host + ":" + std::to_string(e.port);
+}
+
+std::vector<bool> avoidRecentFailures(const std::vector<Endpoint>& eps,
+                                      const std::unordered_map<std::string, int64_t>& failed_until,
+                                      int64_t now_ms) {
+  std::vector<bool> tried(eps.size(), false);
+  if (failed_until.empty()) return tried;
+  size_t avoided = 0;
+  for (size_t i = 0; i < eps.size(); ++i) {
+    auto it = failed_until.find(endpointKey(eps[i]));
+    if (it != failed_until.end() && it->second > now_ms) {
+      tried[i] = true;
+      ++avoided;
+    }
+  }
+  if (avoided == eps.size()) tried.assign(eps.size(), false);
+  return tried;
+}
+
+}  // namespace mcf::router

@@ -1,0 +1,103 @@
+// Route table: mappings, endpoints and longest-prefix lookup.
+#include "router/route_table.h"
+
+#include <algorithm>
+
+#include "base/strutil.h"
+
+namespace mcf::router {
+namespace {
+
+// "" for the whole host; otherwise "/a/b": lowercased, one leading '/', no trailing '/'.
+std::string normalizePath(std::string_view path) {
+  std::string p = base::toLower(path);
+  while (!p.empty() && p.back() == '/') p.pop_back();
+  if (!p.empty() && p.front() != '/') p = "/" + p;
+  return p;
+}
+
+bool pathMatches(const std::string& route_path, const std::string& request_path) {
+  if (route_path.empty()) return true;
+  if (!request_path.starts_with(route_path)) return false;
+  return request_path.size() == route_path.size() || request_path[route_path.size()] == '/';
+}
+
+}  // namespace
+
+void RouteTable::mapRoute(const std::string& host, const std::string& path,
+                          const std::string& app_guid) {
+  auto& apps = routes_[base::toLower(host)][normalizePath(path)];
+  if (std::find(apps.begin(), apps.end(), app_guid) == apps.end()) apps.push_back(app_guid);
+}
+
+void RouteTable::unmapRoute(const std::string& host, const std::string& path,
+                            const std::string& app_guid) {
+  auto h = routes_.find(base::toLower(host));
+  if (h == routes_.end()) return;
+  auto p = h->second.find(normalizePath(path));
+  if (p == h->second.end()) return;
+  std::erase(p->second, app_guid);
+  if (p->second.empty()) h->second.erase(p);
+  if (h->second.empty()) routes_.erase(h);
+}
+
+void RouteTable::addEndpoint(const Endpoint& endpoint) {
+  auto& list = endpoints_[endpoint.app_guid];
+  for (auto& e : list) {
+    if (e.instance_guid == endpoint.instance_guid) {
+      e = endpoint;
+      return;
+    }
+  }
+  list.push_back(endpoint);
+}
+
+void RouteTable::removeEndpoint(const std::string& app_guid, const std::string& instance_guid) {
+  auto it = endpoints_.find(app_guid);
+  if (it == endpoints_.end()) return;
+  std::erase_if(it->second, [&](const Endpoint& e) { return e.instance_guid == instance_guid; });
+  if (it->second.empty()) endpoints_.erase(it);
+}
+
+void RouteTable::removeApp(const std::string& app_guid) {
+  endpoints_.erase(app_guid);
+  for (auto h = routes_.begin(); h != routes_.end();) {
+    for (auto p = h->second.begin(); p != h->second.end();) {
+      std::erase(p->second, app_guid);
+      p = p->second.empty() ? h->second.erase(p) : std::next(p);
+    }
+    h = h->second.empty() ? routes_.erase(h) : std::next(h);
+  }
+}
+
+std::optional<RouteMatch> RouteTable::lookup(std::string_view host, std::string_view path) const {
+  std::string h = base::toLower(host);
+  auto it = routes_.find(h);
+  if (it == routes_.end()) return std::nullopt;
+  std::string request_path = base::toLower(path);
+  const std::string* best_path = nullptr;
+  const std::vector<std::string>* best_apps = nullptr;
+  for (const auto& [route_path, apps] : it->second) {
+    if (!pathMatches(route_path, request_path)) continue;
+    if (!best_path || route_path.size() > best_path->size()) {
+      best_path = &route_path;
+      best_apps = &apps;
+    }
+  }
+  if (!best_path) return std::nullopt;
+  RouteMatch match;
+  match.route = h + *best_path;
+  for (const std::string& app : *best_apps) {
+    auto e = endpoints_.find(app);
+    if (e != endpoints_.end())
+      match.endpoints.insert(match.endpoints.end(), e->second.begin(), e->second.end());
+  }
+  return match;
+}
+
+std::vector<Endpoint> RouteTable::endpoints(const std::string& app_guid) const {
+  auto it = endpoints_.find(app_guid);
+  return it == endpoints_.end() ? std::vector<Endpoint>{} : it->second;
+}
+
+}  // namespace mcf::router

@@ -1,0 +1,54 @@
+// Route table: which apps serve which host/path, and where their instances listen.
+//
+// Owns: route → app mappings and app → endpoint lists (what NATS route.register gives Gorouter).
+// Does not own: deciding what is routable (the scheduler adds healthy instances), sockets.
+// Thread: the loop's thread.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace mcf::router {
+
+struct Endpoint {
+  std::string app_guid;
+  std::string instance_guid;
+  int index = 0;
+  std::string host;
+  int port = 0;
+};
+
+struct RouteMatch {
+  std::string route;                // the matched route, "host/path", for per-route state
+  std::vector<Endpoint> endpoints;  // pooled over every app mapped to it; may be empty
+};
+
+// Hosts and paths match case-insensitively (Gorouter lowercases route keys). A route's path
+// matches the request path and everything below it on '/' boundaries: "/api" matches
+// "/api" and "/api/v1" but not "/apix"; the empty path matches everything.
+class RouteTable {
+ public:
+  void mapRoute(const std::string& host, const std::string& path, const std::string& app_guid);
+  // A route left with no app is gone (its requests get unknown_route).
+  void unmapRoute(const std::string& host, const std::string& path, const std::string& app_guid);
+  // Keyed by app_guid + instance_guid; re-adding replaces in place (keeps round-robin order).
+  void addEndpoint(const Endpoint& endpoint);
+  void removeEndpoint(const std::string& app_guid, const std::string& instance_guid);
+  // Forgets the app: its endpoints and its route mappings.
+  void removeApp(const std::string& app_guid);
+
+  // The longest route matching host and path; nullopt if none does.
+  std::optional<RouteMatch> lookup(std::string_view host, std::string_view path) const;
+  std::vector<Endpoint> endpoints(const std::string& app_guid) const;
+
+ private:
+  // host → normalized path → app guids in mapping order.
+  std::unordered_map<std::string, std::map<std::string, std::vector<std::string>>> routes_;
+  std::unordered_map<std::string, std::vector<Endpoint>> endpoints_;
+};
+
+}  // namespace mcf::router

@@ -1,0 +1,211 @@
+// The schema, as migration steps, and the code that applies them.
+#include "store/schema.h"
+
+#include <fmt/format.h>
+
+namespace mcf::store {
+
+namespace {
+
+// Version 1: the state `cf push` needs. Timestamps are integer seconds since the epoch;
+// lists and maps are JSON text. Host names compare case-insensitively (DNS does), as do
+// app names within a space and user names (UAA does); everything else compares exactly.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE orgs (
+  guid TEXT PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE spaces (
+  guid TEXT PRIMARY KEY NOT NULL,
+  org_guid TEXT NOT NULL REFERENCES orgs(guid),
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (org_guid, name)
+);
+
+CREATE TABLE users (
+  guid TEXT PRIMARY KEY NOT NULL,
+  username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  email TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  admin INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE apps (
+  guid TEXT PRIMARY KEY NOT NULL,
+  space_guid TEXT NOT NULL REFERENCES spaces(guid),
+  name TEXT NOT NULL,
+  state TEXT NOT NULL,
+  buildpacks TEXT NOT NULL,
+  stack TEXT NOT NULL,
+  env TEXT NOT NULL,
+  droplet_guid TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX apps_space_name ON apps (space_guid, name COLLATE NOCASE);
+CREATE INDEX apps_created ON apps (created_at);
+
+CREATE TABLE processes (
+  guid TEXT PRIMARY KEY NOT NULL,
+  app_guid TEXT NOT NULL REFERENCES apps(guid) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  command TEXT,
+  instances INTEGER NOT NULL,
+  memory_in_mb INTEGER NOT NULL,
+  disk_in_mb INTEGER NOT NULL,
+  log_rate_limit_in_bytes_per_second INTEGER NOT NULL,
+  health_check_type TEXT NOT NULL,
+  health_check_timeout INTEGER,
+  health_check_invocation_timeout INTEGER,
+  health_check_interval INTEGER,
+  health_check_endpoint TEXT NOT NULL,
+  version TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (app_guid, type)
+);
+
+CREATE TABLE packages (
+  guid TEXT PRIMARY KEY NOT NULL,
+  app_guid TEXT NOT NULL REFERENCES apps(guid) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  state TEXT NOT NULL,
+  checksum_sha256 TEXT NOT NULL,
+  blob_key TEXT NOT NULL,
+  error TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX packages_app ON packages (app_guid, created_at);
+
+CREATE TABLE builds (
+  guid TEXT PRIMARY KEY NOT NULL,
+  app_guid TEXT NOT NULL REFERENCES apps(guid) ON DELETE CASCADE,
+  package_guid TEXT NOT NULL,
+  droplet_guid TEXT NOT NULL,
+  state TEXT NOT NULL,
+  error TEXT NOT NULL,
+  buildpacks TEXT NOT NULL,
+  stack TEXT NOT NULL,
+  staging_memory_in_mb INTEGER NOT NULL,
+  staging_disk_in_mb INTEGER NOT NULL,
+  created_by_guid TEXT NOT NULL,
+  created_by_name TEXT NOT NULL,
+  created_by_email TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX builds_app ON builds (app_guid, created_at);
+
+CREATE TABLE droplets (
+  guid TEXT PRIMARY KEY NOT NULL,
+  app_guid TEXT NOT NULL REFERENCES apps(guid) ON DELETE CASCADE,
+  package_guid TEXT NOT NULL,
+  build_guid TEXT NOT NULL,
+  state TEXT NOT NULL,
+  error TEXT NOT NULL,
+  process_types TEXT NOT NULL,
+  execution_metadata TEXT NOT NULL,
+  checksum_sha256 TEXT NOT NULL,
+  blob_key TEXT NOT NULL,
+  buildpacks TEXT NOT NULL,
+  stack TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX droplets_app ON droplets (app_guid, created_at);
+
+CREATE TABLE domains (
+  guid TEXT PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  internal INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE routes (
+  guid TEXT PRIMARY KEY NOT NULL,
+  host TEXT NOT NULL COLLATE NOCASE,
+  path TEXT NOT NULL,
+  domain_guid TEXT NOT NULL REFERENCES domains(guid),
+  space_guid TEXT NOT NULL REFERENCES spaces(guid),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (host, domain_guid, path)
+);
+CREATE INDEX routes_space ON routes (space_guid);
+
+CREATE TABLE route_destinations (
+  guid TEXT PRIMARY KEY NOT NULL,
+  route_guid TEXT NOT NULL REFERENCES routes(guid) ON DELETE CASCADE,
+  app_guid TEXT NOT NULL REFERENCES apps(guid) ON DELETE CASCADE,
+  process_type TEXT NOT NULL,
+  port INTEGER NOT NULL,
+  protocol TEXT NOT NULL
+);
+CREATE INDEX route_destinations_route ON route_destinations (route_guid);
+CREATE INDEX route_destinations_app ON route_destinations (app_guid);
+
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+);
+)sql";
+
+Result<int> userVersion(Db& db) {
+  return first<int>(db.query("PRAGMA user_version"),
+                    [](Stmt& row) -> Result<int> { return row.integer(0); },
+                    "PRAGMA user_version returned no row");
+}
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> kSteps = {
+      {1, kV1},
+  };
+  return kSteps;
+}
+
+int latestSchemaVersion() { return migrations().back().version; }
+
+Status migrate(Db& db, const std::vector<Migration>& steps) {
+  auto current = userVersion(db);
+  if (!current.ok()) return current.takeError();
+  int latest = steps.empty() ? 0 : steps.back().version;
+  if (*current > latest) {
+    return base::makeError(base::Errc::kInvalid,
+                           "The database {} was written by a newer microcf (schema version {}; "
+                           "this microcf knows up to {}). Run the newer microcf, or move the "
+                           "data directory aside to start from scratch.",
+                           db.path(), *current, latest);
+  }
+  for (const Migration& step : steps) {
+    if (step.version <= *current) continue;
+    auto txn = db.begin();
+    if (!txn.ok()) return txn.takeError();
+    // Another process on the same file may have migrated while we waited for the lock.
+    auto now = userVersion(db);
+    if (!now.ok()) return now.takeError();
+    if (*now >= step.version) continue;
+    auto applied = db.exec(step.sql);
+    if (!applied.ok()) {
+      return base::makeError(applied.error().code, "Upgrading the database {} to schema version "
+                             "{} failed: {}", db.path(), step.version, applied.error().message);
+    }
+    // PRAGMA takes no parameters; the version is our own integer, not input.
+    MCF_TRY(db.exec(fmt::format("PRAGMA user_version = {}", step.version)));
+    MCF_TRY(txn->commit());
+  }
+  return {};
+}
+
+}  // namespace mcf::store

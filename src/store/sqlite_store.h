@@ -1,0 +1,94 @@
+// SqliteStore: Store on one SQLite file; the only implementation of store/store.h.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "store/db.h"
+#include "store/store.h"
+
+namespace mcf::store {
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+
+  Result<model::Org> createOrg(model::Org org) override;
+  Result<model::Org> getOrg(const std::string& guid) override;
+  Result<model::Org> findOrgByName(const std::string& name) override;
+  Result<std::vector<model::Org>> listOrgs() override;
+  Result<model::Space> createSpace(model::Space space) override;
+  Result<model::Space> getSpace(const std::string& guid) override;
+  Result<model::Space> findSpaceByName(const std::string& org_guid, const std::string& name) override;
+  Result<std::vector<model::Space>> listSpaces() override;
+
+  Result<model::User> createUser(model::User user) override;
+  Result<model::User> getUser(const std::string& guid) override;
+  Result<model::User> findUserByName(const std::string& username) override;
+  Status updateUser(const model::User& user) override;
+
+  Result<model::App> createApp(model::App app) override;
+  Result<model::App> getApp(const std::string& guid) override;
+  Result<std::vector<model::App>> listApps(const AppFilter& filter) override;
+  Status updateApp(const model::App& app) override;
+  Status deleteApp(const std::string& guid) override;
+
+  Result<model::Process> createProcess(model::Process process) override;
+  Result<model::Process> getProcess(const std::string& guid) override;
+  Result<std::vector<model::Process>> listProcesses(const std::string& app_guid) override;
+  Status updateProcess(const model::Process& process) override;
+
+  Result<model::Package> createPackage(model::Package package) override;
+  Result<model::Package> getPackage(const std::string& guid) override;
+  Result<std::vector<model::Package>> listPackages(const std::string& app_guid) override;
+  Status updatePackage(const model::Package& package) override;
+
+  Result<model::Build> createBuild(model::Build build) override;
+  Result<model::Build> getBuild(const std::string& guid) override;
+  Result<std::vector<model::Build>> listBuilds(const std::string& app_guid) override;
+  Status updateBuild(const model::Build& build) override;
+
+  Result<model::Droplet> createDroplet(model::Droplet droplet) override;
+  Result<model::Droplet> getDroplet(const std::string& guid) override;
+  Result<std::vector<model::Droplet>> listDroplets(const std::string& app_guid) override;
+  Status updateDroplet(const model::Droplet& droplet) override;
+
+  Result<model::Domain> createDomain(model::Domain domain) override;
+  Result<model::Domain> getDomain(const std::string& guid) override;
+  Result<model::Domain> findDomainByName(const std::string& name) override;
+  Result<std::vector<model::Domain>> listDomains() override;
+
+  Result<model::Route> createRoute(model::Route route) override;
+  Result<model::Route> getRoute(const std::string& guid) override;
+  Result<model::Route> findRoute(const std::string& host, const std::string& domain_guid,
+                                 const std::string& path) override;
+  Result<std::vector<model::Route>> listRoutes(const std::string& space_guid) override;
+  Status deleteRoute(const std::string& guid) override;
+  Result<model::RouteDestination> addDestination(model::RouteDestination dest) override;
+  Status removeDestination(const std::string& guid) override;
+  Result<std::vector<model::RouteDestination>> listDestinations(const std::string& route_guid) override;
+  Result<std::vector<model::RouteDestination>> listDestinationsForApp(const std::string& app_guid) override;
+
+  Result<std::optional<std::string>> getSetting(const std::string& key) override;
+  Status setSetting(const std::string& key, const std::string& value) override;
+
+ private:
+  int64_t now() const { return clock_.nowNs() / 1000000000; }
+  // Fills a new row's guid (when empty) and timestamps (when zero).
+  void stamp(std::string& guid, model::Stamps& stamps) const;
+  // An UPDATE/DELETE that touched no row means the guid does not exist.
+  Status requireChanged(Status ran, const char* not_found) const;
+  // ran, with a failure of kind code (kConflict: unique, kInvalid: foreign key) reworded
+  // from SQLite's text to what a user should read.
+  static Status remap(Status ran, base::Errc code, std::string message);
+  static constexpr const char* kInvalidApp =
+      "Invalid app. Ensure that the app exists and you have access to it.";
+
+  std::unique_ptr<Db> db_;
+  base::SystemClock clock_;
+};
+
+}  // namespace mcf::store

@@ -1,0 +1,155 @@
+// The container init: new namespaces, the root filesystem, pivot_root, then pid 1's duties.
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "base/fs.h"
+#include "base/unique_fd.h"
+#include "runner/container_main.h"
+#include "runner/depot.h"
+#include "runner/mount_ops.h"
+
+namespace mcf::runner {
+
+namespace {
+
+void writeAll(int fd, const std::string& s) {
+  size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    off += static_cast<size_t>(n);
+  }
+}
+
+// Reports a setup failure where LinuxBackend::create reads it, and on stderr.
+int fail(int ready_fd, std::string message) {
+  for (char& c : message) {
+    if (c == '\n') c = ' ';
+  }
+  writeAll(ready_fd, "error: " + message + "\n");
+  std::fprintf(stderr, "microcf: container init: %s\n", message.c_str());
+  return 1;
+}
+
+sigset_t waitedSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&set, sig);
+  return set;
+}
+
+base::Status pivotInto(const std::string& rootfs) {
+  base::UniqueFd old_root(::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  if (!old_root.valid() || ::chdir(rootfs.c_str()) != 0) {
+    return base::makeError(base::Errc::kIo, "cannot enter {}: {}", rootfs, strerror(errno));
+  }
+  // pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves the
+  // rootfs alone, with no directory for the old root to hide in.
+  if (::syscall(SYS_pivot_root, ".", ".") != 0) {
+    return base::makeError(base::Errc::kIo, "pivot_root into {}: {}", rootfs, strerror(errno));
+  }
+  if (::fchdir(old_root.get()) != 0 || ::umount2(".", MNT_DETACH) != 0 || ::chdir("/") != 0) {
+    return base::makeError(base::Errc::kIo, "cannot detach the host's root: {}", strerror(errno));
+  }
+  return {};
+}
+
+base::Status buildRootfs(const DepotSpec& spec) {
+  // Nothing mounted from here on may propagate back to the host's namespace.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    return base::makeError(base::Errc::kIo, "cannot make / private: {}", strerror(errno));
+  }
+  for (const auto& step : spec.mounts) MCF_TRY(applyMountStep(spec.rootfs, step));
+  if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) {
+    return base::makeError(base::Errc::kIo, "cannot set hostname {}: {}", spec.hostname,
+                           strerror(errno));
+  }
+  return pivotInto(spec.rootfs);
+}
+
+// The container's pid 1: build the rootfs, report, then reap orphans until told to stop.
+int runPid1(const DepotSpec& spec, int ready_fd) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ::umask(0);
+  if (auto st = buildRootfs(spec); !st.ok()) return fail(ready_fd, st.error().message);
+  ::umask(022);
+  writeAll(ready_fd, "ready\n");
+  ::close(ready_fd);
+  int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull >= 0) {
+    ::dup2(devnull, STDIN_FILENO);
+    ::close(devnull);
+  }
+
+  sigset_t set = waitedSignals();
+  for (;;) {
+    siginfo_t info;
+    int sig = ::sigwaitinfo(&set, &info);
+    if (sig == SIGCHLD) {
+      while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+      }
+    } else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+      return 0;  // the kernel kills everything else in the pid namespace
+    } else if (sig == SIGUSR1) {
+      ::kill(-1, SIGTERM);  // every process of the container but pid 1: Backend::stop
+    } else if (sig == SIGUSR2) {
+      ::kill(-1, SIGKILL);
+    }
+  }
+}
+
+}  // namespace
+
+int initMain(const std::string& depot_dir, int ready_fd) {
+  // The container dies with microcf, whichever way microcf ends.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (ready_fd < 0) ready_fd = STDOUT_FILENO;
+  // Whatever microcf had open without O_CLOEXEC stops here: a host descriptor held by the
+  // container's pid 1 would be a way out of its root filesystem.
+  if (ready_fd > 3) ::close_range(3, static_cast<unsigned>(ready_fd) - 1, 0);
+  ::close_range(static_cast<unsigned>(std::max(ready_fd, 2)) + 1, ~0U, 0);
+  auto text = base::readFile(depot_dir + "/spec.json");
+  if (!text.ok()) return fail(ready_fd, text.error().message);
+  auto spec = parseDepotSpec(*text);
+  if (!spec.ok()) return fail(ready_fd, spec.error().message);
+
+  // Blocked before the fork so that neither process loses a signal sent early.
+  sigset_t set = waitedSignals();
+  ::sigprocmask(SIG_BLOCK, &set, nullptr);
+  if (::unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID) != 0) {
+    return fail(ready_fd, std::string("cannot create namespaces: ") + strerror(errno));
+  }
+  pid_t child = ::fork();
+  if (child < 0) return fail(ready_fd, std::string("cannot fork the container's pid 1: ") + strerror(errno));
+  if (child == 0) ::_exit(runPid1(*spec, ready_fd));
+  writeAll(ready_fd, "pid " + std::to_string(child) + "\n");
+  if (ready_fd != STDOUT_FILENO) ::close(ready_fd);
+
+  for (;;) {
+    siginfo_t info;
+    int sig = ::sigwaitinfo(&set, &info);
+    if (sig == SIGCHLD) {
+      int status = 0;
+      pid_t r = ::waitpid(child, &status, WNOHANG);
+      if (r == child) return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+    } else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+      ::kill(child, SIGTERM);
+    }
+  }
+}
+
+}  // namespace mcf::runner

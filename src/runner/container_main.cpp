@@ -1,0 +1,26 @@
+// Dispatch of `microcf __container <command> ...`.
+#include "runner/container_main.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace mcf::runner {
+
+int containerMain(int argc, char** argv) {
+  int i = 1;
+  if (i < argc && std::string(argv[i]) == "__container") ++i;
+  std::string command = i < argc ? argv[i] : "";
+  if (command == "init" && argc - i >= 2) {
+    int ready_fd = argc - i >= 3 ? std::atoi(argv[i + 2]) : -1;
+    return initMain(argv[i + 1], ready_fd);
+  }
+  if (command == "exec" && argc - i >= 3) return execMain(argv[i + 1], argv[i + 2]);
+  std::fprintf(stderr,
+               "usage: microcf __container init <depot dir> [ready fd]\n"
+               "       microcf __container exec <depot dir> <process spec json | file | ->\n"
+               "These commands are microcf's own container helpers; `microcf up` runs them.\n");
+  return 2;
+}
+
+}  // namespace mcf::runner

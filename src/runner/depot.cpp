@@ -1,0 +1,262 @@
+// Depot files (spec.json, state.json), /proc facts about pids, and the start-up cleanup.
+#include "runner/depot.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <nlohmann/json.hpp>
+
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/strutil.h"
+#include "base/unique_fd.h"
+#include "runner/pidfd.h"
+
+namespace mcf::runner {
+
+using base::Errc;
+using base::makeError;
+using nlohmann::json;
+
+namespace {
+
+const char* kindName(MountStep::Kind k) {
+  switch (k) {
+    case MountStep::Kind::kDir: return "dir";
+    case MountStep::Kind::kFile: return "file";
+    case MountStep::Kind::kMountPoint: return "mountpoint";
+    case MountStep::Kind::kSymlink: return "symlink";
+    case MountStep::Kind::kTmpfs: return "tmpfs";
+    case MountStep::Kind::kBind: return "bind";
+    case MountStep::Kind::kOverlay: return "overlay";
+    case MountStep::Kind::kProc: return "proc";
+    case MountStep::Kind::kDevpts: return "devpts";
+  }
+  return "dir";
+}
+
+MountStep::Kind kindFromName(const std::string& name) {
+  static const std::pair<const char*, MountStep::Kind> kKinds[] = {
+      {"dir", MountStep::Kind::kDir},         {"file", MountStep::Kind::kFile},
+      {"mountpoint", MountStep::Kind::kMountPoint}, {"symlink", MountStep::Kind::kSymlink},
+      {"tmpfs", MountStep::Kind::kTmpfs},     {"bind", MountStep::Kind::kBind},
+      {"overlay", MountStep::Kind::kOverlay}, {"proc", MountStep::Kind::kProc},
+      {"devpts", MountStep::Kind::kDevpts}};
+  for (const auto& [n, k] : kKinds) {
+    if (name == n) return k;
+  }
+  throw std::runtime_error("unknown mount kind '" + name + "'");
+}
+
+// Fields after "pid (comm) ", which may itself hold spaces and parentheses.
+std::vector<std::string> statFields(int pid) {
+  auto text = base::readFile(fmt::format("/proc/{}/stat", pid));
+  if (!text.ok()) return {};
+  size_t close = text->rfind(')');
+  if (close == std::string::npos || close + 2 > text->size()) return {};
+  return base::split(std::string_view(*text).substr(close + 2), ' ');
+}
+
+// Kills pid if it still is the process that started at start_time, after grace_ms for it to
+// exit by itself. The pidfd pins the process between the start-time check and the signal.
+void killIfSame(int pid, uint64_t start_time, int grace_ms) {
+  if (pid <= 0 || start_time == 0) return;
+  base::UniqueFd pidfd(pidfdOpen(pid));
+  if (!pidfd.valid() || procStartTime(pid) != start_time) return;
+  pollfd p{pidfd.get(), POLLIN, 0};
+  if (grace_ms > 0 && ::poll(&p, 1, grace_ms) == 1) return;
+  MCF_INFO("runner", "killing leftover container process {}", pid);
+  if (pidfdSendSignal(pidfd.get(), SIGKILL) != 0) return;
+  ::poll(&p, 1, 5000);
+}
+
+// Mount points at or under dir in this mount namespace, deepest first.
+std::vector<std::string> mountsUnder(const std::string& dir) {
+  std::vector<std::string> out;
+  auto text = base::readFile("/proc/self/mountinfo");
+  if (!text.ok()) return out;
+  for (const auto& line : base::split(*text, '\n')) {
+    auto f = base::split(line, ' ');
+    if (f.size() < 5) continue;
+    std::string mp;  // mountinfo escapes space, tab, newline and backslash as \ooo
+    for (size_t i = 0; i < f[4].size(); ++i) {
+      if (f[4][i] == '\\' && i + 3 < f[4].size()) {
+        mp.push_back(static_cast<char>(std::strtol(f[4].substr(i + 1, 3).c_str(), nullptr, 8)));
+        i += 3;
+      } else {
+        mp.push_back(f[4][i]);
+      }
+    }
+    if (mp == dir || (mp.size() > dir.size() && mp.compare(0, dir.size(), dir) == 0 &&
+                      mp[dir.size()] == '/')) {
+      out.push_back(mp);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  return out;
+}
+
+}  // namespace
+
+std::string serializeDepotSpec(const DepotSpec& spec) {
+  const ContainerSpec& c = spec.container;
+  json binds = json::array();
+  for (const auto& m : c.bind_mounts) {
+    binds.push_back({{"src", m.src}, {"dst", m.dst}, {"read_only", m.read_only}});
+  }
+  json mounts = json::array();
+  for (const auto& m : spec.mounts) {
+    mounts.push_back({{"kind", kindName(m.kind)}, {"target", m.target}, {"source", m.source},
+                      {"data", m.data}, {"read_only", m.read_only}, {"nosuid", m.nosuid},
+                      {"nodev", m.nodev}, {"noexec", m.noexec}, {"mode", m.mode},
+                      {"uid", m.uid}, {"gid", m.gid}});
+  }
+  json j = {{"handle", c.handle},
+            {"stack", c.stack},
+            {"hostname", c.hostname},
+            {"home_lower_dir", c.home_lower_dir},
+            {"bind_mounts", binds},
+            {"memory_mb", c.memory_mb},
+            {"disk_mb", c.disk_mb},
+            {"properties", c.properties},
+            {"resolved_hostname", spec.hostname},
+            {"rootfs", spec.rootfs},
+            {"mounts", mounts}};
+  return j.dump(2);
+}
+
+base::Result<DepotSpec> parseDepotSpec(std::string_view text) {
+  try {
+    json j = json::parse(text);
+    DepotSpec spec;
+    ContainerSpec& c = spec.container;
+    c.handle = j.at("handle").get<std::string>();
+    c.stack = j.value("stack", c.stack);
+    c.hostname = j.value("hostname", "");
+    c.home_lower_dir = j.value("home_lower_dir", "");
+    for (const auto& m : j.value("bind_mounts", json::array())) {
+      c.bind_mounts.push_back({m.at("src").get<std::string>(), m.at("dst").get<std::string>(),
+                               m.value("read_only", true)});
+    }
+    c.memory_mb = j.value("memory_mb", 0);
+    c.disk_mb = j.value("disk_mb", 0);
+    c.properties = j.value("properties", std::map<std::string, std::string>{});
+    spec.hostname = j.value("resolved_hostname", c.handle);
+    spec.rootfs = j.at("rootfs").get<std::string>();
+    for (const auto& m : j.value("mounts", json::array())) {
+      MountStep s;
+      s.kind = kindFromName(m.at("kind").get<std::string>());
+      s.target = m.value("target", "");
+      s.source = m.value("source", "");
+      s.data = m.value("data", "");
+      s.read_only = m.value("read_only", false);
+      s.nosuid = m.value("nosuid", true);
+      s.nodev = m.value("nodev", true);
+      s.noexec = m.value("noexec", false);
+      s.mode = m.value("mode", 0755);
+      s.uid = m.value("uid", 0);
+      s.gid = m.value("gid", 0);
+      spec.mounts.push_back(std::move(s));
+    }
+    return spec;
+  } catch (const std::exception& e) {
+    return makeError(Errc::kParse, "container spec.json is not valid: {}", e.what());
+  }
+}
+
+std::string serializeDepotState(const DepotState& s) {
+  json j = {{"init_pid", s.init_pid},
+            {"init_start_time", s.init_start_time},
+            {"parent_pid", s.parent_pid},
+            {"parent_start_time", s.parent_start_time}};
+  return j.dump();
+}
+
+base::Result<DepotState> parseDepotState(std::string_view text) {
+  try {
+    json j = json::parse(text);
+    DepotState s;
+    s.init_pid = j.at("init_pid").get<int>();
+    s.init_start_time = j.at("init_start_time").get<uint64_t>();
+    s.parent_pid = j.value("parent_pid", 0);
+    s.parent_start_time = j.value("parent_start_time", uint64_t{0});
+    return s;
+  } catch (const std::exception& e) {
+    return makeError(Errc::kParse, "container state.json is not valid: {}", e.what());
+  }
+}
+
+base::Status writeDepotFile(const std::string& path, const std::string& data) {
+  base::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd.valid()) return makeError(Errc::kIo, "cannot write {}: {}", path, strerror(errno));
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return makeError(Errc::kIo, "cannot write {}: {}", path, strerror(errno));
+    off += static_cast<size_t>(n);
+  }
+  return {};
+}
+
+uint64_t procStartTime(int pid) {
+  auto f = statFields(pid);  // f[0] is field 3 (state); starttime is field 22
+  if (f.size() < 20) return 0;
+  return std::strtoull(f[19].c_str(), nullptr, 10);
+}
+
+int procParentPid(int pid) {
+  auto f = statFields(pid);
+  if (f.size() < 2) return 0;
+  return std::atoi(f[1].c_str());
+}
+
+base::Status cleanupDepot(const std::string& depot_dir) {
+  if (!base::isDirectory(depot_dir)) return {};
+  char real[PATH_MAX];
+  std::string dir = ::realpath(depot_dir.c_str(), real) ? real : depot_dir;
+  std::vector<std::string> entries;
+  {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return makeError(Errc::kIo, "cannot list depot {}: {}", dir, strerror(errno));
+    while (dirent* e = ::readdir(d)) {
+      std::string name = e->d_name;
+      if (name != "." && name != "..") entries.push_back(name);
+    }
+    ::closedir(d);
+  }
+  for (const auto& name : entries) {
+    auto text = base::readFile(dir + "/" + name + "/state.json");
+    if (!text.ok()) continue;
+    auto state = parseDepotState(*text);
+    if (!state.ok()) continue;
+    // The container's pid 1 first: its pid namespace, and every process in it, dies with it.
+    // Its parent then reaps it and exits by itself (killed at once, it would leave pid 1 a
+    // zombie for the host's init).
+    killIfSame(state->init_pid, state->init_start_time, 0);
+    killIfSame(state->parent_pid, state->parent_start_time, 500);
+  }
+  for (const auto& mp : mountsUnder(dir)) {
+    if (::umount2(mp.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+      return makeError(Errc::kIo, "cannot unmount {} left by a previous microcf: {}", mp,
+                       strerror(errno));
+    }
+  }
+  for (const auto& name : entries) {
+    MCF_INFO("runner", "removing leftover container {}", name);
+    MCF_TRY(base::removeTree(dir + "/" + name));
+  }
+  return {};
+}
+
+}  // namespace mcf::runner

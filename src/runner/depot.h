@@ -1,0 +1,54 @@
+// The depot: one folder per container holding its spec, its state and its writable layers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "runner/backend.h"
+#include "runner/rootfs_plan.h"
+
+namespace mcf::runner {
+
+// depot/<handle>/spec.json: what the container was asked for and how its rootfs is built.
+// memory_mb and disk_mb are recorded, not enforced yet.
+struct DepotSpec {
+  ContainerSpec container;
+  std::string hostname;
+  std::string rootfs;  // host path the root tmpfs is mounted on (inside the container's ns)
+  std::vector<MountStep> mounts;
+};
+
+// depot/<handle>/state.json: the container's processes outside of it, with their start times
+// (field 22 of /proc/<pid>/stat) so that a cleanup never signals a recycled pid.
+struct DepotState {
+  int init_pid = 0;  // host pid of the container's pid 1
+  uint64_t init_start_time = 0;
+  int parent_pid = 0;  // host pid of its parent, the process microcf spawned
+  uint64_t parent_start_time = 0;
+};
+
+std::string serializeDepotSpec(const DepotSpec& spec);
+base::Result<DepotSpec> parseDepotSpec(std::string_view json);
+std::string serializeDepotState(const DepotState& state);
+base::Result<DepotState> parseDepotState(std::string_view json);
+
+// Creates path (it must not exist yet), mode 0600, without fsync: depot files describe
+// containers that die with microcf, so they need not be durable (fsync costs milliseconds).
+// Each is written once before anything reads it, so no temporary file and rename either:
+// on this kind of ext4, every extra create and delete makes the next ones slower.
+base::Status writeDepotFile(const std::string& path, const std::string& data);
+
+// Start time of pid in clock ticks since boot; 0 if there is no such process.
+uint64_t procStartTime(int pid);
+// Parent pid of pid as /proc/<pid>/stat says; 0 if there is no such process.
+int procParentPid(int pid);
+
+// Removes what a crashed microcf left in depot_dir: kills the processes recorded in each
+// state.json that are still alive with the recorded start time, unmounts anything mounted
+// under depot_dir, and removes every container folder. Call before a backend starts.
+base::Status cleanupDepot(const std::string& depot_dir);
+
+}  // namespace mcf::runner

@@ -1,0 +1,94 @@
+// LinuxBackend: containers from namespaces, a tmpfs rootfs, bind mounts and overlayfs.
+//
+// Owns: the depot folders and the helper processes (init and exec) of its containers.
+// Does not own: resource limits (recorded in spec.json, not enforced yet), networking.
+// Thread: the loop's. create() blocks the loop for the few ms the init needs to report ready.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/unique_fd.h"
+#include "loop/loop.h"
+#include "loop/process.h"
+#include "runner/backend.h"
+#include "runner/rootfs_plan.h"
+
+namespace mcf::runner {
+
+struct LinuxBackendConfig {
+  std::string depot_dir;      // one folder per container
+  std::string lifecycle_dir;  // bound read-only at /tmp/lifecycle; empty: none
+  std::string stemcell_dir;   // the repo's stemcell/: stacks' files (host/etc/passwd, ...)
+  // The container helper (runner/container_main.h) is run as helper_exe with helper_args
+  // before "init ..." or "exec ...". Empty: base::selfExe() with {"microcf", "__container"}.
+  std::string helper_exe;
+  std::vector<std::string> helper_args;  // argv[0] first
+  int max_containers = 256;
+};
+
+class LinuxBackend : public Backend {
+ public:
+  LinuxBackend(loop::Loop& loop, LinuxBackendConfig config);
+  // Kills every container and removes its depot folder: containers die with microcf.
+  ~LinuxBackend() override;
+  LinuxBackend(const LinuxBackend&) = delete;
+  LinuxBackend& operator=(const LinuxBackend&) = delete;
+
+  // Checks the config (depot writable, stemcell present), removes what a crashed microcf
+  // left in the depot (cleanupDepot), and returns a backend. What the daemon should call.
+  static base::Result<std::unique_ptr<LinuxBackend>> open(loop::Loop& loop,
+                                                          LinuxBackendConfig config);
+
+  base::Status ping() override;
+  base::Result<Capacity> capacity() override;
+  base::Result<std::string> create(const ContainerSpec& spec) override;
+  // The returned pid is the exec helper's: it relays signals to and the status of the process.
+  base::Result<int> run(const std::string& handle, const ProcessSpec& spec, ProcessIO io,
+                        ExitCallback exit) override;
+  base::Status stop(const std::string& handle, bool kill) override;
+  base::Status destroy(const std::string& handle) override;
+  base::Result<ContainerInfo> info(const std::string& handle) override;
+  std::vector<std::string> list() override;
+
+ private:
+  struct Container {
+    ContainerSpec spec;
+    DepotPaths paths;
+    std::unique_ptr<loop::Process> init;  // the init's parent process, outside the pid ns
+    uint64_t init_id = 0;                 // what its exit callback looks it up by
+    int init_pid = 0;                     // host pid of the container's pid 1
+    base::UniqueFd init_pidfd;
+    bool init_exited = false;
+    bool stopped = false;
+  };
+  struct RunningProcess {
+    std::string handle;
+    std::string spec_file;  // a ProcessSpec too big for the environment, removed at exit
+    std::unique_ptr<loop::Process> process;
+    ProcessIO io;
+    ExitCallback exit;
+  };
+
+  base::Status prepareDepot(const ContainerSpec& spec, const DepotPaths& paths);
+  base::Status startInit(Container& c);
+  void killInit(Container& c);
+  std::vector<std::string> helperArgs(std::vector<std::string> tail) const;
+  void onProcessExit(uint64_t id, int64_t status, int term_signal);
+  void onInitExit(const std::string& handle, uint64_t id, int64_t status, int term_signal);
+
+  loop::Loop& loop_;
+  LinuxBackendConfig config_;
+  std::vector<HostTopEntry> host_top_;
+  std::map<std::string, std::unique_ptr<Container>> containers_;
+  std::map<uint64_t, RunningProcess> processes_;  // by an id that callbacks keep
+  // Killed inits' parents until the loop reaps them: their exit tears down the container's
+  // mount namespace, which takes an RCU grace period that destroy need not wait for.
+  std::map<uint64_t, std::unique_ptr<loop::Process>> dying_;
+  uint64_t next_id_ = 1;
+};
+
+}  // namespace mcf::runner

@@ -1,0 +1,83 @@
+// Pure rules that turn a ContainerSpec into the ordered mount steps of its root filesystem.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "runner/backend.h"
+
+namespace mcf::runner {
+
+// One step of assembling a container's root filesystem. Steps run in order inside the
+// container's mount namespace, before pivot_root; targets are relative to the rootfs.
+struct MountStep {
+  // kFile writes data into a new file; kMountPoint makes a directory or an empty file,
+  // whichever the host path source is, for a later bind mount to land on.
+  enum class Kind { kDir, kFile, kMountPoint, kSymlink, kTmpfs, kBind, kOverlay, kProc, kDevpts };
+  Kind kind = Kind::kDir;
+  std::string target;  // "usr", "dev/null"; "" is the rootfs itself
+  std::string source;  // host path (kBind, kMountPoint) or link text (kSymlink)
+  std::string data;    // file-system options ("mode=1777", "lowerdir=...") or kFile's content
+  bool read_only = false;
+  bool nosuid = true;
+  bool nodev = true;
+  bool noexec = false;
+  int mode = 0755;     // kDir, kFile
+  int uid = 0;         // kDir
+  int gid = 0;         // kDir
+};
+
+// The host's top-level names that merged /usr turns into symlinks (bin -> usr/bin).
+struct HostTopEntry {
+  std::string name;
+  bool is_symlink = false;
+  std::string link;  // readlink text when is_symlink
+};
+// Reads lstat/readlink of /bin, /sbin, /lib, /lib32, /lib64, /libx32 (those that exist).
+std::vector<HostTopEntry> probeHostTop();
+
+// A stack: the name manifests use and the stemcell folder that provides it.
+struct Stack {
+  std::string name;      // "cflinuxfs4"
+  std::string stemcell;  // folder under stemcell_dir: "host"
+};
+const std::vector<Stack>& knownStacks();
+// kInvalid "Stack 'x' not found. Available stacks: cflinuxfs4." for an unknown name.
+base::Result<Stack> findStack(const std::string& name);
+
+// Where a container's files live in the depot.
+struct DepotPaths {
+  std::string dir;     // depot/<handle>
+  std::string rootfs;  // mount point of the root tmpfs
+  std::string upper;   // private writable layer of /home/vcap
+  std::string work;    // overlayfs work dir beside upper (only with home_lower_dir)
+  std::string spec;    // spec.json
+  std::string state;   // state.json
+};
+DepotPaths depotPaths(const std::string& depot_dir, const std::string& handle);
+
+// Checks what create would otherwise find out half-way: handle, stack, hostname, paths.
+// Collects every problem into one kInvalid message.
+base::Status validateContainerSpec(const ContainerSpec& spec);
+// Whether p can go into an overlayfs option string (no ',', ':' or '\\').
+bool overlaySafePath(const std::string& p);
+// The hostname the container gets: spec.hostname, else the handle cut to 63 characters.
+std::string containerHostname(const ContainerSpec& spec);
+// The /etc/hosts text for a hostname.
+std::string hostsFile(const std::string& hostname);
+
+struct RootfsInputs {
+  DepotPaths paths;
+  std::string stack_dir;      // stemcell_dir/<stemcell>
+  std::string lifecycle_dir;  // empty: no /tmp/lifecycle
+  std::vector<HostTopEntry> host_top;
+  std::string resolv_conf;    // content for /etc/resolv.conf; empty: the host's file shows
+};
+// The ordered steps for spec on a host stack: the host's /usr read-only; /etc as a read-only
+// overlay of generated files (in the root tmpfs) over the stemcell's passwd/group over the
+// host's /etc; fresh /proc; a minimal /dev; tmpfs /tmp; /home/vcap (overlay on
+// home_lower_dir or the depot's upper dir); the lifecycle dir; spec.bind_mounts.
+std::vector<MountStep> planRootfs(const ContainerSpec& spec, const RootfsInputs& in);
+
+}  // namespace mcf::runner

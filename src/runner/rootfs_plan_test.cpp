@@ -1,0 +1,218 @@
+// Tests of the root filesystem plan and the spec rules, without any syscall.
+#include "runner/rootfs_plan.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+using namespace mcf::runner;
+
+namespace {
+
+RootfsInputs mergedUsrHost() {
+  RootfsInputs in;
+  in.paths = depotPaths("/var/depot", "h1");
+  in.stack_dir = "/opt/stemcell/host";
+  in.lifecycle_dir = "/var/lifecycle";
+  in.host_top = {{"bin", true, "usr/bin"}, {"lib", true, "usr/lib"}, {"lib64", true, "usr/lib64"},
+                 {"sbin", true, "usr/sbin"}};
+  return in;
+}
+
+const MountStep* find(const std::vector<MountStep>& steps, const std::string& target) {
+  auto it = std::find_if(steps.begin(), steps.end(),
+                         [&](const MountStep& s) { return s.target == target; });
+  return it == steps.end() ? nullptr : &*it;
+}
+
+ContainerSpec validSpec() {
+  ContainerSpec spec;
+  spec.handle = "app-1";
+  return spec;
+}
+
+}  // namespace
+
+TEST_CASE("the plan starts with a tmpfs root and shows the host's /usr read-only") {
+  auto steps = planRootfs(validSpec(), mergedUsrHost());
+  REQUIRE(steps.size() > 3);
+  CHECK(steps[0].kind == MountStep::Kind::kTmpfs);
+  CHECK(steps[0].target.empty());
+  const MountStep* usr = find(steps, "usr");
+  REQUIRE(usr);
+  CHECK(usr->kind == MountStep::Kind::kBind);
+  CHECK(usr->source == "/usr");
+  CHECK(usr->read_only);
+  CHECK(usr->nosuid);
+  CHECK(usr->nodev);
+}
+
+TEST_CASE("merged-/usr names become the host's symlinks, real directories are bound") {
+  RootfsInputs in = mergedUsrHost();
+  in.host_top.push_back({"lib32", false, ""});
+  auto steps = planRootfs(validSpec(), in);
+  const MountStep* bin = find(steps, "bin");
+  REQUIRE(bin);
+  CHECK(bin->kind == MountStep::Kind::kSymlink);
+  CHECK(bin->source == "usr/bin");
+  const MountStep* lib32 = find(steps, "lib32");
+  REQUIRE(lib32);
+  CHECK(lib32->kind == MountStep::Kind::kBind);
+  CHECK(lib32->source == "/lib32");
+  CHECK(lib32->read_only);
+}
+
+TEST_CASE("/etc is a read-only overlay: generated files over the stemcell over the host") {
+  ContainerSpec spec = validSpec();
+  spec.hostname = "web";
+  spec.bind_mounts = {{"/srv/creds", "/etc/cf-instance-credentials", true}};
+  RootfsInputs in = mergedUsrHost();
+  in.resolv_conf = "nameserver 10.0.0.1\n";
+  auto steps = planRootfs(spec, in);
+  const MountStep* etc = find(steps, "etc");
+  REQUIRE(etc);
+  CHECK(etc->kind == MountStep::Kind::kOverlay);
+  CHECK(etc->read_only);
+  // The generated layer is the root tmpfs's own etc/, which the overlay then covers.
+  CHECK(etc->data == "lowerdir=/var/depot/h1/rootfs/etc:/opt/stemcell/host/etc:/etc");
+  const MountStep* hostname = find(steps, "etc/hostname");
+  REQUIRE(hostname);
+  CHECK(hostname->kind == MountStep::Kind::kFile);
+  CHECK(hostname->data == "web\n");
+  CHECK(hostname->mode == 0644);
+  REQUIRE(find(steps, "etc/hosts"));
+  CHECK(find(steps, "etc/hosts")->data == hostsFile("web"));
+  REQUIRE(find(steps, "etc/resolv.conf"));
+  CHECK(find(steps, "etc/resolv.conf")->data == "nameserver 10.0.0.1\n");
+  // A bind mount into /etc gets its mount point in the generated layer, before the overlay.
+  auto point = std::find_if(steps.begin(), steps.end(), [](const MountStep& s) {
+    return s.kind == MountStep::Kind::kMountPoint;
+  });
+  REQUIRE(point != steps.end());
+  CHECK(point->target == "etc/cf-instance-credentials");
+  CHECK(point->source == "/srv/creds");
+  CHECK(&*point < etc);
+  CHECK(hostname < etc);
+  CHECK_FALSE(find(planRootfs(validSpec(), mergedUsrHost()), "etc/resolv.conf"));
+}
+
+TEST_CASE("/proc, /dev, /tmp and the lifecycle dir are planned with their options") {
+  auto steps = planRootfs(validSpec(), mergedUsrHost());
+  REQUIRE(find(steps, "proc"));
+  CHECK(find(steps, "proc")->kind == MountStep::Kind::kProc);
+  const MountStep* null = find(steps, "dev/null");
+  REQUIRE(null);
+  CHECK(null->source == "/dev/null");
+  CHECK_FALSE(null->nodev);  // a device node must stay usable
+  CHECK_FALSE(null->read_only);
+  const MountStep* pts = find(steps, "dev/pts");
+  REQUIRE(pts);
+  CHECK(pts->data.find("newinstance") != std::string::npos);
+  CHECK(pts->data.find("ptmxmode=0666") != std::string::npos);
+  REQUIRE(find(steps, "dev/ptmx"));
+  CHECK(find(steps, "dev/ptmx")->source == "pts/ptmx");
+  REQUIRE(find(steps, "dev/shm"));
+  const MountStep* tmp = find(steps, "tmp");
+  REQUIRE(tmp);
+  CHECK(tmp->data == "mode=1777");
+  const MountStep* lc = find(steps, "tmp/lifecycle");
+  REQUIRE(lc);
+  CHECK(lc->source == "/var/lifecycle");
+  CHECK(lc->read_only);
+  // /tmp/lifecycle is mounted after /tmp, or the tmpfs would hide it.
+  CHECK(tmp < lc);
+}
+
+TEST_CASE("no lifecycle dir, no /tmp/lifecycle") {
+  RootfsInputs in = mergedUsrHost();
+  in.lifecycle_dir.clear();
+  CHECK_FALSE(find(planRootfs(validSpec(), in), "tmp/lifecycle"));
+}
+
+TEST_CASE("/home/vcap is the depot's writable dir, or an overlay over home_lower_dir") {
+  auto plain = planRootfs(validSpec(), mergedUsrHost());
+  const MountStep* home = find(plain, "home/vcap");
+  REQUIRE(home);
+  CHECK(home->kind == MountStep::Kind::kBind);
+  CHECK(home->source == "/var/depot/h1/upper");
+  CHECK_FALSE(home->read_only);
+
+  ContainerSpec spec = validSpec();
+  spec.home_lower_dir = "/var/droplets/d1";
+  auto layered = planRootfs(spec, mergedUsrHost());
+  home = find(layered, "home/vcap");
+  REQUIRE(home);
+  CHECK(home->kind == MountStep::Kind::kOverlay);
+  CHECK(home->data ==
+        "lowerdir=/var/droplets/d1,upperdir=/var/depot/h1/upper,workdir=/var/depot/h1/work");
+}
+
+TEST_CASE("bind mounts come last, in the spec's order, with their read-only flag") {
+  ContainerSpec spec = validSpec();
+  spec.bind_mounts = {{"/srv/a", "/tmp/app", false}, {"/srv/b", "/etc/cf-instance-credentials", true}};
+  auto steps = planRootfs(spec, mergedUsrHost());
+  REQUIRE(steps.size() >= 2);
+  const MountStep& a = steps[steps.size() - 2];
+  const MountStep& b = steps.back();
+  CHECK(a.target == "tmp/app");
+  CHECK(a.source == "/srv/a");
+  CHECK_FALSE(a.read_only);
+  CHECK(b.target == "etc/cf-instance-credentials");
+  CHECK(b.read_only);
+}
+
+TEST_CASE("an unknown stack is refused with the names of the known ones") {
+  ContainerSpec spec = validSpec();
+  spec.stack = "x";
+  auto st = validateContainerSpec(spec);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().code == mcf::base::Errc::kInvalid);
+  CHECK(st.error().message == "Stack 'x' not found. Available stacks: cflinuxfs4.");
+  CHECK(findStack("cflinuxfs4")->stemcell == "host");
+}
+
+TEST_CASE("spec validation collects every problem in one message") {
+  ContainerSpec spec;
+  spec.handle = "../evil";
+  spec.hostname = "under_score";
+  spec.home_lower_dir = "/a,b";
+  spec.bind_mounts = {{"relative", "/tmp/x", true},
+                      {"/srv", "/tmp/../etc", true},
+                      {"/srv", "/usr/local/x", true},
+                      {"/srv", "/home/vcap", true}};
+  auto st = validateContainerSpec(spec);
+  REQUIRE_FALSE(st.ok());
+  const std::string& m = st.error().message;
+  CHECK(m.find("handle '../evil' is not valid") != std::string::npos);
+  CHECK(m.find("hostname 'under_score'") != std::string::npos);
+  CHECK(m.find("home_lower_dir '/a,b'") != std::string::npos);
+  CHECK(m.find("source 'relative'") != std::string::npos);
+  CHECK(m.find("destination '/tmp/../etc' must be a clean absolute path") != std::string::npos);
+  CHECK(m.find("destination '/usr/local/x' would cover") != std::string::npos);
+  CHECK(m.find("destination '/home/vcap' would cover") != std::string::npos);
+}
+
+TEST_CASE("a good spec passes; the hostname defaults to the handle cut to 63 characters") {
+  ContainerSpec spec = validSpec();
+  spec.bind_mounts = {{"/srv/app", "/tmp/app", true}, {"/srv/c", "/home/vcap/cache", false}};
+  CHECK(validateContainerSpec(spec).ok());
+  CHECK(containerHostname(spec) == "app-1");
+  spec.hostname = "web";
+  CHECK(containerHostname(spec) == "web");
+  ContainerSpec longer;
+  longer.handle = std::string(100, 'a');
+  CHECK(validateContainerSpec(longer).ok());
+  CHECK(containerHostname(longer) == std::string(63, 'a'));
+}
+
+TEST_CASE("the depot layout puts everything of a container under depot/<handle>") {
+  DepotPaths p = depotPaths("/d", "h");
+  CHECK(p.dir == "/d/h");
+  CHECK(p.rootfs == "/d/h/rootfs");
+  CHECK(p.upper == "/d/h/upper");
+  CHECK(p.work == "/d/h/work");
+  CHECK(p.upper == "/d/h/upper");
+  CHECK(p.spec == "/d/h/spec.json");
+  CHECK(p.state == "/d/h/state.json");
+  CHECK(hostsFile("web").find("127.0.1.1\tweb\n") != std::string::npos);
+}

@@ -1,0 +1,91 @@
+// FakeBackend: an in-memory Backend for other components' unit tests.
+//
+// Owns: fake containers and the processes run in them; the test drives their output and exit.
+// Does not own: any real process, mount or file.
+// Thread: the test's. Callbacks run inside emitStdout/exit/stop/destroy, or on the loop's next
+// turn when constructed with a loop (closer to the real backend, which calls back later).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loop/loop.h"
+#include "runner/backend.h"
+
+namespace mcf::runner {
+
+class FakeBackend : public Backend {
+ public:
+  struct RunRecord {
+    std::string handle;
+    int pid = 0;
+    ProcessSpec spec;
+    bool exited = false;
+    int exit_status = 0;
+  };
+
+  explicit FakeBackend(loop::Loop* loop = nullptr) : loop_(loop) {}
+
+  base::Status ping() override;
+  base::Result<Capacity> capacity() override;
+  // Checks the stack like the real backend; an empty handle becomes "fake-<n>".
+  base::Result<std::string> create(const ContainerSpec& spec) override;
+  // Records the spec; pids count up from 1000.
+  base::Result<int> run(const std::string& handle, const ProcessSpec& spec, ProcessIO io,
+                        ExitCallback exit) override;
+  // Records the call; running processes exit with 143 (SIGTERM) or 137 (kill), as they
+  // would unless they trap SIGTERM. set exitOnStop(false) to drive exits by hand.
+  base::Status stop(const std::string& handle, bool kill) override;
+  // Running processes exit with 137.
+  base::Status destroy(const std::string& handle) override;
+  base::Result<ContainerInfo> info(const std::string& handle) override;
+  std::vector<std::string> list() override;
+
+  // The next create / run fails with error.
+  void failNextCreate(base::Error error) { fail_create_ = std::move(error); }
+  void failNextRun(base::Error error) { fail_run_ = std::move(error); }
+  void exitOnStop(bool on) { exit_on_stop_ = on; }
+
+  // False if there is no such running process.
+  bool emitStdout(const std::string& handle, int pid, std::string_view text);
+  bool emitStderr(const std::string& handle, int pid, std::string_view text);
+  bool exit(const std::string& handle, int pid, int status);
+
+  // Every run so far, in order, exited or not.
+  const std::vector<RunRecord>& runs() const { return runs_; }
+  // The spec a live container was created with; nullptr if there is none.
+  const ContainerSpec* containerSpec(const std::string& handle) const;
+  // Handles whose containers stop() was called on, in order, with the kill flag.
+  const std::vector<std::pair<std::string, bool>>& stops() const { return stops_; }
+  int destroyCount() const { return destroy_count_; }
+
+ private:
+  struct Process {
+    ProcessIO io;
+    ExitCallback exit;
+  };
+  struct Container {
+    ContainerSpec spec;
+    bool stopped = false;
+    std::map<int, Process> processes;  // running only
+  };
+
+  RunRecord* record(int pid);
+  void finish(const std::string& handle, int pid, int status);
+  void call(std::function<void()> fn);
+
+  loop::Loop* loop_;
+  std::map<std::string, Container> containers_;
+  std::vector<RunRecord> runs_;
+  std::vector<std::pair<std::string, bool>> stops_;
+  std::optional<base::Error> fail_create_;
+  std::optional<base::Error> fail_run_;
+  bool exit_on_stop_ = true;
+  int next_pid_ = 1000;
+  int next_handle_ = 1;
+  int destroy_count_ = 0;
+};
+
+}  // namespace mcf::runner

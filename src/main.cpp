@@ -1,8 +1,30 @@
 // microcf: one binary for the platform (`microcf up`), its CLI, and the lifecycle programs
-// that run inside containers.
-#include <cstdio>
+// that run inside containers (chosen by the name the binary is called by, like busybox).
+#include <string.h>
 
-int main() {
-  std::puts("microcf");
-  return 0;
+#include <string>
+
+#include "cli/cli.h"
+#include "daemon/daemon.h"
+#include "lifecycle/builder.h"
+#include "lifecycle/launcher.h"
+#include "lifecycle/static_server.h"
+#include "runner/container_main.h"
+
+int main(int argc, char** argv) {
+  std::string name = argc > 0 ? argv[0] : "microcf";
+  if (auto slash = name.rfind('/'); slash != std::string::npos) name = name.substr(slash + 1);
+  if (name == "launcher") return mcf::lifecycle::launcherMain(argc, argv);
+  if (name == "builder") return mcf::lifecycle::builderMain(argc, argv);
+  if (name == "static-server") return mcf::lifecycle::staticServerMain(argc, argv);
+  if (argc > 1 && strcmp(argv[1], "__container") == 0)
+    return mcf::runner::containerMain(argc - 1, argv + 1);
+  return mcf::cli::cliMain(argc, argv, [](const mcf::cli::UpOptions& o) {
+    mcf::daemon::DaemonOptions options;
+    options.port = o.port;
+    options.domain = o.domain;
+    options.data_dir = o.data_dir;
+    options.buildpacks_dir = o.buildpacks_dir;
+    return mcf::daemon::runDaemon(options);
+  });
 }

@@ -91,6 +91,18 @@ Status copyTree(const std::string& from, const std::string& to) {
   return {};
 }
 
+Status chownTree(const std::string& root, int uid, int gid) {
+  if (::lchown(root.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0)
+    return makeError(Errc::kIo, "cannot change the owner of {}: {}", root, strerror(errno));
+  std::error_code ec;
+  for (auto it = stdfs::recursive_directory_iterator(root, ec);
+       !ec && it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
+    ::lchown(it->path().c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid));
+  }
+  if (ec) return makeError(Errc::kIo, "cannot walk {}: {}", root, ec.message());
+  return {};
+}
+
 int64_t treeSize(const std::string& path) {
   int64_t total = 0;
   std::error_code ec;

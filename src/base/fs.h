@@ -18,6 +18,8 @@ bool pathExists(const std::string& path);
 bool isDirectory(const std::string& path);
 // Copies a tree (files, dirs, symlinks), preserving modes.
 Status copyTree(const std::string& from, const std::string& to);
+// Hands a tree (not following symlinks) to uid:gid.
+Status chownTree(const std::string& root, int uid, int gid);
 // Bytes in regular files below path.
 int64_t treeSize(const std::string& path);
 std::string joinPath(const std::string& a, const std::string& b);

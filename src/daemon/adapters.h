@@ -1,0 +1,53 @@
+// Adapters that connect the seams components declare to the components that serve them.
+#pragma once
+
+#include "controller/platform.h"
+#include "router/route_table.h"
+#include "scheduler/endpoint_sink.h"
+#include "scheduler/scheduler.h"
+#include "stager/stager.h"
+
+namespace mcf::daemon {
+
+// controller::Stager → stager::Stager.
+class StagerAdapter final : public controller::Stager {
+ public:
+  explicit StagerAdapter(stager::Stager& stager) : stager_(stager) {}
+  void stage(const controller::StagingRequest& request,
+             std::function<void(base::Result<controller::StagingResult>)> done) override;
+
+ private:
+  stager::Stager& stager_;
+};
+
+// controller::Runtime → scheduler::Scheduler.
+class RuntimeAdapter final : public controller::Runtime {
+ public:
+  explicit RuntimeAdapter(scheduler::Scheduler& scheduler) : scheduler_(scheduler) {}
+  void desiredChanged(const std::string& app_guid) override { scheduler_.desiredChanged(app_guid); }
+  std::vector<controller::InstanceStatus> instances(const std::string& process_guid) override;
+
+ private:
+  scheduler::Scheduler& scheduler_;
+};
+
+// controller::Routing and scheduler::EndpointSink → router::RouteTable.
+class RouteAdapter final : public controller::Routing, public scheduler::EndpointSink {
+ public:
+  explicit RouteAdapter(router::RouteTable& table) : table_(table) {}
+  void mapRoute(const std::string& host, const std::string& path, const std::string& app_guid) override {
+    table_.mapRoute(host, path, app_guid);
+  }
+  void unmapRoute(const std::string& host, const std::string& path, const std::string& app_guid) override {
+    table_.unmapRoute(host, path, app_guid);
+  }
+  void addEndpoint(const scheduler::RoutableInstance& instance) override;
+  void removeEndpoint(const std::string& app_guid, const std::string& instance_guid) override {
+    table_.removeEndpoint(app_guid, instance_guid);
+  }
+
+ private:
+  router::RouteTable& table_;
+};
+
+}  // namespace mcf::daemon

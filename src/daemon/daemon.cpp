@@ -1,0 +1,274 @@
+// `microcf up`: the platform's startup as a script of named phases, and its shutdown.
+#include "daemon/daemon.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "auth/token_service.h"
+#include "base/clock.h"
+#include "base/fs.h"
+#include "base/ids.h"
+#include "base/log.h"
+#include "base/strutil.h"
+#include "base/unique_fd.h"
+#include "blobstore/blobstore.h"
+#include "blobstore/resource_pool.h"
+#include "controller/controller.h"
+#include "daemon/adapters.h"
+#include "daemon/paths.h"
+#include "logs/log_store.h"
+#include "loop/loop.h"
+#include "router/route_table.h"
+#include "router/router.h"
+#include "runner/linux_backend.h"
+#include "scheduler/scheduler.h"
+#include "stager/buildpacks.h"
+#include "stager/stager.h"
+#include "store/store.h"
+
+namespace mcf::daemon {
+
+using base::Errc;
+using base::makeError;
+
+namespace {
+
+// Everything `up` builds, in construction order; destroyed in reverse.
+struct Platform {
+  DaemonOptions options;
+  Paths paths;
+  base::UniqueFd lock;
+  base::SystemClock clock;
+  loop::Loop loop;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<blobstore::Blobstore> blobs;
+  std::unique_ptr<blobstore::ResourcePool> pool;
+  std::unique_ptr<auth::TokenService> tokens;
+  std::unique_ptr<logs::LogStore> logs;
+  std::unique_ptr<runner::LinuxBackend> backend;
+  std::unique_ptr<stager::BuildpackRegistry> buildpacks;
+  std::unique_ptr<stager::Stager> stager;
+  std::unique_ptr<router::RouteTable> routes;
+  std::unique_ptr<RouteAdapter> route_adapter;
+  std::unique_ptr<scheduler::Scheduler> scheduler;
+  std::unique_ptr<StagerAdapter> stager_adapter;
+  std::unique_ptr<RuntimeAdapter> runtime_adapter;
+  std::unique_ptr<controller::Controller> controller;
+  std::unique_ptr<router::Router> router;
+  std::string api_url;
+};
+
+base::Status lockDataDir(Platform& p) {
+  std::string path = base::joinPath(p.paths.home, "microcf.lock");
+  base::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd.valid()) return makeError(Errc::kIo, "cannot open {}: {}", path, strerror(errno));
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    auto pid = base::readFile(path);
+    return makeError(Errc::kConflict,
+                     "microcf is already running with data dir {} (pid {}). Stop it first, or "
+                     "start another one with --data-dir DIR --port PORT.",
+                     p.paths.home, pid.ok() ? base::trim(*pid) : "unknown");
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd.get(), 0) == 0) (void)!::pwrite(fd.get(), pid.data(), pid.size(), 0);
+  p.lock = std::move(fd);
+  return {};
+}
+
+base::Status openState(Platform& p) {
+  auto store = store::Store::open(p.paths.database);
+  if (!store.ok()) return store.takeError();
+  p.store = std::move(store).value();
+  auto blobs = blobstore::Blobstore::open(p.paths.blobs);
+  if (!blobs.ok()) return blobs.takeError();
+  p.blobs = std::move(blobs).value();
+  auto pool = blobstore::ResourcePool::open(p.paths.resource_pool);
+  if (!pool.ok()) return pool.takeError();
+  p.pool = std::move(pool).value();
+  return {};
+}
+
+base::Status loadSigningKey(Platform& p) {
+  std::string path = base::joinPath(p.paths.home, "token-signing-key");
+  auto key = base::readFile(path);
+  if (!key.ok()) {
+    std::string fresh = base::randomHex(32);
+    MCF_TRY(base::writeFileAtomic(path, fresh, 0600));
+    key = fresh;
+  }
+  p.tokens = std::make_unique<auth::TokenService>(base::trim(*key), p.api_url + "/oauth/token", p.clock);
+  return {};
+}
+
+base::Status buildComponents(Platform& p) {
+  p.logs = std::make_unique<logs::LogStore>(p.clock);
+  runner::LinuxBackendConfig rc;
+  rc.depot_dir = p.paths.depot;
+  rc.lifecycle_dir = p.paths.lifecycle;
+  rc.stemcell_dir = p.paths.stemcell;
+  auto backend = runner::LinuxBackend::open(p.loop, rc);
+  if (!backend.ok()) return backend.takeError();
+  p.backend = std::move(backend).value();
+  auto registry = stager::BuildpackRegistry::load(p.paths.buildpacks);
+  if (!registry.ok()) return registry.takeError();
+  p.buildpacks = std::make_unique<stager::BuildpackRegistry>(std::move(registry).value());
+  p.stager = std::make_unique<stager::Stager>(
+      p.loop, *p.backend, *p.blobs, *p.logs, *p.buildpacks,
+      stager::StagerConfig{p.paths.staging, p.paths.droplets, p.paths.caches});
+  p.routes = std::make_unique<router::RouteTable>();
+  p.route_adapter = std::make_unique<RouteAdapter>(*p.routes);
+  scheduler::SchedulerConfig sched;
+  sched.droplets_dir = p.paths.droplets;
+  sched.cf_api = p.api_url;
+  sched.domain = p.options.domain;
+  p.scheduler = std::make_unique<scheduler::Scheduler>(p.loop, *p.store, *p.backend, *p.blobs,
+                                                       *p.logs, *p.route_adapter, p.clock, sched);
+  p.stager_adapter = std::make_unique<StagerAdapter>(*p.stager);
+  p.runtime_adapter = std::make_unique<RuntimeAdapter>(*p.scheduler);
+  controller::ControllerConfig cc;
+  cc.domain = p.options.domain;
+  cc.api_url = p.api_url;
+  cc.data_dir = p.paths.home;
+  p.controller = std::make_unique<controller::Controller>(
+      p.loop, cc, *p.store, *p.blobs, *p.pool, *p.tokens, *p.logs, *p.stager_adapter,
+      *p.runtime_adapter, *p.route_adapter, p.clock);
+  return {};
+}
+
+base::Status seedAdmin(Platform& p) {
+  auto password = p.controller->seed();
+  if (!password.ok()) return password.takeError();
+  std::string path = base::joinPath(p.paths.home, "admin-credentials");
+  if (!password->empty() || !base::pathExists(path)) {
+    if (password->empty())
+      return makeError(Errc::kIo,
+                       "{} is missing and the admin user already exists; restore the file or "
+                       "start with a new --data-dir",
+                       path);
+    nlohmann::json creds = {{"username", "admin"}, {"password", *password}};
+    MCF_TRY(base::writeFileAtomic(path, creds.dump(2) + "\n", 0600));
+  }
+  return {};
+}
+
+// Routes survive in the store; the router's table is memory only.
+base::Status loadRoutes(Platform& p) {
+  auto routes = p.store->listRoutes("");
+  if (!routes.ok()) return routes.takeError();
+  for (const auto& route : *routes) {
+    auto domain = p.store->getDomain(route.domain_guid);
+    auto dests = p.store->listDestinations(route.guid);
+    if (!domain.ok() || !dests.ok()) continue;
+    std::string host = route.host.empty() ? domain->name : route.host + "." + domain->name;
+    for (const auto& d : *dests) p.routes->mapRoute(host, route.path, d.app_guid);
+  }
+  return {};
+}
+
+base::Status listen(Platform& p) {
+  auto* logs = p.logs.get();
+  p.router = std::make_unique<router::Router>(
+      p.loop, *p.routes, router::RouterConfig{p.options.domain},
+      [&p](http::Request&& req, http::Responder res) { p.controller->handle(std::move(req), std::move(res)); },
+      [logs](const std::string& app_guid, int index, const std::string& line) {
+        logs->emit(app_guid, "RTR", std::to_string(index), false, line);
+      });
+  auto st = p.router->listen(p.options.listen_host, p.options.port);
+  if (!st.ok())
+    return makeError(Errc::kUnavailable, "{}. Stop what uses the port or pick another with --port.",
+                     st.error().message);
+  return {};
+}
+
+base::Status writeDaemonFile(Platform& p) {
+  nlohmann::json d = {{"api", p.api_url},
+                      {"port", p.options.port},
+                      {"domain", p.options.domain},
+                      {"pid", ::getpid()}};
+  return base::writeFileAtomic(p.paths.daemon_file, d.dump(2) + "\n", 0644);
+}
+
+}  // namespace
+
+int runDaemon(const DaemonOptions& options) {
+  base::SystemClock wall;
+  int64_t started = wall.steadyMs();
+  Platform p;
+  p.options = options;
+  p.api_url = fmt::format("http://api.{}:{}", options.domain, options.port);
+  auto paths = resolvePaths(options);
+  if (!paths.ok()) {
+    std::fprintf(stderr, "microcf up: %s\n", paths.error().message.c_str());
+    return 1;
+  }
+  p.paths = *paths;
+
+  // Each phase either succeeds or stops start-up with a message that says what to do.
+  struct Phase {
+    const char* name;
+    base::Status (*run)(Platform&);
+  };
+  const Phase phases[] = {
+      {"prepare the data dir", [](Platform& p) { return prepareDataDir(p.paths); }},
+      {"take the data dir lock", lockDataDir},
+      {"open the database and blobstore", openState},
+      {"install the lifecycle", [](Platform& p) { return installLifecycle(p.paths); }},
+      {"load the token signing key", loadSigningKey},
+      {"build the components", buildComponents},
+      {"create the admin user", seedAdmin},
+      {"load the routes", loadRoutes},
+      {"listen", listen},
+      {"write daemon.json", writeDaemonFile},
+  };
+  for (const auto& phase : phases) {
+    auto st = phase.run(p);
+    if (!st.ok()) {
+      std::fprintf(stderr, "microcf up: cannot %s: %s\n", phase.name, st.error().message.c_str());
+      return 1;
+    }
+  }
+  p.scheduler->start();
+
+  std::printf(
+      "microcf is up in %.2fs\n"
+      "  API:       %s\n"
+      "  apps:      http://APP.%s:%d\n"
+      "  data dir:  %s\n"
+      "  admin:     user 'admin', password in %s\n"
+      "Push an app from another terminal:  microcf push ./examples/static\n",
+      (wall.steadyMs() - started) / 1000.0, p.api_url.c_str(), options.domain.c_str(),
+      options.port, p.paths.home.c_str(), base::joinPath(p.paths.home, "admin-credentials").c_str());
+  std::fflush(stdout);
+
+  loop::Signal sigterm(p.loop), sigint(p.loop);
+  loop::Timer deadline(p.loop);
+  bool stopping = false;
+  auto stop = [&](int sig) {
+    if (stopping) return;
+    stopping = true;
+    MCF_INFO("daemon", "{} received: stopping every app instance", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    p.router->close();
+    // Instances get Cloud Foundry's 10 s grace; the deadline covers anything that hangs.
+    deadline.start(15000, 0, [&] { p.loop.stop(); });
+    p.scheduler->shutdown([&] { p.loop.stop(); });
+  };
+  sigterm.start(SIGTERM, stop);
+  sigint.start(SIGINT, stop);
+  ::signal(SIGPIPE, SIG_IGN);
+  p.loop.run();
+  ::unlink(p.paths.daemon_file.c_str());
+  MCF_INFO("daemon", "stopped");
+  return 0;
+}
+
+}  // namespace mcf::daemon

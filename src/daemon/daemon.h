@@ -1,0 +1,26 @@
+// Daemon: `microcf up`. Builds every component, owns the loop, starts and stops the platform.
+//
+// Owns: the data directory layout, the single-instance lock, component wiring (the only
+// place that names concrete implementations), signals, startup and shutdown.
+// Does not own: any component's behaviour. Thread: the loop's (it is the main thread).
+#pragma once
+
+#include <string>
+
+namespace mcf::daemon {
+
+struct DaemonOptions {
+  int port = 8080;
+  std::string domain = "localhost";
+  std::string data_dir;        // empty: $MICROCF_HOME or ~/.microcf
+  std::string buildpacks_dir;  // empty: $MICROCF_BUILDPACKS_DIR or the source tree's
+  std::string listen_host = "127.0.0.1";
+};
+
+// Runs the platform in the foreground until SIGTERM or SIGINT; returns the exit code.
+int runDaemon(const DaemonOptions& options);
+
+// $MICROCF_HOME, else ~/.microcf.
+std::string defaultHome();
+
+}  // namespace mcf::daemon

@@ -1,0 +1,44 @@
+// Instance: one actual instance of a process and the legal moves of its state machine.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "logs/line_splitter.h"
+#include "loop/loop.h"
+#include "model/model.h"
+
+namespace mcf::scheduler {
+
+// STARTING → RUNNING → CRASHED | STOPPING → DOWN; STARTING → CRASHED | STOPPING;
+// CRASHED → STARTING (restart) | DOWN. Anything else is a bug.
+bool legalTransition(model::InstanceState from, model::InstanceState to);
+
+struct Instance {
+  std::string guid;          // instance guid; also the container handle and hostname
+  std::string app_guid;
+  std::string process_guid;
+  std::string process_type;
+  std::string version;       // process version it was started for
+  int index = 0;
+  model::InstanceState state = model::InstanceState::kStarting;
+  int64_t since_ns = 0;         // entered the current state
+  int64_t started_ms = 0;       // steady clock, when it became RUNNING
+  int port = 0;
+  int pid = 0;                  // host pid of the process in the container
+  bool container = false;       // a container exists for it
+  int crash_count = 0;
+  int64_t restart_at_ms = -1;   // steady clock; -1 = never (gave up)
+  std::string details;          // why it crashed
+  std::string health_error;     // last failed probe, for messages
+  model::HealthCheck health;    // the process's check when the instance started
+  bool probing = false;         // a probe is in flight
+  bool killed_by_health = false;
+  std::unique_ptr<loop::Timer> health_timer;
+  std::unique_ptr<loop::Timer> kill_timer;
+  std::unique_ptr<logs::LineSplitter> out;
+  std::unique_ptr<logs::LineSplitter> err;
+};
+
+}  // namespace mcf::scheduler

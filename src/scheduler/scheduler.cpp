@@ -1,0 +1,531 @@
+// Convergence of desired and actual instances.
+#include "scheduler/scheduler.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "archive/archive.h"
+#include "base/fs.h"
+#include "base/ids.h"
+#include "base/log.h"
+#include "base/strutil.h"
+#include "loop/tcp_probe.h"
+#include "model/environment.h"
+#include "scheduler/health.h"
+#include "scheduler/restart_policy.h"
+#include "scheduler/usage.h"
+
+namespace mcf::scheduler {
+
+using base::Errc;
+using base::makeError;
+using model::InstanceState;
+
+struct Scheduler::Desired {
+  model::App app;
+  model::Process process;
+  model::Droplet droplet;
+  model::Space space;
+  model::Org org;
+  std::vector<std::string> uris;
+};
+
+static std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+static std::string sourceType(const Instance& inst) { return "APP/PROC/" + upper(inst.process_type); }
+
+Scheduler::Scheduler(loop::Loop& loop, store::Store& store, runner::Backend& backend,
+                     blobstore::Blobstore& blobs, logs::LogStore& logs, EndpointSink& endpoints,
+                     const base::Clock& clock, SchedulerConfig config)
+    : loop_(loop),
+      store_(store),
+      backend_(backend),
+      blobs_(blobs),
+      logs_(logs),
+      endpoints_(endpoints),
+      clock_(clock),
+      config_(std::move(config)),
+      ports_(config_.first_port, config_.last_port),
+      tick_(loop),
+      prober_(std::make_unique<HealthProber>(loop)) {}
+
+Scheduler::~Scheduler() {
+  for (auto& [guid, inst] : instances_)
+    if (inst->container) (void)backend_.destroy(guid);
+}
+
+void Scheduler::start() {
+  convergeAll();
+  tick_.start(config_.converge_interval_ms, config_.converge_interval_ms, [this] { convergeAll(); });
+}
+
+void Scheduler::desiredChanged(const std::string& app_guid) {
+  if (!shutting_down_) converge(app_guid);
+}
+
+size_t Scheduler::running() const {
+  size_t n = 0;
+  for (const auto& [guid, inst] : instances_)
+    if (inst->state == InstanceState::kRunning) ++n;
+  return n;
+}
+
+Instance* Scheduler::find(const std::string& instance_guid) {
+  auto it = instances_.find(instance_guid);
+  return it == instances_.end() ? nullptr : it->second.get();
+}
+
+void Scheduler::cell(const Instance& inst, const std::string& line, bool is_err) {
+  logs_.emit(inst.app_guid, "CELL", std::to_string(inst.index), is_err, line);
+}
+
+void Scheduler::setState(Instance& inst, InstanceState to) {
+  if (!legalTransition(inst.state, to))
+    MCF_WARN("scheduler", "instance {} moves {} -> {}, which the state machine forbids", inst.guid,
+             model::toString(inst.state), model::toString(to));
+  inst.state = to;
+  inst.since_ns = clock_.nowNs();
+}
+
+void Scheduler::convergeAll() {
+  if (shutting_down_) return;
+  std::set<std::string> apps;
+  if (auto listed = store_.listApps({}); listed.ok())
+    for (const auto& app : *listed) apps.insert(app.guid);
+  for (const auto& [guid, inst] : instances_) apps.insert(inst->app_guid);
+  for (const auto& app_guid : apps) converge(app_guid);
+}
+
+void Scheduler::converge(const std::string& app_guid) {
+  std::vector<Desired> want;
+  auto app = store_.getApp(app_guid);
+  if (app.ok() && app->state == model::AppState::kStarted && !app->droplet_guid.empty()) {
+    auto droplet = store_.getDroplet(app->droplet_guid);
+    auto processes = store_.listProcesses(app_guid);
+    auto space = store_.getSpace(app->space_guid);
+    if (droplet.ok() && processes.ok() && space.ok()) {
+      auto org = store_.getOrg(space->org_guid);
+      std::vector<std::string> uris;
+      if (auto dests = store_.listDestinationsForApp(app_guid); dests.ok()) {
+        for (const auto& d : *dests) {
+          auto route = store_.getRoute(d.route_guid);
+          if (!route.ok()) continue;
+          auto domain = store_.getDomain(route->domain_guid);
+          if (domain.ok()) uris.push_back(model::routeUrl(*route, domain->name));
+        }
+      }
+      for (const auto& p : *processes) {
+        if (p.instances <= 0) continue;
+        want.push_back({*app, p, *droplet, *space, org.ok() ? *org : model::Org{}, uris});
+      }
+    }
+  }
+
+  int64_t now = clock_.steadyMs();
+  for (const auto& d : want) {
+    for (int idx = 0; idx < d.process.instances; ++idx) {
+      Instance* current = nullptr;
+      for (auto& [guid, inst] : instances_) {
+        if (inst->process_guid == d.process.guid && inst->index == idx &&
+            inst->state != InstanceState::kStopping) {
+          current = inst.get();
+          break;
+        }
+      }
+      if (!current) {
+        startInstance(d, idx, 0);
+      } else if (current->version != d.process.version) {
+        stopInstance(*current);
+        startInstance(d, idx, 0);
+      } else if (current->state == InstanceState::kCrashed && current->restart_at_ms >= 0 &&
+                 now >= current->restart_at_ms) {
+        int count = current->crash_count;
+        std::string old = current->guid;
+        finalize(old);
+        startInstance(d, idx, count);
+      }
+    }
+  }
+
+  std::vector<std::string> extra;
+  for (const auto& [guid, inst] : instances_) {
+    if (inst->app_guid != app_guid || inst->state == InstanceState::kStopping) continue;
+    bool wanted = false;
+    for (const auto& d : want)
+      if (d.process.guid == inst->process_guid && inst->index < d.process.instances) wanted = true;
+    if (!wanted) extra.push_back(guid);
+  }
+  for (const auto& guid : extra)
+    if (Instance* inst = find(guid)) stopInstance(*inst);
+}
+
+void Scheduler::startInstance(const Desired& d, int index, int crash_count) {
+  auto inst = std::make_unique<Instance>();
+  inst->guid = base::newGuid();
+  inst->app_guid = d.app.guid;
+  inst->process_guid = d.process.guid;
+  inst->process_type = d.process.type;
+  inst->version = d.process.version;
+  inst->index = index;
+  inst->state = InstanceState::kStarting;
+  inst->since_ns = clock_.nowNs();
+  inst->crash_count = crash_count;
+  inst->health = d.process.health_check;
+  std::string guid = inst->guid;
+  cell(*inst, fmt::format("Cell {} creating container for instance {}", config_.cell_id, guid));
+  instances_[guid] = std::move(inst);
+  launching_[guid] = std::make_unique<Desired>(d);
+  ensureDroplet(d.droplet.guid, d.droplet.blob_key, [this, guid](base::Status st) {
+    Instance* inst = find(guid);
+    if (!inst || inst->state != InstanceState::kStarting) {
+      launching_.erase(guid);
+      return;
+    }
+    if (!st.ok()) {
+      crash(*inst, "Downloading droplet failed: " + st.error().message, -1);
+      return;
+    }
+    launch(guid);
+  });
+}
+
+void Scheduler::ensureDroplet(const std::string& droplet_guid, const std::string& blob_key,
+                              std::function<void(base::Status)> done) {
+  std::string dir = base::joinPath(config_.droplets_dir, droplet_guid);
+  if (base::isDirectory(dir)) {
+    done({});
+    return;
+  }
+  // After a restart the extracted tree may be gone: unpack the stored droplet once, however
+  // many instances wait for it.
+  auto& waiters = extracting_[droplet_guid];
+  waiters.push_back(std::move(done));
+  if (waiters.size() > 1) return;
+  std::string blob = blobs_.path(blob_key);
+  auto status = std::make_shared<base::Status>();
+  loop::queueWork(
+      loop_,
+      [status, dir, blob] {
+        std::string tmp = dir + ".extracting";
+        auto step = [&]() -> base::Status {
+          MCF_TRY(base::removeTree(tmp));
+          MCF_TRY(archive::extract(blob, tmp));
+          // Instances run as vcap and write their own files through the overlay.
+          MCF_TRY(base::chownTree(tmp, 2000, 2000));
+          if (::rename(tmp.c_str(), dir.c_str()) != 0)
+            return makeError(Errc::kIo, "cannot move droplet into place: {}", strerror(errno));
+          return {};
+        };
+        *status = step();
+      },
+      [this, status, droplet_guid] {
+        auto waiters = std::move(extracting_[droplet_guid]);
+        extracting_.erase(droplet_guid);
+        for (auto& w : waiters) w(*status);
+      });
+}
+
+void Scheduler::launch(const std::string& guid) {
+  Instance& inst = *find(guid);
+  std::unique_ptr<Desired> d = std::move(launching_[guid]);
+  launching_.erase(guid);
+
+  inst.port = ports_.allocate();
+  if (inst.port == 0) {
+    crash(inst, fmt::format("No free port in {}-{} for the instance", config_.first_port,
+                            config_.last_port), -1);
+    return;
+  }
+  runner::ContainerSpec spec;
+  spec.handle = guid;
+  spec.hostname = guid;
+  spec.stack = d->droplet.stack.empty() ? d->app.stack : d->droplet.stack;
+  spec.home_lower_dir = base::joinPath(config_.droplets_dir, d->droplet.guid);
+  spec.memory_mb = d->process.memory_in_mb;
+  spec.disk_mb = d->process.disk_in_mb;
+  spec.properties = {{"app_guid", inst.app_guid},
+                     {"process_guid", inst.process_guid},
+                     {"index", std::to_string(inst.index)},
+                     {"kind", "instance"}};
+  auto created = backend_.create(spec);
+  if (!created.ok()) {
+    crash(inst, "Creating the container failed: " + created.error().message, -1);
+    return;
+  }
+  inst.container = true;
+  cell(inst, fmt::format("Cell {} successfully created container for instance {}", config_.cell_id, guid));
+
+  model::AppContext ctx{&d->app, &d->process, &d->space, &d->org, d->uris, config_.cf_api,
+                        d->process.memory_in_mb, d->process.disk_in_mb};
+  runner::ProcessSpec proc;
+  proc.path = "/tmp/lifecycle/launcher";
+  std::string command = d->process.command.value_or("");
+  if (command.empty()) {
+    auto it = d->droplet.process_types.find(d->process.type);
+    if (it != d->droplet.process_types.end()) command = it->second;
+  }
+  proc.args = {"app", command, ""};
+  proc.env = model::runningEnvironment(ctx, {inst.index, guid, "127.0.0.1", inst.port});
+  proc.dir = "/home/vcap";
+  proc.user = "vcap";
+
+  std::string app_guid = inst.app_guid;
+  std::string source = sourceType(inst);
+  std::string index = std::to_string(inst.index);
+  auto emitter = [this, app_guid, source, index](bool is_err) {
+    return [this, app_guid, source, index, is_err](std::string_view line) {
+      logs_.emit(app_guid, source, index, is_err, line);
+    };
+  };
+  inst.out = std::make_unique<logs::LineSplitter>(emitter(false));
+  inst.err = std::make_unique<logs::LineSplitter>(emitter(true));
+  runner::ProcessIO io;
+  io.on_stdout = [this, guid](std::string_view chunk) {
+    if (Instance* i = find(guid)) i->out->feed(chunk);
+  };
+  io.on_stderr = [this, guid](std::string_view chunk) {
+    if (Instance* i = find(guid)) i->err->feed(chunk);
+  };
+  auto pid = backend_.run(guid, proc, std::move(io), [this, guid](int status) { onExit(guid, status); });
+  if (!pid.ok()) {
+    crash(inst, "Starting the app failed: " + pid.error().message, -1);
+    return;
+  }
+  inst.pid = *pid;
+
+  if (inst.health.type == "process" || inst.health.type == "none") {
+    setState(inst, InstanceState::kRunning);
+    inst.started_ms = clock_.steadyMs();
+    endpoints_.addEndpoint({inst.app_guid, guid, inst.index, "127.0.0.1", inst.port});
+    return;
+  }
+  cell(inst, "Starting health monitoring of container");
+  inst.health_timer = std::make_unique<loop::Timer>(loop_);
+  inst.started_ms = clock_.steadyMs();
+  inst.health_timer->start(config_.startup_poll_ms, 0, [this, guid] { healthTick(guid); });
+}
+
+void Scheduler::healthTick(const std::string& guid) {
+  Instance* inst = find(guid);
+  if (!inst || inst->probing ||
+      (inst->state != InstanceState::kStarting && inst->state != InstanceState::kRunning))
+    return;
+  inst->probing = true;
+  ProbeSpec spec{inst->health.type, "127.0.0.1", inst->port, inst->health.endpoint.empty() ? "/" : inst->health.endpoint,
+                 static_cast<uint64_t>(inst->health.invocation_timeout.value_or(1)) * 1000};
+  prober_->probe(spec, [this, guid](base::Status result) {
+    Instance* inst = find(guid);
+    if (!inst) return;
+    inst->probing = false;
+    if (inst->state == InstanceState::kStarting) {
+      if (result.ok()) {
+        setState(*inst, InstanceState::kRunning);
+        inst->started_ms = clock_.steadyMs();
+        cell(*inst, "Container became healthy");
+        endpoints_.addEndpoint({inst->app_guid, guid, inst->index, "127.0.0.1", inst->port});
+        uint64_t interval = static_cast<uint64_t>(inst->health.interval.value_or(30)) * 1000;
+        inst->health_timer->start(interval, 0, [this, guid] { healthTick(guid); });
+        return;
+      }
+      inst->health_error = result.error().message;
+      int64_t timeout_ms = int64_t{inst->health.timeout.value_or(60)} * 1000;
+      if (clock_.steadyMs() - inst->started_ms >= timeout_ms) {
+        std::string after = durationText(timeout_ms);
+        logs_.emit(inst->app_guid, "HEALTH", std::to_string(inst->index), true, inst->health_error);
+        cell(*inst, fmt::format("Timed out after {}: health check never passed.", after), true);
+        inst->details = fmt::format("Instance never healthy after {}: {}; process did not exit. "
+                                    "Is the app listening on $PORT ({})?",
+                                    after, inst->health_error, inst->port);
+        inst->killed_by_health = true;
+        (void)backend_.stop(guid, true);
+        return;
+      }
+      inst->health_timer->start(config_.startup_poll_ms, 0, [this, guid] { healthTick(guid); });
+      return;
+    }
+    // RUNNING: liveness.
+    if (result.ok()) {
+      uint64_t interval = static_cast<uint64_t>(inst->health.interval.value_or(30)) * 1000;
+      inst->health_timer->start(interval, 0, [this, guid] { healthTick(guid); });
+      return;
+    }
+    inst->health_error = result.error().message;
+    logs_.emit(inst->app_guid, "HEALTH", std::to_string(inst->index), true, inst->health_error);
+    cell(*inst, "Container became unhealthy", true);
+    endpoints_.removeEndpoint(inst->app_guid, guid);
+    inst->details = "Instance became unhealthy: " + inst->health_error;
+    inst->killed_by_health = true;
+    (void)backend_.stop(guid, true);
+  });
+}
+
+void Scheduler::onExit(const std::string& guid, int status) {
+  Instance* inst = find(guid);
+  if (!inst) return;
+  inst->pid = 0;
+  if (inst->out) inst->out->flush();
+  if (inst->err) inst->err->flush();
+  if (inst->state == InstanceState::kStopping) {
+    finalize(guid);
+    return;
+  }
+  std::string details = inst->killed_by_health
+                            ? inst->details
+                            : fmt::format("{}: Exited with status {}", sourceType(*inst), status);
+  crash(*inst, details, status);
+}
+
+void Scheduler::crash(Instance& inst, const std::string& details, int exit_status) {
+  std::string guid = inst.guid;
+  std::string index = std::to_string(inst.index);
+  endpoints_.removeEndpoint(inst.app_guid, guid);
+  if (exit_status >= 0) logs_.emit(inst.app_guid, sourceType(inst), index, false, fmt::format("Exit status {}", exit_status));
+  else logs_.emit(inst.app_guid, "CELL", index, true, details);
+  int64_t ran_for = inst.state == InstanceState::kRunning ? clock_.steadyMs() - inst.started_ms : 0;
+  int count = nextCrashCount(inst.crash_count, ran_for);
+  RestartDecision next = restartAfterCrash(count);
+  if (inst.container) {
+    cell(inst, fmt::format("Cell {} stopping instance {}", config_.cell_id, guid));
+    cell(inst, fmt::format("Cell {} destroying container for instance {}", config_.cell_id, guid));
+    if (auto st = backend_.destroy(guid); !st.ok())
+      MCF_WARN("scheduler", "destroying container {}: {}", guid, st.error().message);
+    inst.container = false;
+    cell(inst, fmt::format("Cell {} successfully destroyed container for instance {}", config_.cell_id, guid));
+  }
+  if (inst.port) ports_.release(inst.port);
+  inst.port = 0;
+  inst.health_timer.reset();
+  inst.kill_timer.reset();
+  launching_.erase(guid);
+
+  nlohmann::json payload = {{"instance", guid},
+                            {"index", inst.index},
+                            {"cell_id", config_.cell_id},
+                            {"reason", "CRASHED"},
+                            {"exit_description", details},
+                            {"crash_count", count},
+                            {"crash_timestamp", clock_.nowNs()},
+                            {"version", inst.version}};
+  logs_.emit(inst.app_guid, "API", "0", false,
+             fmt::format("Process has crashed with type: \"{}\"", inst.process_type));
+  logs_.emit(inst.app_guid, "API", "0", false,
+             fmt::format("App instance exited with guid {} payload: {}", inst.app_guid, payload.dump()));
+
+  setState(inst, InstanceState::kCrashed);
+  inst.details = details;
+  inst.crash_count = count;
+  inst.killed_by_health = false;
+  inst.restart_at_ms = next.restart ? clock_.steadyMs() + next.delay_ms : -1;
+  if (!next.restart) {
+    logs_.emit(inst.app_guid, "CELL", index, true,
+               fmt::format("Instance crashed {} times; it will not be restarted. Fix the app and "
+                           "push or restart it.", count));
+  } else if (next.delay_ms == 0 && !shutting_down_) {
+    std::string app_guid = inst.app_guid;
+    loop::defer(loop_, [this, app_guid] { desiredChanged(app_guid); });
+  }
+  maybeShutdownDone();
+}
+
+void Scheduler::stopInstance(Instance& inst) {
+  std::string guid = inst.guid;
+  if (inst.state == InstanceState::kCrashed || !inst.container || inst.pid == 0) {
+    if (inst.state != InstanceState::kCrashed) endpoints_.removeEndpoint(inst.app_guid, guid);
+    finalize(guid);
+    return;
+  }
+  endpoints_.removeEndpoint(inst.app_guid, guid);
+  setState(inst, InstanceState::kStopping);
+  inst.health_timer.reset();
+  cell(inst, fmt::format("Cell {} stopping instance {}", config_.cell_id, guid));
+  (void)backend_.stop(guid, false);
+  inst.kill_timer = std::make_unique<loop::Timer>(loop_);
+  inst.kill_timer->start(config_.stop_grace_ms, 0, [this, guid] {
+    if (find(guid)) (void)backend_.stop(guid, true);
+  });
+}
+
+void Scheduler::finalize(const std::string& guid) {
+  Instance* inst = find(guid);
+  if (!inst) return;
+  if (inst->container) {
+    cell(*inst, fmt::format("Cell {} destroying container for instance {}", config_.cell_id, guid));
+    if (auto st = backend_.destroy(guid); !st.ok())
+      MCF_WARN("scheduler", "destroying container {}: {}", guid, st.error().message);
+    cell(*inst, fmt::format("Cell {} successfully destroyed container for instance {}", config_.cell_id, guid));
+  }
+  if (inst->port) ports_.release(inst->port);
+  launching_.erase(guid);
+  // Deferred free: this may run inside one of the instance's own callbacks.
+  std::shared_ptr<Instance> doomed(std::move(instances_[guid]));
+  instances_.erase(guid);
+  loop::defer(loop_, [doomed] {});
+  maybeShutdownDone();
+}
+
+std::vector<InstanceView> Scheduler::instances(const std::string& process_guid) {
+  std::vector<InstanceView> out;
+  auto process = store_.getProcess(process_guid);
+  if (!process.ok()) return out;
+  int64_t now_ns = clock_.nowNs();
+  for (int idx = 0; idx < process->instances; ++idx) {
+    const Instance* best = nullptr;
+    for (const auto& [guid, inst] : instances_) {
+      if (inst->process_guid != process_guid || inst->index != idx) continue;
+      if (!best || best->state == InstanceState::kStopping) best = inst.get();
+    }
+    InstanceView v;
+    v.index = idx;
+    if (best) {
+      v.state = best->state;
+      v.instance_guid = best->guid;
+      v.host = "127.0.0.1";
+      v.port = best->port;
+      v.since_ns = best->since_ns;
+      v.details = best->details;
+      v.crash_count = best->crash_count;
+      v.routable = best->state == InstanceState::kRunning;
+      if (best->state == InstanceState::kRunning) {
+        v.uptime_s = (now_ns - best->since_ns) / 1000000000;
+        v.mem_bytes = treeRssBytes(best->pid);
+      }
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+void Scheduler::shutdown(std::function<void()> done) {
+  shutting_down_ = true;
+  shutdown_done_ = std::move(done);
+  tick_.stop();
+  std::vector<std::string> guids;
+  for (const auto& [guid, inst] : instances_) guids.push_back(guid);
+  for (const auto& guid : guids) {
+    Instance* inst = find(guid);
+    if (!inst) continue;
+    if (inst->state == InstanceState::kStopping) continue;
+    stopInstance(*inst);
+  }
+  maybeShutdownDone();
+}
+
+void Scheduler::maybeShutdownDone() {
+  if (!shutting_down_ || !shutdown_done_) return;
+  for (const auto& [guid, inst] : instances_)
+    if (inst->state != InstanceState::kCrashed) return;
+  auto done = std::move(shutdown_done_);
+  shutdown_done_ = nullptr;
+  loop::defer(loop_, std::move(done));
+}
+
+}  // namespace mcf::scheduler

@@ -1,0 +1,108 @@
+// Scheduler: desired instances (from the store) against actual ones (in memory), converged
+// continuously, with health checks and crash restarts: Diego's brain and cell rep in one.
+//
+// Owns: actual instances, their containers, ports, health checks, crash backoff, CELL/HEALTH/
+// API log lines about instances. Does not own: desired state (the controller writes it).
+// Thread: the loop's.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "blobstore/blobstore.h"
+#include "logs/log_store.h"
+#include "loop/loop.h"
+#include "runner/backend.h"
+#include "scheduler/endpoint_sink.h"
+#include "scheduler/health.h"
+#include "scheduler/instance.h"
+#include "scheduler/ports.h"
+#include "store/store.h"
+
+namespace mcf::scheduler {
+
+struct SchedulerConfig {
+  std::string droplets_dir;        // extracted droplets by guid (the stager fills it)
+  std::string cf_api;              // for VCAP_APPLICATION.cf_api
+  std::string domain = "localhost";
+  std::string cell_id = "microcf-0";
+  int first_port = 61001;
+  int last_port = 61999;
+  uint64_t converge_interval_ms = 1000;
+  uint64_t startup_poll_ms = 100;  // how often a starting instance is probed
+  uint64_t stop_grace_ms = 10000;  // SIGTERM, then SIGKILL after this
+};
+
+struct InstanceView {
+  int index = 0;
+  model::InstanceState state = model::InstanceState::kDown;
+  std::string instance_guid;
+  std::string host;
+  int port = 0;
+  int64_t since_ns = 0;
+  int64_t uptime_s = 0;
+  int64_t mem_bytes = -1;
+  std::string details;
+  int crash_count = 0;
+  bool routable = false;
+};
+
+class Scheduler {
+ public:
+  Scheduler(loop::Loop& loop, store::Store& store, runner::Backend& backend,
+            blobstore::Blobstore& blobs, logs::LogStore& logs, EndpointSink& endpoints,
+            const base::Clock& clock, SchedulerConfig config);
+  ~Scheduler();
+
+  // Converges every app now and then every converge_interval_ms.
+  void start();
+  // The desired state of one app changed; converge it now.
+  void desiredChanged(const std::string& app_guid);
+  // One entry per desired index of the process (DOWN where nothing runs).
+  std::vector<InstanceView> instances(const std::string& process_guid);
+  // Stops every instance (SIGTERM, then SIGKILL after the grace) and destroys containers.
+  void shutdown(std::function<void()> done);
+
+  size_t running() const;
+
+ private:
+  struct Desired;
+  void convergeAll();
+  void converge(const std::string& app_guid);
+  void startInstance(const Desired& desired, int index, int crash_count);
+  void launch(const std::string& instance_guid);
+  void ensureDroplet(const std::string& droplet_guid, const std::string& blob_key,
+                     std::function<void(base::Status)> done);
+  void onExit(const std::string& instance_guid, int status);
+  void crash(Instance& inst, const std::string& details, int exit_status);
+  void stopInstance(Instance& inst);
+  void finalize(const std::string& instance_guid);
+  void healthTick(const std::string& instance_guid);
+  void setState(Instance& inst, model::InstanceState to);
+  void cell(const Instance& inst, const std::string& line, bool is_err = false);
+  Instance* find(const std::string& instance_guid);
+  void maybeShutdownDone();
+
+  loop::Loop& loop_;
+  store::Store& store_;
+  runner::Backend& backend_;
+  blobstore::Blobstore& blobs_;
+  logs::LogStore& logs_;
+  EndpointSink& endpoints_;
+  const base::Clock& clock_;
+  SchedulerConfig config_;
+  PortAllocator ports_;
+  loop::Timer tick_;
+  std::unique_ptr<HealthProber> prober_;
+  std::map<std::string, std::unique_ptr<Instance>> instances_;  // by instance guid
+  std::map<std::string, std::unique_ptr<Desired>> launching_;     // desired snapshot per instance
+  std::map<std::string, std::vector<std::function<void(base::Status)>>> extracting_;
+  bool shutting_down_ = false;
+  std::function<void()> shutdown_done_;
+};
+
+}  // namespace mcf::scheduler

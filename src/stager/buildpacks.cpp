@@ -1,0 +1,64 @@
+// Admin buildpacks found in the buildpacks folder.
+#include "stager/buildpacks.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "base/fs.h"
+#include "base/strutil.h"
+
+namespace mcf::stager {
+
+using base::Errc;
+using base::makeError;
+
+base::Result<BuildpackRegistry> BuildpackRegistry::load(const std::string& dir) {
+  if (!base::isDirectory(dir))
+    return makeError(Errc::kIo,
+                     "buildpacks folder {} not found: pass --buildpacks-dir or set "
+                     "MICROCF_BUILDPACKS_DIR to the buildpacks/ folder of microcf",
+                     dir);
+  std::vector<std::string> names;
+  if (auto order = base::readFile(base::joinPath(dir, "order")); order.ok()) {
+    for (const auto& line : base::split(*order, '\n')) {
+      std::string name = base::trim(line);
+      if (!name.empty() && name[0] != '#') names.push_back(name);
+    }
+  }
+  std::vector<std::string> rest;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename();
+    if (entry.is_directory() && std::find(names.begin(), names.end(), name) == names.end())
+      rest.push_back(name);
+  }
+  std::sort(rest.begin(), rest.end());
+  names.insert(names.end(), rest.begin(), rest.end());
+
+  BuildpackRegistry registry;
+  for (const auto& name : names) {
+    std::string bp_dir = base::joinPath(dir, name);
+    if (!base::pathExists(bp_dir + "/bin/detect") && !base::pathExists(bp_dir + "/bin/compile") &&
+        !base::pathExists(bp_dir + "/bin/finalize"))
+      continue;  // not a buildpack (README, order file, ...)
+    registry.buildpacks_.push_back(
+        {name, bp_dir, static_cast<int>(registry.buildpacks_.size()) + 1});
+  }
+  if (registry.buildpacks_.empty())
+    return makeError(Errc::kIo, "no buildpacks found in {}", dir);
+  return registry;
+}
+
+const AdminBuildpack* BuildpackRegistry::find(const std::string& name) const {
+  for (const auto& bp : buildpacks_)
+    if (bp.name == name) return &bp;
+  return nullptr;
+}
+
+std::vector<std::string> BuildpackRegistry::names() const {
+  std::vector<std::string> out;
+  for (const auto& bp : buildpacks_) out.push_back(bp.name);
+  return out;
+}
+
+}  // namespace mcf::stager

@@ -1,0 +1,361 @@
+// Staging: package → staging container running the builder → droplet.
+#include "stager/stager.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <deque>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "archive/archive.h"
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/strutil.h"
+#include "logs/line_splitter.h"
+
+namespace mcf::stager {
+
+using base::Errc;
+using base::makeError;
+
+namespace {
+
+constexpr int kVcapUid = 2000;
+constexpr int kVcapGid = 2000;
+constexpr size_t kTailLines = 20;
+
+// The staging container's processes run as vcap and must write these trees.
+base::Status chownTree(const std::string& root) { return base::chownTree(root, kVcapUid, kVcapGid); }
+
+}  // namespace
+
+struct Stager::Run {
+  Job job;
+  std::function<void(base::Result<Outcome>)> done;
+  std::string dir;
+  std::string handle;
+  std::vector<std::string> order;  // buildpack names given to the builder
+  bool skip_detect = false;
+  std::deque<std::string> tail;    // the builder's last lines, for error messages
+  std::unique_ptr<loop::Timer> timeout;
+  std::unique_ptr<logs::LineSplitter> out;
+  std::unique_ptr<logs::LineSplitter> err;
+  bool container_created = false;
+  bool timed_out = false;
+};
+
+Stager::Stager(loop::Loop& loop, runner::Backend& backend, blobstore::Blobstore& blobs,
+               logs::LogStore& logs, const BuildpackRegistry& buildpacks, StagerConfig config)
+    : loop_(loop),
+      backend_(backend),
+      blobs_(blobs),
+      logs_(logs),
+      buildpacks_(buildpacks),
+      config_(std::move(config)) {}
+
+Stager::~Stager() {
+  for (auto& [guid, run] : runs_)
+    if (run->container_created) (void)backend_.destroy(run->handle);
+}
+
+void Stager::stg(const Run& run, const std::string& line, bool is_err) {
+  logs_.emit(run.job.app_guid, "STG", "0", is_err, line);
+}
+
+void Stager::stage(const Job& job, std::function<void(base::Result<Outcome>)> done) {
+  auto run = std::make_unique<Run>();
+  run->job = job;
+  run->done = std::move(done);
+  run->dir = base::joinPath(config_.staging_root, job.build_guid);
+  run->handle = "staging-" + job.build_guid;
+  if (job.buildpacks.empty()) {
+    run->order = buildpacks_.names();
+  } else {
+    for (const auto& name : job.buildpacks) {
+      if (!buildpacks_.find(name)) {
+        auto cb = std::move(run->done);
+        cb(makeError(Errc::kStagingError,
+                     "Buildpack '{}' not found. Available buildpacks: {}. Use one of them with "
+                     "-b or in the manifest's buildpacks list.",
+                     name, base::join(buildpacks_.names(), ", ")));
+        return;
+      }
+    }
+    run->order = job.buildpacks;
+    run->skip_detect = true;
+  }
+  Run& r = *run;
+  runs_[job.build_guid] = std::move(run);
+  stg(r, "Downloading app package...");
+  prepare(r);
+}
+
+void Stager::prepare(Run& run) {
+  struct Prepared {
+    base::Status status;
+    int64_t bytes = 0;
+  };
+  auto result = std::make_shared<Prepared>();
+  std::string dir = run.dir;
+  std::string package = run.job.package_path;
+  std::string cache = base::joinPath(config_.caches_dir, run.job.app_guid);
+  std::string build_guid = run.job.build_guid;
+  loop::queueWork(
+      loop_,
+      [result, dir, package, cache] {
+        auto step = [&]() -> base::Status {
+          MCF_TRY(base::removeTree(dir));
+          for (const char* sub : {"app", "droplet", "output"})
+            MCF_TRY(base::makeDirs(base::joinPath(dir, sub)));
+          MCF_TRY(base::makeDirs(cache));
+          MCF_TRY(archive::extract(package, base::joinPath(dir, "app")));
+          for (const char* sub : {"app", "droplet", "output"}) MCF_TRY(chownTree(base::joinPath(dir, sub)));
+          MCF_TRY(chownTree(cache));
+          return {};
+        };
+        result->status = step();
+        struct stat st;
+        if (::stat(package.c_str(), &st) == 0) result->bytes = st.st_size;
+      },
+      [this, result, build_guid] {
+        auto it = runs_.find(build_guid);
+        if (it == runs_.end()) return;
+        if (!result->status.ok()) {
+          finish(build_guid, makeError(Errc::kStagingError, "Downloading the app package failed: {}",
+                                       result->status.error().message));
+          return;
+        }
+        stg(*it->second, fmt::format("Downloaded app package ({})", base::humanBytes(result->bytes)));
+        startContainer(build_guid);
+      });
+}
+
+void Stager::startContainer(const std::string& build_guid) {
+  Run& run = *runs_.at(build_guid);
+  runner::ContainerSpec spec;
+  spec.handle = run.handle;
+  spec.stack = run.job.stack;
+  spec.memory_mb = run.job.memory_mb;
+  spec.disk_mb = run.job.disk_mb;
+  spec.properties = {{"app_guid", run.job.app_guid}, {"build_guid", build_guid}, {"kind", "staging"}};
+  spec.bind_mounts = {
+      {base::joinPath(run.dir, "app"), "/tmp/app", false},
+      {base::joinPath(run.dir, "droplet"), "/tmp/droplet", false},
+      {base::joinPath(run.dir, "output"), "/tmp/output", false},
+      {base::joinPath(config_.caches_dir, run.job.app_guid), "/tmp/cache", false},
+  };
+  for (const auto& name : run.order)
+    spec.bind_mounts.push_back({buildpacks_.find(name)->dir, "/tmp/buildpacks/" + name, true});
+
+  auto created = backend_.create(spec);
+  if (!created.ok()) {
+    finish(build_guid, makeError(Errc::kStagingError, "Creating the staging container failed: {}",
+                                 created.error().message));
+    return;
+  }
+  run.container_created = true;
+
+  auto on_line = [this, build_guid](bool is_err) {
+    return [this, build_guid, is_err](std::string_view line) {
+      auto it = runs_.find(build_guid);
+      if (it == runs_.end()) return;
+      Run& r = *it->second;
+      r.tail.emplace_back(line);
+      if (r.tail.size() > kTailLines) r.tail.pop_front();
+      stg(r, std::string(line), is_err);
+    };
+  };
+  run.out = std::make_unique<logs::LineSplitter>(on_line(false));
+  run.err = std::make_unique<logs::LineSplitter>(on_line(true));
+
+  runner::ProcessSpec proc;
+  proc.path = "/tmp/lifecycle/builder";
+  proc.args = {"-buildDir=/tmp/app",
+               "-buildpacksDir=/tmp/buildpacks",
+               "-buildpackOrder=" + base::join(run.order, ","),
+               "-buildArtifactsCacheDir=/tmp/cache",
+               "-outputDroplet=/tmp/droplet",
+               "-outputMetadata=/tmp/output/result.json",
+               std::string("-skipDetect=") + (run.skip_detect ? "true" : "false")};
+  proc.env = run.job.env;
+  proc.dir = "/tmp/app";
+  proc.user = "vcap";
+  runner::ProcessIO io;
+  io.on_stdout = [this, build_guid](std::string_view chunk) {
+    auto it = runs_.find(build_guid);
+    if (it != runs_.end()) it->second->out->feed(chunk);
+  };
+  io.on_stderr = [this, build_guid](std::string_view chunk) {
+    auto it = runs_.find(build_guid);
+    if (it != runs_.end()) it->second->err->feed(chunk);
+  };
+  auto pid = backend_.run(run.handle, proc, std::move(io),
+                          [this, build_guid](int status) { onBuilderExit(build_guid, status); });
+  if (!pid.ok()) {
+    finish(build_guid, makeError(Errc::kStagingError, "Starting the builder failed: {}",
+                                 pid.error().message));
+    return;
+  }
+  run.timeout = std::make_unique<loop::Timer>(loop_);
+  run.timeout->start(config_.timeout_ms, 0, [this, build_guid] {
+    auto it = runs_.find(build_guid);
+    if (it == runs_.end()) return;
+    it->second->timed_out = true;
+    (void)backend_.stop(it->second->handle, true);
+  });
+}
+
+void Stager::onBuilderExit(const std::string& build_guid, int status) {
+  auto it = runs_.find(build_guid);
+  if (it == runs_.end()) return;
+  Run& run = *it->second;
+  run.out->flush();
+  run.err->flush();
+  if (run.timed_out) {
+    finish(build_guid, makeError(Errc::kStagingError,
+                                 "StagingTimeExpired: staging did not finish within {} minutes",
+                                 config_.timeout_ms / 60000));
+    return;
+  }
+  if (status != 0) {
+    std::vector<std::string> tail(run.tail.begin(), run.tail.end());
+    finish(build_guid, builderError(status, run.order, base::join(tail, "\n")));
+    return;
+  }
+  auto result_json = base::readFile(base::joinPath(run.dir, "output/result.json"));
+  if (!result_json.ok()) {
+    finish(build_guid, makeError(Errc::kStagingError, "The builder wrote no result: {}",
+                                 result_json.error().message));
+    return;
+  }
+  auto parsed = parseResult(*result_json);
+  if (!parsed.ok()) {
+    finish(build_guid, parsed.takeError());
+    return;
+  }
+  stg(run, "Uploading droplet, build artifacts cache...");
+
+  struct Packed {
+    base::Status status;
+    std::string key;
+    int64_t bytes = 0;
+  };
+  auto packed = std::make_shared<Packed>();
+  std::string contents = base::joinPath(run.dir, "droplet");
+  std::string tgz = base::joinPath(run.dir, "droplet.tgz");
+  std::string extracted = base::joinPath(config_.droplets_dir, run.job.droplet_guid);
+  auto outcome = std::make_shared<Outcome>(std::move(parsed).value());
+  loop::queueWork(
+      loop_,
+      [this, packed, contents, tgz, extracted] {
+        auto step = [&]() -> base::Status {
+          MCF_TRY(base::makeDirs(base::joinPath(contents, "tmp")));
+          MCF_TRY(base::makeDirs(base::joinPath(contents, "logs")));
+          MCF_TRY(chownTree(contents));
+          MCF_TRY(archive::create(contents, tgz, archive::Format::kTarGz));
+          struct stat st;
+          if (::stat(tgz.c_str(), &st) == 0) packed->bytes = st.st_size;
+          auto key = blobs_.put(tgz, true);
+          if (!key.ok()) return key.takeError();
+          packed->key = *key;
+          // The extracted tree is what instances run from: keep it instead of unpacking again.
+          MCF_TRY(base::makeDirs(config_.droplets_dir));
+          MCF_TRY(base::removeTree(extracted));
+          if (::rename(contents.c_str(), extracted.c_str()) != 0)
+            return makeError(Errc::kIo, "cannot move the droplet to {}: {}", extracted,
+                             strerror(errno));
+          return {};
+        };
+        packed->status = step();
+      },
+      [this, build_guid, packed, outcome] {
+        auto it = runs_.find(build_guid);
+        if (it == runs_.end()) return;
+        if (!packed->status.ok()) {
+          finish(build_guid, makeError(Errc::kStagingError, "Uploading the droplet failed: {}",
+                                       packed->status.error().message));
+          return;
+        }
+        stg(*it->second, fmt::format("Uploaded droplet ({})", base::humanBytes(packed->bytes)));
+        stg(*it->second, "Uploading complete");
+        outcome->droplet_blob_key = packed->key;
+        outcome->droplet_sha256 = packed->key;
+        finish(build_guid, std::move(*outcome));
+      });
+}
+
+void Stager::finish(const std::string& build_guid, base::Result<Outcome> outcome) {
+  auto it = runs_.find(build_guid);
+  if (it == runs_.end()) return;
+  std::unique_ptr<Run> run = std::move(it->second);
+  runs_.erase(it);
+  if (run->container_created) {
+    if (auto st = backend_.destroy(run->handle); !st.ok())
+      MCF_WARN("stager", "destroying staging container {}: {}", run->handle, st.error().message);
+  }
+  if (!outcome.ok()) stg(*run, outcome.error().message, true);
+  std::string dir = run->dir;
+  loop::queueWork(loop_, [dir] { (void)base::removeTree(dir); }, [] {});
+  auto done = std::move(run->done);
+  done(std::move(outcome));
+}
+
+base::Error builderError(int status, const std::vector<std::string>& tried,
+                         const std::string& last_lines) {
+  std::string tail = last_lines.empty() ? "" : "\n" + last_lines;
+  switch (status) {
+    case 222:
+      return makeError(Errc::kNoAppDetected,
+                       "An app was not successfully detected by any available buildpack. "
+                       "Buildpacks tried: {}. Add the file a buildpack looks for (Staticfile, "
+                       "package.json, requirements.txt, ...) or name one with -b.",
+                       base::join(tried, ", "));
+    case 223:
+      return makeError(Errc::kBuildpackCompileFailed,
+                       "App staging failed in the buildpack compile phase{}", tail);
+    case 224:
+      return makeError(Errc::kBuildpackReleaseFailed,
+                       "App staging failed in the buildpack release phase{}", tail);
+    case 225:
+      return makeError(Errc::kStagingError,
+                       "A buildpack that is not the last one has no bin/supply: it does not "
+                       "support multi-buildpack apps{}",
+                       tail);
+    case 226:
+      return makeError(Errc::kBuildpackCompileFailed,
+                       "App staging failed in the buildpack finalize phase{}", tail);
+    default:
+      return makeError(Errc::kStagingError, "Staging failed: the builder exited with status {}{}",
+                       status, tail);
+  }
+}
+
+base::Result<Outcome> parseResult(const std::string& result_json) {
+  try {
+    auto j = nlohmann::json::parse(result_json);
+    Outcome out;
+    const auto types = j.value("process_types", nlohmann::json::object());
+    for (const auto& [type, cmd] : types.items())
+      out.process_types[type] = cmd.is_string() ? cmd.get<std::string>() : "";
+    out.execution_metadata = j.value("execution_metadata", "");
+    const auto& meta = j.value("lifecycle_metadata", nlohmann::json::object());
+    std::string detected = meta.value("detected_buildpack", "");
+    for (const auto& bp : meta.value("buildpacks", nlohmann::json::array())) {
+      model::DropletBuildpack d;
+      d.name = bp.value("key", "");
+      d.buildpack_name = bp.value("name", d.name);
+      d.version = bp.value("version", "");
+      out.buildpacks.push_back(std::move(d));
+    }
+    if (!out.buildpacks.empty()) out.buildpacks.back().detect_output = detected;
+    return out;
+  } catch (const std::exception& e) {
+    return makeError(Errc::kStagingError, "The builder's result.json is not valid: {}", e.what());
+  }
+}
+
+}  // namespace mcf::stager

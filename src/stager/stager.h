@@ -1,0 +1,91 @@
+// Stager: turns a package into a droplet by running buildpacks in a staging container.
+//
+// Owns: staging folders, the staging container of each build, STG log lines, the buildpack
+// cache of each app, and the droplet tgz and its extracted tree.
+// Does not own: builds and droplets in the store (the controller records the outcome).
+// Thread: the loop's; extraction and packing run on the thread pool.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "blobstore/blobstore.h"
+#include "logs/log_store.h"
+#include "loop/loop.h"
+#include "model/model.h"
+#include "runner/backend.h"
+#include "stager/buildpacks.h"
+
+namespace mcf::stager {
+
+struct StagerConfig {
+  std::string staging_root;  // <data>/staging: one folder per build while it runs
+  std::string droplets_dir;  // <data>/droplets: extracted droplets, one folder per droplet guid
+  std::string caches_dir;    // <data>/caches: build artifacts cache, one folder per app
+  uint64_t timeout_ms = 15 * 60 * 1000;  // Cloud Foundry's staging timeout
+};
+
+struct Job {
+  std::string app_guid;
+  std::string build_guid;
+  std::string droplet_guid;
+  std::string package_path;            // zip of the app bits
+  std::vector<std::string> buildpacks;  // requested names; empty = detect in admin order
+  std::string stack;
+  std::vector<std::string> env;        // staging environment "K=V"
+  int memory_mb = 1024;
+  int disk_mb = 4096;
+};
+
+struct Outcome {
+  std::string droplet_blob_key;
+  std::string droplet_sha256;
+  std::map<std::string, std::string> process_types;
+  std::vector<model::DropletBuildpack> buildpacks;
+  std::string execution_metadata;
+};
+
+class Stager {
+ public:
+  Stager(loop::Loop& loop, runner::Backend& backend, blobstore::Blobstore& blobs,
+         logs::LogStore& logs, const BuildpackRegistry& buildpacks, StagerConfig config);
+  ~Stager();
+
+  // done runs exactly once on the loop. Errors: kNoAppDetected, kBuildpackCompileFailed,
+  // kBuildpackReleaseFailed, kStagingError, each with the message a user should see.
+  void stage(const Job& job, std::function<void(base::Result<Outcome>)> done);
+
+  // Builds that are still running (for shutdown and tests).
+  size_t active() const { return runs_.size(); }
+
+ private:
+  struct Run;
+  void prepare(Run& run);
+  void startContainer(const std::string& build_guid);
+  void onBuilderExit(const std::string& build_guid, int status);
+  void finish(const std::string& build_guid, base::Result<Outcome> outcome);
+  void stg(const Run& run, const std::string& line, bool is_err = false);
+
+  loop::Loop& loop_;
+  runner::Backend& backend_;
+  blobstore::Blobstore& blobs_;
+  logs::LogStore& logs_;
+  const BuildpackRegistry& buildpacks_;
+  StagerConfig config_;
+  std::map<std::string, std::unique_ptr<Run>> runs_;  // by build guid
+};
+
+// Maps a builder exit status to the error Cloud Foundry reports (222 → NoAppDetectedError,
+// 223 → BuildpackCompileFailed, 224 → BuildpackReleaseFailed, ...). last_lines is the end of
+// the builder's output, shown to the user.
+base::Error builderError(int exit_status, const std::vector<std::string>& tried,
+                         const std::string& last_lines);
+
+// Reads the builder's result.json into an Outcome (blob fields left empty).
+base::Result<Outcome> parseResult(const std::string& result_json);
+
+}  // namespace mcf::stager

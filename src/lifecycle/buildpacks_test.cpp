@@ -1,0 +1,173 @@
+// Stages the examples/ apps with the buildpacks/ that ship with microcf, as a push would.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "base/fs.h"
+#include "base/strutil.h"
+#include "lifecycle/builder.h"
+#include "lifecycle/lifecycle_test_paths.h"
+
+namespace mcf::lifecycle {
+
+using nlohmann::json;
+
+namespace {
+
+struct Staged {
+  int code = -1;
+  std::string output;
+  json result;
+  std::string root;  // temp dir holding app/, droplet/, cache/
+};
+
+std::vector<std::string> adminOrder() {
+  auto text = base::readFile(std::string(MCF_BUILDPACKS_DIR) + "/order");
+  REQUIRE(text.ok());
+  std::vector<std::string> order;
+  for (const std::string& line : base::split(*text, '\n'))
+    if (!base::trim(line).empty()) order.push_back(base::trim(line));
+  return order;
+}
+
+// Copies examples/<name> (or an app made by `make`) and runs the builder over it.
+Staged stage(const std::string& app_src, std::vector<std::string> buildpacks = {}) {
+  char tmpl[] = "/tmp/mcf-buildpacks-test-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  Staged s;
+  s.root = tmpl;
+  REQUIRE(base::copyTree(app_src, s.root + "/app").ok());
+  BuilderOptions o;
+  o.build_dir = s.root + "/app";
+  o.buildpacks_dir = MCF_BUILDPACKS_DIR;
+  o.buildpack_order = buildpacks.empty() ? adminOrder() : buildpacks;
+  o.skip_detect = !buildpacks.empty();
+  o.cache_dir = s.root + "/cache";
+  o.output_droplet = s.root + "/droplet";
+  o.output_metadata = s.root + "/result.json";
+
+  std::string log = s.root + "/staging.log";
+  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  REQUIRE(fd >= 0);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  int saved_out = ::dup(1), saved_err = ::dup(2);
+  ::dup2(fd, 1);
+  ::dup2(fd, 2);
+  s.code = runBuilder(o);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  ::dup2(saved_out, 1);
+  ::dup2(saved_err, 2);
+  ::close(saved_out);
+  ::close(saved_err);
+  ::close(fd);
+  s.output = base::readFile(log).value();
+  if (auto r = base::readFile(o.output_metadata)) s.result = json::parse(*r);
+  return s;
+}
+
+std::string example(const char* name) { return std::string(MCF_EXAMPLES_DIR) + "/" + name; }
+
+bool have(const char* program) {
+  for (const std::string& dir : base::split(getenv("PATH") ? getenv("PATH") : "", ':'))
+    if (!dir.empty() && ::access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+  return false;
+}
+
+struct Cleanup {
+  explicit Cleanup(const Staged& s) : root(s.root) {}
+  ~Cleanup() { (void)base::removeTree(root); }
+  std::string root;
+};
+
+}  // namespace
+
+TEST_CASE("buildpacks: the admin order is Cloud Foundry's") {
+  CHECK(adminOrder() == std::vector<std::string>{"staticfile_buildpack", "nodejs_buildpack",
+                                                 "python_buildpack", "binary_buildpack"});
+}
+
+TEST_CASE("buildpacks: examples/static is detected by staticfile_buildpack") {
+  Staged s = stage(example("static"));
+  Cleanup c(s);
+  REQUIRE_MESSAGE(s.code == 0, s.output);
+  CHECK(s.output.find("-----> Staticfile Buildpack version") != std::string::npos);
+  CHECK(s.result["lifecycle_metadata"]["buildpack_key"] == "staticfile_buildpack");
+  CHECK(s.result["process_types"]["web"] == "/tmp/lifecycle/static-server .");
+  CHECK(base::pathExists(s.root + "/droplet/app/index.html"));
+}
+
+TEST_CASE("buildpacks: examples/node is detected by nodejs_buildpack") {
+  if (!have("node")) {
+    MESSAGE("skipped: node is not installed");
+    return;
+  }
+  Staged s = stage(example("node"));
+  Cleanup c(s);
+  REQUIRE_MESSAGE(s.code == 0, s.output);
+  CHECK(s.output.find("-----> Using node v") != std::string::npos);
+  CHECK(s.output.find("No dependencies to install") != std::string::npos);
+  CHECK(s.result["lifecycle_metadata"]["buildpack_key"] == "nodejs_buildpack");
+  CHECK(s.result["process_types"]["web"] == "npm start");
+  CHECK(base::pathExists(s.root + "/droplet/profile.d/nodejs.sh"));
+}
+
+TEST_CASE("buildpacks: examples/python is detected by python_buildpack; its Procfile gives web") {
+  Staged s = stage(example("python"));
+  Cleanup c(s);
+  REQUIRE_MESSAGE(s.code == 0, s.output);
+  CHECK(s.result["lifecycle_metadata"]["buildpack_key"] == "python_buildpack");
+  CHECK(s.result["process_types"]["web"] == "python3 app.py");
+  std::string profile = base::readFile(s.root + "/droplet/profile.d/python.sh").value();
+  CHECK(profile.find("export PYTHONPATH=\"$DEPS_DIR/0/python") != std::string::npos);
+}
+
+TEST_CASE("buildpacks: python requirements without vendor/ fail staging with advice") {
+  char tmpl[] = "/tmp/mcf-buildpacks-app-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  std::string app = tmpl;
+  REQUIRE(base::writeFileAtomic(app + "/requirements.txt", "# web\nflask==3.0\n").ok());
+  REQUIRE(base::writeFileAtomic(app + "/app.py", "print('x')\n").ok());
+  Staged s = stage(app);
+  Cleanup c(s);
+  (void)base::removeTree(app);
+  CHECK(s.code == kExitFinalizeFailed);
+  CHECK(s.output.find("python3 -m pip download -r requirements.txt -d vendor") !=
+        std::string::npos);
+}
+
+TEST_CASE("buildpacks: examples/binary stages only when binary_buildpack is named") {
+  Staged detected = stage(example("binary"));
+  Cleanup c1(detected);
+  CHECK(detected.code == kExitDetectFailed);
+  CHECK(detected.output.find("None of the buildpacks detected a compatible application") !=
+        std::string::npos);
+
+  Staged named = stage(example("binary"), {"binary_buildpack"});
+  Cleanup c2(named);
+  REQUIRE_MESSAGE(named.code == 0, named.output);
+  CHECK(named.result["lifecycle_metadata"]["buildpack_key"] == "binary_buildpack");
+  CHECK(named.result["process_types"] == json::object());
+  CHECK(named.output.find("No start command specified by buildpack or via Procfile.") !=
+        std::string::npos);
+  CHECK(::access((named.root + "/droplet/app/start.sh").c_str(), X_OK) == 0);
+}
+
+TEST_CASE("buildpacks: a Staticfile root that leaves the app fails staging") {
+  char tmpl[] = "/tmp/mcf-buildpacks-app-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  std::string app = tmpl;
+  REQUIRE(base::writeFileAtomic(app + "/Staticfile", "root: ../elsewhere\n").ok());
+  Staged s = stage(app);
+  Cleanup c(s);
+  (void)base::removeTree(app);
+  CHECK(s.code == kExitFinalizeFailed);
+  CHECK(s.output.find("must be a directory inside the app") != std::string::npos);
+}
+
+}  // namespace mcf::lifecycle

@@ -6,9 +6,7 @@
 
 #include "cli/cli.h"
 #include "daemon/daemon.h"
-#include "lifecycle/builder.h"
-#include "lifecycle/launcher.h"
-#include "lifecycle/static_server.h"
+#include "lifecycle/lifecycle.h"
 #include "runner/container_main.h"
 
 int main(int argc, char** argv) {

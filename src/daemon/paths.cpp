@@ -79,10 +79,13 @@ base::Status installLifecycle(const Paths& paths) {
   bool same = ::stat(self.c_str(), &a) == 0 && ::stat(target.c_str(), &b) == 0 &&
               a.st_size == b.st_size && a.st_mtime <= b.st_mtime;
   if (!same) {
-    // A copy, not a link: the build tree may be rebuilt while containers run.
+    // A hard link where the data dir shares the build's file system (a rebuild writes a new
+    // inode, so running containers keep theirs), else a copy.
     std::string tmp = target + ".new";
+    ::unlink(tmp.c_str());
     std::error_code ec;
-    std::filesystem::copy_file(self, tmp, std::filesystem::copy_options::overwrite_existing, ec);
+    if (::link(self.c_str(), tmp.c_str()) != 0)
+      std::filesystem::copy_file(self, tmp, std::filesystem::copy_options::overwrite_existing, ec);
     if (ec) return makeError(Errc::kIo, "cannot copy {} to {}: {}", self, tmp, ec.message());
     ::chmod(tmp.c_str(), 0755);
     if (::rename(tmp.c_str(), target.c_str()) != 0)

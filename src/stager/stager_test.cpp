@@ -35,7 +35,7 @@ TEST_CASE("result.json gives process types and buildpacks") {
 
 TEST_CASE("the registry reads buildpacks in their declared order") {
   std::string dir = "/tmp/mcf-bp-test-" + std::to_string(::getpid());
-  mcf::base::removeTree(dir);
+  (void)mcf::base::removeTree(dir);
   for (const char* name : {"b_buildpack", "a_buildpack", "c_buildpack"}) {
     REQUIRE(mcf::base::makeDirs(dir + "/" + name + "/bin").ok());
     REQUIRE(mcf::base::writeFileAtomic(dir + "/" + name + "/bin/detect", "#!/bin/sh\n", 0755).ok());
@@ -47,5 +47,5 @@ TEST_CASE("the registry reads buildpacks in their declared order") {
   CHECK(reg->find("a_buildpack")->position == 3);
   CHECK(reg->find("missing") == nullptr);
   CHECK_FALSE(BuildpackRegistry::load(dir + "/nope").ok());
-  mcf::base::removeTree(dir);
+  (void)mcf::base::removeTree(dir);
 }

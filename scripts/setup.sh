@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what microcf needs on Debian 12 or Ubuntu (apt-get, only what is missing) and
+# builds it into ./build. Used by the README's quick start and by .ci/run.
+#   scripts/setup.sh [--werror]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(meson ninja-build pkg-config g++ libuv1-dev libsqlite3-dev libyaml-cpp-dev
+  libarchive-dev libfmt-dev doctest-dev nlohmann-json3-dev libcli11-dev libssl-dev
+  node-llhttp curl zip unzip python3 ca-certificates procps iproute2)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# The nodejs buildpack runs the stack's node and npm; a machine may have them from elsewhere.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+werror=false
+[ "${1:-}" = "--werror" ] && werror=true
+if [ ! -f build/build.ninja ]; then
+  meson setup build -Dwerror=$werror >/dev/null
+else
+  meson configure build -Dwerror=$werror >/dev/null
+fi
+ninja -C build

@@ -1,0 +1,37 @@
+// Steps several commands share: finding an app, staging a package while printing its STG
+// lines, setting the droplet, and waiting for instances to run (push, start, restart, scale).
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+
+namespace mcf::cli {
+
+class Session;
+
+// The app called name in the targeted space; kNotFound "App 'name' not found".
+base::Result<nlohmann::json> findApp(Session& session, const std::string& name);
+
+// Creates a build of the package and prints its STG lines (payload only) until it is STAGED;
+// returns the droplet guid. A failed build is "Error staging application: <error>".
+base::Result<std::string> stagePackage(Session& session, const std::string& app_guid,
+                                       const std::string& package_guid);
+
+// PATCH /v3/apps/A/relationships/current_droplet.
+base::Status setCurrentDroplet(Session& session, const std::string& app_guid,
+                               const std::string& droplet_guid);
+
+// Stages the newest READY package when the current droplet is missing or older (what
+// `cf start` does after `push --no-start`); prints "Staging app and tracing logs..." then.
+base::Status stageIfNeeded(Session& session, const nlohmann::json& app);
+
+// Polls the processes' stats every 0.25 s until every process with instances has one RUNNING
+// instance. When all instances of a process crashed: "Start unsuccessful", the instances'
+// details, the app's last log lines and a TIP, as one error message. Gives up after 5 min.
+base::Status waitForStart(Session& session, const std::string& app_guid,
+                          const std::string& app_name);
+
+}  // namespace mcf::cli

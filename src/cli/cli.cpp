@@ -1,0 +1,89 @@
+// `microcf`: the command table and dispatch.
+#include "cli/cli.h"
+
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/session.h"
+
+namespace mcf::cli {
+
+std::string whereAs(const Session& session) {
+  return fmt::format("in org {} / space {} as {}", session.config().org.name,
+                     session.config().space.name, session.userName());
+}
+
+namespace {
+
+void addUpCommand(CLI::App& app, CommandTable& table,
+                  const std::function<int(const UpOptions&)>& up) {
+  auto opts = std::make_shared<UpOptions>();
+  CLI::App* cmd = app.add_subcommand("up", "Start the platform (API, router, stager, runner) "
+                                           "in this process");
+  cmd->add_option("--port", opts->port, "Port of the router, the one public port")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
+  cmd->add_option("--domain", opts->domain, "Apps are served at http://APP.DOMAIN:PORT")
+      ->capture_default_str();
+  cmd->add_option("--data-dir", opts->data_dir, "State directory (default $MICROCF_HOME)");
+  cmd->add_option("--buildpacks-dir", opts->buildpacks_dir, "Buildpacks to install");
+  table.add(cmd, [opts, &up] {
+    if (!up) return fail("'microcf up' is not available in this build");
+    return up(*opts);
+  });
+}
+
+}  // namespace
+
+int cliMain(int argc, char** argv, const std::function<int(const UpOptions&)>& up) {
+  CLI::App app{"microcf: a laptop-sized Cloud Foundry. Start it with 'microcf up', push an app "
+               "with 'microcf push NAME'.",
+               "microcf"};
+  app.set_version_flag("--version", "microcf version " MICROCF_VERSION);
+  app.require_subcommand(0, 1);
+  CommandTable table;
+  Context ctx{Home::fromEnvironment()};
+
+  addUpCommand(app, table, up);
+  addPushCommand(app, table, ctx);
+  addAppCommands(app, table, ctx);
+  addEnvCommands(app, table, ctx);
+  addLogsCommand(app, table, ctx);
+  addApiCommands(app, table, ctx);
+  CLI::App* help = app.add_subcommand("help", "Show help, or a command's help");
+  std::string help_topic;
+  help->add_option("command", help_topic, "Command to explain");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 1;
+  }
+  const CommandTable::Runner* run = table.parsed();
+  if (!run || help->parsed()) {
+    CLI::App* topic = nullptr;
+    if (!help_topic.empty()) {
+      try {
+        topic = app.get_subcommand(help_topic);
+      } catch (const CLI::OptionNotFound&) {
+        return fail(fmt::format("'{}' is not a microcf command. See 'microcf help'.", help_topic));
+      }
+    }
+    fmt::print("{}", topic ? topic->help() : app.help());
+    return 0;
+  }
+  try {
+    return (*run)();
+  } catch (const nlohmann::json::exception& e) {
+    return fail(fmt::format("The API sent an answer the CLI did not expect: {}", e.what()));
+  } catch (const std::exception& e) {
+    return fail(fmt::format("Unexpected error: {}", e.what()));
+  }
+}
+
+}  // namespace mcf::cli

@@ -1,0 +1,25 @@
+// The `microcf` command line: the cf-like commands, as a client of the HTTP API only.
+//
+// Owns: argument parsing (CLI11), the command table, and what each command prints.
+// Does not own: the platform (`up` is parsed here and run by the function the caller passes).
+// Thread: main thread only; commands block on HTTP.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace mcf::cli {
+
+// `microcf up` flags; running the platform is the daemon's job.
+struct UpOptions {
+  int port = 8080;
+  std::string domain = "localhost";
+  std::string data_dir;        // "" = $MICROCF_HOME
+  std::string buildpacks_dir;  // "" = the built-in buildpacks
+};
+
+// Parses argv and runs one command; returns the process exit status (0 ok, 1 failure,
+// including wrong flags and unknown commands). `up` calls `up`.
+int cliMain(int argc, char** argv, const std::function<int(const UpOptions&)>& up);
+
+}  // namespace mcf::cli

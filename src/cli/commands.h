@@ -1,0 +1,53 @@
+// How the command files register their subcommands with cli.cpp's table.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/config.h"
+
+namespace mcf::cli {
+
+class Session;
+
+// A subcommand and what runs when it was the one parsed.
+class CommandTable {
+ public:
+  using Runner = std::function<int()>;
+  void add(CLI::App* command, Runner run) { entries_.emplace_back(command, std::move(run)); }
+  // The runner of the parsed subcommand, or nullptr.
+  const Runner* parsed() const {
+    for (const auto& [command, run] : entries_)
+      if (command->parsed()) return &run;
+    return nullptr;
+  }
+
+ private:
+  std::vector<std::pair<CLI::App*, Runner>> entries_;
+};
+
+struct Context {
+  Home home;
+};
+
+// `microcf env`'s text for a GET /v3/apps/A/env answer, in cf env's layout.
+std::string formatAppEnv(const nlohmann::json& env);
+
+// "in org O / space S as USER" for the "Doing x..." lines.
+std::string whereAs(const Session& session);
+
+void addPushCommand(CLI::App& app, CommandTable& table, const Context& ctx);
+// apps, app, scale, start, stop, restart, delete, env, set-env, unset-env
+void addAppCommands(CLI::App& app, CommandTable& table, const Context& ctx);
+void addLogsCommand(CLI::App& app, CommandTable& table, const Context& ctx);
+// env, set-env, unset-env
+void addEnvCommands(CLI::App& app, CommandTable& table, const Context& ctx);
+// login, target, curl, oauth-token
+void addApiCommands(CLI::App& app, CommandTable& table, const Context& ctx);
+
+}  // namespace mcf::cli

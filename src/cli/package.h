@@ -1,0 +1,42 @@
+// Uploading an app's files as a package: .cfignore, resource matching, zip, multipart upload.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "cli/cfignore.h"
+
+namespace mcf::cli {
+
+class Session;
+
+struct AppFile {
+  std::string path;   // relative, '/'-separated
+  int64_t size = 0;
+  std::string mode;   // octal permission bits, "644"
+  std::string sha1;   // only for files that can be resource-matched
+  bool regular = true;  // false for symlinks (they go in the zip as links)
+};
+
+// CC caches files of at least 64 KiB: smaller ones always travel in the zip.
+constexpr int64_t kResourceMatchMinBytes = 64 * 1024;
+
+// The files of dir that a push uploads (ignore applied), sorted by path; SHA-1 computed for
+// regular files of at least kResourceMatchMinBytes.
+base::Result<std::vector<AppFile>> scanAppDir(const std::string& dir, const CfIgnore& ignore);
+
+struct UploadSummary {
+  size_t files = 0;          // files in the app
+  size_t matched_files = 0;  // of which the platform already had
+  int64_t bytes = 0;         // size of the files
+  int64_t matched_bytes = 0;
+};
+
+// Uploads app_path (a directory, or a .zip/.jar file sent as is) as the bits of package_guid,
+// then waits until the package is READY. Prints nothing.
+base::Result<UploadSummary> uploadPackage(Session& session, const std::string& package_guid,
+                                          const std::string& app_path);
+
+}  // namespace mcf::cli

@@ -1,0 +1,200 @@
+// `microcf push`.
+#include "cli/push.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "base/fs.h"
+#include "base/strutil.h"
+#include "cli/app_ops.h"
+#include "cli/app_summary.h"
+#include "cli/json_util.h"
+#include "cli/package.h"
+#include "cli/session.h"
+
+namespace mcf::cli {
+
+namespace {
+
+namespace stdfs = std::filesystem;
+
+struct ManifestFile {
+  std::string path;  // "" when there is none
+  std::string dir;
+  model::Manifest manifest;
+};
+
+std::string absolutePath(const std::string& path) {
+  std::error_code ec;
+  auto abs = stdfs::absolute(path, ec);
+  return ec ? path : abs.lexically_normal().string();
+}
+
+// -f, else manifest.yml / manifest.yaml in the app directory. Problems are printed as the
+// manifest parser reports them, and the API is not contacted.
+base::Result<ManifestFile> loadManifest(const PushFlags& flags, const std::string& app_dir) {
+  ManifestFile out;
+  if (!flags.manifest_path.empty()) {
+    out.path = absolutePath(flags.manifest_path);
+    if (base::isDirectory(out.path)) out.path = base::joinPath(out.path, "manifest.yml");
+    if (!base::pathExists(out.path))
+      return base::makeError(base::Errc::kNotFound,
+                             "The manifest file '{}' does not exist: pass an existing file with "
+                             "-f", flags.manifest_path);
+  } else {
+    for (const char* name : {"manifest.yml", "manifest.yaml"}) {
+      std::string candidate = base::joinPath(app_dir, name);
+      if (base::pathExists(candidate)) {
+        out.path = candidate;
+        break;
+      }
+    }
+    if (out.path.empty()) return out;
+  }
+  out.dir = stdfs::path(out.path).parent_path().string();
+  auto text = base::readFile(out.path);
+  if (!text) return text.takeError();
+  auto manifest = model::parseManifest(*text);
+  if (!manifest)
+    return base::makeError(base::Errc::kInvalid, "The manifest {} is not valid:\n{}", out.path,
+                           manifest.error().message);
+  out.manifest = std::move(*manifest);
+  return out;
+}
+
+base::Status checkAppPath(const std::string& path) {
+  if (base::isDirectory(path)) return {};
+  if (!base::pathExists(path))
+    return base::makeError(base::Errc::kNotFound,
+                           "The app path '{}' does not exist: pass the directory of your app with "
+                           "-p, or run 'microcf push' inside it", path);
+  if (path.ends_with(".zip") || path.ends_with(".jar")) return {};
+  return base::makeError(base::Errc::kInvalid,
+                         "The app path '{}' is neither a directory nor a .zip/.jar file", path);
+}
+
+base::Status pushOne(Session& session, const PushTarget& target, bool no_start) {
+  auto app = findApp(session, target.name);
+  if (!app) return app.takeError();
+  std::string app_guid = jstr(*app, "guid");
+
+  fmt::print("Packaging files to upload...\n");
+  std::fflush(stdout);
+  auto package = session.api(
+      "POST", "/v3/packages",
+      {{"type", "bits"}, {"relationships", {{"app", {{"data", {{"guid", app_guid}}}}}}}});
+  if (!package) return package.takeError();
+  std::string package_guid = jstr(*package, "guid");
+  fmt::print("Uploading files...\n");
+  std::fflush(stdout);
+  auto uploaded = uploadPackage(session, package_guid, target.path);
+  if (!uploaded) return uploaded.takeError();
+  std::string matched;
+  if (uploaded->matched_files > 0)
+    matched = fmt::format(", {} of them ({}) already on the platform", uploaded->matched_files,
+                          shortBytes(uploaded->matched_bytes));
+  fmt::print(" {} file{}, {}{}\n\n", uploaded->files, uploaded->files == 1 ? "" : "s",
+             shortBytes(uploaded->bytes), matched);
+
+  if (no_start) {
+    if (jstr(*app, "state") == "STARTED") {
+      auto stopped = session.api("POST", "/v3/apps/" + app_guid + "/actions/stop");
+      if (!stopped) return stopped.takeError();
+    }
+  } else {
+    fmt::print("Staging app and tracing logs...\n");
+    std::fflush(stdout);
+    auto droplet = stagePackage(session, app_guid, package_guid);
+    if (!droplet) return droplet.takeError();
+    MCF_TRY(setCurrentDroplet(session, app_guid, *droplet));
+    fmt::print("\nWaiting for app {} to start...\n\n", target.name);
+    std::fflush(stdout);
+    auto restarted = session.api("POST", "/v3/apps/" + app_guid + "/actions/restart");
+    if (!restarted) return restarted.takeError();
+    MCF_TRY(waitForStart(session, app_guid, target.name));
+  }
+  auto fresh = findApp(session, target.name);
+  if (!fresh) return fresh.takeError();
+  return printAppSummary(session, *fresh);
+}
+
+}  // namespace
+
+int runPush(const Context& ctx, PushFlags flags) {
+  std::string cwd = stdfs::current_path().string();
+  // `microcf push ./app`: a NAME that is a path names the directory (DESIGN.md's example).
+  if (flags.path.empty() && (flags.name.find('/') != std::string::npos || flags.name == "." ||
+                             flags.name == "..")) {
+    flags.path = flags.name;
+    flags.name.clear();
+  }
+  if (!flags.path.empty()) {
+    flags.path = absolutePath(flags.path);
+    if (auto status = checkAppPath(flags.path); !status) return fail(status.error());
+  }
+  std::string app_dir = flags.path.empty() ? cwd : flags.path;
+  auto manifest = loadManifest(flags, base::isDirectory(app_dir) ? app_dir : cwd);
+  if (!manifest) return fail(manifest.error());
+  const model::Manifest* parsed = manifest->path.empty() ? nullptr : &manifest->manifest;
+  auto plan = planPush(parsed, manifest->dir, flags, cwd);
+  if (!plan) return fail(plan.error());
+  for (const auto& target : plan->apps)
+    if (auto status = checkAppPath(target.path); !status) return fail(status.error());
+
+  Session session(ctx.home);
+  if (auto status = session.ensureTarget(); !status) return fail(status.error());
+  std::vector<std::string> names;
+  for (const auto& target : plan->apps) names.push_back(target.name);
+  fmt::print("Pushing app{} {} to org {} / space {} as {}...\n", names.size() > 1 ? "s" : "",
+             base::join(names, ", "), session.config().org.name, session.config().space.name,
+             session.userName());
+  if (!manifest->path.empty()) fmt::print("Applying manifest file {}...\n", manifest->path);
+  std::fflush(stdout);
+  auto job = session.startJob("POST",
+                              "/v3/spaces/" + session.config().space.guid +
+                                  "/actions/apply_manifest",
+                              model::manifestToYaml(plan->manifest), "application/x-yaml");
+  if (!job) return fail(job.error());
+  if (!job->empty())
+    if (auto status = session.waitJob(*job); !status) return fail(status.error());
+  fmt::print("Manifest applied\n");
+
+  for (size_t i = 0; i < plan->apps.size(); ++i) {
+    if (plan->apps.size() > 1)
+      fmt::print("\nPushing app {} ({} of {})...\n", plan->apps[i].name, i + 1,
+                 plan->apps.size());
+    if (auto status = pushOne(session, plan->apps[i], flags.no_start); !status)
+      return fail(status.error());
+  }
+  return 0;
+}
+
+void addPushCommand(CLI::App& app, CommandTable& table, const Context& ctx) {
+  auto flags = std::make_shared<PushFlags>();
+  auto instances = std::make_shared<int>(0);
+  auto command = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("push", "Push a new app or sync changes to an existing app");
+  cmd->add_option("name", flags->name, "App name (or the app's directory, e.g. ./app)");
+  cmd->add_option("-f,--manifest", flags->manifest_path, "Path to manifest");
+  cmd->add_option("-p,--path", flags->path,
+                  "Path to app directory or to a zip file of the contents of the app directory");
+  CLI::Option* i = cmd->add_option("-i,--instances", *instances, "Number of instances");
+  cmd->add_option("-m,--memory", flags->memory, "Memory limit (e.g. 256M, 1024M, 1G)");
+  cmd->add_option("-k,--disk", flags->disk, "Disk limit (e.g. 256M, 1024M, 1G)");
+  cmd->add_option("-b,--buildpack", flags->buildpacks,
+                  "Custom buildpack by name or URL; repeat for several; 'default' to detect")
+      ->allow_extra_args(false);
+  CLI::Option* c = cmd->add_option("-c,--start-command", *command, "Startup command");
+  cmd->add_option("-s,--stack", flags->stack, "Stack to use");
+  cmd->add_flag("--no-start", flags->no_start, "Do not stage and start the app after pushing");
+  cmd->add_flag("--no-route", flags->no_route, "Do not map a route to this app");
+  cmd->add_flag("--random-route", flags->random_route, "Create a random route for this app");
+  table.add(cmd, [flags, instances, command, i, c, &ctx] {
+    if (i->count() > 0) flags->instances = *instances;
+    if (c->count() > 0) flags->command = *command;
+    return runPush(ctx, *flags);
+  });
+}
+
+}  // namespace mcf::cli

@@ -1,0 +1,48 @@
+// What `microcf push` will do, from manifest.yml and the command-line flags: a pure function
+// so that the merge rules are tested without a platform.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "model/manifest.h"
+
+namespace mcf::cli {
+
+struct PushFlags {
+  std::string name;           // positional NAME, "" if none
+  std::string manifest_path;  // -f
+  std::string path;           // -p
+  std::optional<int> instances;
+  std::string memory;         // -m "256M", "" if not given
+  std::string disk;           // -k
+  std::vector<std::string> buildpacks;  // -b, repeatable; "default"/"null" = auto-detect
+  std::optional<std::string> command;   // -c
+  std::string stack;          // -s
+  bool no_start = false;
+  bool no_route = false;
+  bool random_route = false;
+
+  // Flags that change one app (everything but -f, -p and --no-start).
+  bool overridesApp() const;
+};
+
+struct PushTarget {
+  std::string name;
+  std::string path;  // absolute directory (or .zip/.jar file) to upload
+};
+
+struct PushPlan {
+  model::Manifest manifest;  // what apply_manifest gets (client-only keys removed)
+  std::vector<PushTarget> apps;
+};
+
+// manifest: the parsed manifest file or nullptr; manifest_dir: its directory (relative
+// `path:` values start there); cwd: where a push without manifest and -p uploads from.
+// Collects every problem (bad -m/-k values, conflicting flags) into one kInvalid error.
+base::Result<PushPlan> planPush(const model::Manifest* manifest, const std::string& manifest_dir,
+                                const PushFlags& flags, const std::string& cwd);
+
+}  // namespace mcf::cli

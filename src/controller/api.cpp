@@ -1,0 +1,166 @@
+// The helpers every handler shares: authorization, lookups, request bodies, replies.
+#include "controller/api.h"
+
+#include <algorithm>
+
+#include "base/strutil.h"
+#include "store/store.h"
+
+namespace mcf::controller {
+
+using base::Errc;
+
+const std::string& Call::param(const std::string& name) const {
+  static const std::string kNone;
+  auto it = params.find(name);
+  return it == params.end() ? kNone : it->second;
+}
+
+const std::string* Call::queryValue(std::string_view name) const {
+  for (const auto& [k, v] : query)
+    if (k == name) return &v;
+  return nullptr;
+}
+
+Api::Api(loop::Loop& loop_, ControllerConfig config_, store::Store& store_,
+         blobstore::Blobstore& blobs_, blobstore::ResourcePool& pool_,
+         auth::TokenService& tokens_, logs::LogStore& logs_, Stager& stager_, Runtime& runtime_,
+         Routing& routing_, const base::Clock& clock_)
+    : loop(loop_), config(std::move(config_)), store(store_), blobs(blobs_), pool(pool_),
+      tokens(tokens_), logs(logs_), stager(stager_), runtime(runtime_), routing(routing_),
+      clock(clock_), started_ns(clock_.nowNs()) {}
+
+namespace {
+
+bool hasScope(const auth::Claims& c, std::string_view scope) {
+  return std::find(c.scopes.begin(), c.scopes.end(), scope) != c.scopes.end();
+}
+
+}  // namespace
+
+// The role table of CF-CONTRACT §8 goes here, and nowhere else, when space roles arrive.
+base::Status Api::authorize(const Call& call, Action action, const std::string& space_guid,
+                            const char* what) const {
+  (void)space_guid;
+  if (!call.claims) return base::makeError(Errc::kUnauthenticated, "Authentication error");
+  const auth::Claims& who = *call.claims;
+  if (hasScope(who, "cloud_controller.admin")) return {};
+  bool reads_all = hasScope(who, "cloud_controller.admin_read_only") ||
+                   hasScope(who, "cloud_controller.global_auditor");
+  if (reads_all && action == Action::kRead) return {};
+  if (reads_all && action == Action::kReadSecrets &&
+      hasScope(who, "cloud_controller.admin_read_only")) {
+    return {};
+  }
+  if (reads_all) {
+    return base::makeError(Errc::kForbidden, "You are not authorized to perform the requested "
+                                             "action. Ask an admin for a space developer role.");
+  }
+  // Without a role in the space the object is invisible: 404, never 403.
+  return base::makeError(Errc::kNotFound, "{} not found", what);
+}
+
+bool Api::canRead(const Call& call, const std::string& space_guid) const {
+  return authorize(call, Action::kRead, space_guid, "Object").ok();
+}
+
+base::Result<model::App> Api::app(const Call& call, const std::string& guid, Action action) {
+  auto app = store.getApp(guid);
+  if (!app.ok()) {
+    if (app.error().code == Errc::kNotFound)
+      return base::makeError(Errc::kNotFound, "App not found");
+    return app.takeError();
+  }
+  MCF_TRY(authorize(call, action, app->space_guid, "App"));
+  return app;
+}
+
+base::Result<model::Space> Api::space(const Call& call, const std::string& guid, Action action) {
+  auto space = store.getSpace(guid);
+  if (!space.ok()) {
+    if (space.error().code == Errc::kNotFound)
+      return base::makeError(Errc::kNotFound, "Space not found");
+    return space.takeError();
+  }
+  MCF_TRY(authorize(call, action, space->guid, "Space"));
+  return space;
+}
+
+base::Result<model::Process> Api::process(const Call& call, const std::string& guid,
+                                          Action action, model::App* app_out) {
+  auto process = store.getProcess(guid);
+  if (!process.ok()) {
+    if (process.error().code == Errc::kNotFound)
+      return base::makeError(Errc::kNotFound, "Process not found");
+    return process.takeError();
+  }
+  auto owner = store.getApp(process->app_guid);
+  if (!owner.ok()) return base::makeError(Errc::kNotFound, "Process not found");
+  MCF_TRY(authorize(call, action, owner->space_guid, "Process"));
+  if (app_out) *app_out = std::move(*owner);
+  return process;
+}
+
+base::Result<json> parseBody(const http::Request& request) {
+  if (base::trim(request.body).empty()) return json::object();
+  json body = json::parse(request.body, nullptr, false);
+  if (body.is_discarded()) {
+    return base::makeError(Errc::kParse, "Request invalid due to parse error: the body is not "
+                                         "valid JSON");
+  }
+  if (!body.is_object()) {
+    return base::makeError(Errc::kParse, "Request invalid due to parse error: the body must be "
+                                         "a JSON object");
+  }
+  return body;
+}
+
+base::Result<std::optional<std::string>> optString(const json& body, const char* key,
+                                                   const char* label) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) return base::makeError(Errc::kInvalid, "{} must be a string", label);
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+base::Result<std::optional<int64_t>> optInt(const json& body, const char* key, const char* label) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::optional<int64_t>();
+  if (!it->is_number_integer())
+    return base::makeError(Errc::kInvalid, "{} must be an integer", label);
+  return std::optional<int64_t>(it->get<int64_t>());
+}
+
+std::string relationshipGuid(const json& body, const char* name) {
+  auto rel = body.find("relationships");
+  if (rel == body.end() || !rel->is_object()) return "";
+  auto r = rel->find(name);
+  if (r == rel->end() || !r->is_object()) return "";
+  auto data = r->find("data");
+  if (data == r->end() || !data->is_object()) return "";
+  auto guid = data->find("guid");
+  return guid != data->end() && guid->is_string() ? guid->get<std::string>() : "";
+}
+
+std::string dumpJson(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+http::Response jsonReply(int status, const json& j) {
+  return http::Response::json(status, dumpJson(j));
+}
+
+http::Response accepted(const Api& api, const std::string& job_guid) {
+  http::Response r;
+  r.status = 202;
+  r.set("Location", api.url("/v3/jobs/" + job_guid));
+  return r;
+}
+
+http::Response noContent() {
+  http::Response r;
+  r.status = 204;
+  return r;
+}
+
+}  // namespace mcf::controller

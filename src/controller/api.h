@@ -1,0 +1,101 @@
+// Api: the context every handler of the controller shares, the Call a handler answers, and the
+// small helpers (bodies, replies, authorization, lookups) that keep handlers short.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "auth/token_service.h"
+#include "base/clock.h"
+#include "base/result.h"
+#include "controller/controller.h"
+#include "controller/jobs.h"
+#include "controller/platform.h"
+#include "http/message.h"
+#include "model/model.h"
+
+namespace mcf::controller {
+
+using nlohmann::json;
+using Reply = base::Result<http::Response>;
+
+// One request being answered: what the route table matched and who asks.
+struct Call {
+  http::Request request;
+  std::map<std::string, std::string> params;          // ":guid" of the pattern -> value
+  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+  std::optional<auth::Claims> claims;                 // set on endpoints that need a token
+
+  const std::string& param(const std::string& name) const;
+  // The first value of a query parameter, or nullptr.
+  const std::string* queryValue(std::string_view name) const;
+};
+
+// What a caller may do with an object; the role table of CF-CONTRACT §8 maps to these.
+enum class Action { kRead, kReadSecrets, kWrite };
+
+struct Api {
+  Api(loop::Loop& loop, ControllerConfig config, store::Store& store,
+      blobstore::Blobstore& blobs, blobstore::ResourcePool& pool, auth::TokenService& tokens,
+      logs::LogStore& logs, Stager& stager, Runtime& runtime, Routing& routing,
+      const base::Clock& clock);
+
+  loop::Loop& loop;
+  ControllerConfig config;
+  store::Store& store;
+  blobstore::Blobstore& blobs;
+  blobstore::ResourcePool& pool;
+  auth::TokenService& tokens;
+  logs::LogStore& logs;
+  Stager& stager;
+  Runtime& runtime;
+  Routing& routing;
+  const base::Clock& clock;
+  JobStore jobs;
+  int64_t started_ns;  // for log-cache's vm_uptime
+  // Callbacks that outlive a request (thread-pool work, staging) hold a weak_ptr to this and
+  // do nothing once the controller is gone.
+  std::shared_ptr<int> alive = std::make_shared<int>(0);
+
+  std::string url(std::string_view path) const { return config.api_url + std::string(path); }
+  int64_t nowSeconds() const { return clock.nowNs() / 1000000000; }
+
+  // The one authorization hook. Admin may do everything; the read-only admin scopes may read.
+  // Everyone else gets kNotFound ("<what> not found") for objects they cannot read, as Cloud
+  // Controller does, and kForbidden for objects they may read but not change.
+  base::Status authorize(const Call& call, Action action, const std::string& space_guid,
+                         const char* what) const;
+  // For lists: objects the caller may not read are left out.
+  bool canRead(const Call& call, const std::string& space_guid) const;
+
+  // Lookups that also authorize; not found and not readable look the same.
+  base::Result<model::App> app(const Call& call, const std::string& guid, Action action);
+  base::Result<model::Space> space(const Call& call, const std::string& guid, Action action);
+  base::Result<model::Process> process(const Call& call, const std::string& guid, Action action,
+                                       model::App* app_out = nullptr);
+};
+
+// Request bodies: an empty body is {}; anything but a JSON object is kParse.
+base::Result<json> parseBody(const http::Request& request);
+// body[key] as a string / int if present; kInvalid "<Label> must be a string" otherwise.
+base::Result<std::optional<std::string>> optString(const json& body, const char* key,
+                                                   const char* label);
+base::Result<std::optional<int64_t>> optInt(const json& body, const char* key, const char* label);
+// body.relationships.<name>.data.guid, or "".
+std::string relationshipGuid(const json& body, const char* name);
+
+// Replies. JSON with invalid UTF-8 in user data is replaced, never thrown.
+std::string dumpJson(const json& j);
+http::Response jsonReply(int status, const json& j);
+http::Response accepted(const Api& api, const std::string& job_guid);  // 202 + Location
+http::Response noContent();
+
+}  // namespace mcf::controller

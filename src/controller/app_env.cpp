@@ -1,0 +1,57 @@
+// An app's environment: GET /v3/apps/:guid/env and the environment_variables resource.
+#include "controller/api.h"
+#include "controller/app_ops.h"
+#include "controller/handlers.h"
+#include "controller/presenters.h"
+#include "model/environment.h"
+#include "store/store.h"
+
+namespace mcf::controller {
+
+namespace {
+
+json envVarsBody(const Api& api, const model::App& app) {
+  std::string self = "/v3/apps/" + app.guid + "/environment_variables";
+  return {{"var", app.env},
+          {"links", {{"self", link(api, self)}, {"app", link(api, "/v3/apps/" + app.guid)}}}};
+}
+
+}  // namespace
+
+Reply getAppEnv(Api& api, const Call& call) {
+  auto app = api.app(call, call.param("guid"), Action::kReadSecrets);
+  if (!app.ok()) return app.takeError();
+  model::Process web = model::defaultProcess(app->guid, "web");
+  if (auto found = api.store.getProcess(app->guid); found.ok()) web = *found;
+  AppContextHolder holder;
+  fillAppContext(api, *app, web.memory_in_mb, web.disk_in_mb, holder);
+  json vcap_application = model::vcapApplication(holder.ctx, web.version);
+  return jsonReply(200, {{"environment_variables", app->env},
+                         {"staging_env_json", json::object()},
+                         {"running_env_json", json::object()},
+                         {"system_env_json", {{"VCAP_SERVICES", json::object()}}},
+                         {"application_env_json", {{"VCAP_APPLICATION", vcap_application}}}});
+}
+
+Reply getEnvVars(Api& api, const Call& call) {
+  auto app = api.app(call, call.param("guid"), Action::kReadSecrets);
+  if (!app.ok()) return app.takeError();
+  return jsonReply(200, envVarsBody(api, *app));
+}
+
+// {"var":{"K":"v","DEL":null}}: merged into the app's variables; null deletes one.
+Reply patchEnvVars(Api& api, const Call& call) {
+  auto app = api.app(call, call.param("guid"), Action::kWrite);
+  if (!app.ok()) return app.takeError();
+  auto body = parseBody(call.request);
+  if (!body.ok()) return body.takeError();
+  auto var = body->find("var");
+  if (var == body->end())
+    return base::makeError(base::Errc::kInvalid, "Var is required: send {{\"var\": {{\"NAME\": "
+                                                 "\"value\"}}}}");
+  MCF_TRY(mergeEnv(*var, app->env));
+  MCF_TRY(api.store.updateApp(*app));
+  return jsonReply(200, envVarsBody(api, *app));
+}
+
+}  // namespace mcf::controller

@@ -1,0 +1,100 @@
+// App operations that several endpoints share: env merging, creation, state changes, deletion.
+#include "controller/app_ops.h"
+
+#include "base/ids.h"
+#include "controller/api.h"
+#include "controller/route_ops.h"
+#include "store/store.h"
+
+namespace mcf::controller {
+
+using base::Errc;
+
+base::Status mergeEnv(const nlohmann::json& vars, std::map<std::string, std::string>& env) {
+  if (vars.is_null()) return {};
+  if (!vars.is_object())
+    return base::makeError(Errc::kInvalid, "Environment variables must be an object of names "
+                                           "to strings, e.g. {{\"GREETING\": \"hello\"}}");
+  for (const auto& [name, value] : vars.items()) {
+    if (name.empty())
+      return base::makeError(Errc::kInvalid, "Environment variable names cannot be empty");
+    if (name.rfind("VCAP_", 0) == 0)
+      return base::makeError(Errc::kInvalid, "Environment variable names cannot start with VCAP_: "
+                                             "'{}'", name);
+    if (name == "PORT")
+      return base::makeError(Errc::kInvalid, "Environment variable names cannot be PORT: the "
+                                             "platform sets it");
+    if (value.is_null()) {
+      env.erase(name);
+    } else if (value.is_string()) {
+      env[name] = value.get<std::string>();
+    } else if (value.is_primitive()) {
+      env[name] = value.dump();  // numbers and booleans as their JSON text
+    } else {
+      return base::makeError(Errc::kInvalid, "Environment variable '{}' must be a string, number "
+                                             "or boolean", name);
+    }
+  }
+  return {};
+}
+
+base::Result<model::App> createAppWithWeb(Api& api, model::App app) {
+  auto created = api.store.createApp(std::move(app));
+  if (!created.ok()) return created;
+  auto web = api.store.createProcess(model::defaultProcess(created->guid, "web"));
+  if (!web.ok()) {
+    (void)api.store.deleteApp(created->guid);
+    return web.takeError();
+  }
+  return created;
+}
+
+base::Result<model::App> setAppState(Api& api, model::App app, model::AppState state,
+                                     bool new_versions) {
+  if (state == model::AppState::kStarted && app.droplet_guid.empty())
+    return base::makeError(Errc::kInvalid, "Assign a droplet before starting this app.");
+  if (new_versions) {
+    auto processes = api.store.listProcesses(app.guid);
+    if (!processes.ok()) return processes.takeError();
+    for (auto& p : *processes) {
+      p.version = base::newGuid();
+      MCF_TRY(api.store.updateProcess(p));
+    }
+  }
+  app.state = state;
+  MCF_TRY(api.store.updateApp(app));
+  api.runtime.desiredChanged(app.guid);
+  return api.store.getApp(app.guid);
+}
+
+base::Status deleteAppEverywhere(Api& api, const model::App& app) {
+  MCF_TRY(unmapAllRoutes(api, app.guid));
+  MCF_TRY(api.store.deleteApp(app.guid));
+  api.runtime.desiredChanged(app.guid);
+  return {};
+}
+
+std::string detectedCommand(Api& api, const model::App& app, const std::string& type) {
+  if (app.droplet_guid.empty()) return "";
+  auto droplet = api.store.getDroplet(app.droplet_guid);
+  if (!droplet.ok()) return "";
+  auto it = droplet->process_types.find(type);
+  return it == droplet->process_types.end() ? "" : it->second;
+}
+
+void fillAppContext(Api& api, const model::App& app, int memory_mb, int disk_mb,
+                    AppContextHolder& h) {
+  h.app = app;
+  if (auto space = api.store.getSpace(app.space_guid); space.ok()) h.space = *space;
+  if (auto org = api.store.getOrg(h.space.org_guid); org.ok()) h.org = *org;
+  h.ctx = model::AppContext{};
+  h.ctx.app = &h.app;
+  h.ctx.space = &h.space;
+  h.ctx.org = &h.org;
+  h.ctx.uris = appUris(api, app.guid);
+  h.ctx.cf_api = api.config.api_url;
+  h.ctx.memory_mb = memory_mb;
+  h.ctx.disk_mb = disk_mb;
+}
+
+}  // namespace mcf::controller

@@ -1,0 +1,46 @@
+// App operations shared by the apps, processes, droplets and manifest endpoints.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "model/environment.h"
+#include "model/model.h"
+
+namespace mcf::controller {
+
+struct Api;
+
+// Merges {"K":"v","DEL":null} into env (null deletes). kInvalid for names Cloud Foundry reserves
+// (VCAP_*, VCAP_SERVICES, PORT) and for values that are objects or arrays.
+base::Status mergeEnv(const nlohmann::json& vars, std::map<std::string, std::string>& env);
+
+// Creates the app and its web process (same guid), as Cloud Controller does; all or nothing.
+base::Result<model::App> createAppWithWeb(Api& api, model::App app);
+
+// Sets the desired state (and, for a restart, a new version for every process so that the
+// runtime replaces running instances), then tells the Runtime.
+base::Result<model::App> setAppState(Api& api, model::App app, model::AppState state,
+                                     bool new_versions);
+
+// Removes the app's routes from Routing, deletes it with everything it owns, tells the Runtime.
+base::Status deleteAppEverywhere(Api& api, const model::App& app);
+
+// The current droplet's command for a process type ("" if none).
+std::string detectedCommand(Api& api, const model::App& app, const std::string& type);
+
+// The app's context for VCAP_APPLICATION: space, org and routes looked up in the store. The
+// returned value points into holder, which must outlive it.
+struct AppContextHolder {
+  model::App app;
+  model::Space space;
+  model::Org org;
+  model::AppContext ctx;
+};
+void fillAppContext(Api& api, const model::App& app, int memory_mb, int disk_mb,
+                    AppContextHolder& holder);
+
+}  // namespace mcf::controller

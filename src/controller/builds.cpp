@@ -1,0 +1,196 @@
+// Builds: POST /v3/builds hands a READY package to the Stager; its answer makes a droplet.
+#include <algorithm>
+
+#include "base/ids.h"
+#include "base/log.h"
+#include "blobstore/blobstore.h"
+#include "controller/api.h"
+#include "controller/app_ops.h"
+#include "controller/errors.h"
+#include "controller/handlers.h"
+#include "controller/pagination.h"
+#include "controller/presenters.h"
+#include "logs/log_store.h"
+#include "model/environment.h"
+#include "store/store.h"
+
+namespace mcf::controller {
+
+using base::Errc;
+
+namespace {
+
+// The Stager's answer, on the loop. The build is looked up again: the app may be gone.
+void staged(Api& api, const std::string& build_guid, const std::string& droplet_guid,
+            base::Result<StagingResult> result) {
+  auto build = api.store.getBuild(build_guid);
+  if (!build.ok()) return;
+  if (result.ok()) {
+    model::Droplet d;
+    d.guid = droplet_guid;
+    d.app_guid = build->app_guid;
+    d.package_guid = build->package_guid;
+    d.build_guid = build->guid;
+    d.state = model::DropletState::kStaged;
+    d.process_types = result->process_types;
+    d.execution_metadata = result->execution_metadata;
+    d.checksum_sha256 = result->droplet_sha256;
+    d.blob_key = result->droplet_blob_key;
+    d.buildpacks = result->buildpacks;
+    d.stack = build->stack;
+    auto created = api.store.createDroplet(d);
+    if (created.ok()) {
+      build->state = model::BuildState::kStaged;
+      build->droplet_guid = created->guid;
+    } else {
+      result = base::makeError(Errc::kStagingError, "Could not record the droplet: {}",
+                               created.error().message);
+    }
+  }
+  if (!result.ok()) {
+    build->state = model::BuildState::kFailed;
+    build->error = buildError(result.error());
+    api.logs.emit(build->app_guid, "STG", "0", true, build->error);
+  }
+  if (auto st = api.store.updateBuild(*build); !st.ok())
+    MCF_ERROR("controller", "build {}: {}", build->guid, st.error().message);
+}
+
+base::Result<std::vector<std::string>> requestedBuildpacks(const json& body, bool& given) {
+  given = false;
+  auto lc = body.find("lifecycle");
+  if (lc == body.end() || !lc->is_object()) return std::vector<std::string>{};
+  auto data = lc->find("data");
+  if (data == lc->end() || !data->is_object()) return std::vector<std::string>{};
+  auto bps = data->find("buildpacks");
+  if (bps == data->end() || bps->is_null()) return std::vector<std::string>{};
+  std::vector<std::string> out;
+  if (!bps->is_array())
+    return base::makeError(Errc::kInvalid, "Buildpacks must be a list of names");
+  for (const auto& b : *bps) {
+    if (!b.is_string())
+      return base::makeError(Errc::kInvalid, "Buildpacks must be a list of names");
+    out.push_back(b.get<std::string>());
+  }
+  given = true;
+  return out;
+}
+
+}  // namespace
+
+Reply createBuild(Api& api, const Call& call) {
+  auto body = parseBody(call.request);
+  if (!body.ok()) return body.takeError();
+  std::string package_guid;
+  if (auto p = body->find("package"); p != body->end() && p->is_object())
+    package_guid = p->value("guid", "");
+  base::Error unusable = base::makeError(
+      Errc::kInvalid, "Unable to use package. Ensure that the package exists and you have access "
+                      "to it.");
+  auto pkg = api.store.getPackage(package_guid);
+  if (!pkg.ok()) return pkg.error().code == Errc::kNotFound ? unusable : pkg.takeError();
+  auto app = api.app(call, pkg->app_guid, Action::kWrite);
+  if (!app.ok()) return app.error().code == Errc::kNotFound ? unusable : app.takeError();
+  if (pkg->state != model::PackageState::kReady) {
+    return base::makeError(Errc::kInvalid, "The package is {}, not READY: upload its bits before "
+                                           "staging it", model::toString(pkg->state));
+  }
+  auto builds = api.store.listBuilds(app->guid);
+  if (!builds.ok()) return builds.takeError();
+  for (const auto& b : *builds) {
+    if (b.state == model::BuildState::kStaging)
+      return base::makeError(Errc::kStagingInProgress, "Only one build can be STAGING at a time "
+                                                       "per application.");
+  }
+  bool given = false;
+  auto buildpacks = requestedBuildpacks(*body, given);
+  if (!buildpacks.ok()) return buildpacks.takeError();
+  model::Process web = model::defaultProcess(app->guid, "web");
+  if (auto found = api.store.getProcess(app->guid); found.ok()) web = *found;
+  auto memory = optInt(*body, "staging_memory_in_mb", "Staging memory in mb");
+  auto disk = optInt(*body, "staging_disk_in_mb", "Staging disk in mb");
+  if (!memory.ok()) return memory.takeError();
+  if (!disk.ok()) return disk.takeError();
+
+  model::Build b;
+  b.app_guid = app->guid;
+  b.package_guid = pkg->guid;
+  b.buildpacks = given ? *buildpacks : app->buildpacks;
+  b.stack = app->stack;
+  b.staging_memory_in_mb = static_cast<int>(memory->value_or(std::max(web.memory_in_mb, 1024)));
+  b.staging_disk_in_mb = static_cast<int>(disk->value_or(std::max(web.disk_in_mb, 4096)));
+  if (b.staging_memory_in_mb < 1 || b.staging_disk_in_mb < 1)
+    return base::makeError(Errc::kInvalid, "Staging memory and disk must be greater than 0");
+  b.created_by_guid = call.claims->user_id;
+  b.created_by_name = call.claims->user_name;
+  b.created_by_email = call.claims->email;
+  auto created = api.store.createBuild(b);
+  if (!created.ok()) return created.takeError();
+
+  AppContextHolder holder;
+  fillAppContext(api, *app, created->staging_memory_in_mb, created->staging_disk_in_mb, holder);
+  StagingRequest req;
+  req.app_guid = app->guid;
+  req.build_guid = created->guid;
+  req.droplet_guid = base::newGuid();
+  req.package_path = api.blobs.path(pkg->blob_key);
+  req.buildpacks = created->buildpacks;
+  req.stack = created->stack;
+  req.env = model::stagingEnvironment(holder.ctx);
+  req.memory_mb = created->staging_memory_in_mb;
+  req.disk_mb = created->staging_disk_in_mb;
+  api.logs.emit(app->guid, "API", "0", false,
+                fmt::format("Creating build for app with guid {}", app->guid));
+  std::weak_ptr<int> alive = api.alive;
+  Api* self = &api;
+  std::string build_guid = created->guid, droplet_guid = req.droplet_guid;
+  api.stager.stage(req, [alive, self, build_guid, droplet_guid](base::Result<StagingResult> r) {
+    if (!alive.expired()) staged(*self, build_guid, droplet_guid, std::move(r));
+  });
+  return jsonReply(201, presentBuild(api, *created));
+}
+
+Reply getBuild(Api& api, const Call& call) {
+  auto build = api.store.getBuild(call.param("guid"));
+  if (!build.ok()) return build.takeError();
+  if (!api.app(call, build->app_guid, Action::kRead).ok())
+    return base::makeError(Errc::kNotFound, "Build not found");
+  return jsonReply(200, presentBuild(api, *build));
+}
+
+namespace {
+
+Reply listFor(Api& api, const Call& call, const std::vector<model::App>& apps,
+              const std::string& path) {
+  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
+  if (!q.ok()) return q.takeError();
+  std::vector<json> out;
+  for (const auto& app : apps) {
+    if (!q->matches("app_guids", app.guid) || !api.canRead(call, app.space_guid)) continue;
+    auto builds = api.store.listBuilds(app.guid);
+    if (!builds.ok()) return builds.takeError();
+    for (const auto& b : *builds) {
+      if (q->matches("states", model::toString(b.state)) && q->matches("guids", b.guid) &&
+          q->matches("package_guids", b.package_guid)) {
+        out.push_back(presentBuild(api, b));
+      }
+    }
+  }
+  return jsonReply(200, paginate(api, path, *q, std::move(out)));
+}
+
+}  // namespace
+
+Reply listBuilds(Api& api, const Call& call) {
+  auto apps = api.store.listApps({});
+  if (!apps.ok()) return apps.takeError();
+  return listFor(api, call, *apps, "/v3/builds");
+}
+
+Reply listAppBuilds(Api& api, const Call& call) {
+  auto app = api.app(call, call.param("guid"), Action::kRead);
+  if (!app.ok()) return app.takeError();
+  return listFor(api, call, {*app}, "/v3/apps/" + app->guid + "/builds");
+}
+
+}  // namespace mcf::controller

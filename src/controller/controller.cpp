@@ -1,0 +1,133 @@
+// Controller: request ids, authentication, dispatch through the route table, error mapping.
+#include "controller/controller.h"
+
+#include "auth/password.h"
+#include "base/ids.h"
+#include "base/log.h"
+#include "base/strutil.h"
+#include "controller/api.h"
+#include "controller/errors.h"
+#include "controller/route_table.h"
+#include "http/url.h"
+#include "store/store.h"
+
+namespace mcf::controller {
+
+using base::Errc;
+
+Controller::Controller(loop::Loop& loop, ControllerConfig config, store::Store& store,
+                       blobstore::Blobstore& blobs, blobstore::ResourcePool& pool,
+                       auth::TokenService& tokens, logs::LogStore& logs, Stager& stager,
+                       Runtime& runtime, Routing& routing, const base::Clock& clock)
+    : api_(std::make_unique<Api>(loop, std::move(config), store, blobs, pool, tokens, logs,
+                                 stager, runtime, routing, clock)) {}
+
+Controller::~Controller() = default;
+
+namespace {
+
+// Find-or-create: a restart of microcf must find what the first start made.
+template <typename T, typename Find, typename Create>
+base::Result<T> ensure(Find find, Create create) {
+  auto found = find();
+  if (found.ok() || found.error().code != Errc::kNotFound) return found;
+  return create();
+}
+
+base::Result<auth::Claims> authenticate(Api& api, const http::Request& request) {
+  const std::string* header = request.header("Authorization");
+  if (!header || base::trim(*header).empty())
+    return base::makeError(Errc::kUnauthenticated, "Authentication error");
+  std::string value = base::trim(*header);
+  size_t space = value.find(' ');
+  if (space == std::string::npos || !base::iequals(value.substr(0, space), "bearer"))
+    return base::makeError(Errc::kInvalidToken, "Invalid auth token: use 'Authorization: bearer "
+                                                "<token>' with a token from /oauth/token");
+  auto claims = api.tokens.verify(base::trim(value.substr(space + 1)));
+  if (!claims.ok()) {
+    // TokenService's message already reads "Invalid auth token: <why>".
+    return base::Error{Errc::kInvalidToken, claims.error().message + "; log in again"};
+  }
+  if (claims->refresh)
+    return base::makeError(Errc::kInvalidToken, "Invalid auth token: a refresh token cannot be "
+                                                "used as an access token; log in again");
+  return claims;
+}
+
+}  // namespace
+
+base::Result<std::string> Controller::seed() {
+  store::Store& store = api_->store;
+  auto org = ensure<model::Org>([&] { return store.findOrgByName("microcf"); }, [&] {
+    model::Org o;
+    o.name = "microcf";
+    return store.createOrg(o);
+  });
+  if (!org.ok()) return org.takeError();
+  auto space = ensure<model::Space>([&] { return store.findSpaceByName(org->guid, "dev"); }, [&] {
+    model::Space s;
+    s.name = "dev";
+    s.org_guid = org->guid;
+    return store.createSpace(s);
+  });
+  if (!space.ok()) return space.takeError();
+  auto domain = ensure<model::Domain>(
+      [&] { return store.findDomainByName(api_->config.domain); }, [&] {
+        model::Domain d;
+        d.name = api_->config.domain;
+        return store.createDomain(d);
+      });
+  if (!domain.ok()) return domain.takeError();
+  auto admin = store.findUserByName("admin");
+  if (admin.ok()) return std::string();
+  if (admin.error().code != Errc::kNotFound) return admin.takeError();
+  std::string password = base::randomHex(12);
+  model::User user;
+  user.username = "admin";
+  user.email = "admin";
+  user.admin = true;
+  user.password_hash = auth::hashPassword(password);
+  auto created = store.createUser(user);
+  if (!created.ok()) return created.takeError();
+  MCF_INFO("controller", "created org 'microcf', space 'dev', domain '{}' and user 'admin'",
+           api_->config.domain);
+  return password;
+}
+
+void Controller::handle(http::Request&& request, http::Responder responder) {
+  const std::string* given = request.header("X-Vcap-Request-Id");
+  std::string request_id = given && !given->empty() ? *given : base::newGuid();
+  Done finish = [responder, request_id](Reply reply) mutable {
+    http::Response r = reply.ok() ? std::move(*reply) : errorResponse(reply.error());
+    r.set("X-Vcap-Request-Id", request_id);
+    responder.send(std::move(r));
+  };
+
+  std::string path = request.path.empty() ? "/" : request.path;
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  Call call;
+  const Endpoint* endpoint = findEndpoint(request.method, path, call.params);
+  if (!endpoint) return finish(unknownRequest());
+  if (endpoint->access == Access::kToken) {
+    auto claims = authenticate(*api_, request);
+    if (!claims.ok()) return finish(claims.takeError());
+    call.claims = std::move(*claims);
+  }
+  call.query = http::parseQuery(request.query);
+  call.request = std::move(request);
+  // Library exceptions stop here (STYLE.md): a handler bug answers 500, never unwinds the loop.
+  try {
+    if (endpoint->sync) {
+      finish(endpoint->sync(*api_, call));
+    } else {
+      endpoint->async(*api_, std::move(call), finish);
+    }
+  } catch (const nlohmann::json::exception& e) {
+    finish(base::makeError(Errc::kInvalid, "Request invalid: {}", e.what()));
+  } catch (const std::exception& e) {
+    MCF_ERROR("controller", "{} {}: {}", endpoint->method, endpoint->pattern, e.what());
+    finish(base::makeError(Errc::kInternal, "{}", e.what()));
+  }
+}
+
+}  // namespace mcf::controller

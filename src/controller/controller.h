@@ -1,0 +1,66 @@
+// Controller: the Cloud Controller v3 API (and the UAA and log-cache endpoints the cf CLI needs).
+//
+// Owns: the REST API as a route table, validation, authorization, orchestration of the platform's
+// seams (Stager, Runtime, Routing), API jobs. Does not own: persistence (store/), staging or
+// running (through platform.h), HTTP sockets (http/). Thread: the loop's; handle() answers later
+// only for uploads and staging, whose blocking work goes to the libuv thread pool.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "controller/platform.h"
+#include "http/message.h"
+
+namespace mcf::loop {
+class Loop;
+}
+namespace mcf::store {
+class Store;
+}
+namespace mcf::blobstore {
+class Blobstore;
+class ResourcePool;
+}  // namespace mcf::blobstore
+namespace mcf::auth {
+class TokenService;
+}
+namespace mcf::logs {
+class LogStore;
+}
+
+namespace mcf::controller {
+
+struct ControllerConfig {
+  std::string domain = "localhost";                   // shared domain, apps at APP.<domain>
+  std::string api_url = "http://api.localhost:8080";  // absolute base of every link
+  std::string data_dir;                               // for temp files (uploads in progress)
+};
+
+struct Api;
+
+class Controller {
+ public:
+  // Every reference is borrowed and must outlive the Controller.
+  Controller(loop::Loop& loop, ControllerConfig config, store::Store& store,
+             blobstore::Blobstore& blobs, blobstore::ResourcePool& pool,
+             auth::TokenService& tokens, logs::LogStore& logs, Stager& stager, Runtime& runtime,
+             Routing& routing, const base::Clock& clock);
+  ~Controller();
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  // First start: org "microcf", space "dev", shared domain <domain>, user "admin" (admin) with
+  // a random password. Returns the new admin password, or "" when the admin already existed.
+  base::Result<std::string> seed();
+
+  // The API, as an http::Handler. Answers exactly once, maybe after returning.
+  void handle(http::Request&& request, http::Responder responder);
+
+ private:
+  std::unique_ptr<Api> api_;
+};
+
+}  // namespace mcf::controller

@@ -1,0 +1,121 @@
+// Tests of discovery, login, tokens and authentication through Controller::handle.
+#include <doctest/doctest.h>
+
+#include "base/strutil.h"
+#include "controller/testing/harness.h"
+
+using namespace mcf;
+using namespace mcf::controller;
+
+TEST_CASE("GET / advertises the v3 API and the login, uaa and log-cache links without a token") {
+  Harness h;
+  http::Response r = h.request("GET", "/");
+  CHECK(r.status == 200);
+  json links = json::parse(r.body).at("links");
+  CHECK(links["cloud_controller_v3"]["href"] == "http://api.localhost:8080/v3");
+  CHECK(links["cloud_controller_v3"]["meta"]["version"] == "3.180.0");
+  CHECK(links["login"]["href"] == "http://api.localhost:8080");
+  CHECK(links["uaa"]["href"] == "http://api.localhost:8080");
+  CHECK(links["log_cache"]["href"] == "http://api.localhost:8080");
+  CHECK(links["app_ssh"].is_null());
+  CHECK(links["credhub"].is_null());
+
+  json login = json::parse(h.request("GET", "/login").body);
+  CHECK(login["prompts"]["username"] == json({"text", "Email"}));
+  CHECK(login["prompts"]["password"] == json({"password", "Password"}));
+  CHECK(login["prompts"].size() == 2);
+  CHECK(json::parse(h.request("GET", "/v3").body)["links"]["apps"]["href"] ==
+        "http://api.localhost:8080/v3/apps");
+  CHECK(json::parse(h.request("GET", "/v3/info").body)["name"] == "microcf");
+}
+
+TEST_CASE("seeding twice keeps the first admin password") {
+  Harness h;
+  CHECK(h.admin_password.size() >= 16);
+  auto again = h.controller->seed();
+  REQUIRE(again.ok());
+  CHECK(again->empty());
+  CHECK(h.call("GET", "/v3/organizations")["pagination"]["total_results"] == 1);
+}
+
+TEST_CASE("the password grant answers a UAA token response, and bad credentials a 401") {
+  Harness h;
+  http::Response good = h.request(
+      "POST", "/oauth/token", "grant_type=password&username=admin&password=" + h.admin_password,
+      {{"Authorization", "Basic Y2Y6"}});
+  REQUIRE(good.status == 200);
+  json t = json::parse(good.body);
+  CHECK(t["token_type"] == "bearer");
+  CHECK(t["expires_in"] == 43199);
+  CHECK(t["scope"].get<std::string>().find("cloud_controller.admin") != std::string::npos);
+  CHECK(t["jti"].is_string());
+  CHECK(base::split(t["access_token"].get<std::string>(), '.').size() == 3);
+
+  http::Response bad = h.request("POST", "/oauth/token",
+                                 "grant_type=password&username=admin&password=wrong");
+  CHECK(bad.status == 401);
+  CHECK(json::parse(bad.body) ==
+        json({{"error", "unauthorized"}, {"error_description", "Bad credentials"}}));
+  CHECK(h.request("POST", "/oauth/token", "grant_type=password&username=nobody&password=x")
+            .status == 401);
+
+  http::Response unsupported = h.request("POST", "/oauth/token", "grant_type=magic");
+  CHECK(unsupported.status == 400);
+  CHECK(json::parse(unsupported.body)["error"] == "unsupported_grant_type");
+
+  // The refresh token gives a new access token, and is itself refused as a bearer token.
+  std::string refresh = t["refresh_token"];
+  http::Response refreshed =
+      h.request("POST", "/oauth/token", "grant_type=refresh_token&refresh_token=" + refresh);
+  REQUIRE(refreshed.status == 200);
+  std::string access = json::parse(refreshed.body)["access_token"];
+  CHECK(h.request("GET", "/v3/apps", "", {{"Authorization", "bearer " + access}}).status == 200);
+  CHECK(h.request("GET", "/v3/apps", "", {{"Authorization", "bearer " + refresh}}).status == 401);
+}
+
+TEST_CASE("the API needs a valid bearer token") {
+  Harness h;
+  http::Response none = h.request("GET", "/v3/apps");
+  CHECK(none.status == 401);
+  json e = json::parse(none.body)["errors"][0];
+  CHECK(e["title"] == "CF-NotAuthenticated");
+  CHECK(e["code"] == 10002);
+  CHECK(e["detail"] == "Authentication error");
+
+  std::string token = h.login("admin", h.admin_password);
+  std::string forged = token.substr(0, token.rfind('.') + 1) + "c2lnbmF0dXJl";
+  http::Response bad = h.request("GET", "/v3/apps", "", {{"Authorization", "bearer " + forged}});
+  CHECK(bad.status == 401);
+  CHECK(json::parse(bad.body)["errors"][0]["title"] == "CF-InvalidAuthToken");
+  CHECK(json::parse(bad.body)["errors"][0]["code"] == 1000);
+
+  CHECK(h.request("GET", "/v3/apps", "", {{"Authorization", "BEARER " + token}}).status == 200);
+}
+
+TEST_CASE("every response carries X-Vcap-Request-Id, echoed when the client sent one") {
+  Harness h;
+  http::Response mine = h.request("GET", "/", "", {{"X-Vcap-Request-Id", "abc-123"}});
+  REQUIRE(mine.header("X-Vcap-Request-Id"));
+  CHECK(*mine.header("X-Vcap-Request-Id") == "abc-123");
+  http::Response fresh = h.request("GET", "/v3/nothing-here");
+  REQUIRE(fresh.header("X-Vcap-Request-Id"));
+  CHECK(fresh.header("X-Vcap-Request-Id")->size() == 36);
+  CHECK(fresh.status == 404);
+  CHECK(json::parse(fresh.body)["errors"][0]["title"] == "CF-NotFound");
+}
+
+TEST_CASE("a user without the admin scope sees no objects: 404, not 403") {
+  Harness h;
+  std::string app = h.createApp("secret");
+  // A second, non-admin user, made the way seed() makes the admin.
+  model::User user;
+  user.username = "dev";
+  user.password_hash = "unused";
+  std::string token = h.tokens.issueAccess(user, "password");
+  http::Headers bearer = {{"Authorization", "bearer " + token}};
+  http::Response r = h.request("GET", "/v3/apps/" + app, "", bearer);
+  CHECK(r.status == 404);
+  CHECK(json::parse(r.body)["errors"][0]["detail"] == "App not found");
+  json list = json::parse(h.request("GET", "/v3/apps", "", bearer).body);
+  CHECK(list["pagination"]["total_results"] == 0);
+}

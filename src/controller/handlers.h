@@ -1,0 +1,105 @@
+// Every endpoint's handler, grouped by the file (resource family) that implements it. The route
+// table (route_table.cpp) is the one place that says which method and path reach which.
+#pragma once
+
+#include <functional>
+
+#include "controller/api.h"
+
+namespace mcf::controller {
+
+using SyncHandler = Reply (*)(Api& api, const Call& call);
+// For endpoints whose work leaves the loop: done runs exactly once, maybe later.
+using Done = std::function<void(Reply)>;
+using AsyncHandler = void (*)(Api& api, Call&& call, Done done);
+
+// root.cpp and oauth.cpp: discovery and login, no token needed.
+Reply getRoot(Api& api, const Call& call);
+Reply getV3(Api& api, const Call& call);
+Reply getInfo(Api& api, const Call& call);
+Reply getLogin(Api& api, const Call& call);
+void postOauthToken(Api& api, Call&& call, Done done);  // password checks leave the loop
+
+// spaces_orgs.cpp
+Reply listOrgs(Api& api, const Call& call);
+Reply getOrg(Api& api, const Call& call);
+Reply getOrgDefaultDomain(Api& api, const Call& call);
+Reply listOrgDomains(Api& api, const Call& call);
+Reply listSpaces(Api& api, const Call& call);
+Reply getSpace(Api& api, const Call& call);
+Reply listDomains(Api& api, const Call& call);
+Reply getDomain(Api& api, const Call& call);
+
+// apps.cpp
+Reply createApp(Api& api, const Call& call);
+Reply listApps(Api& api, const Call& call);
+Reply getApp(Api& api, const Call& call);
+Reply updateApp(Api& api, const Call& call);
+Reply deleteApp(Api& api, const Call& call);
+Reply startApp(Api& api, const Call& call);
+Reply stopApp(Api& api, const Call& call);
+Reply restartApp(Api& api, const Call& call);
+Reply clearBuildpackCache(Api& api, const Call& call);
+
+// app_env.cpp
+Reply getAppEnv(Api& api, const Call& call);
+Reply getEnvVars(Api& api, const Call& call);
+Reply patchEnvVars(Api& api, const Call& call);
+
+// processes.cpp
+Reply listProcesses(Api& api, const Call& call);
+Reply getProcess(Api& api, const Call& call);
+Reply updateProcess(Api& api, const Call& call);
+Reply scaleProcess(Api& api, const Call& call);
+Reply processStats(Api& api, const Call& call);
+Reply processSidecars(Api& api, const Call& call);
+Reply listAppProcesses(Api& api, const Call& call);
+Reply getAppProcess(Api& api, const Call& call);
+Reply scaleAppProcess(Api& api, const Call& call);
+Reply appProcessStats(Api& api, const Call& call);
+
+// packages.cpp and package_upload.cpp
+Reply createPackage(Api& api, const Call& call);
+Reply getPackage(Api& api, const Call& call);
+Reply listPackages(Api& api, const Call& call);
+Reply listAppPackages(Api& api, const Call& call);
+Reply resourceMatches(Api& api, const Call& call);
+void uploadPackage(Api& api, Call&& call, Done done);
+
+// builds.cpp
+Reply createBuild(Api& api, const Call& call);
+Reply getBuild(Api& api, const Call& call);
+Reply listBuilds(Api& api, const Call& call);
+Reply listAppBuilds(Api& api, const Call& call);
+
+// droplets.cpp
+Reply getDroplet(Api& api, const Call& call);
+Reply listDroplets(Api& api, const Call& call);
+Reply listAppDroplets(Api& api, const Call& call);
+Reply getCurrentDroplet(Api& api, const Call& call);
+Reply getCurrentDropletRelationship(Api& api, const Call& call);
+Reply setCurrentDroplet(Api& api, const Call& call);
+
+// routes.cpp
+Reply listRoutes(Api& api, const Call& call);
+Reply createRoute(Api& api, const Call& call);
+Reply getRoute(Api& api, const Call& call);
+Reply deleteRoute(Api& api, const Call& call);
+Reply listDestinations(Api& api, const Call& call);
+Reply addDestinations(Api& api, const Call& call);
+Reply removeDestination(Api& api, const Call& call);
+Reply listAppRoutes(Api& api, const Call& call);
+
+// manifests.cpp
+Reply manifestDiff(Api& api, const Call& call);
+Reply applyManifest(Api& api, const Call& call);
+
+// jobs.cpp
+Reply getJob(Api& api, const Call& call);
+Reply listDeployments(Api& api, const Call& call);
+
+// log_cache.cpp
+Reply logCacheInfo(Api& api, const Call& call);
+Reply logCacheRead(Api& api, const Call& call);
+
+}  // namespace mcf::controller

@@ -1,0 +1,45 @@
+// Jobs kept in memory, and GET /v3/jobs/:guid.
+#include "controller/jobs.h"
+
+#include "base/ids.h"
+#include "controller/api.h"
+#include "controller/handlers.h"
+#include "controller/pagination.h"
+#include "controller/presenters.h"
+
+namespace mcf::controller {
+
+std::string JobStore::add(std::string operation, std::string resource_path, int64_t now,
+                          std::vector<base::Error> errors) {
+  Job job;
+  job.guid = base::newGuid();
+  job.operation = std::move(operation);
+  job.resource_path = std::move(resource_path);
+  job.state = errors.empty() ? "COMPLETE" : "FAILED";
+  job.errors = std::move(errors);
+  job.created_at = job.updated_at = now;
+  jobs_.push_back(std::move(job));
+  while (jobs_.size() > kKeep) jobs_.pop_front();
+  return jobs_.back().guid;
+}
+
+const Job* JobStore::find(const std::string& guid) const {
+  for (const auto& job : jobs_)
+    if (job.guid == guid) return &job;
+  return nullptr;
+}
+
+Reply getJob(Api& api, const Call& call) {
+  const Job* job = api.jobs.find(call.param("guid"));
+  if (!job) return base::makeError(base::Errc::kNotFound, "Job not found");
+  return jsonReply(200, presentJob(api, *job));
+}
+
+// Rolling deployments are not there yet: the list is empty, so `cf push` sees none active.
+Reply listDeployments(Api& api, const Call& call) {
+  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
+  if (!q.ok()) return q.takeError();
+  return jsonReply(200, paginate(api, "/v3/deployments", *q, {}));
+}
+
+}  // namespace mcf::controller

@@ -1,0 +1,40 @@
+// JobStore: the API's asynchronous jobs (GET /v3/jobs/:guid), kept in memory.
+//
+// microcf finishes the work behind a job before answering (apply_manifest, deletes), so a job is
+// born COMPLETE or FAILED; the CLI still polls it as it would poll Cloud Controller. Jobs do not
+// survive a restart, which only matters to a client polling across one.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace mcf::controller {
+
+struct Job {
+  std::string guid;
+  std::string operation;  // "space.apply_manifest", "app.delete", ...
+  std::string state = "COMPLETE";  // PROCESSING | POLLING | COMPLETE | FAILED
+  std::vector<base::Error> errors;
+  std::vector<std::string> warnings;
+  std::string resource_path;  // "/v3/spaces/<guid>": the object the job worked on, for links
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+class JobStore {
+ public:
+  // Adds a job with a new guid; FAILED when errors is not empty. Returns its guid.
+  std::string add(std::string operation, std::string resource_path, int64_t now,
+                  std::vector<base::Error> errors = {});
+  const Job* find(const std::string& guid) const;
+
+ private:
+  static constexpr size_t kKeep = 1000;  // old jobs are forgotten first
+  std::deque<Job> jobs_;
+};
+
+}  // namespace mcf::controller

@@ -1,0 +1,137 @@
+// One manifest application applied to the store, the Runtime and Routing.
+#include "controller/manifest_apply.h"
+
+#include "base/strutil.h"
+#include "controller/api.h"
+#include "controller/app_ops.h"
+#include "controller/route_ops.h"
+#include "store/store.h"
+
+namespace mcf::controller {
+
+using base::Errc;
+
+namespace {
+
+base::Result<model::App> findOrCreate(Api& api, const model::Space& space,
+                                      const model::ManifestApp& m) {
+  store::AppFilter filter;
+  filter.space_guids = {space.guid};
+  auto apps = api.store.listApps(filter);
+  if (!apps.ok()) return apps.takeError();
+  for (const auto& a : *apps)
+    if (base::iequals(a.name, m.name)) return a;  // names are unique case-insensitively
+  model::App app;
+  app.name = m.name;
+  app.space_guid = space.guid;
+  return createAppWithWeb(api, app);
+}
+
+void applyProcess(model::Process& p, const model::ManifestProcess& m) {
+  if (m.command_null) p.command.reset();
+  else if (m.command) p.command = *m.command;
+  if (m.instances) p.instances = *m.instances;
+  if (m.memory_mb) p.memory_in_mb = *m.memory_mb;
+  if (m.disk_mb) p.disk_in_mb = *m.disk_mb;
+  if (m.health_check_type) {
+    p.health_check.type = *m.health_check_type;
+    if (p.health_check.type != "http") p.health_check.endpoint.clear();
+    else if (p.health_check.endpoint.empty()) p.health_check.endpoint = "/";
+  }
+  if (m.health_check_http_endpoint) p.health_check.endpoint = *m.health_check_http_endpoint;
+  if (m.health_check_invocation_timeout)
+    p.health_check.invocation_timeout = *m.health_check_invocation_timeout;
+  if (m.health_check_interval) p.health_check.interval = *m.health_check_interval;
+  if (m.timeout) p.health_check.timeout = *m.timeout;
+}
+
+base::Status applyProcesses(Api& api, const model::App& app, const model::ManifestApp& m) {
+  auto web = api.store.getProcess(app.guid);
+  if (!web.ok()) return web.takeError();
+  applyProcess(*web, m.web);
+  MCF_TRY(api.store.updateProcess(*web));
+  for (const auto& entry : m.processes) {
+    auto processes = api.store.listProcesses(app.guid);
+    if (!processes.ok()) return processes.takeError();
+    model::Process p = model::defaultProcess(app.guid, entry.type);
+    bool exists = false;
+    for (const auto& found : *processes) {
+      if (found.type == entry.type) {
+        p = found;
+        exists = true;
+      }
+    }
+    applyProcess(p, entry);
+    if (exists) {
+      MCF_TRY(api.store.updateProcess(p));
+    } else if (auto created = api.store.createProcess(p); !created.ok()) {
+      return created.takeError();
+    }
+  }
+  return {};
+}
+
+base::Status mapTo(Api& api, const model::Route& route, const model::App& app,
+                   const std::string& protocol) {
+  model::RouteDestination dest;
+  dest.app_guid = app.guid;
+  dest.process_type = "web";
+  if (protocol == "http2") dest.protocol = "http2";
+  auto mapped = mapApp(api, route, dest);
+  if (!mapped.ok()) return mapped.takeError();
+  return {};
+}
+
+base::Status applyRoutes(Api& api, const model::App& app, const model::Space& space,
+                         const model::ManifestApp& m) {
+  if (m.no_route) return unmapAllRoutes(api, app.guid);
+  if (m.routes) {
+    for (const auto& r : *m.routes) {
+      if (r.protocol == "tcp")
+        return base::makeError(Errc::kInvalid, "TCP routes are not supported by microcf: '{}'",
+                               r.route);
+      auto route = ensureRoute(api, r.route, space.guid);
+      if (!route.ok()) return route.takeError();
+      MCF_TRY(mapTo(api, *route, app, r.protocol));
+    }
+    return {};
+  }
+  bool random = m.random_route, by_name = m.default_route.value_or(false);
+  if (!random && !by_name) return {};
+  auto dests = api.store.listDestinationsForApp(app.guid);
+  if (!dests.ok()) return dests.takeError();
+  if (!dests->empty()) return {};  // both apply only to an app without routes
+  auto domain = defaultDomain(api);
+  if (!domain.ok()) return domain.takeError();
+  std::string host = random ? randomHost(app.name) : hostFromName(app.name);
+  auto route = ensureRoute(api, host, *domain, "", space.guid);
+  if (!route.ok()) return route.takeError();
+  return mapTo(api, *route, app, "");
+}
+
+}  // namespace
+
+base::Status applyManifestApp(Api& api, const Call& call, const model::Space& space,
+                              const model::ManifestApp& m) {
+  (void)call;  // authorization happened on the space; roles may refine it per app later
+  // Checked before anything changes: a missing service instance would otherwise leave the
+  // app half configured.
+  if (!m.services.empty()) {
+    return base::makeError(Errc::kInvalid, "Service instance '{}' not found; create it in this "
+                                           "space first", m.services.front());
+  }
+  std::map<std::string, std::string> checked;
+  MCF_TRY(mergeEnv(nlohmann::json(m.env), checked));  // the same name rules as the API
+  auto app = findOrCreate(api, space, m);
+  if (!app.ok()) return app.takeError();
+  if (m.buildpacks) app->buildpacks = *m.buildpacks;
+  if (m.stack) app->stack = *m.stack;
+  for (const auto& [k, v] : m.env) app->env[k] = v;  // additive, as Cloud Foundry
+  MCF_TRY(api.store.updateApp(*app));
+  MCF_TRY(applyProcesses(api, *app, m));
+  MCF_TRY(applyRoutes(api, *app, space, m));
+  api.runtime.desiredChanged(app->guid);
+  return {};
+}
+
+}  // namespace mcf::controller

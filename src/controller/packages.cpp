@@ -1,0 +1,108 @@
+// Packages (create, show, list) and resource matching for `cf push`.
+#include "blobstore/resource_pool.h"
+#include "controller/api.h"
+#include "controller/handlers.h"
+#include "controller/pagination.h"
+#include "controller/presenters.h"
+#include "store/store.h"
+
+namespace mcf::controller {
+
+using base::Errc;
+
+Reply createPackage(Api& api, const Call& call) {
+  auto body = parseBody(call.request);
+  if (!body.ok()) return body.takeError();
+  auto type = optString(*body, "type", "Type");
+  if (!type.ok()) return type.takeError();
+  std::string t = type->value_or("bits");
+  if (t == "docker")
+    return base::makeError(Errc::kInvalid, "Docker packages are not supported by microcf; push "
+                                           "the app's source with type 'bits'");
+  if (t != "bits") return base::makeError(Errc::kInvalid, "Type must be 'bits', got '{}'", t);
+  auto app = api.app(call, relationshipGuid(*body, "app"), Action::kWrite);
+  if (!app.ok()) {
+    if (app.error().code != Errc::kNotFound) return app.takeError();
+    return base::makeError(Errc::kInvalid, "App is invalid. Ensure it exists and you have "
+                                           "access to it.");
+  }
+  model::Package pkg;
+  pkg.app_guid = app->guid;
+  pkg.type = "bits";
+  auto created = api.store.createPackage(pkg);
+  if (!created.ok()) return created.takeError();
+  return jsonReply(201, presentPackage(api, *created));
+}
+
+Reply getPackage(Api& api, const Call& call) {
+  auto pkg = api.store.getPackage(call.param("guid"));
+  if (!pkg.ok()) return pkg.takeError();
+  auto app = api.app(call, pkg->app_guid, Action::kRead);
+  if (!app.ok()) return base::makeError(Errc::kNotFound, "Package not found");
+  return jsonReply(200, presentPackage(api, *pkg));
+}
+
+namespace {
+
+Reply listFor(Api& api, const Call& call, const std::vector<model::App>& apps,
+              const std::string& path) {
+  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
+  if (!q.ok()) return q.takeError();
+  std::vector<json> out;
+  for (const auto& app : apps) {
+    if (!q->matches("app_guids", app.guid) || !api.canRead(call, app.space_guid)) continue;
+    auto pkgs = api.store.listPackages(app.guid);
+    if (!pkgs.ok()) return pkgs.takeError();
+    for (const auto& p : *pkgs)
+      if (q->matches("states", model::toString(p.state)) && q->matches("guids", p.guid))
+        out.push_back(presentPackage(api, p));
+  }
+  return jsonReply(200, paginate(api, path, *q, std::move(out)));
+}
+
+}  // namespace
+
+Reply listPackages(Api& api, const Call& call) {
+  auto apps = api.store.listApps({});
+  if (!apps.ok()) return apps.takeError();
+  return listFor(api, call, *apps, "/v3/packages");
+}
+
+Reply listAppPackages(Api& api, const Call& call) {
+  auto app = api.app(call, call.param("guid"), Action::kRead);
+  if (!app.ok()) return app.takeError();
+  return listFor(api, call, {*app}, "/v3/apps/" + app->guid + "/packages");
+}
+
+// {"resources":[{checksum:{value}, size_in_bytes, path, mode}, ...]} (or v2 {sha1, size, fn}):
+// the entries the pool holds, echoed unchanged. Stat calls only: cheap enough for the loop.
+Reply resourceMatches(Api& api, const Call& call) {
+  auto body = parseBody(call.request);
+  if (!body.ok()) return body.takeError();
+  auto resources = body->find("resources");
+  if (resources == body->end() || !resources->is_array())
+    return base::makeError(Errc::kInvalid, "Resources must be a list of {{checksum, "
+                                           "size_in_bytes, path, mode}} entries");
+  if (resources->size() > 5000)
+    return base::makeError(Errc::kInvalid, "Resources may list at most 5000 entries per request");
+  json matched = json::array();
+  for (const auto& r : *resources) {
+    if (!r.is_object()) continue;
+    std::string sha1;
+    if (auto c = r.find("checksum"); c != r.end() && c->is_object() && c->contains("value") &&
+                                     (*c)["value"].is_string()) {
+      sha1 = (*c)["value"].get<std::string>();
+    } else if (auto s = r.find("sha1"); s != r.end() && s->is_string()) {
+      sha1 = s->get<std::string>();
+    }
+    int64_t size = -1;
+    for (const char* key : {"size_in_bytes", "size"}) {  // v3, then v2
+      auto s = r.find(key);
+      if (size < 0 && s != r.end() && s->is_number_integer()) size = s->get<int64_t>();
+    }
+    if (!sha1.empty() && size >= 0 && api.pool.has(sha1, size)) matched.push_back(r);
+  }
+  return jsonReply(201, {{"resources", matched}});
+}
+
+}  // namespace mcf::controller

@@ -1,0 +1,116 @@
+// Paginated lists as Cloud Controller shapes them (CF-CONTRACT §1.2).
+#include "controller/pagination.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "base/strutil.h"
+#include "controller/api.h"
+
+namespace mcf::controller {
+
+namespace {
+
+std::optional<int> wholeNumber(const std::string& s) {
+  int n = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return n;
+}
+
+base::Error badQuery(const std::string& what) {
+  return base::makeError(base::Errc::kBadQuery, "The query parameter is invalid: {}", what);
+}
+
+}  // namespace
+
+bool ListQuery::matches(const std::string& name, const std::string& value) const {
+  auto it = filters.find(name);
+  if (it == filters.end()) return true;
+  return std::find(it->second.begin(), it->second.end(), value) != it->second.end();
+}
+
+const std::vector<std::string>* ListQuery::filter(const std::string& name) const {
+  auto it = filters.find(name);
+  return it == filters.end() ? nullptr : &it->second;
+}
+
+base::Result<ListQuery> parseListQuery(const std::string& raw_query,
+                                       std::initializer_list<const char*> order_fields) {
+  ListQuery q;
+  for (const std::string& piece : base::split(raw_query, '&')) {
+    if (piece.empty()) continue;
+    size_t eq = piece.find('=');
+    std::string key = base::urlDecode(piece.substr(0, eq));
+    std::string value = eq == std::string::npos ? "" : base::urlDecode(piece.substr(eq + 1));
+    if (key == "page") {
+      auto n = wholeNumber(value);
+      if (!n || *n < 1) return badQuery("Page must be greater than 0");
+      q.page = *n;
+      continue;
+    }
+    if (key == "per_page") {
+      auto n = wholeNumber(value);
+      if (!n || *n < 1 || *n > 5000) return badQuery("Per page must be between 1 and 5000");
+      q.per_page = *n;
+      continue;
+    }
+    q.kept.push_back(piece);
+    if (key == "order_by") {
+      std::string field = !value.empty() && (value[0] == '-' || value[0] == '+')
+                              ? value.substr(1) : value;
+      bool known = false;
+      std::vector<std::string> names;
+      for (const char* f : order_fields) {
+        known = known || field == f;
+        names.push_back(fmt::format("'{}'", f));
+      }
+      if (!known) return badQuery("Order by can only be: " + base::join(names, ", "));
+      q.order_by = value[0] == '+' ? field : value;
+    } else if (key == "include") {
+      q.include = base::split(value, ',');
+    } else {
+      // "names=" (empty) filters on the empty value, as Cloud Controller does.
+      auto& values = q.filters[key];
+      for (auto& v : base::split(value, ',')) values.push_back(v);
+    }
+  }
+  return q;
+}
+
+nlohmann::json paginate(const Api& api, const std::string& path, const ListQuery& q,
+                        std::vector<nlohmann::json> resources) {
+  if (!q.order_by.empty()) {
+    bool desc = q.order_by[0] == '-';
+    std::string field = desc ? q.order_by.substr(1) : q.order_by;
+    std::stable_sort(resources.begin(), resources.end(),
+                     [&](const nlohmann::json& a, const nlohmann::json& b) {
+                       std::string x = a.value(field, ""), y = b.value(field, "");
+                       return desc ? y < x : x < y;
+                     });
+  }
+  int64_t total = static_cast<int64_t>(resources.size());
+  int64_t pages = (total + q.per_page - 1) / q.per_page;
+  auto href = [&](int64_t page) {
+    std::string target = fmt::format("{}?page={}&per_page={}", path, page, q.per_page);
+    for (const auto& piece : q.kept) target += "&" + piece;
+    return nlohmann::json{{"href", api.url(target)}};
+  };
+  nlohmann::json page = nlohmann::json::array();
+  int64_t start = (static_cast<int64_t>(q.page) - 1) * q.per_page;
+  for (int64_t i = start; i < total && i < start + q.per_page; ++i)
+    page.push_back(std::move(resources[static_cast<size_t>(i)]));
+  return {
+      {"pagination",
+       {{"total_results", total},
+        {"total_pages", pages},
+        {"first", href(1)},
+        {"last", href(std::max<int64_t>(pages, 1))},
+        {"next", q.page < pages ? href(q.page + 1) : nlohmann::json(nullptr)},
+        {"previous", q.page > 1 ? href(std::min<int64_t>(q.page - 1, std::max<int64_t>(pages, 1)))
+                                : nlohmann::json(nullptr)}}},
+      {"resources", std::move(page)},
+  };
+}
+
+}  // namespace mcf::controller

@@ -1,0 +1,42 @@
+// List queries (page, per_page, order_by, filters) and the paginated list shape of CC v3.
+#pragma once
+
+#include <initializer_list>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+
+namespace mcf::controller {
+
+struct Api;
+
+struct ListQuery {
+  int page = 1;
+  int per_page = 50;
+  std::string order_by;  // "" (store order), "name", "-created_at", ...
+  // Comma-separated filters ("names=a,b"), decoded and split; absent filters are not present.
+  std::map<std::string, std::vector<std::string>> filters;
+  std::vector<std::string> include;  // include=space,space.organization
+  std::vector<std::string> kept;     // raw "k=v" pieces other than page/per_page, for links
+
+  // True when the filter is absent or lists value.
+  bool matches(const std::string& filter, const std::string& value) const;
+  bool has(const std::string& filter) const { return filters.count(filter) != 0; }
+  const std::vector<std::string>* filter(const std::string& name) const;
+};
+
+// kBadQuery ("The query parameter is invalid: Per page must be between 1 and 5000") for bad
+// page, per_page or an order_by field not in order_fields. Unknown parameters are ignored.
+base::Result<ListQuery> parseListQuery(const std::string& raw_query,
+                                       std::initializer_list<const char*> order_fields);
+
+// {"pagination":{...},"resources":[...]} for one page of resources, sorted by order_by (a
+// field of the presented JSON), with first/last/next/previous links that keep the filters.
+nlohmann::json paginate(const Api& api, const std::string& path, const ListQuery& query,
+                        std::vector<nlohmann::json> resources);
+
+}  // namespace mcf::controller

@@ -1,0 +1,227 @@
+// Processes: list, show, update (command, health check), scale, stats, sidecars.
+#include <cstdint>
+#include <map>
+#include <tuple>
+
+#include "controller/api.h"
+#include "controller/app_ops.h"
+#include "controller/handlers.h"
+#include "controller/pagination.h"
+#include "controller/presenters.h"
+#include "store/store.h"
+
+namespace mcf::controller {
+
+using base::Errc;
+
+namespace {
+
+json present(Api& api, const model::Process& p, const model::App& app) {
+  return presentProcess(api, p, app, detectedCommand(api, app, p.type));
+}
+
+// The process of an app by type ("web"), authorized as the app.
+base::Result<model::Process> byType(Api& api, const Call& call, Action action, model::App& app) {
+  auto found = api.app(call, call.param("guid"), action);
+  if (!found.ok()) return found.takeError();
+  app = *found;
+  auto processes = api.store.listProcesses(app.guid);
+  if (!processes.ok()) return processes.takeError();
+  for (auto& p : *processes)
+    if (p.type == call.param("type")) return p;
+  return base::makeError(Errc::kNotFound, "Process not found");
+}
+
+base::Result<int64_t> atLeast(const json& body, const char* key, const char* label, int64_t min,
+                              int64_t current) {
+  auto v = optInt(body, key, label);
+  if (!v.ok()) return v.takeError();
+  if (!*v) return current;
+  if (**v < min) return base::makeError(Errc::kInvalid, "{} must be greater than or equal to {}",
+                                        label, min);
+  if (**v > INT32_MAX) return base::makeError(Errc::kInvalid, "{} is too large", label);
+  return **v;
+}
+
+Reply scale(Api& api, const Call& call, model::Process p, const model::App& app) {
+  auto body = parseBody(call.request);
+  if (!body.ok()) return body.takeError();
+  auto instances = atLeast(*body, "instances", "Instances", 0, p.instances);
+  auto memory = atLeast(*body, "memory_in_mb", "Memory in mb", 1, p.memory_in_mb);
+  auto disk = atLeast(*body, "disk_in_mb", "Disk in mb", 1, p.disk_in_mb);
+  auto log_rate = atLeast(*body, "log_rate_limit_in_bytes_per_second",
+                          "Log rate limit in bytes per second", -1,
+                          p.log_rate_limit_in_bytes_per_second);
+  for (auto* r : {&instances, &memory, &disk, &log_rate})
+    if (!r->ok()) return r->takeError();
+  p.instances = static_cast<int>(*instances);
+  p.memory_in_mb = static_cast<int>(*memory);
+  p.disk_in_mb = static_cast<int>(*disk);
+  p.log_rate_limit_in_bytes_per_second = *log_rate;
+  MCF_TRY(api.store.updateProcess(p));
+  api.runtime.desiredChanged(app.guid);
+  auto updated = api.store.getProcess(p.guid);
+  if (!updated.ok()) return updated.takeError();
+  return jsonReply(202, present(api, *updated, app));
+}
+
+base::Status readHealthCheck(const json& hc, model::HealthCheck& out) {
+  if (!hc.is_object()) return base::makeError(Errc::kInvalid, "Health check must be an object");
+  auto type = optString(hc, "type", "Health check type");
+  if (!type.ok()) return type.takeError();
+  if (*type) {
+    std::string t = **type == "none" ? "process" : **type;
+    if (t != "port" && t != "process" && t != "http")
+      return base::makeError(Errc::kInvalid, "Health check type must be port, process or http");
+    out.type = t;
+  }
+  auto data = hc.find("data");
+  json d = data != hc.end() && data->is_object() ? *data : json::object();
+  for (auto [key, field, label] :
+       {std::tuple{"timeout", &out.timeout, "Health check timeout"},
+        std::tuple{"invocation_timeout", &out.invocation_timeout,
+                   "Health check invocation timeout"},
+        std::tuple{"interval", &out.interval, "Health check interval"}}) {
+    if (!d.contains(key)) continue;
+    auto v = optInt(d, key, label);
+    if (!v.ok()) return v.takeError();
+    if (*v && (**v < 1 || **v > 180))
+      return base::makeError(Errc::kInvalid, "{} must be between 1 and 180 seconds", label);
+    *field = *v ? std::optional<int>(static_cast<int>(**v)) : std::nullopt;
+  }
+  auto endpoint = optString(d, "endpoint", "Health check endpoint");
+  if (!endpoint.ok()) return endpoint.takeError();
+  if (*endpoint && out.type != "http") {
+    return base::makeError(Errc::kInvalid, "Health check type must be 'http' to set a health "
+                                           "check HTTP endpoint");
+  }
+  if (*endpoint) out.endpoint = **endpoint;
+  if (out.type != "http") out.endpoint.clear();
+  // push_back, not = "/": GCC 12 reports a false -Wrestrict for the assignment here.
+  else if (out.endpoint.empty()) out.endpoint.push_back('/');
+  return {};
+}
+
+Reply stats(Api& api, const model::Process& p) {
+  json resources = json::array();
+  for (const auto& status : api.runtime.instances(p.guid))
+    resources.push_back(presentInstance(api, p, status));
+  return jsonReply(200, {{"resources", resources}});
+}
+
+}  // namespace
+
+Reply listProcesses(Api& api, const Call& call) {
+  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
+  if (!q.ok()) return q.takeError();
+  auto processes = api.store.listProcesses("");
+  if (!processes.ok()) return processes.takeError();
+  std::map<std::string, std::optional<model::App>> apps;  // by guid, looked up once
+  std::vector<json> out;
+  for (const auto& p : *processes) {
+    if (!q->matches("app_guids", p.app_guid) || !q->matches("types", p.type) ||
+        !q->matches("guids", p.guid)) {
+      continue;
+    }
+    auto& app = apps[p.app_guid];
+    if (!app) {
+      auto found = api.store.getApp(p.app_guid);
+      if (!found.ok()) continue;
+      app = *found;
+    }
+    if (!q->matches("space_guids", app->space_guid) || !api.canRead(call, app->space_guid))
+      continue;
+    out.push_back(present(api, p, *app));
+  }
+  return jsonReply(200, paginate(api, "/v3/processes", *q, std::move(out)));
+}
+
+Reply getProcess(Api& api, const Call& call) {
+  model::App app;
+  auto p = api.process(call, call.param("guid"), Action::kRead, &app);
+  if (!p.ok()) return p.takeError();
+  return jsonReply(200, present(api, *p, app));
+}
+
+Reply updateProcess(Api& api, const Call& call) {
+  model::App app;
+  auto p = api.process(call, call.param("guid"), Action::kWrite, &app);
+  if (!p.ok()) return p.takeError();
+  auto body = parseBody(call.request);
+  if (!body.ok()) return body.takeError();
+  if (auto cmd = body->find("command"); cmd != body->end()) {
+    if (cmd->is_null()) {
+      p->command.reset();
+    } else if (!cmd->is_string() || cmd->get<std::string>().empty() ||
+               cmd->get<std::string>().size() > 4096) {
+      return base::makeError(Errc::kInvalid, "Command must be between 1 and 4096 characters");
+    } else {
+      p->command = cmd->get<std::string>();
+    }
+  }
+  if (auto hc = body->find("health_check"); hc != body->end())
+    MCF_TRY(readHealthCheck(*hc, p->health_check));
+  MCF_TRY(api.store.updateProcess(*p));
+  api.runtime.desiredChanged(app.guid);
+  auto updated = api.store.getProcess(p->guid);
+  if (!updated.ok()) return updated.takeError();
+  return jsonReply(200, present(api, *updated, app));
+}
+
+Reply scaleProcess(Api& api, const Call& call) {
+  model::App app;
+  auto p = api.process(call, call.param("guid"), Action::kWrite, &app);
+  if (!p.ok()) return p.takeError();
+  return scale(api, call, *p, app);
+}
+
+Reply processStats(Api& api, const Call& call) {
+  auto p = api.process(call, call.param("guid"), Action::kRead);
+  if (!p.ok()) return p.takeError();
+  return stats(api, *p);
+}
+
+Reply processSidecars(Api& api, const Call& call) {
+  auto p = api.process(call, call.param("guid"), Action::kRead);
+  if (!p.ok()) return p.takeError();
+  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
+  if (!q.ok()) return q.takeError();
+  return jsonReply(200, paginate(api, "/v3/processes/" + p->guid + "/sidecars", *q, {}));
+}
+
+Reply listAppProcesses(Api& api, const Call& call) {
+  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
+  if (!q.ok()) return q.takeError();
+  auto app = api.app(call, call.param("guid"), Action::kRead);
+  if (!app.ok()) return app.takeError();
+  auto processes = api.store.listProcesses(app->guid);
+  if (!processes.ok()) return processes.takeError();
+  std::vector<json> out;
+  for (const auto& p : *processes)
+    if (q->matches("types", p.type) && q->matches("guids", p.guid))
+      out.push_back(present(api, p, *app));
+  return jsonReply(200, paginate(api, "/v3/apps/" + app->guid + "/processes", *q, std::move(out)));
+}
+
+Reply getAppProcess(Api& api, const Call& call) {
+  model::App app;
+  auto p = byType(api, call, Action::kRead, app);
+  if (!p.ok()) return p.takeError();
+  return jsonReply(200, present(api, *p, app));
+}
+
+Reply scaleAppProcess(Api& api, const Call& call) {
+  model::App app;
+  auto p = byType(api, call, Action::kWrite, app);
+  if (!p.ok()) return p.takeError();
+  return scale(api, call, *p, app);
+}
+
+Reply appProcessStats(Api& api, const Call& call) {
+  model::App app;
+  auto p = byType(api, call, Action::kRead, app);
+  if (!p.ok()) return p.takeError();
+  return stats(api, *p);
+}
+
+}  // namespace mcf::controller

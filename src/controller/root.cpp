@@ -1,0 +1,75 @@
+// Discovery: GET / (the links the cf CLI reads first), /v3, /v3/info and the login server's /login.
+#include "controller/api.h"
+#include "controller/handlers.h"
+#include "controller/presenters.h"
+
+namespace mcf::controller {
+
+namespace {
+
+// The v3 version advertised: at least the CLI's minimum (3.160.0) and below the versions that
+// switch on endpoints microcf does not have yet (CF-CONTRACT §1.1 item 3).
+constexpr const char* kApiVersion = "3.180.0";
+
+}  // namespace
+
+Reply getRoot(Api& api, const Call&) {
+  json href = {{"href", api.config.api_url}};
+  json links = {
+      {"self", href},
+      {"cloud_controller_v2", nullptr},
+      {"cloud_controller_v3", {{"href", api.url("/v3")}, {"meta", {{"version", kApiVersion}}}}},
+      {"uaa", href},
+      {"login", href},
+      {"log_cache", href},
+      {"network_policy_v0", nullptr},
+      {"network_policy_v1", nullptr},
+      {"routing", nullptr},
+      {"logging", nullptr},
+      {"app_ssh", nullptr},
+      {"credhub", nullptr},
+      {"bits_service", nullptr},
+  };
+  return jsonReply(200, {{"links", links}});
+}
+
+Reply getV3(Api& api, const Call&) {
+  json links = {{"self", link(api, "/v3")}};
+  for (const char* name : {"apps", "builds", "buildpacks", "deployments", "domains", "droplets",
+                           "organizations", "packages", "processes", "resource_matches",
+                           "routes", "spaces", "stacks"}) {
+    links[name] = link(api, std::string("/v3/") + name);
+  }
+  return jsonReply(200, {{"links", links}});
+}
+
+Reply getInfo(Api& api, const Call&) {
+  return jsonReply(
+      200, {{"build", std::string("microcf ") + MICROCF_VERSION},
+            {"cli_version", {{"minimum", nullptr}, {"recommended", nullptr}}},
+            {"custom", json::object()},
+            {"description", "microcf: a laptop-sized Cloud Foundry in one binary"},
+            {"name", "microcf"},
+            {"version", 1},
+            {"osbapi_version", "2.15"},
+            {"rate_limits",
+             {{"enabled", false}, {"general_limit", -1}, {"reset_interval_in_minutes", -1}}},
+            {"links", {{"self", link(api, "/v3/info")}, {"support", {{"href", nullptr}}}}}});
+}
+
+// Only username and password prompts: the CLI asks for every prompt it is given.
+Reply getLogin(Api& api, const Call&) {
+  return jsonReply(200, {{"app", {{"version", "4.30.0"}}},
+                         {"links", {{"uaa", api.config.api_url},
+                                    {"login", api.config.api_url},
+                                    {"passwd", nullptr},
+                                    {"register", nullptr}}},
+                         {"zone_name", "uaa"},
+                         {"entityID", "microcf"},
+                         {"idpDefinitions", json::object()},
+                         {"prompts", {{"username", {"text", "Email"}},
+                                      {"password", {"password", "Password"}}}},
+                         {"timestamp", base::formatTimestamp(api.nowSeconds())}});
+}
+
+}  // namespace mcf::controller

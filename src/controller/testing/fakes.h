@@ -1,0 +1,64 @@
+// Fakes of the controller's seams (platform.h) for tests: they record what the controller asked.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "controller/platform.h"
+
+namespace mcf::controller {
+
+// Keeps every staging request; a test finishes one with finish() when it wants to.
+class FakeStager final : public Stager {
+ public:
+  void stage(const StagingRequest& request,
+             std::function<void(base::Result<StagingResult>)> done) override {
+    requests.push_back(request);
+    pending.push_back(std::move(done));
+  }
+  // Runs the done callback of request i (each at most once).
+  void finish(size_t i, base::Result<StagingResult> result) {
+    auto done = std::move(pending.at(i));
+    pending.at(i) = nullptr;
+    if (done) done(std::move(result));
+  }
+
+  std::vector<StagingRequest> requests;
+  std::vector<std::function<void(base::Result<StagingResult>)>> pending;
+};
+
+class FakeRuntime final : public Runtime {
+ public:
+  void desiredChanged(const std::string& app_guid) override { changed.push_back(app_guid); }
+  std::vector<InstanceStatus> instances(const std::string& process_guid) override {
+    auto it = statuses.find(process_guid);
+    return it == statuses.end() ? std::vector<InstanceStatus>{} : it->second;
+  }
+
+  std::vector<std::string> changed;                                // app guids, in call order
+  std::map<std::string, std::vector<InstanceStatus>> statuses;     // by process guid
+};
+
+class FakeRouting final : public Routing {
+ public:
+  struct Call {
+    std::string host, path, app_guid;
+    bool operator==(const Call&) const = default;
+  };
+  void mapRoute(const std::string& host, const std::string& path,
+                const std::string& app_guid) override {
+    mapped.push_back({host, path, app_guid});
+  }
+  void unmapRoute(const std::string& host, const std::string& path,
+                  const std::string& app_guid) override {
+    unmapped.push_back({host, path, app_guid});
+  }
+
+  std::vector<Call> mapped;
+  std::vector<Call> unmapped;
+};
+
+}  // namespace mcf::controller

@@ -1,0 +1,177 @@
+// Harness: a Controller on a real SqliteStore, TokenService, Blobstore and ResourcePool in a
+// temporary directory, with fake Stager, Runtime and Routing; requests go through handle().
+#pragma once
+
+#include <stdlib.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "auth/token_service.h"
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/testing/fake_clock.h"
+#include "blobstore/blobstore.h"
+#include "blobstore/resource_pool.h"
+#include "controller/controller.h"
+#include "controller/testing/fakes.h"
+#include "http/message.h"
+#include "http/multipart.h"
+#include "http/url.h"
+#include "logs/log_store.h"
+#include "loop/loop.h"
+#include "store/testing/temp_store.h"
+
+namespace mcf::controller {
+
+using nlohmann::json;
+
+class Harness {
+ public:
+  Harness() {
+    base::setLogLevel(base::LogLevel::kWarn);  // seed()'s INFO line would repeat in every test
+    char tmpl[] = "/tmp/mcf-controller-XXXXXX";
+    REQUIRE(mkdtemp(tmpl) != nullptr);
+    dir_ = tmpl;
+    REQUIRE(store_.ok());
+    auto b = blobstore::Blobstore::open(dir_ + "/blobs");
+    REQUIRE(b.ok());
+    blobs = std::move(*b);
+    auto p = blobstore::ResourcePool::open(dir_ + "/pool");
+    REQUIRE(p.ok());
+    pool = std::move(*p);
+    ControllerConfig config;
+    config.data_dir = dir_;
+    controller = std::make_unique<Controller>(loop, config, *store_, *blobs, *pool, tokens, logs,
+                                              stager, runtime, routing, clock);
+    auto seeded = controller->seed();
+    REQUIRE(seeded.ok());
+    admin_password = *seeded;
+  }
+  ~Harness() {
+    controller.reset();
+    (void)base::removeTree(dir_);
+  }
+
+  // One request through Controller::handle; runs the loop until it is answered.
+  http::Response request(const std::string& method, const std::string& target,
+                         const std::string& body = "", http::Headers headers = {}) {
+    http::Request req;
+    req.method = method;
+    req.target = target;
+    size_t q = target.find('?');
+    req.path = http::percentDecode(target.substr(0, q));
+    req.query = q == std::string::npos ? "" : target.substr(q + 1);
+    req.headers = std::move(headers);
+    req.body = body;
+    bool answered = false;
+    http::Response response;
+    controller->handle(std::move(req), http::Responder::toCallback([&](http::Response r) {
+                         response = std::move(r);
+                         answered = true;
+                       }));
+    loop.runUntil([&] { return answered; });
+    REQUIRE(answered);
+    return response;
+  }
+
+  // The same as the admin, with a bearer token from /oauth/token.
+  http::Response as_admin(const std::string& method, const std::string& target,
+                          const std::string& body = "", http::Headers headers = {}) {
+    if (token_.empty()) token_ = login("admin", admin_password);
+    headers.push_back({"Authorization", "bearer " + token_});
+    return request(method, target, body, std::move(headers));
+  }
+  json call(const std::string& method, const std::string& target, const json& body = nullptr) {
+    http::Response r = as_admin(method, target, body.is_null() ? "" : body.dump());
+    return r.body.empty() ? json(nullptr) : json::parse(r.body);
+  }
+
+  std::string login(const std::string& user, const std::string& password) {
+    http::Response r = request("POST", "/oauth/token",
+                               "grant_type=password&username=" + user + "&password=" + password,
+                               {{"Content-Type", "application/x-www-form-urlencoded"},
+                                {"Authorization", "Basic Y2Y6"}});
+    REQUIRE(r.status == 200);
+    return json::parse(r.body).at("access_token").get<std::string>();
+  }
+
+  std::string spaceGuid() {
+    return call("GET", "/v3/spaces?names=dev")["resources"][0]["guid"].get<std::string>();
+  }
+  std::string createApp(const std::string& name) {
+    json app = call("POST", "/v3/apps",
+                    {{"name", name},
+                     {"relationships", {{"space", {{"data", {{"guid", spaceGuid()}}}}}}}});
+    return app.at("guid").get<std::string>();
+  }
+
+  // POST /v3/packages/:guid/upload with a multipart `bits` part.
+  http::Response upload(const std::string& package_guid, const std::string& zip_bytes,
+                        const std::string& resources = "") {
+    std::vector<http::Part> parts;
+    if (!resources.empty()) parts.push_back({"resources", "", "", resources});
+    if (!zip_bytes.empty()) parts.push_back({"bits", "package.zip", "application/zip", zip_bytes});
+    std::string boundary = "mcf-test-boundary-0123456789abcdef";
+    return as_admin("POST", "/v3/packages/" + package_guid + "/upload",
+                    http::buildMultipart(parts, boundary),
+                    {{"Content-Type", "multipart/form-data; boundary=" + boundary}});
+  }
+
+  const std::string& dir() const { return dir_; }
+
+  base::FakeClock clock;
+  loop::Loop loop;
+  std::unique_ptr<blobstore::Blobstore> blobs;
+  std::unique_ptr<blobstore::ResourcePool> pool;
+  auth::TokenService tokens{"test-signing-key", "http://api.localhost:8080/oauth/token", clock};
+  logs::LogStore logs{clock};
+  FakeStager stager;
+  FakeRuntime runtime;
+  FakeRouting routing;
+  std::unique_ptr<Controller> controller;
+  std::string admin_password;
+
+ private:
+  std::string dir_;
+  store::TempStore store_;
+  std::string token_;
+};
+
+// A zip with one stored entry, written byte by byte so that tests can make entries no archiver
+// would write (such as "../escape.txt").
+inline std::string zipWithEntry(const std::string& name, const std::string& data) {
+  uint32_t crc = 0xFFFFFFFFu;
+  for (unsigned char c : data) {
+    crc ^= c;
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  crc = ~crc;
+  std::string out;
+  auto u16 = [&](uint32_t v) {
+    out.push_back(char(v & 0xFF));
+    out.push_back(char((v >> 8) & 0xFF));
+  };
+  auto u32 = [&](uint32_t v) { u16(v & 0xFFFF); u16(v >> 16); };
+  auto size = static_cast<uint32_t>(data.size());
+  auto name_len = static_cast<uint32_t>(name.size());
+  u32(0x04034b50); u16(20); u16(0); u16(0); u16(0); u16(0x21);
+  u32(crc); u32(size); u32(size); u16(name_len); u16(0);
+  out += name;
+  out += data;
+  auto cd_offset = static_cast<uint32_t>(out.size());
+  u32(0x02014b50); u16(0x031E); u16(20); u16(0); u16(0); u16(0); u16(0x21);
+  u32(crc); u32(size); u32(size); u16(name_len); u16(0); u16(0); u16(0); u16(0);
+  u32(0100644u << 16); u32(0);
+  out += name;
+  auto cd_size = static_cast<uint32_t>(out.size()) - cd_offset;
+  u32(0x06054b50); u16(0); u16(0); u16(1); u16(1); u32(cd_size); u32(cd_offset); u16(0);
+  return out;
+}
+
+}  // namespace mcf::controller

@@ -1,0 +1,136 @@
+// Tests of manifest parsing, validation messages, units and writing.
+#include "model/manifest.h"
+
+#include <algorithm>
+
+#include <doctest/doctest.h>
+
+using namespace mcf::model;
+
+static const char kGood[] = R"(---
+version: 1
+applications:
+- name: hello
+  memory: 256M
+  disk_quota: 1G
+  instances: 2
+  buildpacks: [staticfile_buildpack]
+  command: ./run --port "$PORT"
+  env:
+    GREETING: hi there
+    COUNT: 3
+    DEBUG: true
+  routes:
+  - route: hello.localhost
+  - route: hello.localhost/api
+    protocol: http1
+  health-check-type: http
+  health-check-http-endpoint: /health
+  timeout: 90
+  processes:
+  - type: worker
+    command: null
+    instances: 1
+    memory: 128M
+  services: [db, {name: cache}]
+- name: other
+  buildpack: go_buildpack
+  no-route: true
+)";
+
+TEST_CASE("a good manifest parses and survives a round trip through manifestToYaml") {
+  auto m = parseManifest(kGood);
+  REQUIRE_MESSAGE(m.ok(), m.error().message);
+  REQUIRE(m->applications.size() == 2);
+  const ManifestApp& a = m->applications[0];
+  CHECK(a.name == "hello");
+  CHECK(a.line == 4);
+  CHECK(a.web.memory_mb == 256);
+  CHECK(a.web.disk_mb == 1024);
+  CHECK(a.web.instances == 2);
+  CHECK(*a.web.command == "./run --port \"$PORT\"");
+  CHECK(a.env.at("COUNT") == "3");
+  CHECK(a.env.at("DEBUG") == "true");
+  REQUIRE(a.routes.has_value());
+  CHECK(a.routes->size() == 2);
+  CHECK((*a.routes)[1].route == "hello.localhost/api");
+  CHECK(a.web.health_check_type == "http");
+  CHECK(a.web.timeout == 90);
+  REQUIRE(a.processes.size() == 1);
+  CHECK(a.processes[0].command_null);
+  CHECK(a.processes[0].memory_mb == 128);
+  CHECK(a.services == std::vector<std::string>{"db", "cache"});
+  CHECK(m->applications[1].buildpacks == std::vector<std::string>{"go_buildpack"});
+  CHECK(m->applications[1].no_route);
+
+  std::string yaml = manifestToYaml(*m);
+  CHECK(yaml.find("disk-quota: 1G") != std::string::npos);
+  CHECK(yaml.find("health-check-http-endpoint") != std::string::npos);
+  auto again = parseManifest(yaml);
+  REQUIRE_MESSAGE(again.ok(), again.error().message);
+  const ManifestApp& b = again->applications[0];
+  CHECK(b.name == a.name);
+  CHECK(b.web.memory_mb == a.web.memory_mb);
+  CHECK(b.web.disk_mb == a.web.disk_mb);
+  CHECK(b.web.command == a.web.command);
+  CHECK(b.env == a.env);
+  CHECK(b.routes->size() == 2);
+  CHECK((*b.routes)[1].protocol == "http1");
+  CHECK(b.processes[0].command_null);
+  CHECK(b.services == a.services);
+  CHECK(again->applications[1].no_route);
+  CHECK(manifestToYaml(*again) == yaml);
+}
+
+TEST_CASE("every bad field is reported with its line") {
+  auto m = parseManifest(R"(applications:
+- name: hello
+  instances: three
+  memroy: 256M
+  disk_quota: 512
+  host: hello
+)");
+  REQUIRE_FALSE(m.ok());
+  CHECK(m.error().code == mcf::base::Errc::kInvalid);
+  const std::string& msg = m.error().message;
+  CHECK(msg.find("line 3: 'instances' must be a whole number, got 'three'") != std::string::npos);
+  CHECK(msg.find("line 4: unknown key 'memroy' in application 'hello'; did you mean 'memory'?") !=
+        std::string::npos);
+  CHECK(msg.find("line 5: 'disk_quota' must use a supported unit") != std::string::npos);
+  CHECK(msg.find("line 6: 'host' is deprecated") != std::string::npos);
+  CHECK(msg.find("use 'routes'") != std::string::npos);
+  CHECK(std::count(msg.begin(), msg.end(), '\n') == 3);  // four problems, four lines
+}
+
+TEST_CASE("a missing name and a bad version are both reported") {
+  auto m = parseManifest("version: 2\napplications:\n- memory: 1G\n");
+  REQUIRE_FALSE(m.ok());
+  CHECK(m.error().message.find("line 1: 'version' must be 1") != std::string::npos);
+  CHECK(m.error().message.find("line 3: an application has no 'name'") != std::string::npos);
+}
+
+TEST_CASE("YAML syntax errors name their line") {
+  auto m = parseManifest("applications:\n- name: hello\n  env: {A: b\n  memory: 1G\n");
+  REQUIRE_FALSE(m.ok());
+  CHECK(m.error().message.rfind("line 4: ", 0) == 0);
+  CHECK(m.error().message.find("YAML syntax error") != std::string::npos);
+  auto tabs = parseManifest("applications:\n- name: a\n   memory: 1G\n  bad: [\n");
+  REQUIRE_FALSE(tabs.ok());
+  CHECK(tabs.error().message.find("line 3") != std::string::npos);
+}
+
+TEST_CASE("sizes are 1024-based with a unit in any case") {
+  CHECK(*parseMegabytes("256M") == 256);
+  CHECK(*parseMegabytes("256mb") == 256);
+  CHECK(*parseMegabytes("1G") == 1024);
+  CHECK(*parseMegabytes("2gb") == 2048);
+  CHECK(*parseMegabytes("1024K") == 1);
+  CHECK(*parseMegabytes("1T") == 1024 * 1024);
+  CHECK(*parseMegabytes("1.5G") == 1536);
+  auto bare = parseMegabytes("256");
+  REQUIRE_FALSE(bare.ok());
+  CHECK(bare.error().message.find("must use a supported unit") != std::string::npos);
+  CHECK_FALSE(parseMegabytes("12Q").ok());
+  CHECK_FALSE(parseMegabytes("M").ok());
+  CHECK_FALSE(parseMegabytes("0M").ok());
+}

@@ -1,0 +1,82 @@
+# Bad input is refused with a clear, Cloud Foundry style error, and the platform keeps serving.
+source "$(dirname "$0")/lib.sh"
+start_platform
+(cd "$EXAMPLES/static" && mcf push >/dev/null) || fail "push static"
+W="$E2E_TMP/work"
+mkdir -p "$W"
+
+# 1. No buildpack detects the app.
+mkdir -p "$W/nothing" && echo "just data" > "$W/nothing/data.bin"
+out=$(mcf push nothing -p "$W/nothing" 2>&1) && fail "push of an undetectable app succeeded"
+expect_contains "$out" "NoAppDetectedError" "undetectable app"
+expect_contains "$out" "staticfile_buildpack" "the buildpacks tried are named"
+expect_contains "$out" "FAILED" "push says FAILED"
+
+# 2. A manifest with unknown and wrongly typed fields: every problem, with its line.
+mkdir -p "$W/badmanifest" && cp "$EXAMPLES/static/index.html" "$EXAMPLES/static/Staticfile" "$W/badmanifest/"
+cat > "$W/badmanifest/manifest.yml" <<'YML'
+applications:
+- name: badmanifest
+  memroy: 64M
+  instances: three
+  memory: 12
+YML
+out=$(cd "$W/badmanifest" && mcf push 2>&1) && fail "push with a broken manifest succeeded"
+expect_contains "$out" "line 3" "unknown key reported with its line"
+expect_contains "$out" "memroy" "unknown key named"
+expect_contains "$out" "line 4" "wrong type reported with its line"
+expect_contains "$out" "line 5" "bad unit reported with its line"
+
+# 3. Malicious archives are refused on upload and nothing lands outside the package.
+token=$(mcf oauth-token)
+space=$(api GET "/v3/spaces" | python3 -c 'import json,sys; print(json.load(sys.stdin)["resources"][0]["guid"])')
+app=$(api POST /v3/apps "{\"name\":\"evil\",\"relationships\":{\"space\":{\"data\":{\"guid\":\"$space\"}}}}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["guid"])')
+python3 "$(dirname "$0")/make_evil_archives.py" "$W/evil"
+for f in dotdot.zip absolute.zip symlink.zip device.tar; do
+  pkg=$(api POST /v3/packages "{\"type\":\"bits\",\"relationships\":{\"app\":{\"data\":{\"guid\":\"$app\"}}}}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["guid"])')
+  resp=$(curl -s -w '\n%{http_code}' -H "Authorization: $token" -F "bits=@$W/evil/$f" "http://api.localhost:$PORT/v3/packages/$pkg/upload")
+  code=$(printf '%s' "$resp" | tail -1)
+  [ "$code" = 422 ] || fail "upload of $f answered $code, want 422: $resp"
+  expect_contains "$resp" "CF-UnprocessableEntity" "upload of $f"
+  state=$(api GET "/v3/packages/$pkg" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+  [ "$state" = FAILED ] || fail "package of $f is $state, want FAILED"
+done
+[ ! -e /tmp/microcf-evil-escaped ] || fail "an archive wrote outside the package"
+[ -z "$(find "$MICROCF_HOME" -name 'escaped*' 2>/dev/null)" ] || fail "an archive entry escaped inside the data dir"
+
+# 4. An app that exits at once: CRASHED with its exit status and its last lines.
+mkdir -p "$W/crasher"
+printf '#!/bin/bash\necho "about to fail"\nexit 3\n' > "$W/crasher/run.sh" && chmod +x "$W/crasher/run.sh"
+out=$(mcf push crasher -p "$W/crasher" -b binary_buildpack -c ./run.sh 2>&1) && fail "push of a crashing app succeeded"
+expect_contains "$out" "rashed" "crash is reported"
+expect_contains "$out" "Exited with status 3" "exit status is shown"
+expect_contains "$out" "about to fail" "the app's last output is shown"
+state=$(mcf app crasher 2>&1 || true)
+expect_contains "$state" "crashed" "microcf app shows the crash"
+
+# 5. Unknown app names.
+out=$(mcf app no-such-app 2>&1) && fail "app of an unknown name succeeded"
+expect_contains "$out" "App 'no-such-app' not found" "unknown app"
+out=$(mcf delete no-such-app -f 2>&1) || true
+expect_contains "$out" "no-such-app" "delete of an unknown app names it"
+
+# 6. Missing and forged tokens.
+code=$(curl -s -o "$W/body" -w '%{http_code}' "http://api.localhost:$PORT/v3/apps")
+[ "$code" = 401 ] || fail "no token answered $code"
+expect_contains "$(cat "$W/body")" "CF-NotAuthenticated" "no token"
+forged="eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX25hbWUiOiJhZG1pbiIsImV4cCI6OTk5OTk5OTk5OX0.c2lnbmF0dXJl"
+code=$(curl -s -o "$W/body" -w '%{http_code}' -H "Authorization: bearer $forged" "http://api.localhost:$PORT/v3/apps")
+[ "$code" = 401 ] || fail "forged token answered $code"
+expect_contains "$(cat "$W/body")" "CF-InvalidAuthToken" "forged token"
+
+# 7. A second microcf on the same data dir is refused.
+out=$("$MICROCF" up --port "$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')" 2>&1) && fail "a second up on the same data dir started"
+expect_contains "$out" "already running" "second up"
+
+# 8. Wrong flags.
+out=$(mcf push --no-such-flag 2>&1) && fail "an unknown flag was accepted"
+
+# Through all of it the platform kept serving.
+wait_for_body static "Hello from microcf static" 5
+kill -0 "$UP_PID" || fail "microcf died"
+echo "ok: bad input refused, platform still serving"

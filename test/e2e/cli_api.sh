@@ -1,0 +1,43 @@
+# The CLI's everyday commands and the raw API: env, set-env, stop/start/restart, curl, delete.
+source "$(dirname "$0")/lib.sh"
+start_platform
+
+out=$(mcf target)
+expect_contains "$out" "api.localhost:$PORT" "target shows the API"
+expect_contains "$out" "microcf" "target shows the org"
+expect_contains "$out" "dev" "target shows the space"
+
+info=$(curl -s "http://localhost:$PORT/")
+expect_contains "$info" "cloud_controller_v3" "GET / on the bare domain reaches the API"
+
+(cd "$EXAMPLES/node" && mcf push >/dev/null) || fail "push node"
+mcf set-env node GREETING hola >/dev/null || fail "set-env"
+env_out=$(mcf env node)
+expect_contains "$env_out" "GREETING: hola" "env shows the user variable"
+expect_contains "$env_out" "VCAP_APPLICATION" "env shows VCAP_APPLICATION"
+
+mcf stop node >/dev/null || fail "stop"
+for _ in $(seq 1 100); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$(app_url node)")
+  [ "$code" != 200 ] && break
+  sleep 0.1
+done
+[ "$code" != 200 ] || fail "a stopped app still answers"
+mcf start node >/dev/null || fail "start"
+wait_for_body node "Hello from microcf node"
+mcf restart node >/dev/null || fail "restart"
+wait_for_body node "Hello from microcf node"
+
+json=$(mcf curl /v3/apps?names=node)
+expect_contains "$json" '"total_results": 1' "curl with a names filter"
+expect_contains "$(mcf oauth-token)" "bearer " "oauth-token"
+
+mcf delete node -f >/dev/null || fail "delete"
+out=$(mcf app node 2>&1) && fail "deleted app still exists"
+for _ in $(seq 1 50); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$(app_url node)")
+  [ "$code" = 404 ] && break
+  sleep 0.1
+done
+[ "$code" = 404 ] || fail "deleted app's route answers $code, want 404"
+echo "ok: cli and api"

@@ -1,0 +1,104 @@
+# Shared helpers of the end-to-end tests: each test starts the real `microcf up` on a free
+# loopback port with a temporary data dir, drives it with the real CLI and curl, and stops
+# every process it started.
+set -euo pipefail
+: "${MICROCF:?set MICROCF to the microcf binary}" "${MICROCF_SOURCE:?set MICROCF_SOURCE to the source tree}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "skipped: the end-to-end tests run containers and need root"
+  exit 77
+fi
+
+E2E_TMP=$(mktemp -d /tmp/microcf-e2e.XXXXXX)
+export MICROCF_HOME="$E2E_TMP/home"
+EXAMPLES="$MICROCF_SOURCE/examples"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+UP_PID=""
+
+mcf() { "$MICROCF" "$@"; }
+
+fail() {
+  echo "FAIL: $*"
+  if [ -f "$E2E_TMP/up.log" ]; then echo "--- last lines of microcf up:"; tail -40 "$E2E_TMP/up.log"; fi
+  exit 1
+}
+
+# start_platform [extra up flags]: starts `microcf up` and waits until the API answers.
+start_platform() {
+  "$MICROCF" up --port "$PORT" "$@" >> "$E2E_TMP/up.log" 2>&1 &
+  UP_PID=$!
+  for _ in $(seq 1 100); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://api.localhost:$PORT/v3/info" || true)
+    [ "$code" = 200 ] && return 0
+    kill -0 "$UP_PID" 2>/dev/null || fail "microcf up exited during start"
+    sleep 0.1
+  done
+  fail "microcf up did not answer /v3/info within 10 s"
+}
+
+# stop_platform: SIGTERM, as an operator would; waits for a clean exit.
+stop_platform() {
+  [ -n "$UP_PID" ] || return 0
+  kill -TERM "$UP_PID" 2>/dev/null || true
+  for _ in $(seq 1 200); do
+    kill -0 "$UP_PID" 2>/dev/null || { wait "$UP_PID" 2>/dev/null || true; UP_PID=""; return 0; }
+    sleep 0.1
+  done
+  fail "microcf up did not stop within 20 s of SIGTERM"
+}
+
+# kill9_platform: the platform dies without any chance to clean up.
+kill9_platform() {
+  kill -9 "$UP_PID" 2>/dev/null || true
+  wait "$UP_PID" 2>/dev/null || true
+  UP_PID=""
+}
+
+# Processes that run from this test's data dir (containers' inits and apps).
+leftover_processes() {
+  pgrep -f "$E2E_TMP" || true
+}
+
+cleanup() {
+  local rc=$?
+  if [ -n "$UP_PID" ]; then
+    kill -TERM "$UP_PID" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$UP_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$UP_PID" 2>/dev/null || true
+  fi
+  pkill -9 -f "$E2E_TMP" 2>/dev/null || true
+  sleep 0.2
+  rm -rf "$E2E_TMP"
+  exit $rc
+}
+trap cleanup EXIT
+
+# app_url NAME [PATH]
+app_url() { echo "http://$1.localhost:$PORT${2:-/}"; }
+
+# wait_for_body NAME TEXT [SECONDS]: until the app's page contains TEXT.
+wait_for_body() {
+  local name=$1 text=$2 secs=${3:-30}
+  for _ in $(seq 1 $((secs * 10))); do
+    if curl -s --max-time 2 "$(app_url "$name")" 2>/dev/null | grep -q "$text"; then return 0; fi
+    sleep 0.1
+  done
+  fail "app $name did not serve '$text' within ${secs}s; last answer: $(curl -s -i --max-time 2 "$(app_url "$name")" | head -5)"
+}
+
+expect_contains() {  # expect_contains HAYSTACK NEEDLE WHAT
+  case "$1" in
+    *"$2"*) ;;
+    *) printf '%s\n' "$1" | tail -30; fail "$3: expected to find '$2'" ;;
+  esac
+}
+
+# api METHOD PATH [BODY]: an authenticated API call with the CLI's token; prints the body.
+api() {
+  local token
+  token=$(mcf oauth-token)
+  if [ $# -ge 3 ]; then
+    curl -s -X "$1" -H "Authorization: $token" -H 'Content-Type: application/json' -d "$3" "http://api.localhost:$PORT$2"
+  else
+    curl -s -X "$1" -H "Authorization: $token" "http://api.localhost:$PORT$2"
+  fi
+}

@@ -1,0 +1,22 @@
+# Every example app pushes with its manifest and serves its page through the router.
+source "$(dirname "$0")/lib.sh"
+start_platform
+
+for app in static node python binary; do
+  out=$(cd "$EXAMPLES/$app" && mcf push 2>&1) || { echo "$out"; fail "push of examples/$app failed"; }
+  expect_contains "$out" "http://$app.localhost:$PORT" "push $app prints the route"
+  expect_contains "$out" "running" "push $app shows a running instance"
+  body=$(curl -s --max-time 5 "$(app_url $app)")
+  expect_contains "$body" "Hello from microcf $app" "GET / of $app"
+done
+
+apps=$(mcf apps)
+for app in static node python binary; do expect_contains "$apps" "$app" "microcf apps lists $app"; done
+expect_contains "$(mcf app node)" "#0" "microcf app node shows instance 0"
+
+# The router answers unknown hosts as Gorouter does.
+hdrs=$(curl -s -i "$(app_url nosuchapp)")
+expect_contains "$hdrs" "404" "unknown route status"
+expect_contains "$hdrs" "X-Cf-Routererror: unknown_route" "unknown route header"
+expect_contains "$hdrs" "Requested route ('nosuchapp.localhost') does not exist." "unknown route body"
+echo "ok: all examples pushed and served"

@@ -1,0 +1,27 @@
+# Apps survive a stop (SIGTERM) and a crash (kill -9) of microcf: served again, no push.
+source "$(dirname "$0")/lib.sh"
+start_platform
+(cd "$EXAMPLES/static" && mcf push >/dev/null) || fail "push static"
+(cd "$EXAMPLES/python" && mcf push >/dev/null) || fail "push python"
+mcf scale static -i 2 >/dev/null
+
+stop_platform
+[ -z "$(leftover_processes)" ] || fail "processes left after SIGTERM: $(leftover_processes)"
+curl -s --max-time 2 "$(app_url static)" >/dev/null && fail "app still answers with microcf stopped"
+
+start_platform
+wait_for_body static "Hello from microcf static" 20
+wait_for_body python "Hello from microcf python" 20
+# Logs live in memory: after a restart any STG line would mean the app was staged again.
+case "$(mcf logs static --recent)" in *"[STG/"*) fail "static was staged again after restart" ;; esac
+for _ in $(seq 1 100); do [ "$(mcf app static | grep -c running)" -ge 2 ] && break; sleep 0.1; done
+[ "$(mcf app static | grep -c running)" -ge 2 ] || fail "both static instances back after SIGTERM"
+
+kill9_platform
+sleep 0.5
+[ -z "$(leftover_processes)" ] || fail "container processes outlived a kill -9 of microcf: $(leftover_processes)"
+start_platform
+wait_for_body static "Hello from microcf static" 20
+wait_for_body python "Hello from microcf python" 20
+case "$(mcf logs python --recent)" in *"[STG/"*) fail "python was staged again after kill -9" ;; esac
+echo "ok: apps served again after SIGTERM and kill -9"

@@ -1,0 +1,26 @@
+# Scaling the static example to 3 instances: all three answer through the router.
+source "$(dirname "$0")/lib.sh"
+start_platform
+(cd "$EXAMPLES/static" && mcf push >/dev/null) || fail "push static"
+out=$(mcf scale static -i 3 2>&1) || { echo "$out"; fail "scale"; }
+
+seen=""
+for _ in $(seq 1 300); do
+  idx=$(curl -s -o /dev/null -D - --max-time 2 "$(app_url static)" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-instance-index"{print $2}')
+  case " $seen " in *" $idx "*) ;; *) [ -n "$idx" ] && seen="$seen $idx" ;; esac
+  [ "$(echo $seen | wc -w)" -ge 3 ] && break
+  sleep 0.05
+done
+[ "$(echo $seen | wc -w)" -ge 3 ] || fail "expected answers from 3 instances, saw:$seen"
+
+app=$(mcf app static)
+[ "$(printf '%s\n' "$app" | grep -c 'running')" -ge 3 ] || { echo "$app"; fail "microcf app shows 3 running instances"; }
+
+mcf scale static -i 1 >/dev/null || fail "scale down"
+for _ in $(seq 1 100); do
+  [ "$(mcf app static | grep -cE '^#[0-9]')" -eq 1 ] && break
+  sleep 0.1
+done
+[ "$(mcf app static | grep -cE '^#[0-9]')" -eq 1 ] || fail "scale down to 1 instance"
+wait_for_body static "Hello from microcf static"
+echo "ok: 3 instances answered, scaled back to 1"

@@ -3,6 +3,7 @@
 
 #include "archive/archive.h"
 #include "base/fs.h"
+#include "controller/errors.h"
 #include "controller/testing/harness.h"
 
 using namespace mcf;
@@ -228,4 +229,15 @@ TEST_CASE("process stats report every desired index in the contract's shape") {
   CHECK(stats["resources"][1]["state"] == "DOWN");
   CHECK(stats["resources"][1]["uptime"] == 0);
   CHECK(h.call("GET", "/v3/apps/" + app + "/processes/web/stats") == stats);
+}
+
+TEST_CASE("a staging error that already carries Cloud Foundry's sentence is not repeated") {
+  std::string text = buildError(base::makeError(
+      base::Errc::kNoAppDetected,
+      "An app was not successfully detected by any available buildpack. Buildpacks tried: a, b."));
+  CHECK(text ==
+        "NoAppDetectedError - An app was not successfully detected by any available buildpack. "
+        "Buildpacks tried: a, b.");
+  CHECK(buildError(base::makeError(base::Errc::kStagingError, "disk full")) ==
+        "StagingError - Staging error: staging failed: disk full");
 }

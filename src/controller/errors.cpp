@@ -67,8 +67,10 @@ std::string buildError(const base::Error& error) {
       break;
     default: break;
   }
+  // The stager's message usually starts with Cloud Foundry's sentence and adds details.
+  if (error.message.rfind(what, 0) == 0) return std::string(name) + " - " + error.message;
   std::string text = std::string(name) + " - " + what;
-  if (!error.message.empty() && error.message != what) text += ": " + error.message;
+  if (!error.message.empty()) text += ": " + error.message;
   return text;
 }
 

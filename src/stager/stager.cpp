@@ -297,7 +297,6 @@ void Stager::finish(const std::string& build_guid, base::Result<Outcome> outcome
     if (auto st = backend_.destroy(run->handle); !st.ok())
       MCF_WARN("stager", "destroying staging container {}: {}", run->handle, st.error().message);
   }
-  if (!outcome.ok()) stg(*run, outcome.error().message, true);
   std::string dir = run->dir;
   loop::queueWork(loop_, [dir] { (void)base::removeTree(dir); }, [] {});
   auto done = std::move(run->done);

@@ -15,8 +15,8 @@ for app in static node python binary; do expect_contains "$apps" "$app" "microcf
 expect_contains "$(mcf app node)" "#0" "microcf app node shows instance 0"
 
 # The router answers unknown hosts as Gorouter does.
-hdrs=$(curl -s -i "$(app_url nosuchapp)")
+hdrs=$(curl -s -i "$(app_url nosuchapp)" | tr -d '\r' | tr 'A-Z' 'a-z')
 expect_contains "$hdrs" "404" "unknown route status"
-expect_contains "$hdrs" "X-Cf-Routererror: unknown_route" "unknown route header"
-expect_contains "$hdrs" "Requested route ('nosuchapp.localhost') does not exist." "unknown route body"
+expect_contains "$hdrs" "x-cf-routererror: unknown_route" "unknown route header"
+expect_contains "$hdrs" "requested route ('nosuchapp.localhost') does not exist." "unknown route body"
 echo "ok: all examples pushed and served"

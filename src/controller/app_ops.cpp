@@ -1,6 +1,8 @@
 // App operations that several endpoints share: env merging, creation, state changes, deletion.
 #include "controller/app_ops.h"
 
+#include "controller/pagination.h"
+
 #include "base/ids.h"
 #include "controller/api.h"
 #include "controller/route_ops.h"
@@ -95,6 +97,32 @@ void fillAppContext(Api& api, const model::App& app, int memory_mb, int disk_mb,
   h.ctx.cf_api = api.config.api_url;
   h.ctx.memory_mb = memory_mb;
   h.ctx.disk_mb = disk_mb;
+}
+
+Reply listAppChildren(Api& api, const Call& call, const std::string& collection,
+                      const AppChildren& present) {
+  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
+  if (!q.ok()) return q.takeError();
+  std::vector<model::App> apps;
+  std::string path = "/v3/" + collection;
+  if (call.params.count("guid")) {
+    auto app = api.app(call, call.param("guid"), Action::kRead);
+    if (!app.ok()) return app.takeError();
+    path = "/v3/apps/" + app->guid + "/" + collection;
+    apps.push_back(std::move(app).value());
+  } else {
+    auto all = api.store.listApps({});
+    if (!all.ok()) return all.takeError();
+    apps = std::move(all).value();
+  }
+  std::vector<json> out;
+  for (const auto& app : apps) {
+    if (!q->matches("app_guids", app.guid) || !api.canRead(call, app.space_guid)) continue;
+    auto mine = present(app, *q);
+    if (!mine.ok()) return mine.takeError();
+    for (auto& j : *mine) out.push_back(std::move(j));
+  }
+  return jsonReply(200, paginate(api, path, *q, std::move(out)));
 }
 
 }  // namespace mcf::controller

@@ -1,18 +1,33 @@
 // App operations shared by the apps, processes, droplets and manifest endpoints.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "http/message.h"
 #include "model/environment.h"
 #include "model/model.h"
 
 namespace mcf::controller {
 
 struct Api;
+
+struct Call;
+struct ListQuery;
+
+// Lists what belongs to apps (packages, builds, droplets): at /v3/<collection> for every app
+// the caller can read, at /v3/apps/:guid/<collection> for that app only; `present` gives one
+// app's resources that match the query's filters. Paginated; sorted by created_at/updated_at.
+using AppChildren = std::function<base::Result<std::vector<nlohmann::json>>(
+    const model::App& app, const ListQuery& query)>;
+base::Result<http::Response> listAppChildren(Api& api, const Call& call,
+                                             const std::string& collection,
+                                             const AppChildren& present);
 
 // Merges {"K":"v","DEL":null} into env (null deletes). kInvalid for names Cloud Foundry reserves
 // (VCAP_*, VCAP_SERVICES, PORT) and for values that are objects or arrays.

@@ -158,39 +158,20 @@ Reply getBuild(Api& api, const Call& call) {
   return jsonReply(200, presentBuild(api, *build));
 }
 
-namespace {
-
-Reply listFor(Api& api, const Call& call, const std::vector<model::App>& apps,
-              const std::string& path) {
-  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
-  if (!q.ok()) return q.takeError();
-  std::vector<json> out;
-  for (const auto& app : apps) {
-    if (!q->matches("app_guids", app.guid) || !api.canRead(call, app.space_guid)) continue;
+Reply listBuilds(Api& api, const Call& call) {
+  return listAppChildren(api, call, "builds", [&](const model::App& app, const ListQuery& q)
+                             -> base::Result<std::vector<json>> {
     auto builds = api.store.listBuilds(app.guid);
     if (!builds.ok()) return builds.takeError();
-    for (const auto& b : *builds) {
-      if (q->matches("states", model::toString(b.state)) && q->matches("guids", b.guid) &&
-          q->matches("package_guids", b.package_guid)) {
+    std::vector<json> out;
+    for (const auto& b : *builds)
+      if (q.matches("states", model::toString(b.state)) && q.matches("guids", b.guid) &&
+          q.matches("package_guids", b.package_guid))
         out.push_back(presentBuild(api, b));
-      }
-    }
-  }
-  return jsonReply(200, paginate(api, path, *q, std::move(out)));
+    return out;
+  });
 }
 
-}  // namespace
-
-Reply listBuilds(Api& api, const Call& call) {
-  auto apps = api.store.listApps({});
-  if (!apps.ok()) return apps.takeError();
-  return listFor(api, call, *apps, "/v3/builds");
-}
-
-Reply listAppBuilds(Api& api, const Call& call) {
-  auto app = api.app(call, call.param("guid"), Action::kRead);
-  if (!app.ok()) return app.takeError();
-  return listFor(api, call, {*app}, "/v3/apps/" + app->guid + "/builds");
-}
+Reply listAppBuilds(Api& api, const Call& call) { return listBuilds(api, call); }
 
 }  // namespace mcf::controller

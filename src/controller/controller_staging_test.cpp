@@ -161,6 +161,16 @@ TEST_CASE("a build stages through the Stager into a droplet; the droplet makes t
   CHECK(worker["instances"] == 0);
   CHECK(worker["command"] == "bash work.sh");  // detected, since none was set
   CHECK(h.call("GET", "/v3/apps/" + app + "/droplets/current")["guid"] == droplet);
+  // The lists of what belongs to apps, globally and per app, with filters.
+  CHECK(h.call("GET", "/v3/droplets")["resources"][0]["guid"] == droplet);
+  CHECK(h.call("GET", "/v3/apps/" + app + "/droplets?current=true")["pagination"]["total_results"] == 1);
+  CHECK(h.call("GET", "/v3/builds?states=STAGED")["pagination"]["total_results"] == 1);
+  CHECK(h.call("GET", "/v3/builds?states=FAILED")["pagination"]["total_results"] == 0);
+  CHECK(h.call("GET", "/v3/apps/" + app + "/builds")["resources"][0]["droplet"]["guid"] == droplet);
+  CHECK(h.call("GET", "/v3/packages?app_guids=" + app)["pagination"]["total_results"] == 1);
+  CHECK(h.call("GET", "/v3/packages?app_guids=someone-else")["pagination"]["total_results"] == 0);
+  CHECK(h.call("GET", "/v3/apps/" + app + "/packages")["pagination"]["first"]["href"] ==
+        "http://api.localhost:8080/v3/apps/" + app + "/packages?page=1&per_page=50");
 
   h.runtime.changed.clear();
   json started = h.call("POST", "/v3/apps/" + app + "/actions/start");

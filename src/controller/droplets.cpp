@@ -1,5 +1,6 @@
 // Droplets: show, list, and an app's current droplet (which creates its process types).
 #include "controller/api.h"
+#include "controller/app_ops.h"
 #include "controller/handlers.h"
 #include "controller/pagination.h"
 #include "controller/presenters.h"
@@ -18,25 +19,6 @@ json currentDropletBody(const Api& api, const model::App& app) {
                      {"related", link(api, base + "/droplets/current")}}}};
 }
 
-Reply listFor(Api& api, const Call& call, const std::vector<model::App>& apps,
-              const std::string& path) {
-  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
-  if (!q.ok()) return q.takeError();
-  std::vector<json> out;
-  for (const auto& app : apps) {
-    if (!q->matches("app_guids", app.guid) || !api.canRead(call, app.space_guid)) continue;
-    auto droplets = api.store.listDroplets(app.guid);
-    if (!droplets.ok()) return droplets.takeError();
-    for (const auto& d : *droplets) {
-      bool current = d.guid == app.droplet_guid;
-      if (q->matches("states", model::toString(d.state)) && q->matches("guids", d.guid) &&
-          (!q->has("current") || current))
-        out.push_back(presentDroplet(api, d));
-    }
-  }
-  return jsonReply(200, paginate(api, path, *q, std::move(out)));
-}
-
 }  // namespace
 
 Reply getDroplet(Api& api, const Call& call) {
@@ -48,16 +30,20 @@ Reply getDroplet(Api& api, const Call& call) {
 }
 
 Reply listDroplets(Api& api, const Call& call) {
-  auto apps = api.store.listApps({});
-  if (!apps.ok()) return apps.takeError();
-  return listFor(api, call, *apps, "/v3/droplets");
+  return listAppChildren(api, call, "droplets", [&](const model::App& app, const ListQuery& q)
+                             -> base::Result<std::vector<json>> {
+    auto droplets = api.store.listDroplets(app.guid);
+    if (!droplets.ok()) return droplets.takeError();
+    std::vector<json> out;
+    for (const auto& d : *droplets)
+      if (q.matches("states", model::toString(d.state)) && q.matches("guids", d.guid) &&
+          (!q.has("current") || d.guid == app.droplet_guid))
+        out.push_back(presentDroplet(api, d));
+    return out;
+  });
 }
 
-Reply listAppDroplets(Api& api, const Call& call) {
-  auto app = api.app(call, call.param("guid"), Action::kRead);
-  if (!app.ok()) return app.takeError();
-  return listFor(api, call, {*app}, "/v3/apps/" + app->guid + "/droplets");
-}
+Reply listAppDroplets(Api& api, const Call& call) { return listDroplets(api, call); }
 
 Reply getCurrentDroplet(Api& api, const Call& call) {
   auto app = api.app(call, call.param("guid"), Action::kRead);

@@ -1,6 +1,7 @@
 // Packages (create, show, list) and resource matching for `cf push`.
 #include "blobstore/resource_pool.h"
 #include "controller/api.h"
+#include "controller/app_ops.h"
 #include "controller/handlers.h"
 #include "controller/pagination.h"
 #include "controller/presenters.h"
@@ -42,37 +43,20 @@ Reply getPackage(Api& api, const Call& call) {
   return jsonReply(200, presentPackage(api, *pkg));
 }
 
-namespace {
-
-Reply listFor(Api& api, const Call& call, const std::vector<model::App>& apps,
-              const std::string& path) {
-  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
-  if (!q.ok()) return q.takeError();
-  std::vector<json> out;
-  for (const auto& app : apps) {
-    if (!q->matches("app_guids", app.guid) || !api.canRead(call, app.space_guid)) continue;
+Reply listPackages(Api& api, const Call& call) {
+  return listAppChildren(api, call, "packages", [&](const model::App& app, const ListQuery& q)
+                             -> base::Result<std::vector<json>> {
     auto pkgs = api.store.listPackages(app.guid);
     if (!pkgs.ok()) return pkgs.takeError();
+    std::vector<json> out;
     for (const auto& p : *pkgs)
-      if (q->matches("states", model::toString(p.state)) && q->matches("guids", p.guid))
+      if (q.matches("states", model::toString(p.state)) && q.matches("guids", p.guid))
         out.push_back(presentPackage(api, p));
-  }
-  return jsonReply(200, paginate(api, path, *q, std::move(out)));
+    return out;
+  });
 }
 
-}  // namespace
-
-Reply listPackages(Api& api, const Call& call) {
-  auto apps = api.store.listApps({});
-  if (!apps.ok()) return apps.takeError();
-  return listFor(api, call, *apps, "/v3/packages");
-}
-
-Reply listAppPackages(Api& api, const Call& call) {
-  auto app = api.app(call, call.param("guid"), Action::kRead);
-  if (!app.ok()) return app.takeError();
-  return listFor(api, call, {*app}, "/v3/apps/" + app->guid + "/packages");
-}
+Reply listAppPackages(Api& api, const Call& call) { return listPackages(api, call); }
 
 // {"resources":[{checksum:{value}, size_in_bytes, path, mode}, ...]} (or v2 {sha1, size, fn}):
 // the entries the pool holds, echoed unchanged. Stat calls only: cheap enough for the loop.

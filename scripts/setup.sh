@@ -25,11 +25,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-werror=false
-[ "${1:-}" = "--werror" ] && werror=true
+# --werror (CI) turns warnings into errors; without it an existing build keeps its setting,
+# so that the quick start's two commands share one build.
 if [ ! -f build/build.ninja ]; then
+  werror=false
+  [ "${1:-}" = "--werror" ] && werror=true
   meson setup build -Dwerror=$werror >/dev/null
-else
-  meson configure build -Dwerror=$werror >/dev/null
+elif [ "${1:-}" = "--werror" ]; then
+  meson configure build -Dwerror=true >/dev/null
 fi
 ninja -C build

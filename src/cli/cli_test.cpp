@@ -190,12 +190,27 @@ TEST_CASE("a bad manifest is reported in full without contacting the API") {
   home.write("app/manifest.yml",
              "applications:\n- name: hello\n  memory: 12\n  instances: many\n");
   home.write("app/index.html", "hi");
-  Run r = run({"push", "-p", home.dir + "/app"});
-  CHECK(r.code == 1);
-  CHECK(has(r.err, "manifest"));
-  CHECK(has(r.err, "line 3"));
-  CHECK(has(r.err, "line 4"));
+  for (const auto& args : {std::vector<std::string>{"push", "-f", home.dir + "/app/manifest.yml"},
+                           std::vector<std::string>{"push", home.dir + "/app"}}) {
+    Run r = run(args);
+    CHECK(r.code == 1);
+    CHECK(has(r.err, "manifest"));
+    CHECK(has(r.err, "line 3"));
+    CHECK(has(r.err, "line 4"));
+  }
   CHECK_FALSE(api.contacted());
+}
+
+TEST_CASE("push NAME -p DIR does not read DIR's manifest, as with the cf CLI") {
+  TempHome home;
+  Listener api;
+  home.daemonAt(api.port);
+  home.write("app/manifest.yml", "applications:\n- name: other\n  memory: 12\n");
+  home.write("app/index.html", "hi");
+  Run r = run({"push", "mine", "-p", home.dir + "/app"});
+  CHECK_FALSE(has(r.err, "line 3"));
+  CHECK_FALSE(has(r.err, "Could not find app named"));
+  CHECK(api.contacted());
 }
 
 TEST_CASE("push checks paths and flags before contacting the API") {

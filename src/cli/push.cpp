@@ -31,9 +31,9 @@ std::string absolutePath(const std::string& path) {
   return ec ? path : abs.lexically_normal().string();
 }
 
-// -f, else manifest.yml / manifest.yaml in the app directory. Problems are printed as the
+// -f, else manifest.yml / manifest.yaml in dir. Problems are printed as the
 // manifest parser reports them, and the API is not contacted.
-base::Result<ManifestFile> loadManifest(const PushFlags& flags, const std::string& app_dir) {
+base::Result<ManifestFile> loadManifest(const PushFlags& flags, const std::string& dir) {
   ManifestFile out;
   if (!flags.manifest_path.empty()) {
     out.path = absolutePath(flags.manifest_path);
@@ -44,7 +44,7 @@ base::Result<ManifestFile> loadManifest(const PushFlags& flags, const std::strin
                              "-f", flags.manifest_path);
   } else {
     for (const char* name : {"manifest.yml", "manifest.yaml"}) {
-      std::string candidate = base::joinPath(app_dir, name);
+      std::string candidate = base::joinPath(dir, name);
       if (base::pathExists(candidate)) {
         out.path = candidate;
         break;
@@ -123,18 +123,22 @@ base::Status pushOne(Session& session, const PushTarget& target, bool no_start) 
 
 int runPush(const Context& ctx, PushFlags flags) {
   std::string cwd = stdfs::current_path().string();
-  // `microcf push ./app`: a NAME that is a path names the directory (DESIGN.md's example).
+  // `microcf push ./app`: a NAME that is a path names the app's directory, and that
+  // directory's manifest is used. Otherwise the manifest is the working directory's (or -f),
+  // as with the cf CLI: `push NAME -p DIR` does not read DIR/manifest.yml.
+  bool path_from_name = false;
   if (flags.path.empty() && (flags.name.find('/') != std::string::npos || flags.name == "." ||
                              flags.name == "..")) {
     flags.path = flags.name;
     flags.name.clear();
+    path_from_name = true;
   }
   if (!flags.path.empty()) {
     flags.path = absolutePath(flags.path);
     if (auto status = checkAppPath(flags.path); !status) return fail(status.error());
   }
-  std::string app_dir = flags.path.empty() ? cwd : flags.path;
-  auto manifest = loadManifest(flags, base::isDirectory(app_dir) ? app_dir : cwd);
+  std::string manifest_dir = path_from_name && base::isDirectory(flags.path) ? flags.path : cwd;
+  auto manifest = loadManifest(flags, manifest_dir);
   if (!manifest) return fail(manifest.error());
   const model::Manifest* parsed = manifest->path.empty() ? nullptr : &manifest->manifest;
   auto plan = planPush(parsed, manifest->dir, flags, cwd);

@@ -10,6 +10,7 @@
 #include "cli/json_util.h"
 #include "cli/log_batch.h"
 #include "cli/session.h"
+#include "cli/poll.h"
 
 namespace mcf::cli {
 
@@ -18,7 +19,6 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-void sleepMs(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
 // Prints the STG lines that arrived since the cursor; log trouble never fails a push.
 void printStagingLogs(Session& session, const std::string& app_guid, LogCursor& cursor) {
@@ -71,15 +71,14 @@ base::Result<std::string> stagePackage(Session& session, const std::string& app_
   if (!build) return build.takeError();
   std::string build_guid = jstr(*build, "guid");
   auto deadline = Clock::now() + std::chrono::minutes(15);
+  PollDelay delay;
   for (;;) {
     printStagingLogs(session, app_guid, cursor);
     auto state = session.get("/v3/builds/" + build_guid);
     if (!state) return state.takeError();
     std::string s = jstr(*state, "state");
-    if (s == "STAGED" || s == "FAILED") {
-      sleepMs(100);  // the last lines may trail the state change by a moment
-      printStagingLogs(session, app_guid, cursor);
-    }
+    // The stager writes its last lines before the build changes state.
+    if (s == "STAGED" || s == "FAILED") printStagingLogs(session, app_guid, cursor);
     if (s == "STAGED") {
       std::string guid = jstr(jobj(*state, "droplet"), "guid");
       if (guid.empty())
@@ -95,7 +94,7 @@ base::Result<std::string> stagePackage(Session& session, const std::string& app_
     if (Clock::now() > deadline)
       return base::makeError(base::Errc::kUnavailable,
                              "Error staging application: staging did not finish in 15 minutes");
-    sleepMs(250);
+    delay.sleep();
   }
 }
 
@@ -141,6 +140,7 @@ base::Status stageIfNeeded(Session& session, const json& app) {
 base::Status waitForStart(Session& session, const std::string& app_guid,
                           const std::string& app_name) {
   auto deadline = Clock::now() + std::chrono::minutes(5);
+  PollDelay delay;
   for (;;) {
     auto processes = session.listAll("/v3/apps/" + app_guid + "/processes");
     if (!processes) return processes.takeError();
@@ -174,7 +174,7 @@ base::Status waitForStart(Session& session, const std::string& app_guid,
           "of hard coding the port, use the $PORT environment variable.\n\nUse 'microcf logs "
           "{} --recent' for more information",
           app_name);
-    sleepMs(250);
+    delay.sleep();
   }
 }
 

@@ -17,6 +17,7 @@
 #include "cli/json_util.h"
 #include "cli/session.h"
 #include "cli/sha1.h"
+#include "cli/poll.h"
 #include "http/multipart.h"
 
 namespace mcf::cli {
@@ -78,6 +79,7 @@ base::Result<std::string> zipApp(const std::string& dir, const archive::Filter& 
 
 base::Status waitForPackage(Session& session, const std::string& package_guid) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+  PollDelay delay;
   for (;;) {
     auto package = session.get("/v3/packages/" + package_guid);
     if (!package) return package.takeError();
@@ -91,7 +93,7 @@ base::Status waitForPackage(Session& session, const std::string& package_guid) {
     if (std::chrono::steady_clock::now() > deadline)
       return base::makeError(base::Errc::kUnavailable,
                              "The package was not processed within 10 minutes");
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    delay.sleep();
   }
 }
 

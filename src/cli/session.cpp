@@ -11,6 +11,7 @@
 #include "cli/json_util.h"
 #include "cli/log_batch.h"
 #include "cli/token.h"
+#include "cli/poll.h"
 #include "http/client.h"
 #include "http/url.h"
 
@@ -255,6 +256,7 @@ base::Result<std::vector<json>> Session::listAll(const std::string& path) {
 
 base::Status Session::waitJob(const std::string& job_url) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+  PollDelay delay;
   for (;;) {
     auto job = get(job_url);
     if (!job) return job.takeError();
@@ -270,7 +272,7 @@ base::Status Session::waitJob(const std::string& job_url) {
     if (std::chrono::steady_clock::now() > deadline)
       return base::makeError(base::Errc::kUnavailable,
                              "The job {} did not finish in 10 minutes", job_url);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    delay.sleep();
   }
 }
 

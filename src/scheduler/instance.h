@@ -34,6 +34,7 @@ struct Instance {
   std::string health_error;     // last failed probe, for messages
   model::HealthCheck health;    // the process's check when the instance started
   bool probing = false;         // a probe is in flight
+  uint64_t startup_poll_ms = 0; // delay before the next startup probe
   bool killed_by_health = false;
   std::unique_ptr<loop::Timer> health_timer;
   std::unique_ptr<loop::Timer> kill_timer;

@@ -27,6 +27,8 @@ using base::Errc;
 using base::makeError;
 using model::InstanceState;
 
+constexpr uint64_t kFirstProbeMs = 5;
+
 struct Scheduler::Desired {
   model::App app;
   model::Process process;
@@ -311,7 +313,8 @@ void Scheduler::launch(const std::string& guid) {
   cell(inst, "Starting health monitoring of container");
   inst.health_timer = std::make_unique<loop::Timer>(loop_);
   inst.started_ms = clock_.steadyMs();
-  inst.health_timer->start(config_.startup_poll_ms, 0, [this, guid] { healthTick(guid); });
+  inst.startup_poll_ms = kFirstProbeMs;
+  inst.health_timer->start(inst.startup_poll_ms, 0, [this, guid] { healthTick(guid); });
 }
 
 void Scheduler::healthTick(const std::string& guid) {
@@ -349,7 +352,9 @@ void Scheduler::healthTick(const std::string& guid) {
         (void)backend_.stop(guid, true);
         return;
       }
-      inst->health_timer->start(config_.startup_poll_ms, 0, [this, guid] { healthTick(guid); });
+      // Most apps listen within milliseconds: probe early, then back off to the ceiling.
+      inst->startup_poll_ms = std::min<uint64_t>(inst->startup_poll_ms * 2, config_.startup_poll_ms);
+      inst->health_timer->start(inst->startup_poll_ms, 0, [this, guid] { healthTick(guid); });
       return;
     }
     // RUNNING: liveness.

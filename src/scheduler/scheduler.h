@@ -33,7 +33,7 @@ struct SchedulerConfig {
   int first_port = 61001;
   int last_port = 61999;
   uint64_t converge_interval_ms = 1000;
-  uint64_t startup_poll_ms = 100;  // how often a starting instance is probed
+  uint64_t startup_poll_ms = 200;  // the longest wait between probes of a starting instance
   uint64_t stop_grace_ms = 10000;  // SIGTERM, then SIGKILL after this
 };
 

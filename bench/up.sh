@@ -20,3 +20,4 @@ for n in 1 2 3 4 5; do
 done
 sleep 2
 echo "RSS idle, 5 apps: $(rss_kb "$UP_PID") KiB (microcf itself; each app's static server is its own process)"
+echo "one static instance, as 'microcf app' reports it: $("$MICROCF" app app1 | awk '/^#0/{print $5, $6, $7}')"

@@ -174,20 +174,25 @@ base::Status copyData(struct archive* r, struct archive* w, const EntryInfo& inf
   }
 }
 
+// The next entry's header: true, false at the end, or an error a user can act on.
+base::Result<bool> readHeader(struct archive* r, struct archive_entry** entry, bool first) {
+  int rc = nextHeader(r, entry);
+  if (rc == ARCHIVE_EOF) return false;
+  if (rc == ARCHIVE_OK) return true;
+  if (first) return notAnArchive(r);
+  return base::makeError(Errc::kInvalid,
+                         "The app archive is damaged: {}. Create the archive again and push again.",
+                         lastError(r));
+}
+
 base::Status extractAll(struct archive* r, struct archive* w,
                         const std::string& root, const Limits& limits, Cleanup& cleanup) {
   EntryChecker checker(limits);
   struct archive_entry* entry = nullptr;
   for (bool first = true;; first = false) {
-    int rc = nextHeader(r, &entry);
-    if (rc == ARCHIVE_EOF) break;
-    if (rc != ARCHIVE_OK) {
-      if (first) return notAnArchive(r);
-      return base::makeError(Errc::kInvalid,
-                             "The app archive is damaged: {}. Create the archive again and push "
-                             "again.",
-                             lastError(r));
-    }
+    auto more = readHeader(r, &entry, first);
+    if (!more.ok()) return more.takeError();
+    if (!*more) break;
     EntryInfo info = describe(entry);
     auto checked = checker.check(info);
     if (!checked.ok()) return checked.takeError();
@@ -220,15 +225,9 @@ base::Status validate(const std::string& archive_path, const Limits& limits) {
   EntryChecker checker(limits);
   struct archive_entry* entry = nullptr;
   for (bool first = true;; first = false) {
-    int rc = nextHeader(r, &entry);
-    if (rc == ARCHIVE_EOF) return {};
-    if (rc != ARCHIVE_OK) {
-      if (first) return notAnArchive(r);
-      return base::makeError(Errc::kInvalid,
-                             "The app archive is damaged: {}. Create the archive again and push "
-                             "again.",
-                             lastError(r));
-    }
+    auto more = readHeader(r, &entry, first);
+    if (!more.ok()) return more.takeError();
+    if (!*more) return {};
     EntryInfo info = describe(entry);
     auto checked = checker.check(info);
     if (!checked.ok()) return checked.takeError();

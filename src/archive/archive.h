@@ -16,6 +16,10 @@ namespace mcf::archive {
 struct Limits {
   int64_t max_total_bytes = int64_t(1) << 30;  // sum of the regular files' sizes
   int64_t max_entries = 200000;
+  // Keep symlink targets as they are, absolute or climbing out. Only for archives the
+  // platform made itself (droplets): their links resolve inside a container's root, and
+  // extraction still never writes through a link or below one.
+  bool container_symlinks = false;
 };
 
 // Checks every entry of a zip or tar(.gz) archive without writing anything: no absolute paths,

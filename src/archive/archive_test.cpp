@@ -262,6 +262,29 @@ TEST_CASE("hostile archives are refused and nothing is written outside dest") {
   }
 }
 
+TEST_CASE("a droplet's links may point anywhere in the container, but nothing is written through them") {
+  TempDir t;
+  std::string tgz = t.path + "/droplet.tgz";
+  writeArchive(tgz, Kind::kTarGz,
+               {{"deps/0/bin/python", AE_IFLNK, "/usr/bin/python3", 0777},
+                {"app/up", AE_IFLNK, "../../..", 0777},
+                {"app/index.html", AE_IFREG, "hi"}});
+  std::string out = t.path + "/out";
+  CHECK_FALSE(mcf::archive::extract(tgz, out).ok());  // an app upload may not do this
+  std::string out2 = t.path + "/out2";
+  mcf::archive::Limits droplet;
+  droplet.container_symlinks = true;
+  REQUIRE(mcf::archive::extract(tgz, out2, droplet).ok());
+  CHECK(linkOf(out2 + "/deps/0/bin/python") == "/usr/bin/python3");
+  CHECK(contents(out2 + "/app/index.html") == "hi");
+  // Entries below a link stay refused, so the links cannot be used to write outside.
+  std::string evil = t.path + "/evil.tgz";
+  writeArchive(evil, Kind::kTarGz,
+               {{"l", AE_IFLNK, "/tmp", 0777}, {"l/microcf-escaped", AE_IFREG, "x"}});
+  CHECK_FALSE(mcf::archive::extract(evil, t.path + "/out3", droplet).ok());
+  CHECK_FALSE(mcf::base::pathExists("/tmp/microcf-escaped"));
+}
+
 TEST_CASE("a failed extract into an existing dest removes only what it created") {
   TempDir t;
   REQUIRE(base::makeDirs(t / "dest/old").ok());

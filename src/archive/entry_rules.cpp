@@ -102,6 +102,9 @@ base::Status EntryChecker::checkSymlink(const std::string& path, const std::stri
                                     target));
   };
   if (target.empty()) return invalidEntry(fmt::format("symlink '{}' has an empty target", path));
+  if (dirs_.count(path))
+    return invalidEntry(fmt::format("symlink '{}' replaces a directory of the same name", path));
+  if (limits_.container_symlinks) return {};
   if (target.front() == '/') return outside();
   // Leading ".." climb real directories (entries never lie under a symlink), so counting them
   // against the link's depth is exact. A ".." after a name could climb out of a symlink.
@@ -119,8 +122,6 @@ base::Status EntryChecker::checkSymlink(const std::string& path, const std::stri
       return outside();
     }
   }
-  if (dirs_.count(path))
-    return invalidEntry(fmt::format("symlink '{}' replaces a directory of the same name", path));
   return {};
 }
 

@@ -220,7 +220,10 @@ void Scheduler::ensureDroplet(const std::string& droplet_guid, const std::string
         std::string tmp = dir + ".extracting";
         auto step = [&]() -> base::Status {
           MCF_TRY(base::removeTree(tmp));
-          MCF_TRY(archive::extract(blob, tmp));
+          archive::Limits droplet;  // made by the stager: its links resolve in containers
+          droplet.container_symlinks = true;
+          droplet.max_total_bytes = int64_t{4} << 30;
+          MCF_TRY(archive::extract(blob, tmp, droplet));
           // Instances run as vcap and write their own files through the overlay.
           MCF_TRY(base::chownTree(tmp, 2000, 2000));
           if (::rename(tmp.c_str(), dir.c_str()) != 0)

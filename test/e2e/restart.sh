@@ -8,6 +8,8 @@ mcf scale static -i 2 >/dev/null
 stop_platform
 [ -z "$(leftover_processes)" ] || fail "processes left after SIGTERM: $(leftover_processes)"
 curl -s --max-time 2 "$(app_url static)" >/dev/null && fail "app still answers with microcf stopped"
+# The extracted droplets are a cache: the stored droplet (tgz in the blobstore) is the record.
+rm -rf "$MICROCF_HOME"/droplets/*
 
 start_platform
 wait_for_body static "Hello from microcf static" 20

@@ -57,11 +57,11 @@ static int hexValue(char c) {
   return -1;
 }
 
-std::string urlDecode(std::string_view s) {
+std::string urlDecode(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
+    if (s[i] == '+' && plus_is_space) {
       out.push_back(' ');
     } else if (s[i] == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 &&
                hexValue(s[i + 2]) >= 0) {

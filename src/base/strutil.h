@@ -12,7 +12,9 @@ std::string trim(std::string_view s);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::string toLower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
-std::string urlDecode(std::string_view s);
+// Decodes %XX escapes (malformed ones stay as they are); '+' is a space in query strings
+// and form bodies, but stays '+' in paths (plus_is_space = false).
+std::string urlDecode(std::string_view s, bool plus_is_space = true);
 std::string urlEncode(std::string_view s);
 std::string base64Encode(std::string_view data);
 std::string base64Decode(std::string_view data);  // standard or url alphabet, padding optional

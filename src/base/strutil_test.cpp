@@ -17,6 +17,7 @@ TEST_CASE("base64 round trips in both alphabets") {
 TEST_CASE("url decoding handles plus and percent escapes") {
   CHECK(urlDecode("a+b%2Cc") == "a b,c");
   CHECK(urlDecode("100%") == "100%");
+  CHECK(urlDecode("/a+b%20c", false) == "/a+b c");
   CHECK(urlEncode("a b/c") == "a%20b%2Fc");
 }
 

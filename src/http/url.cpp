@@ -8,13 +8,6 @@
 namespace mcf::http {
 namespace {
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 base::Error badUrl(const std::string& url, std::string_view why) {
   return base::makeError(base::Errc::kInvalid,
                          "invalid URL '{}': {}; expected http://HOST[:PORT][/PATH]", url, why);
@@ -86,18 +79,6 @@ std::vector<std::pair<std::string, std::string>> parseQuery(std::string_view que
   return out;
 }
 
-std::string percentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 && hexValue(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
+std::string percentDecode(std::string_view s) { return base::urlDecode(s, false); }
 
 }  // namespace mcf::http

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
+#include "lifecycle/testing/run_builder.h"
 #include "base/strutil.h"
 
 namespace mcf::lifecycle {
@@ -66,23 +67,9 @@ class Staging {
   }
 
   Run run() {
-    std::string log = tmp / "builder.log";
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    REQUIRE(fd >= 0);
-    std::fflush(stdout);
-    std::fflush(stderr);
-    int saved_out = ::dup(1), saved_err = ::dup(2);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    int code = runBuilder(opts);
-    std::fflush(stdout);
-    std::fflush(stderr);
-    ::dup2(saved_out, 1);
-    ::dup2(saved_err, 2);
-    ::close(saved_out);
-    ::close(saved_err);
-    ::close(fd);
-    return {code, readFile(log)};
+    auto [code, output] = runBuilderCaptured(opts, tmp / "builder.log");
+    REQUIRE(code >= 0);  // -1: the log could not be opened
+    return {code, output};
   }
 
   json result() { return json::parse(readFile(opts.output_metadata)); }

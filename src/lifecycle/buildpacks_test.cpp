@@ -1,6 +1,7 @@
 // Stages the examples/ apps with the buildpacks/ that ship with microcf, as a push would.
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <tuple>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
+#include "lifecycle/testing/run_builder.h"
 #include "base/strutil.h"
 #include "lifecycle/builder.h"
 #include "lifecycle/lifecycle_test_paths.h"
@@ -50,23 +52,8 @@ Staged stage(const std::string& app_src, std::vector<std::string> buildpacks = {
   o.output_droplet = s.root + "/droplet";
   o.output_metadata = s.root + "/result.json";
 
-  std::string log = s.root + "/staging.log";
-  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  REQUIRE(fd >= 0);
-  std::fflush(stdout);
-  std::fflush(stderr);
-  int saved_out = ::dup(1), saved_err = ::dup(2);
-  ::dup2(fd, 1);
-  ::dup2(fd, 2);
-  s.code = runBuilder(o);
-  std::fflush(stdout);
-  std::fflush(stderr);
-  ::dup2(saved_out, 1);
-  ::dup2(saved_err, 2);
-  ::close(saved_out);
-  ::close(saved_err);
-  ::close(fd);
-  s.output = base::readFile(log).value();
+  std::tie(s.code, s.output) = runBuilderCaptured(o, s.root + "/staging.log");
+  REQUIRE(s.code >= 0);  // -1: the log could not be opened
   if (auto r = base::readFile(o.output_metadata)) s.result = json::parse(*r);
   return s;
 }

@@ -401,16 +401,8 @@ void Scheduler::crash(Instance& inst, const std::string& details, int exit_statu
   int64_t ran_for = inst.state == InstanceState::kRunning ? clock_.steadyMs() - inst.started_ms : 0;
   int count = nextCrashCount(inst.crash_count, ran_for);
   RestartDecision next = restartAfterCrash(count);
-  if (inst.container) {
-    cell(inst, fmt::format("Cell {} stopping instance {}", config_.cell_id, guid));
-    cell(inst, fmt::format("Cell {} destroying container for instance {}", config_.cell_id, guid));
-    if (auto st = backend_.destroy(guid); !st.ok())
-      MCF_WARN("scheduler", "destroying container {}: {}", guid, st.error().message);
-    inst.container = false;
-    cell(inst, fmt::format("Cell {} successfully destroyed container for instance {}", config_.cell_id, guid));
-  }
-  if (inst.port) ports_.release(inst.port);
-  inst.port = 0;
+  if (inst.container) cell(inst, fmt::format("Cell {} stopping instance {}", config_.cell_id, guid));
+  releaseContainer(inst);
   inst.health_timer.reset();
   inst.kill_timer.reset();
   launching_.erase(guid);
@@ -462,16 +454,23 @@ void Scheduler::stopInstance(Instance& inst) {
   });
 }
 
+void Scheduler::releaseContainer(Instance& inst) {
+  if (inst.container) {
+    cell(inst, fmt::format("Cell {} destroying container for instance {}", config_.cell_id, inst.guid));
+    if (auto st = backend_.destroy(inst.guid); !st.ok())
+      MCF_WARN("scheduler", "destroying container {}: {}", inst.guid, st.error().message);
+    inst.container = false;
+    cell(inst, fmt::format("Cell {} successfully destroyed container for instance {}",
+                           config_.cell_id, inst.guid));
+  }
+  if (inst.port) ports_.release(inst.port);
+  inst.port = 0;
+}
+
 void Scheduler::finalize(const std::string& guid) {
   Instance* inst = find(guid);
   if (!inst) return;
-  if (inst->container) {
-    cell(*inst, fmt::format("Cell {} destroying container for instance {}", config_.cell_id, guid));
-    if (auto st = backend_.destroy(guid); !st.ok())
-      MCF_WARN("scheduler", "destroying container {}: {}", guid, st.error().message);
-    cell(*inst, fmt::format("Cell {} successfully destroyed container for instance {}", config_.cell_id, guid));
-  }
-  if (inst->port) ports_.release(inst->port);
+  releaseContainer(*inst);
   launching_.erase(guid);
   // Deferred free: this may run inside one of the instance's own callbacks.
   std::shared_ptr<Instance> doomed(std::move(instances_[guid]));

@@ -80,6 +80,8 @@ class Scheduler {
   void onExit(const std::string& instance_guid, int status);
   void crash(Instance& inst, const std::string& details, int exit_status);
   void stopInstance(Instance& inst);
+  // Destroys the instance's container (if any) and frees its port; the record stays.
+  void releaseContainer(Instance& inst);
   void finalize(const std::string& instance_guid);
   void healthTick(const std::string& instance_guid);
   void setState(Instance& inst, model::InstanceState to);

@@ -1,7 +1,9 @@
 // Backend: the container contract (Garden's API) that the stager and scheduler use.
 //
 // Owns: nothing; it is the seam. runner/linux_backend.h implements it with namespaces,
-// pivot_root and overlayfs; runner/testing/fake_backend.h implements it in memory.
+// pivot_root, overlayfs, cgroups and a bridge; runner/testing/fake_backend.h implements it in
+// memory. Garden's operations map one to one: Capacity, Create, Info, Run, Attach, List,
+// Limit*, NetIn, NetOut, StreamIn, StreamOut, Ping, Stop, Destroy.
 // Thread: the loop's. Callbacks run on the loop.
 #pragma once
 
@@ -23,6 +25,24 @@ struct BindMount {
   bool read_only = true;
 };
 
+// Outbound traffic a container may start (Garden's NetOut, Cloud Foundry's security group
+// rule). Everything else is denied.
+struct NetOutRule {
+  std::string protocol = "all";  // tcp | udp | icmp | all
+  std::string destination;       // "10.0.0.0/8", "192.168.1.5" or "10.0.0.1-10.0.0.9"
+  int port_first = 0;            // tcp/udp only; 0 = every port
+  int port_last = 0;             // 0 = port_first
+};
+
+// Resource limits (Garden's LimitMemory, LimitCpu, LimitDisk and the pids limit).
+struct Limits {
+  int memory_mb = 0;       // 0 = unlimited; a process over it is killed (out of memory)
+  int disk_mb = 0;         // 0 = unlimited; bounds the writable layer (/home/vcap, /tmp)
+  int pids = 1024;         // processes and threads; 0 = unlimited
+  int cpu_weight = 0;      // 1..10000 relative share; 0 = in proportion to memory_mb
+  int nofile = 16384;      // open files per process
+};
+
 struct ContainerSpec {
   std::string handle;              // unique; empty = the backend makes one
   std::string stack = "cflinuxfs4";  // root filesystem (see stemcell/)
@@ -31,8 +51,12 @@ struct ContainerSpec {
   // layer on top; empty = an empty writable /home/vcap.
   std::string home_lower_dir;
   std::vector<BindMount> bind_mounts;
-  int memory_mb = 0;   // 0 = unlimited
-  int disk_mb = 0;     // 0 = unlimited
+  Limits limits;
+  // true: a network namespace with a veth to the runner's bridge and an IP of its own;
+  // false: a network namespace with loopback only. A runner without root shares the host's
+  // network either way (ContainerInfo.ip is then 127.0.0.1).
+  bool network = true;
+  std::vector<NetOutRule> net_out;  // outbound traffic allowed from the start
   std::map<std::string, std::string> properties;  // app guid, index, ... (kept in the depot)
 };
 
@@ -42,21 +66,45 @@ struct ProcessSpec {
   std::vector<std::string> env;    // "K=V"; the whole environment
   std::string dir = "/home/vcap";  // working directory
   std::string user = "vcap";       // "vcap" or "root"
+  bool tty = false;                // a terminal: stdout carries both streams
+  int rows = 24;                   // the terminal's size, with tty
+  int cols = 80;
 };
 
 struct ProcessIO {
   std::function<void(std::string_view)> on_stdout;
   std::function<void(std::string_view)> on_stderr;
+  bool stdin_open = false;  // false: stdin is /dev/null; true: writeStdin feeds it
 };
 
-// Exit status as a shell reports it: the code, or 128 + signal number when killed.
-using ExitCallback = std::function<void(int exit_status)>;
+struct ProcessExit {
+  int status = 0;              // as a shell reports it: the code, or 128 + signal when killed
+  bool out_of_memory = false;  // the container's memory limit killed it
+};
+using ExitCallback = std::function<void(const ProcessExit& exit)>;
+
+struct PortMapping {
+  int host_port = 0;
+  int container_port = 0;
+};
+
+struct Usage {
+  uint64_t cpu_ns = 0;        // CPU time of every process since create
+  uint64_t memory_bytes = 0;  // resident memory, page cache excluded
+  uint64_t disk_bytes = 0;    // bytes used in the writable layer
+  int pids = 0;
+  int oom_kills = 0;
+};
 
 struct ContainerInfo {
   std::string handle;
   std::string state;  // "active" or "stopped"
   std::string depot_dir;
+  std::string ip;     // where the container's ports are reached from the host
+  std::vector<PortMapping> mapped_ports;  // NetIn
   std::vector<int> process_pids;  // host pids of running processes
+  Limits limits;
+  Usage usage;
   std::map<std::string, std::string> properties;
 };
 
@@ -78,6 +126,26 @@ class Backend {
   // Returns the process's host pid.
   virtual base::Result<int> run(const std::string& handle, const ProcessSpec& spec, ProcessIO io,
                                 ExitCallback exit) = 0;
+  // Garden's Attach: the process's output and exit go to new callbacks from now on.
+  virtual base::Status attach(int pid, ProcessIO io, ExitCallback exit) = 0;
+  // Feeds a process run with io.stdin_open; closeStdin sends end-of-file.
+  virtual base::Status writeStdin(int pid, std::string_view data) = 0;
+  virtual base::Status closeStdin(int pid) = 0;
+  virtual base::Status resizeTty(int pid, int rows, int cols) = 0;
+  // Garden's StreamIn: extracts a tar archive into dir inside the container, as user.
+  virtual void streamIn(const std::string& handle, const std::string& dir, std::string tar,
+                        const std::string& user, std::function<void(base::Status)> done) = 0;
+  // Garden's StreamOut: a tar archive of path (a file or a directory) inside the container.
+  virtual void streamOut(const std::string& handle, const std::string& path,
+                         const std::string& user,
+                         std::function<void(base::Result<std::string>)> done) = 0;
+  // Changes memory, CPU and pids limits of a live container; disk is fixed at create.
+  virtual base::Status limit(const std::string& handle, const Limits& limits) = 0;
+  // Forwards host_port (0: one the runner picks) on the host's loopback to container_port.
+  virtual base::Result<PortMapping> netIn(const std::string& handle, int host_port,
+                                          int container_port) = 0;
+  // Allows more outbound traffic from the container.
+  virtual base::Status netOut(const std::string& handle, const NetOutRule& rule) = 0;
   // Sends SIGTERM to every process; with kill, SIGKILL at once. Keeps the container.
   virtual base::Status stop(const std::string& handle, bool kill) = 0;
   // Kills what runs and removes the container, its mounts and depot folder. A second call,

@@ -30,6 +30,28 @@ using nlohmann::json;
 
 namespace {
 
+json netOutJson(const std::vector<NetOutRule>& rules) {
+  json out = json::array();
+  for (const auto& r : rules) {
+    out.push_back({{"protocol", r.protocol}, {"destination", r.destination},
+                   {"port_first", r.port_first}, {"port_last", r.port_last}});
+  }
+  return out;
+}
+
+std::vector<NetOutRule> netOutFromJson(const json& j) {
+  std::vector<NetOutRule> out;
+  for (const auto& r : j) {
+    NetOutRule rule;
+    rule.protocol = r.value("protocol", rule.protocol);
+    rule.destination = r.value("destination", "");
+    rule.port_first = r.value("port_first", 0);
+    rule.port_last = r.value("port_last", 0);
+    out.push_back(std::move(rule));
+  }
+  return out;
+}
+
 const char* kindName(MountStep::Kind k) {
   switch (k) {
     case MountStep::Kind::kDir: return "dir";
@@ -126,8 +148,11 @@ std::string serializeDepotSpec(const DepotSpec& spec) {
             {"hostname", c.hostname},
             {"home_lower_dir", c.home_lower_dir},
             {"bind_mounts", binds},
-            {"memory_mb", c.memory_mb},
-            {"disk_mb", c.disk_mb},
+            {"limits", {{"memory_mb", c.limits.memory_mb}, {"disk_mb", c.limits.disk_mb},
+                        {"pids", c.limits.pids}, {"cpu_weight", c.limits.cpu_weight},
+                        {"nofile", c.limits.nofile}}},
+            {"network", c.network},
+            {"net_out", netOutJson(c.net_out)},
             {"properties", c.properties},
             {"resolved_hostname", spec.hostname},
             {"rootfs", spec.rootfs},
@@ -148,8 +173,14 @@ base::Result<DepotSpec> parseDepotSpec(std::string_view text) {
       c.bind_mounts.push_back({m.at("src").get<std::string>(), m.at("dst").get<std::string>(),
                                m.value("read_only", true)});
     }
-    c.memory_mb = j.value("memory_mb", 0);
-    c.disk_mb = j.value("disk_mb", 0);
+    json limits = j.value("limits", json::object());
+    c.limits.memory_mb = limits.value("memory_mb", 0);
+    c.limits.disk_mb = limits.value("disk_mb", 0);
+    c.limits.pids = limits.value("pids", c.limits.pids);
+    c.limits.cpu_weight = limits.value("cpu_weight", 0);
+    c.limits.nofile = limits.value("nofile", c.limits.nofile);
+    c.network = j.value("network", true);
+    c.net_out = netOutFromJson(j.value("net_out", json::array()));
     c.properties = j.value("properties", std::map<std::string, std::string>{});
     spec.hostname = j.value("resolved_hostname", c.handle);
     spec.rootfs = j.at("rootfs").get<std::string>();

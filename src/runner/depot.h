@@ -13,7 +13,6 @@
 namespace mcf::runner {
 
 // depot/<handle>/spec.json: what the container was asked for and how its rootfs is built.
-// memory_mb and disk_mb are recorded, not enforced yet.
 struct DepotSpec {
   ContainerSpec container;
   std::string hostname;

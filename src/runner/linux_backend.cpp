@@ -357,7 +357,7 @@ void LinuxBackend::onProcessExit(uint64_t id, int64_t status, int term_signal) {
   processes_.erase(it);
   // Gone already if its container was destroyed.
   if (!rp.spec_file.empty()) ::unlink(rp.spec_file.c_str());
-  if (rp.exit) rp.exit(shellExitStatus(status, term_signal));
+  if (rp.exit) rp.exit(ProcessExit{shellExitStatus(status, term_signal), false});
 }
 
 base::Status LinuxBackend::stop(const std::string& handle, bool kill) {
@@ -417,6 +417,37 @@ std::vector<std::string> LinuxBackend::list() {
   std::vector<std::string> out;
   for (const auto& [h, c] : containers_) out.push_back(h);
   return out;
+}
+
+// Not there yet: each is built in its own change of issue 3.
+base::Status LinuxBackend::attach(int, ProcessIO, ExitCallback) {
+  return makeError(Errc::kUnavailable, "attach is not available yet");
+}
+base::Status LinuxBackend::writeStdin(int, std::string_view) {
+  return makeError(Errc::kUnavailable, "stdin is not available yet");
+}
+base::Status LinuxBackend::closeStdin(int) {
+  return makeError(Errc::kUnavailable, "stdin is not available yet");
+}
+base::Status LinuxBackend::resizeTty(int, int, int) {
+  return makeError(Errc::kUnavailable, "terminals are not available yet");
+}
+void LinuxBackend::streamIn(const std::string&, const std::string&, std::string,
+                            const std::string&, std::function<void(base::Status)> done) {
+  done(makeError(Errc::kUnavailable, "stream-in is not available yet"));
+}
+void LinuxBackend::streamOut(const std::string&, const std::string&, const std::string&,
+                             std::function<void(base::Result<std::string>)> done) {
+  done(makeError(Errc::kUnavailable, "stream-out is not available yet"));
+}
+base::Status LinuxBackend::limit(const std::string&, const Limits&) {
+  return makeError(Errc::kUnavailable, "limits are not available yet");
+}
+base::Result<PortMapping> LinuxBackend::netIn(const std::string&, int, int) {
+  return makeError(Errc::kUnavailable, "net-in is not available yet");
+}
+base::Status LinuxBackend::netOut(const std::string&, const NetOutRule&) {
+  return makeError(Errc::kUnavailable, "net-out is not available yet");
 }
 
 }  // namespace mcf::runner

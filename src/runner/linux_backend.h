@@ -53,6 +53,18 @@ class LinuxBackend : public Backend {
   base::Status destroy(const std::string& handle) override;
   base::Result<ContainerInfo> info(const std::string& handle) override;
   std::vector<std::string> list() override;
+  base::Status attach(int pid, ProcessIO io, ExitCallback exit) override;
+  base::Status writeStdin(int pid, std::string_view data) override;
+  base::Status closeStdin(int pid) override;
+  base::Status resizeTty(int pid, int rows, int cols) override;
+  void streamIn(const std::string& handle, const std::string& dir, std::string tar,
+                const std::string& user, std::function<void(base::Status)> done) override;
+  void streamOut(const std::string& handle, const std::string& path, const std::string& user,
+                 std::function<void(base::Result<std::string>)> done) override;
+  base::Status limit(const std::string& handle, const Limits& limits) override;
+  base::Result<PortMapping> netIn(const std::string& handle, int host_port,
+                                  int container_port) override;
+  base::Status netOut(const std::string& handle, const NetOutRule& rule) override;
 
  private:
   struct Container {

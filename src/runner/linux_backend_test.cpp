@@ -83,7 +83,7 @@ struct Fixture {
     Ran r;
     auto pid = backend->run(
         handle, spec, {[&](std::string_view s) { r.out += s; }, [&](std::string_view s) { r.err += s; }},
-        [&](int s) { r.status = s; });
+        [&](const ProcessExit& e) { r.status = e.status; });
     REQUIRE_MESSAGE(pid.ok(), (pid.ok() ? "" : pid.error().message));
     runUntil([&] { return r.status >= 0; });
     return r;
@@ -260,7 +260,7 @@ TEST_CASE("linux: stop ends a sleeping process, info lists it while it runs") {
     std::string out;
     auto pid = f.backend->run(h, {.path = "/bin/sh", .args = {"-c", "echo up; exec sleep 100"}},
                               {[&](std::string_view s) { out += s; }, nullptr},
-                              [&](int s) { status = s; });
+                              [&](const ProcessExit& e) { status = e.status; });
     REQUIRE(pid.ok());
     f.runUntil([&] { return out == "up\n"; });
     auto info = f.backend->info(h);
@@ -285,7 +285,7 @@ TEST_CASE("linux: destroy kills everything, leaves no mount or folder, and may r
   std::string h = f.create({.handle = "doomed"});
   DepotState st = f.state(h);
   int status = -1;
-  auto pid = f.backend->run(h, {.path = "/bin/sleep", .args = {"100"}}, {}, [&](int s) { status = s; });
+  auto pid = f.backend->run(h, {.path = "/bin/sleep", .args = {"100"}}, {}, [&](const ProcessExit& e) { status = e.status; });
   REQUIRE(pid.ok());
   CHECK(f.backend->list() == std::vector<std::string>{"doomed"});
   REQUIRE(f.backend->destroy(h).ok());
@@ -299,7 +299,7 @@ TEST_CASE("linux: destroy kills everything, leaves no mount or folder, and may r
   f.runUntil([&] { return status >= 0; });
   CHECK(status == 137);
   CHECK(f.backend->info(h).error().code == mcf::base::Errc::kNotFound);
-  CHECK(f.backend->run(h, {.path = "/bin/true"}, {}, [](int) {}).error().code ==
+  CHECK(f.backend->run(h, {.path = "/bin/true"}, {}, [](const ProcessExit&) {}).error().code ==
         mcf::base::Errc::kNotFound);
 }
 
@@ -345,7 +345,7 @@ TEST_CASE("linux: cleanupDepot removes what a crashed microcf left, killing live
   CHECK(f.gone(dead_state.parent_pid));
   // The backend noticed: the container is stopped and refuses to run anything.
   CHECK(f.backend->info(dead)->state == "stopped");
-  auto refused = f.backend->run(dead, {.path = "/bin/true"}, {}, [](int) {});
+  auto refused = f.backend->run(dead, {.path = "/bin/true"}, {}, [](const ProcessExit&) {});
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().code == mcf::base::Errc::kUnavailable);
   // A container still running, as if microcf had died without taking it along.

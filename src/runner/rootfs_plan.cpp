@@ -167,8 +167,9 @@ base::Status validateContainerSpec(const ContainerSpec& spec) {
         "home_lower_dir '{}' must be a clean absolute path without ',', ':' or '\\'",
         spec.home_lower_dir));
   }
-  if (spec.memory_mb < 0 || spec.disk_mb < 0) {
-    problems.push_back("memory_mb and disk_mb must be 0 (unlimited) or positive");
+  const Limits& l = spec.limits;
+  if (l.memory_mb < 0 || l.disk_mb < 0 || l.pids < 0 || l.cpu_weight < 0 || l.nofile < 0) {
+    problems.push_back("limits must be 0 (unlimited or default) or positive");
   }
   // Destinations that would hide or write into what the stack itself provides.
   static const char* kReserved[] = {"/proc", "/dev",  "/dev/pts", "/usr",       "/etc",

@@ -255,8 +255,8 @@ void Scheduler::launch(const std::string& guid) {
   spec.hostname = guid;
   spec.stack = d->droplet.stack.empty() ? d->app.stack : d->droplet.stack;
   spec.home_lower_dir = base::joinPath(config_.droplets_dir, d->droplet.guid);
-  spec.memory_mb = d->process.memory_in_mb;
-  spec.disk_mb = d->process.disk_in_mb;
+  spec.limits.memory_mb = d->process.memory_in_mb;
+  spec.limits.disk_mb = d->process.disk_in_mb;
   spec.properties = {{"app_guid", inst.app_guid},
                      {"process_guid", inst.process_guid},
                      {"index", std::to_string(inst.index)},
@@ -300,7 +300,7 @@ void Scheduler::launch(const std::string& guid) {
   io.on_stderr = [this, guid](std::string_view chunk) {
     if (Instance* i = find(guid)) i->err->feed(chunk);
   };
-  auto pid = backend_.run(guid, proc, std::move(io), [this, guid](int status) { onExit(guid, status); });
+  auto pid = backend_.run(guid, proc, std::move(io), [this, guid](const runner::ProcessExit& e) { onExit(guid, e); });
   if (!pid.ok()) {
     crash(inst, "Starting the app failed: " + pid.error().message, -1);
     return;
@@ -376,7 +376,7 @@ void Scheduler::healthTick(const std::string& guid) {
   });
 }
 
-void Scheduler::onExit(const std::string& guid, int status) {
+void Scheduler::onExit(const std::string& guid, const runner::ProcessExit& exit) {
   Instance* inst = find(guid);
   if (!inst) return;
   inst->pid = 0;
@@ -386,10 +386,13 @@ void Scheduler::onExit(const std::string& guid, int status) {
     finalize(guid);
     return;
   }
-  std::string details = inst->killed_by_health
-                            ? inst->details
-                            : fmt::format("{}: Exited with status {}", sourceType(*inst), status);
-  crash(*inst, details, status);
+  // Diego's exit description, "(out of memory)" when the memory limit killed the process.
+  std::string details =
+      inst->killed_by_health
+          ? inst->details
+          : fmt::format("{}: Exited with status {}{}", sourceType(*inst), exit.status,
+                        exit.out_of_memory ? " (out of memory)" : "");
+  crash(*inst, details, exit.status);
 }
 
 void Scheduler::crash(Instance& inst, const std::string& details, int exit_status) {

@@ -77,7 +77,7 @@ class Scheduler {
   void launch(const std::string& instance_guid);
   void ensureDroplet(const std::string& droplet_guid, const std::string& blob_key,
                      std::function<void(base::Status)> done);
-  void onExit(const std::string& instance_guid, int status);
+  void onExit(const std::string& instance_guid, const runner::ProcessExit& exit);
   void crash(Instance& inst, const std::string& details, int exit_status);
   void stopInstance(Instance& inst);
   // Destroys the instance's container (if any) and frees its port; the record stays.

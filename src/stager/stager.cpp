@@ -139,8 +139,8 @@ void Stager::startContainer(const std::string& build_guid) {
   runner::ContainerSpec spec;
   spec.handle = run.handle;
   spec.stack = run.job.stack;
-  spec.memory_mb = run.job.memory_mb;
-  spec.disk_mb = run.job.disk_mb;
+  spec.limits.memory_mb = run.job.memory_mb;
+  spec.limits.disk_mb = run.job.disk_mb;
   spec.properties = {{"app_guid", run.job.app_guid}, {"build_guid", build_guid}, {"kind", "staging"}};
   spec.bind_mounts = {
       {base::joinPath(run.dir, "app"), "/tmp/app", false},
@@ -194,7 +194,7 @@ void Stager::startContainer(const std::string& build_guid) {
     if (it != runs_.end()) it->second->err->feed(chunk);
   };
   auto pid = backend_.run(run.handle, proc, std::move(io),
-                          [this, build_guid](int status) { onBuilderExit(build_guid, status); });
+                          [this, build_guid](const runner::ProcessExit& e) { onBuilderExit(build_guid, e.status); });
   if (!pid.ok()) {
     finish(build_guid, makeError(Errc::kStagingError, "Starting the builder failed: {}",
                                  pid.error().message));

@@ -24,6 +24,9 @@ class FakeBackend : public Backend {
     ProcessSpec spec;
     bool exited = false;
     int exit_status = 0;
+    std::string stdin_data;  // what writeStdin fed it
+    bool stdin_closed = false;
+    std::vector<std::pair<int, int>> resizes;  // rows, cols
   };
 
   explicit FakeBackend(loop::Loop* loop = nullptr) : loop_(loop) {}
@@ -42,6 +45,20 @@ class FakeBackend : public Backend {
   base::Status destroy(const std::string& handle) override;
   base::Result<ContainerInfo> info(const std::string& handle) override;
   std::vector<std::string> list() override;
+  base::Status attach(int pid, ProcessIO io, ExitCallback exit) override;
+  base::Status writeStdin(int pid, std::string_view data) override;
+  base::Status closeStdin(int pid) override;
+  base::Status resizeTty(int pid, int rows, int cols) override;
+  // Keeps the archive by directory; streamOut of that directory returns it.
+  void streamIn(const std::string& handle, const std::string& dir, std::string tar,
+                const std::string& user, std::function<void(base::Status)> done) override;
+  void streamOut(const std::string& handle, const std::string& path, const std::string& user,
+                 std::function<void(base::Result<std::string>)> done) override;
+  base::Status limit(const std::string& handle, const Limits& limits) override;
+  // host_port 0 picks 60000, 60001, ...
+  base::Result<PortMapping> netIn(const std::string& handle, int host_port,
+                                  int container_port) override;
+  base::Status netOut(const std::string& handle, const NetOutRule& rule) override;
 
   // The next create / run fails with error.
   void failNextCreate(base::Error error) { fail_create_ = std::move(error); }
@@ -51,7 +68,10 @@ class FakeBackend : public Backend {
   // False if there is no such running process.
   bool emitStdout(const std::string& handle, int pid, std::string_view text);
   bool emitStderr(const std::string& handle, int pid, std::string_view text);
-  bool exit(const std::string& handle, int pid, int status);
+  bool exit(const std::string& handle, int pid, int status, bool out_of_memory = false);
+  // The IP info() reports for containers created from now on; "" (the default) is the host's
+  // network, where instances listen on assigned ports.
+  void setContainerIp(std::string ip) { ip_ = std::move(ip); }
 
   // Every run so far, in order, exited or not.
   const std::vector<RunRecord>& runs() const { return runs_; }
@@ -68,12 +88,16 @@ class FakeBackend : public Backend {
   };
   struct Container {
     ContainerSpec spec;
+    std::string ip;
     bool stopped = false;
     std::map<int, Process> processes;  // running only
+    std::vector<PortMapping> mapped_ports;
+    std::map<std::string, std::string> files;  // streamed-in archives by directory
   };
 
   RunRecord* record(int pid);
-  void finish(const std::string& handle, int pid, int status);
+  Process* process(int pid);
+  void finish(const std::string& handle, int pid, int status, bool out_of_memory = false);
   void call(std::function<void()> fn);
 
   loop::Loop* loop_;
@@ -83,7 +107,9 @@ class FakeBackend : public Backend {
   std::optional<base::Error> fail_create_;
   std::optional<base::Error> fail_run_;
   bool exit_on_stop_ = true;
+  std::string ip_;
   int next_pid_ = 1000;
+  int next_host_port_ = 60000;
   int next_handle_ = 1;
   int destroy_count_ = 0;
 };

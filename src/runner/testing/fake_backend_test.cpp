@@ -52,8 +52,8 @@ TEST_CASE("fake: run records the spec and the test drives output and exit") {
   ps.env = {"PORT=8080"};
   auto pid = fake.run("h", ps,
                       {[&](std::string_view s) { out += s; }, [&](std::string_view s) { err += s; }},
-                      [&](int s) {
-                        status = s;
+                      [&](const ProcessExit& e) {
+                        status = e.status;
                         ++exits;
                       });
   REQUIRE(pid.ok());
@@ -73,7 +73,7 @@ TEST_CASE("fake: run records the spec and the test drives output and exit") {
   CHECK(fake.runs()[0].exited);
   CHECK(fake.runs()[0].exit_status == 3);
   CHECK_FALSE(fake.emitStdout("h", 1000, "late"));
-  CHECK(fake.run("nope", ps, {}, [](int) {}).error().code == Errc::kNotFound);
+  CHECK(fake.run("nope", ps, {}, [](const ProcessExit&) {}).error().code == Errc::kNotFound);
 }
 
 TEST_CASE("fake: failNextCreate and failNextRun fail once") {
@@ -84,15 +84,15 @@ TEST_CASE("fake: failNextCreate and failNextRun fail once") {
   CHECK(c.error().message == "disk full");
   REQUIRE(fake.create({.handle = "h"}).ok());
   fake.failNextRun({Errc::kUnavailable, "busy"});
-  CHECK(fake.run("h", {.path = "x"}, {}, [](int) {}).error().message == "busy");
-  CHECK(fake.run("h", {.path = "x"}, {}, [](int) {}).ok());
+  CHECK(fake.run("h", {.path = "x"}, {}, [](const ProcessExit&) {}).error().message == "busy");
+  CHECK(fake.run("h", {.path = "x"}, {}, [](const ProcessExit&) {}).ok());
 }
 
 TEST_CASE("fake: stop ends processes with 143 or 137, destroy with 137") {
   FakeBackend fake;
   REQUIRE(fake.create({.handle = "h"}).ok());
   std::vector<int> statuses;
-  auto record = [&](int s) { statuses.push_back(s); };
+  auto record = [&](const ProcessExit& e) { statuses.push_back(e.status); };
   REQUIRE(fake.run("h", {.path = "a"}, {}, record).ok());
   CHECK(fake.stop("h", false).ok());
   REQUIRE(fake.run("h", {.path = "b"}, {}, record).ok());
@@ -115,7 +115,7 @@ TEST_CASE("fake: with a loop, callbacks run on its next turn, not inside the cal
   FakeBackend fake(&loop);
   REQUIRE(fake.create({.handle = "h"}).ok());
   int status = -1;
-  auto pid = fake.run("h", {.path = "a"}, {}, [&](int s) { status = s; });
+  auto pid = fake.run("h", {.path = "a"}, {}, [&](const ProcessExit& e) { status = e.status; });
   CHECK(fake.exit("h", *pid, 0));
   CHECK(status == -1);
   loop.run();

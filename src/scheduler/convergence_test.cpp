@@ -2,6 +2,7 @@
 // scaling down and stopping remove instances, shutdown ends everything.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <stdlib.h>
 
@@ -20,7 +21,11 @@ namespace {
 
 struct RecordingSink : scheduler::EndpointSink {
   std::vector<std::string> added, removed;
-  void addEndpoint(const scheduler::RoutableInstance& i) override { added.push_back(i.instance_guid); }
+  std::vector<std::string> addresses;  // host:port of each added endpoint
+  void addEndpoint(const scheduler::RoutableInstance& i) override {
+    added.push_back(i.instance_guid);
+    addresses.push_back(i.host + ":" + std::to_string(i.port));
+  }
   void removeEndpoint(const std::string&, const std::string& guid) override { removed.push_back(guid); }
 };
 
@@ -128,6 +133,34 @@ TEST_CASE("a crashed instance is reported, unrouted and restarted at once") {
   int crashes = 0;
   for (const auto& v : w.views()) crashes += v.crash_count;
   CHECK(crashes == 1);
+}
+
+TEST_CASE("instances with a network of their own listen on 8080 at the container's IP") {
+  World w;
+  w.web.instances = 1;
+  REQUIRE(w.store->updateProcess(w.web).ok());
+  w.backend.setContainerIp("10.254.0.7");
+  w.sched->start();
+  REQUIRE(runUntil(w.loop, [&] { return w.allRunning(); }));
+  const auto& env = w.backend.runs()[0].spec.env;
+  auto has = [&](const std::string& kv) { return std::find(env.begin(), env.end(), kv) != env.end(); };
+  CHECK(has("PORT=8080"));
+  CHECK(has("CF_INSTANCE_INTERNAL_IP=10.254.0.7"));
+  CHECK(w.sink.addresses == std::vector<std::string>{"10.254.0.7:8080"});
+  CHECK(w.views()[0].host == "10.254.0.7");
+}
+
+TEST_CASE("an instance killed by its memory limit crashes with \"out of memory\"") {
+  World w;
+  w.web.instances = 1;
+  REQUIRE(w.store->updateProcess(w.web).ok());
+  w.sched->start();
+  REQUIRE(runUntil(w.loop, [&] { return w.allRunning(); }));
+  auto first = w.backend.runs()[0];
+  REQUIRE(w.backend.exit(first.handle, first.pid, 137, true));
+  REQUIRE(runUntil(w.loop, [&] { return w.backend.runs().size() == 2; }));
+  CHECK(w.logText().find("\"exit_description\":\"APP/PROC/WEB: Exited with status 137 (out of memory)\"") !=
+        std::string::npos);
 }
 
 TEST_CASE("the fourth crash in a row waits for the backoff and shows CRASHED until then") {

@@ -25,7 +25,9 @@ struct Instance {
   model::InstanceState state = model::InstanceState::kStarting;
   int64_t since_ns = 0;         // entered the current state
   int64_t started_ms = 0;       // steady clock, when it became RUNNING
+  std::string host;             // where the router and health checks reach it
   int port = 0;
+  bool host_port = false;       // port was assigned from the host's range (shared network)
   int pid = 0;                  // host pid of the process in the container
   bool container = false;       // a container exists for it
   int crash_count = 0;

@@ -28,6 +28,8 @@ using base::makeError;
 using model::InstanceState;
 
 constexpr uint64_t kFirstProbeMs = 5;
+// Where apps listen when their container has a network of its own ($PORT on Cloud Foundry).
+constexpr int kContainerPort = 8080;
 
 struct Scheduler::Desired {
   model::App app;
@@ -239,17 +241,31 @@ void Scheduler::ensureDroplet(const std::string& droplet_guid, const std::string
       });
 }
 
+// A container with a network of its own listens on its IP at 8080, as on Cloud Foundry; one
+// that shares the host's network (a runner without root) gets a free port of the host's.
+base::Status Scheduler::assignAddress(Instance& inst) {
+  auto info = backend_.info(inst.guid);
+  if (!info.ok()) return info.takeError();
+  if (!info->ip.empty()) {
+    inst.host = info->ip;
+    inst.port = kContainerPort;
+    return {};
+  }
+  inst.host = "127.0.0.1";
+  inst.port = ports_.allocate();
+  if (inst.port == 0) {
+    return makeError(Errc::kUnavailable, "No free port in {}-{} for the instance",
+                     config_.first_port, config_.last_port);
+  }
+  inst.host_port = true;
+  return {};
+}
+
 void Scheduler::launch(const std::string& guid) {
   Instance& inst = *find(guid);
   std::unique_ptr<Desired> d = std::move(launching_[guid]);
   launching_.erase(guid);
 
-  inst.port = ports_.allocate();
-  if (inst.port == 0) {
-    crash(inst, fmt::format("No free port in {}-{} for the instance", config_.first_port,
-                            config_.last_port), -1);
-    return;
-  }
   runner::ContainerSpec spec;
   spec.handle = guid;
   spec.hostname = guid;
@@ -257,6 +273,7 @@ void Scheduler::launch(const std::string& guid) {
   spec.home_lower_dir = base::joinPath(config_.droplets_dir, d->droplet.guid);
   spec.limits.memory_mb = d->process.memory_in_mb;
   spec.limits.disk_mb = d->process.disk_in_mb;
+  spec.net_out = config_.running_net_out;
   spec.properties = {{"app_guid", inst.app_guid},
                      {"process_guid", inst.process_guid},
                      {"index", std::to_string(inst.index)},
@@ -268,6 +285,10 @@ void Scheduler::launch(const std::string& guid) {
   }
   inst.container = true;
   cell(inst, fmt::format("Cell {} successfully created container for instance {}", config_.cell_id, guid));
+  if (auto st = assignAddress(inst); !st.ok()) {
+    crash(inst, st.error().message, -1);
+    return;
+  }
 
   model::AppContext ctx{&d->app, &d->process, &d->space, &d->org, d->uris, config_.cf_api,
                         d->process.memory_in_mb, d->process.disk_in_mb};
@@ -279,7 +300,7 @@ void Scheduler::launch(const std::string& guid) {
     if (it != d->droplet.process_types.end()) command = it->second;
   }
   proc.args = {"app", command, ""};
-  proc.env = model::runningEnvironment(ctx, {inst.index, guid, "127.0.0.1", inst.port});
+  proc.env = model::runningEnvironment(ctx, {inst.index, guid, inst.host, inst.port});
   proc.dir = "/home/vcap";
   proc.user = "vcap";
 
@@ -310,7 +331,7 @@ void Scheduler::launch(const std::string& guid) {
   if (inst.health.type == "process" || inst.health.type == "none") {
     setState(inst, InstanceState::kRunning);
     inst.started_ms = clock_.steadyMs();
-    endpoints_.addEndpoint({inst.app_guid, guid, inst.index, "127.0.0.1", inst.port});
+    endpoints_.addEndpoint({inst.app_guid, guid, inst.index, inst.host, inst.port});
     return;
   }
   cell(inst, "Starting health monitoring of container");
@@ -326,7 +347,7 @@ void Scheduler::healthTick(const std::string& guid) {
       (inst->state != InstanceState::kStarting && inst->state != InstanceState::kRunning))
     return;
   inst->probing = true;
-  ProbeSpec spec{inst->health.type, "127.0.0.1", inst->port, inst->health.endpoint.empty() ? "/" : inst->health.endpoint,
+  ProbeSpec spec{inst->health.type, inst->host, inst->port, inst->health.endpoint.empty() ? "/" : inst->health.endpoint,
                  static_cast<uint64_t>(inst->health.invocation_timeout.value_or(1)) * 1000};
   prober_->probe(spec, [this, guid](base::Status result) {
     Instance* inst = find(guid);
@@ -337,7 +358,7 @@ void Scheduler::healthTick(const std::string& guid) {
         setState(*inst, InstanceState::kRunning);
         inst->started_ms = clock_.steadyMs();
         cell(*inst, "Container became healthy");
-        endpoints_.addEndpoint({inst->app_guid, guid, inst->index, "127.0.0.1", inst->port});
+        endpoints_.addEndpoint({inst->app_guid, guid, inst->index, inst->host, inst->port});
         uint64_t interval = static_cast<uint64_t>(inst->health.interval.value_or(30)) * 1000;
         inst->health_timer->start(interval, 0, [this, guid] { healthTick(guid); });
         return;
@@ -466,8 +487,10 @@ void Scheduler::releaseContainer(Instance& inst) {
     cell(inst, fmt::format("Cell {} successfully destroyed container for instance {}",
                            config_.cell_id, inst.guid));
   }
-  if (inst.port) ports_.release(inst.port);
+  if (inst.host_port) ports_.release(inst.port);
+  inst.host_port = false;
   inst.port = 0;
+  inst.host.clear();
 }
 
 void Scheduler::finalize(const std::string& guid) {
@@ -498,7 +521,7 @@ std::vector<InstanceView> Scheduler::instances(const std::string& process_guid) 
     if (best) {
       v.state = best->state;
       v.instance_guid = best->guid;
-      v.host = "127.0.0.1";
+      v.host = best->host;
       v.port = best->port;
       v.since_ns = best->since_ns;
       v.details = best->details;

@@ -35,6 +35,8 @@ struct SchedulerConfig {
   uint64_t converge_interval_ms = 1000;
   uint64_t startup_poll_ms = 200;  // the longest wait between probes of a starting instance
   uint64_t stop_grace_ms = 10000;  // SIGTERM, then SIGKILL after this
+  // Outbound traffic instances may start (the platform's running security groups).
+  std::vector<runner::NetOutRule> running_net_out;
 };
 
 struct InstanceView {
@@ -77,6 +79,7 @@ class Scheduler {
   void launch(const std::string& instance_guid);
   void ensureDroplet(const std::string& droplet_guid, const std::string& blob_key,
                      std::function<void(base::Status)> done);
+  base::Status assignAddress(Instance& inst);
   void onExit(const std::string& instance_guid, const runner::ProcessExit& exit);
   void crash(Instance& inst, const std::string& details, int exit_status);
   void stopInstance(Instance& inst);

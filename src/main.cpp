@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
     options.domain = o.domain;
     options.data_dir = o.data_dir;
     options.buildpacks_dir = o.buildpacks_dir;
+    options.subnet = o.subnet;
+    options.running_security_groups = o.running_security_groups;
+    options.staging_security_groups = o.staging_security_groups;
     return mcf::daemon::runDaemon(options);
   });
 }

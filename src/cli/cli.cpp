@@ -31,6 +31,13 @@ void addUpCommand(CLI::App& app, CommandTable& table,
       ->capture_default_str();
   cmd->add_option("--data-dir", opts->data_dir, "State directory (default $MICROCF_HOME)");
   cmd->add_option("--buildpacks-dir", opts->buildpacks_dir, "Buildpacks to install");
+  cmd->add_option("--subnet", opts->subnet, "Private network of the containers (IPv4 CIDR)")
+      ->capture_default_str();
+  cmd->add_option("--running-security-group", opts->running_security_groups,
+                  "Outbound rules for app instances: a Cloud Foundry security group JSON file "
+                  "(repeatable; default: no outbound traffic)");
+  cmd->add_option("--staging-security-group", opts->staging_security_groups,
+                  "Outbound rules for staging (repeatable; default: public networks and DNS)");
   table.add(cmd, [opts, &up] {
     if (!up) return fail("'microcf up' is not available in this build");
     return up(*opts);

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace mcf::cli {
 
@@ -16,6 +17,11 @@ struct UpOptions {
   std::string domain = "localhost";
   std::string data_dir;        // "" = $MICROCF_HOME
   std::string buildpacks_dir;  // "" = the built-in buildpacks
+  std::string subnet = "10.254.0.0/22";  // containers' private network
+  // Cloud Foundry security group rule files (JSON) for running and staging containers;
+  // none: instances may not open outbound connections, staging may reach public networks.
+  std::vector<std::string> running_security_groups;
+  std::vector<std::string> staging_security_groups;
 };
 
 // Parses argv and runs one command; returns the process exit status (0 ok, 1 failure,

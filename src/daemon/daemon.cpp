@@ -26,6 +26,7 @@
 #include "controller/controller.h"
 #include "daemon/adapters.h"
 #include "daemon/paths.h"
+#include "daemon/security_groups.h"
 #include "logs/log_store.h"
 #include "loop/loop.h"
 #include "router/route_table.h"
@@ -119,18 +120,26 @@ base::Status buildComponents(Platform& p) {
   auto backend = runner::LinuxBackend::open(p.loop, rc);
   if (!backend.ok()) return backend.takeError();
   p.backend = std::move(backend).value();
+  auto running_rules = loadSecurityGroups(p.options.running_security_groups);
+  if (!running_rules.ok()) return running_rules.takeError();
+  auto staging_rules = p.options.staging_security_groups.empty()
+                           ? defaultStagingRules()
+                           : loadSecurityGroups(p.options.staging_security_groups);
+  if (!staging_rules.ok()) return staging_rules.takeError();
   auto registry = stager::BuildpackRegistry::load(p.paths.buildpacks);
   if (!registry.ok()) return registry.takeError();
   p.buildpacks = std::make_unique<stager::BuildpackRegistry>(std::move(registry).value());
   p.stager = std::make_unique<stager::Stager>(
       p.loop, *p.backend, *p.blobs, *p.logs, *p.buildpacks,
-      stager::StagerConfig{p.paths.staging, p.paths.droplets, p.paths.caches});
+      stager::StagerConfig{p.paths.staging, p.paths.droplets, p.paths.caches,
+                           stager::StagerConfig{}.timeout_ms, *staging_rules});
   p.routes = std::make_unique<router::RouteTable>();
   p.route_adapter = std::make_unique<RouteAdapter>(*p.routes);
   scheduler::SchedulerConfig sched;
   sched.droplets_dir = p.paths.droplets;
   sched.cf_api = p.api_url;
   sched.domain = p.options.domain;
+  sched.running_net_out = *running_rules;
   p.scheduler = std::make_unique<scheduler::Scheduler>(p.loop, *p.store, *p.backend, *p.blobs,
                                                        *p.logs, *p.route_adapter, p.clock, sched);
   p.stager_adapter = std::make_unique<StagerAdapter>(*p.stager);

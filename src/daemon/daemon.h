@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace mcf::daemon {
 
@@ -15,6 +16,9 @@ struct DaemonOptions {
   std::string data_dir;        // empty: $MICROCF_HOME or ~/.microcf
   std::string buildpacks_dir;  // empty: $MICROCF_BUILDPACKS_DIR or the source tree's
   std::string listen_host = "127.0.0.1";
+  std::string subnet = "10.254.0.0/22";              // containers' private network
+  std::vector<std::string> running_security_groups;  // rule files; see security_groups.h
+  std::vector<std::string> staging_security_groups;
 };
 
 // Runs the platform in the foreground until SIGTERM or SIGINT; returns the exit code.

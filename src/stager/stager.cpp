@@ -141,6 +141,7 @@ void Stager::startContainer(const std::string& build_guid) {
   spec.stack = run.job.stack;
   spec.limits.memory_mb = run.job.memory_mb;
   spec.limits.disk_mb = run.job.disk_mb;
+  spec.net_out = config_.net_out;
   spec.properties = {{"app_guid", run.job.app_guid}, {"build_guid", build_guid}, {"kind", "staging"}};
   spec.bind_mounts = {
       {base::joinPath(run.dir, "app"), "/tmp/app", false},

@@ -27,6 +27,8 @@ struct StagerConfig {
   std::string droplets_dir;  // <data>/droplets: extracted droplets, one folder per droplet guid
   std::string caches_dir;    // <data>/caches: build artifacts cache, one folder per app
   uint64_t timeout_ms = 15 * 60 * 1000;  // Cloud Foundry's staging timeout
+  // Outbound traffic staging containers may start (the platform's staging security groups).
+  std::vector<runner::NetOutRule> net_out;
 };
 
 struct Job {

@@ -74,6 +74,12 @@ base::Status buildRootfs(const DepotSpec& spec) {
     return base::makeError(base::Errc::kIo, "cannot make / private: {}", strerror(errno));
   }
   for (const auto& step : spec.mounts) MCF_TRY(applyMountStep(spec.rootfs, step));
+  // Every mount point exists now: the root itself turns read-only, even for root inside.
+  if (::mount(nullptr, spec.rootfs.c_str(), nullptr,
+              MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) != 0) {
+    return base::makeError(base::Errc::kIo, "cannot make the root {} read-only: {}", spec.rootfs,
+                           strerror(errno));
+  }
   if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) {
     return base::makeError(base::Errc::kIo, "cannot set hostname {}: {}", spec.hostname,
                            strerror(errno));

@@ -182,6 +182,9 @@ TEST_CASE("linux: /usr and /etc are read-only even for root, /home/vcap and /tmp
   Ran etc = f.sh(h, "echo x >> /etc/passwd", "root");
   CHECK(etc.status != 0);
   CHECK(etc.err.find("Read-only file system") != std::string::npos);
+  Ran root = f.sh(h, "mkdir /microcf-test", "root");
+  CHECK(root.status != 0);
+  CHECK(root.err.find("Read-only file system") != std::string::npos);
   Ran home = f.sh(h, "echo hi > /home/vcap/f && cat /home/vcap/f && echo t > /tmp/t && cat /tmp/t");
   CHECK(home.status == 0);
   CHECK(home.out == "hi\nt\n");

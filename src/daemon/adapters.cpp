@@ -42,6 +42,8 @@ std::vector<controller::InstanceStatus> RuntimeAdapter::instances(const std::str
     s.uptime_s = v.uptime_s;
     s.since_ns = v.since_ns;
     s.mem_bytes = v.mem_bytes;
+    s.disk_bytes = v.disk_bytes;
+    s.cpu = v.cpu;
     s.details = v.details;
     s.crash_count = v.crash_count;
     s.routable = v.routable;

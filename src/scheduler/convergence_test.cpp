@@ -150,6 +150,23 @@ TEST_CASE("instances with a network of their own listen on 8080 at the container
   CHECK(w.views()[0].host == "10.254.0.7");
 }
 
+TEST_CASE("instance views carry the container's memory, disk and CPU usage") {
+  World w;
+  w.web.instances = 1;
+  REQUIRE(w.store->updateProcess(w.web).ok());
+  w.sched->start();
+  REQUIRE(runUntil(w.loop, [&] { return w.allRunning(); }));
+  std::string h = w.backend.runs()[0].handle;
+  w.backend.setUsage(h, {.cpu_ns = 1000000000, .memory_bytes = 5 << 20, .disk_bytes = 7 << 20});
+  (void)w.views();  // the first look sets the CPU baseline
+  w.clock.advanceMs(2000);
+  w.backend.setUsage(h, {.cpu_ns = 2000000000, .memory_bytes = 5 << 20, .disk_bytes = 7 << 20});
+  auto v = w.views()[0];
+  CHECK(v.mem_bytes == 5 << 20);
+  CHECK(v.disk_bytes == 7 << 20);
+  CHECK(v.cpu == doctest::Approx(0.5));
+}
+
 TEST_CASE("an instance killed by its memory limit crashes with \"out of memory\"") {
   World w;
   w.web.instances = 1;

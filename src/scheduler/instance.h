@@ -38,6 +38,8 @@ struct Instance {
   bool probing = false;         // a probe is in flight
   uint64_t startup_poll_ms = 0; // delay before the next startup probe
   bool killed_by_health = false;
+  uint64_t cpu_ns = 0;          // the container's CPU time at the last look, and when
+  int64_t cpu_sampled_ns = 0;
   std::unique_ptr<loop::Timer> health_timer;
   std::unique_ptr<loop::Timer> kill_timer;
   std::unique_ptr<logs::LineSplitter> out;

@@ -511,7 +511,7 @@ std::vector<InstanceView> Scheduler::instances(const std::string& process_guid) 
   if (!process.ok()) return out;
   int64_t now_ns = clock_.nowNs();
   for (int idx = 0; idx < process->instances; ++idx) {
-    const Instance* best = nullptr;
+    Instance* best = nullptr;
     for (const auto& [guid, inst] : instances_) {
       if (inst->process_guid != process_guid || inst->index != idx) continue;
       if (!best || best->state == InstanceState::kStopping) best = inst.get();
@@ -529,12 +529,30 @@ std::vector<InstanceView> Scheduler::instances(const std::string& process_guid) 
       v.routable = best->state == InstanceState::kRunning;
       if (best->state == InstanceState::kRunning) {
         v.uptime_s = (now_ns - best->since_ns) / 1000000000;
-        v.mem_bytes = treeRssBytes(best->pid);
+        sampleUsage(*best, now_ns, v);
       }
     }
     out.push_back(std::move(v));
   }
   return out;
+}
+
+// Memory, disk and CPU as the runner measures the container; the process tree's RSS when the
+// runner cannot (no memory cgroup).
+void Scheduler::sampleUsage(Instance& inst, int64_t now_ns, InstanceView& v) {
+  auto info = backend_.info(inst.guid);
+  const runner::Usage usage = info.ok() ? info->usage : runner::Usage{};
+  v.mem_bytes = usage.memory_bytes > 0 ? static_cast<int64_t>(usage.memory_bytes)
+                                       : treeRssBytes(inst.pid);
+  v.disk_bytes = static_cast<int64_t>(usage.disk_bytes);
+  if (inst.cpu_sampled_ns > 0 && now_ns > inst.cpu_sampled_ns && usage.cpu_ns >= inst.cpu_ns) {
+    v.cpu = static_cast<double>(usage.cpu_ns - inst.cpu_ns) /
+            static_cast<double>(now_ns - inst.cpu_sampled_ns);
+  } else {
+    v.cpu = 0;
+  }
+  inst.cpu_ns = usage.cpu_ns;
+  inst.cpu_sampled_ns = now_ns;
 }
 
 void Scheduler::shutdown(std::function<void()> done) {

@@ -47,7 +47,9 @@ struct InstanceView {
   int port = 0;
   int64_t since_ns = 0;
   int64_t uptime_s = 0;
-  int64_t mem_bytes = -1;
+  int64_t mem_bytes = -1;   // -1: unknown
+  int64_t disk_bytes = -1;
+  double cpu = -1;          // share of one core since the last look (Cloud Foundry's usage.cpu)
   std::string details;
   int crash_count = 0;
   bool routable = false;
@@ -80,6 +82,7 @@ class Scheduler {
   void ensureDroplet(const std::string& droplet_guid, const std::string& blob_key,
                      std::function<void(base::Status)> done);
   base::Status assignAddress(Instance& inst);
+  void sampleUsage(Instance& inst, int64_t now_ns, InstanceView& v);
   void onExit(const std::string& instance_guid, const runner::ProcessExit& exit);
   void crash(Instance& inst, const std::string& details, int exit_status);
   void stopInstance(Instance& inst);

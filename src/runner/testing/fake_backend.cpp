@@ -81,6 +81,7 @@ base::Result<ContainerInfo> FakeBackend::info(const std::string& handle) {
   info.ip = it->second.ip;
   info.mapped_ports = it->second.mapped_ports;
   info.limits = it->second.spec.limits;
+  info.usage = it->second.usage;
   info.properties = it->second.spec.properties;
   for (const auto& [pid, p] : it->second.processes) info.process_pids.push_back(pid);
   return info;

@@ -72,6 +72,8 @@ class FakeBackend : public Backend {
   // The IP info() reports for containers created from now on; "" (the default) is the host's
   // network, where instances listen on assigned ports.
   void setContainerIp(std::string ip) { ip_ = std::move(ip); }
+  // What info() reports as the container's usage.
+  void setUsage(const std::string& handle, const Usage& usage) { containers_[handle].usage = usage; }
 
   // Every run so far, in order, exited or not.
   const std::vector<RunRecord>& runs() const { return runs_; }
@@ -92,6 +94,7 @@ class FakeBackend : public Backend {
     bool stopped = false;
     std::map<int, Process> processes;  // running only
     std::vector<PortMapping> mapped_ports;
+    Usage usage;
     std::map<std::string, std::string> files;  // streamed-in archives by directory
   };
 

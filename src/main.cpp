@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "daemon/daemon.h"
+#include "daemon/runner_bench.h"
 #include "lifecycle/lifecycle.h"
 #include "runner/container_main.h"
 
@@ -17,6 +18,8 @@ int main(int argc, char** argv) {
   if (name == "static-server") return mcf::lifecycle::staticServerMain(argc, argv);
   if (argc > 1 && strcmp(argv[1], "__container") == 0)
     return mcf::runner::containerMain(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "__runner-bench") == 0)
+    return mcf::daemon::runnerBenchMain(argc, argv);
   return mcf::cli::cliMain(argc, argv, [](const mcf::cli::UpOptions& o) {
     mcf::daemon::DaemonOptions options;
     options.port = o.port;

@@ -319,6 +319,11 @@ std::vector<std::pair<std::string, std::string>> memoryWritesV1(uint64_t current
   return out;
 }
 
+base::Status joinCgroups(const std::vector<std::string>& procs_files) {
+  for (const auto& file : procs_files) MCF_TRY(writeControl(file, "0"));
+  return {};
+}
+
 base::Result<Cgroups> Cgroups::open(const CgroupConfig& config) {
   auto mountinfo = base::readFile("/proc/self/mountinfo");
   if (!mountinfo.ok()) return mountinfo.takeError();

@@ -73,6 +73,9 @@ CpuSetting cpuSetting(const Limits& limits, CgroupVersion version);
 std::vector<std::pair<std::string, std::string>> memoryWritesV1(uint64_t current, int memory_mb,
                                                                 bool has_memsw);
 
+// Moves the calling process into the groups of procs_files (Cgroups::create's result).
+base::Status joinCgroups(const std::vector<std::string>& procs_files);
+
 struct CgroupConfig {
   std::string parent = "microcf";  // the group that holds one group per container
 };

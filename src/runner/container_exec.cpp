@@ -18,6 +18,7 @@
 
 #include "base/fs.h"
 #include "base/unique_fd.h"
+#include "runner/cgroups.h"
 #include "runner/container_main.h"
 #include "runner/depot.h"
 #include "runner/process_rules.h"
@@ -137,6 +138,13 @@ int execMain(const std::string& depot_dir, const std::string& spec_arg) {
     return fail("the container's init (pid " + std::to_string(state->init_pid) +
                 ") is no longer running: destroy the container and create it again");
   }
+  // The container's limits cover its every process: join its groups while the host's
+  // /sys/fs/cgroup is still in view, before entering the mount namespace.
+  auto depot_spec_text = base::readFile(depot_dir + "/spec.json");
+  if (!depot_spec_text.ok()) return fail(depot_spec_text.error().message);
+  auto depot_spec = parseDepotSpec(*depot_spec_text);
+  if (!depot_spec.ok()) return fail(depot_spec.error().message);
+  if (auto st = joinCgroups(depot_spec->cgroup_procs); !st.ok()) return fail(st.error().message);
   base::UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   sigset_t set = waitedSignals();
   ::sigprocmask(SIG_BLOCK, &set, nullptr);

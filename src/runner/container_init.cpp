@@ -17,9 +17,12 @@
 
 #include "base/fs.h"
 #include "base/unique_fd.h"
+#include "runner/cgroups.h"
 #include "runner/container_main.h"
 #include "runner/depot.h"
+#include "runner/disk_quota.h"
 #include "runner/mount_ops.h"
+#include "runner/process_rules.h"
 
 namespace mcf::runner {
 
@@ -68,11 +71,31 @@ base::Status pivotInto(const std::string& rootfs) {
   return {};
 }
 
-base::Status buildRootfs(const DepotSpec& spec) {
+base::Status makeLayerDir(const std::string& path, mode_t mode, uid_t uid, gid_t gid) {
+  if ((::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) || ::chmod(path.c_str(), mode) != 0 ||
+      ::chown(path.c_str(), uid, gid) != 0) {
+    return base::makeError(base::Errc::kIo, "cannot create {}: {}", path, strerror(errno));
+  }
+  return {};
+}
+
+// In the container's new mount namespace, before pid 1 exists: the writable layer. A limited
+// one is an ext4 image on a loop device that clears itself once this namespace is gone.
+base::Status prepareLayer(const DepotSpec& spec) {
   // Nothing mounted from here on may propagate back to the host's namespace.
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     return base::makeError(base::Errc::kIo, "cannot make / private: {}", strerror(errno));
   }
+  if (spec.disk_image.empty()) return {};
+  auto loop = attachLoop(spec.disk_image);
+  if (!loop.ok()) return loop.takeError();
+  MCF_TRY(mountDiskImage(loop->path, spec.layer));
+  MCF_TRY(makeLayerDir(spec.layer + "/home", 0755, kVcapUid, kVcapGid));
+  MCF_TRY(makeLayerDir(spec.layer + "/work", 0700, 0, 0));
+  return makeLayerDir(spec.layer + "/tmp", 01777, 0, 0);
+}
+
+base::Status buildRootfs(const DepotSpec& spec) {
   for (const auto& step : spec.mounts) MCF_TRY(applyMountStep(spec.rootfs, step));
   // Every mount point exists now: the root itself turns read-only, even for root inside.
   if (::mount(nullptr, spec.rootfs.c_str(), nullptr,
@@ -136,9 +159,12 @@ int initMain(const std::string& depot_dir, int ready_fd) {
   // Blocked before the fork so that neither process loses a signal sent early.
   sigset_t set = waitedSignals();
   ::sigprocmask(SIG_BLOCK, &set, nullptr);
+  // Joined before the fork, so that pid 1 and everything after it counts against the limits.
+  if (auto st = joinCgroups(spec->cgroup_procs); !st.ok()) return fail(ready_fd, st.error().message);
   if (::unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID) != 0) {
     return fail(ready_fd, std::string("cannot create namespaces: ") + strerror(errno));
   }
+  if (auto st = prepareLayer(*spec); !st.ok()) return fail(ready_fd, st.error().message);
   pid_t child = ::fork();
   if (child < 0) return fail(ready_fd, std::string("cannot fork the container's pid 1: ") + strerror(errno));
   if (child == 0) ::_exit(runPid1(*spec, ready_fd));

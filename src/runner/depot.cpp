@@ -156,6 +156,9 @@ std::string serializeDepotSpec(const DepotSpec& spec) {
             {"properties", c.properties},
             {"resolved_hostname", spec.hostname},
             {"rootfs", spec.rootfs},
+            {"layer", spec.layer},
+            {"disk_image", spec.disk_image},
+            {"cgroup_procs", spec.cgroup_procs},
             {"mounts", mounts}};
   return j.dump(2);
 }
@@ -184,6 +187,9 @@ base::Result<DepotSpec> parseDepotSpec(std::string_view text) {
     c.properties = j.value("properties", std::map<std::string, std::string>{});
     spec.hostname = j.value("resolved_hostname", c.handle);
     spec.rootfs = j.at("rootfs").get<std::string>();
+    spec.layer = j.value("layer", "");
+    spec.disk_image = j.value("disk_image", "");
+    spec.cgroup_procs = j.value("cgroup_procs", std::vector<std::string>{});
     for (const auto& m : j.value("mounts", json::array())) {
       MountStep s;
       s.kind = kindFromName(m.at("kind").get<std::string>());

@@ -18,6 +18,12 @@ struct DepotSpec {
   std::string hostname;
   std::string rootfs;  // host path the root tmpfs is mounted on (inside the container's ns)
   std::vector<MountStep> mounts;
+  // The writable layer (DepotPaths::layer). With disk_image, the init mounts that ext4 image
+  // there, in the container's mount namespace, and makes home/, work/ and tmp/ in it.
+  std::string layer;
+  std::string disk_image;
+  // cgroup.procs files: the init and exec helpers write "0" to each before they fork.
+  std::vector<std::string> cgroup_procs;
 };
 
 // depot/<handle>/state.json: the container's processes outside of it, with their start times

@@ -29,6 +29,9 @@ TEST_CASE("spec.json keeps the container spec, limits included, and the mount pl
   spec.container.hostname = "web";
   spec.container.home_lower_dir = "/droplets/d";
   spec.container.bind_mounts = {{"/a", "/tmp/a", false}};
+  spec.layer = "/depot/h1/layer";
+  spec.disk_image = "/depot/h1/disk.img";
+  spec.cgroup_procs = {"/sys/fs/cgroup/memory/microcf-x/h1/cgroup.procs"};
   spec.container.limits.memory_mb = 256;
   spec.container.limits.disk_mb = 1024;
   spec.container.limits.pids = 99;
@@ -53,6 +56,9 @@ TEST_CASE("spec.json keeps the container spec, limits included, and the mount pl
   CHECK(back->container.bind_mounts[0].dst == "/tmp/a");
   CHECK_FALSE(back->container.bind_mounts[0].read_only);
   CHECK(back->container.limits.memory_mb == 256);
+  CHECK(back->layer == "/depot/h1/layer");
+  CHECK(back->disk_image == "/depot/h1/disk.img");
+  CHECK(back->cgroup_procs == spec.cgroup_procs);
   CHECK(back->container.limits.disk_mb == 1024);
   CHECK(back->container.limits.pids == 99);
   CHECK_FALSE(back->container.network);

@@ -117,7 +117,7 @@ int configureLoop(int loop_fd, int image_fd) {
 
 }  // namespace
 
-base::Status makeDiskImage(const std::string& path, int disk_mb, int uid, int gid) {
+base::Status makeDiskImage(const std::string& path, int disk_mb, uint32_t uid, uint32_t gid) {
   if (disk_mb < kMinDiskMb) {
     return makeError(Errc::kInvalid, "a disk quota of {} MB is too small: the minimum is {} MB",
                      disk_mb, kMinDiskMb);

@@ -13,18 +13,17 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "runner/process_rules.h"
+#include "runner/rootfs_plan.h"
 
 namespace mcf::runner {
 
 // Smaller ext4 images leave too little room after the file system's own metadata.
-constexpr int kMinDiskMb = 4;
-constexpr int kVcapUid = 2000;
-constexpr int kVcapGid = 2000;
 
 // Creates path as a sparse file of disk_mb MiB holding an empty ext4 file system (no
 // journal, no reserved blocks) whose root directory belongs to uid:gid.
-base::Status makeDiskImage(const std::string& path, int disk_mb, int uid = kVcapUid,
-                           int gid = kVcapGid);
+base::Status makeDiskImage(const std::string& path, int disk_mb, uint32_t uid = kVcapUid,
+                           uint32_t gid = kVcapGid);
 
 struct LoopDevice {
   std::string path;  // /dev/loopN

@@ -19,6 +19,7 @@
 #include "base/strutil.h"
 #include "runner/container_main.h"
 #include "runner/depot.h"
+#include "runner/disk_quota.h"
 #include "runner/pidfd.h"
 #include "runner/process_rules.h"
 
@@ -83,6 +84,14 @@ bool readAfterHangup(int fd, int timeout_ms, std::string& out) {
   }
 }
 
+// A short stable name for this depot, so that two microcfs with two data dirs keep apart the
+// host-wide things they make (cgroups): FNV-1a of the path.
+std::string depotId(const std::string& depot_dir) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : depot_dir) h = (h ^ c) * 16777619u;
+  return fmt::format("{:08x}", h);
+}
+
 }  // namespace
 
 LinuxBackend::LinuxBackend(loop::Loop& loop, LinuxBackendConfig config)
@@ -117,7 +126,17 @@ base::Result<std::unique_ptr<LinuxBackend>> LinuxBackend::open(loop::Loop& loop,
     MCF_TRY(checkStemcell(stackDir(config.stemcell_dir, stack.name), stack.name));
   }
   MCF_TRY(cleanupDepot(config.depot_dir));
+  std::optional<Cgroups> cgroups;
+  if (::geteuid() == 0) {
+    auto opened = Cgroups::open({"microcf-" + depotId(config.depot_dir)});
+    if (!opened.ok()) return opened.takeError();
+    if (auto removed = opened->cleanupAll(); !removed.ok()) return removed.takeError();
+    cgroups = std::move(*opened);
+  } else {
+    MCF_WARN("runner", "microcf runs without root: containers get no memory, pids or CPU limits");
+  }
   auto backend = std::make_unique<LinuxBackend>(loop, std::move(config));
+  backend->cgroups_ = std::move(cgroups);
   MCF_TRY(backend->ping());
   return backend;
 }
@@ -155,7 +174,8 @@ std::vector<std::string> LinuxBackend::helperArgs(std::vector<std::string> tail)
   return args;
 }
 
-base::Status LinuxBackend::prepareDepot(const ContainerSpec& spec, const DepotPaths& paths) {
+base::Status LinuxBackend::prepareDepot(const ContainerSpec& spec, const DepotPaths& paths,
+                                        std::vector<std::string> cgroup_procs) {
   std::string stack_dir = stackDir(config_.stemcell_dir, spec.stack);
   MCF_TRY(checkStemcell(stack_dir, spec.stack));
   if (!overlaySafePath(paths.dir) || !overlaySafePath(stack_dir)) {
@@ -174,8 +194,15 @@ base::Status LinuxBackend::prepareDepot(const ContainerSpec& spec, const DepotPa
   if (!base::isDirectory(config_.depot_dir)) MCF_TRY(base::makeDirs(config_.depot_dir, 0700));
   MCF_TRY(makeDir(paths.dir, 0700));
   MCF_TRY(makeDir(paths.rootfs, 0755));
-  MCF_TRY(makeDir(paths.upper, 0755, kVcapUid, kVcapGid));  // the root of /home/vcap
-  if (!spec.home_lower_dir.empty()) MCF_TRY(makeDir(paths.work, 0700));
+  MCF_TRY(makeDir(paths.layer, 0755));
+  if (spec.limits.disk_mb > 0) {
+    // The init mounts it on the layer and makes home/, work/ and tmp/ in it.
+    MCF_TRY(makeDiskImage(paths.disk_image, spec.limits.disk_mb, 0, 0));
+  } else {
+    MCF_TRY(makeDir(paths.upper, 0755, kVcapUid, kVcapGid));  // the root of /home/vcap
+    MCF_TRY(makeDir(paths.work, 0700));
+    MCF_TRY(makeDir(paths.tmp, 01777));
+  }
   RootfsInputs inputs{paths, stack_dir, config_.lifecycle_dir, host_top_, ""};
   struct stat st;
   if (::lstat("/etc/resolv.conf", &st) == 0 && S_ISLNK(st.st_mode)) {
@@ -187,6 +214,9 @@ base::Status LinuxBackend::prepareDepot(const ContainerSpec& spec, const DepotPa
   depot_spec.hostname = containerHostname(spec);
   depot_spec.rootfs = paths.rootfs;
   depot_spec.mounts = planRootfs(spec, inputs);
+  depot_spec.layer = paths.layer;
+  if (spec.limits.disk_mb > 0) depot_spec.disk_image = paths.disk_image;
+  depot_spec.cgroup_procs = std::move(cgroup_procs);
   return writeDepotFile(paths.spec, serializeDepotSpec(depot_spec));
 }
 
@@ -210,15 +240,27 @@ base::Result<std::string> LinuxBackend::create(const ContainerSpec& requested) {
     return makeError(Errc::kConflict, "container {} already has a depot folder {}", spec.handle,
                      c->paths.dir);
   }
-  base::Status st = prepareDepot(spec, c->paths);
+  std::vector<std::string> cgroup_procs;
+  base::Status st;
+  if (cgroups_) {
+    auto procs = cgroups_->create(spec.handle, spec.limits);
+    if (procs.ok()) cgroup_procs = std::move(*procs);
+    else st = procs.takeError();
+  }
+  if (st.ok()) st = prepareDepot(spec, c->paths, std::move(cgroup_procs));
   if (st.ok()) st = startInit(*c);
   if (!st.ok()) {
-    killInit(*c);
-    (void)base::removeTree(c->paths.dir);
+    undoCreate(*c);
     return st.takeError();
   }
   containers_[spec.handle] = std::move(c);
   return spec.handle;
+}
+
+void LinuxBackend::undoCreate(Container& c) {
+  killInit(c);
+  if (cgroups_) (void)cgroups_->destroy(c.spec.handle);
+  (void)base::removeTree(c.paths.dir);
 }
 
 base::Status LinuxBackend::startInit(Container& c) {
@@ -357,7 +399,17 @@ void LinuxBackend::onProcessExit(uint64_t id, int64_t status, int term_signal) {
   processes_.erase(it);
   // Gone already if its container was destroyed.
   if (!rp.spec_file.empty()) ::unlink(rp.spec_file.c_str());
-  if (rp.exit) rp.exit(ProcessExit{shellExitStatus(status, term_signal), false});
+  ProcessExit exit{shellExitStatus(status, term_signal), false};
+  auto c = containers_.find(rp.handle);
+  if (exit.status == 128 + SIGKILL && cgroups_ && c != containers_.end()) {
+    // The kernel counts the kill before the process dies, so the count is current here.
+    auto usage = cgroups_->usage(rp.handle);
+    if (usage.ok() && usage->oom_kills > c->second->oom_kills) {
+      exit.out_of_memory = true;
+      c->second->oom_kills = usage->oom_kills;
+    }
+  }
+  if (rp.exit) rp.exit(exit);
 }
 
 base::Status LinuxBackend::stop(const std::string& handle, bool kill) {
@@ -390,7 +442,12 @@ base::Status LinuxBackend::destroy(const std::string& handle) {
   base::Status removed = base::removeTree(c.paths.dir);
   killInit(c);
   if (!removed.ok()) removed = base::removeTree(c.paths.dir);
+  base::Status ungrouped = cgroups_ ? cgroups_->destroy(handle) : base::Status{};
   containers_.erase(it);
+  if (!ungrouped.ok()) {
+    return makeError(Errc::kIo, "container {} is gone but its cgroups stay: {}", handle,
+                     ungrouped.error().message);
+  }
   if (!removed.ok()) {
     return makeError(Errc::kIo, "container {} is gone but its depot folder stays: {}", handle,
                      removed.error().message);
@@ -407,6 +464,15 @@ base::Result<ContainerInfo> LinuxBackend::info(const std::string& handle) {
   info.state = c.init_exited || c.stopped ? "stopped" : "active";
   info.depot_dir = c.paths.dir;
   info.properties = c.spec.properties;
+  info.limits = c.spec.limits;
+  if (cgroups_) {
+    if (auto usage = cgroups_->usage(handle); usage.ok()) info.usage = *usage;
+  }
+  if (c.init_pid > 0 && !c.init_exited) {
+    // /tmp is the writable layer itself, seen through the container's root.
+    auto disk = diskUsage(fmt::format("/proc/{}/root/tmp", c.init_pid));
+    if (disk.ok() && c.spec.limits.disk_mb > 0) info.usage.disk_bytes = disk->used_bytes;
+  }
   for (const auto& [id, rp] : processes_) {
     if (rp.handle == handle) info.process_pids.push_back(rp.process->pid());
   }
@@ -440,8 +506,25 @@ void LinuxBackend::streamOut(const std::string&, const std::string&, const std::
                              std::function<void(base::Result<std::string>)> done) {
   done(makeError(Errc::kUnavailable, "stream-out is not available yet"));
 }
-base::Status LinuxBackend::limit(const std::string&, const Limits&) {
-  return makeError(Errc::kUnavailable, "limits are not available yet");
+base::Status LinuxBackend::limit(const std::string& handle, const Limits& limits) {
+  auto it = containers_.find(handle);
+  if (it == containers_.end()) return makeError(Errc::kNotFound, "container {} not found", handle);
+  Container& c = *it->second;
+  if (limits.disk_mb != c.spec.limits.disk_mb) {
+    return makeError(Errc::kInvalid,
+                     "the disk limit of container {} is fixed when it is created ({} MB); "
+                     "create a new container for another",
+                     handle, c.spec.limits.disk_mb);
+  }
+  ContainerSpec check = c.spec;
+  check.limits = limits;
+  MCF_TRY(validateContainerSpec(check));
+  if (!cgroups_) {
+    return makeError(Errc::kUnavailable, "limits need cgroups, which microcf without root cannot make");
+  }
+  MCF_TRY(cgroups_->limit(handle, limits));
+  c.spec.limits = limits;
+  return {};
 }
 base::Result<PortMapping> LinuxBackend::netIn(const std::string&, int, int) {
   return makeError(Errc::kUnavailable, "net-in is not available yet");

@@ -1,13 +1,15 @@
-// LinuxBackend: containers from namespaces, a tmpfs rootfs, bind mounts and overlayfs.
+// LinuxBackend: containers from namespaces, a tmpfs rootfs, bind mounts and overlayfs, with
+// cgroups for memory, pids and CPU, and an ext4 image on a loop device for the disk.
 //
-// Owns: the depot folders and the helper processes (init and exec) of its containers.
-// Does not own: resource limits (recorded in spec.json, not enforced yet), networking.
+// Owns: the depot folders, the helper processes (init and exec) of its containers, and their
+// cgroups (under a parent group named after the depot, so that two microcfs never share one).
 // Thread: the loop's. create() blocks the loop for the few ms the init needs to report ready.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,7 @@
 #include "loop/loop.h"
 #include "loop/process.h"
 #include "runner/backend.h"
+#include "runner/cgroups.h"
 #include "runner/rootfs_plan.h"
 
 namespace mcf::runner {
@@ -76,6 +79,7 @@ class LinuxBackend : public Backend {
     base::UniqueFd init_pidfd;
     bool init_exited = false;
     bool stopped = false;
+    int oom_kills = 0;  // as last seen: one more at a process's exit means the limit killed it
   };
   struct RunningProcess {
     std::string handle;
@@ -85,7 +89,9 @@ class LinuxBackend : public Backend {
     ExitCallback exit;
   };
 
-  base::Status prepareDepot(const ContainerSpec& spec, const DepotPaths& paths);
+  base::Status prepareDepot(const ContainerSpec& spec, const DepotPaths& paths,
+                            std::vector<std::string> cgroup_procs);
+  void undoCreate(Container& c);
   base::Status startInit(Container& c);
   void killInit(Container& c);
   std::vector<std::string> helperArgs(std::vector<std::string> tail) const;
@@ -95,6 +101,7 @@ class LinuxBackend : public Backend {
   loop::Loop& loop_;
   LinuxBackendConfig config_;
   std::vector<HostTopEntry> host_top_;
+  std::optional<Cgroups> cgroups_;  // none when microcf runs without root
   std::map<std::string, std::unique_ptr<Container>> containers_;
   std::map<uint64_t, RunningProcess> processes_;  // by an id that callbacks keep
   // Killed inits' parents until the loop reaps them: their exit tears down the container's

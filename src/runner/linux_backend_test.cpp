@@ -205,8 +205,8 @@ TEST_CASE("linux: with home_lower_dir, writes land in the upper layer, never in 
   Ran r = f.sh(a, "cat app/hello.txt; echo new > new.txt; echo changed > app/hello.txt; cat app/hello.txt");
   CHECK(r.status == 0);
   CHECK(r.out == "from droplet\nchanged\n");
-  CHECK(*readFile(f.depot + "/a/upper/new.txt") == "new\n");
-  CHECK(*readFile(f.depot + "/a/upper/app/hello.txt") == "changed\n");
+  CHECK(*readFile(f.depot + "/a/layer/home/new.txt") == "new\n");
+  CHECK(*readFile(f.depot + "/a/layer/home/app/hello.txt") == "changed\n");
   CHECK_FALSE(pathExists(lower + "/new.txt"));
   CHECK(*readFile(lower + "/app/hello.txt") == "from droplet\n");
   // Another instance on the same droplet does not see the first one's writes.
@@ -280,6 +280,108 @@ TEST_CASE("linux: stop ends a sleeping process, info lists it while it runs") {
   }
   // The container itself survives a stop.
   CHECK(f.sh(h, "echo still").out == "still\n");
+}
+
+// Where the container's groups are in the memory hierarchy (v1 on this kind of host).
+bool memoryGroupExists(const std::string& handle) {
+  auto found = false;
+  auto text = readFile("/proc/self/mountinfo");
+  if (!text.ok()) return false;
+  for (const auto& line : lines(*text)) {
+    if (line.find(" - cgroup ") == std::string::npos || line.find("memory") == std::string::npos) continue;
+    std::string mp = line.substr(0, line.find(" - "));
+    mp = mp.substr(0, mp.rfind(' '));
+    mp = mp.substr(mp.rfind(' ') + 1);
+    std::string cmd = "find " + mp + " -maxdepth 6 -type d -name " + handle + " | grep -q .";
+    found = found || std::system(cmd.c_str()) == 0;
+  }
+  return found;
+}
+
+TEST_CASE("linux: past its memory limit a process is killed and reported out of memory") {
+  if (!privileged()) return;
+  Fixture f;
+  std::string h = f.create({.handle = "hog", .limits = {.memory_mb = 32}});
+  CHECK(memoryGroupExists("hog"));
+  Ran r = f.run(h, {.path = "/usr/bin/python3", .args = {"-c", "b = bytearray(256 << 20)"}});
+  CHECK(r.status == 137);
+  ProcessExit last;
+  auto pid = f.backend->run(h, {.path = "/usr/bin/python3", .args = {"-c", "b = bytearray(256 << 20)"}},
+                            {}, [&](const ProcessExit& e) { last = e; });
+  REQUIRE(pid.ok());
+  f.runUntil([&] { return last.status != 0; });
+  CHECK(last.status == 137);
+  CHECK(last.out_of_memory);
+  // A process that stays under the limit runs, and usage shows it.
+  Ran ok = f.run(h, {.path = "/usr/bin/python3", .args = {"-c", "b = bytearray(8 << 20); print(len(b))"}});
+  CHECK(ok.status == 0);
+  auto info = f.backend->info(h);
+  REQUIRE(info.ok());
+  CHECK(info->limits.memory_mb == 32);
+  CHECK(info->usage.oom_kills >= 2);
+  CHECK(info->usage.cpu_ns > 0);
+  REQUIRE(f.backend->destroy(h).ok());
+  CHECK_FALSE(memoryGroupExists("hog"));
+}
+
+TEST_CASE("linux: a fork bomb stops at the pids limit and the host keeps forking") {
+  if (!privileged()) return;
+  Fixture f;
+  std::string h = f.create({.handle = "bomb", .limits = {.pids = 40}});
+  const char* bomb = R"(
+import os, signal, time
+kids = []
+try:
+    while len(kids) < 200:
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(30)
+            os._exit(0)
+        kids.append(pid)
+except OSError as e:
+    print(len(kids), e.strerror)
+for pid in kids:
+    os.kill(pid, signal.SIGKILL)
+)";
+  Ran r = f.run(h, {.path = "/usr/bin/python3", .args = {"-c", bomb}});
+  CHECK(r.out.find("Resource temporarily unavailable") != std::string::npos);
+  CHECK(std::atoi(r.out.c_str()) < 40);
+  CHECK(::system("/bin/true") == 0);
+  REQUIRE(f.backend->destroy(h).ok());
+}
+
+TEST_CASE("linux: the disk limit bounds /home/vcap and /tmp together; writing past it fails") {
+  if (!privileged()) return;
+  Fixture f;
+  std::string h = f.create({.handle = "full", .limits = {.disk_mb = 16}});
+  Ran r = f.sh(h, "dd if=/dev/zero of=/home/vcap/a bs=1M count=12 2>/dev/null; "
+                  "dd if=/dev/zero of=/tmp/b bs=1M count=12 2>&1 | grep -o 'No space left on device'; "
+                  "ls -ld /tmp | cut -c1-10");
+  CHECK(r.out.find("No space left on device") != std::string::npos);
+  CHECK(r.out.find("drwxrwxrwt") != std::string::npos);
+  auto info = f.backend->info(h);
+  REQUIRE(info.ok());
+  CHECK(info->usage.disk_bytes > (10u << 20));
+  CHECK(info->usage.disk_bytes <= (16u << 20));
+  CHECK(f.sh(h, "rm /tmp/b && echo x > /home/vcap/c && cat /home/vcap/c").out == "x\n");
+  REQUIRE(f.backend->destroy(h).ok());
+  CHECK_FALSE(pathExists(f.depot + "/full"));
+}
+
+TEST_CASE("linux: limit changes memory live; the disk stays as created; minimums are enforced") {
+  if (!privileged()) return;
+  Fixture f;
+  std::string h = f.create({.handle = "lim", .limits = {.memory_mb = 64}});
+  CHECK(f.backend->limit(h, {.memory_mb = 128}).ok());
+  CHECK(f.backend->info(h)->limits.memory_mb == 128);
+  auto disk = f.backend->limit(h, {.memory_mb = 128, .disk_mb = 64});
+  REQUIRE_FALSE(disk.ok());
+  CHECK(disk.error().message.find("fixed when it is created") != std::string::npos);
+  auto tiny = f.backend->create({.handle = "tiny", .limits = {.memory_mb = 2}});
+  REQUIRE_FALSE(tiny.ok());
+  CHECK(tiny.error().message.find("memory limit 2M is below the minimum of 8M") != std::string::npos);
+  CHECK_FALSE(pathExists(f.depot + "/tiny"));
+  CHECK_FALSE(memoryGroupExists("tiny"));
 }
 
 TEST_CASE("linux: destroy kills everything, leaves no mount or folder, and may run twice") {

@@ -129,8 +129,11 @@ DepotPaths depotPaths(const std::string& depot_dir, const std::string& handle) {
   DepotPaths p;
   p.dir = base::joinPath(depot_dir, handle);
   p.rootfs = p.dir + "/rootfs";
-  p.upper = p.dir + "/upper";
-  p.work = p.dir + "/work";
+  p.layer = p.dir + "/layer";
+  p.upper = p.layer + "/home";
+  p.work = p.layer + "/work";
+  p.tmp = p.layer + "/tmp";
+  p.disk_image = p.dir + "/disk.img";
   p.spec = p.dir + "/spec.json";
   p.state = p.dir + "/state.json";
   return p;
@@ -170,6 +173,14 @@ base::Status validateContainerSpec(const ContainerSpec& spec) {
   const Limits& l = spec.limits;
   if (l.memory_mb < 0 || l.disk_mb < 0 || l.pids < 0 || l.cpu_weight < 0 || l.nofile < 0) {
     problems.push_back("limits must be 0 (unlimited or default) or positive");
+  }
+  if (l.memory_mb > 0 && l.memory_mb < kMinMemoryMb) {
+    problems.push_back(fmt::format("memory limit {}M is below the minimum of {}M", l.memory_mb,
+                                   kMinMemoryMb));
+  }
+  if (l.disk_mb > 0 && l.disk_mb < kMinDiskMb) {
+    problems.push_back(fmt::format("disk limit {}M is below the minimum of {}M", l.disk_mb,
+                                   kMinDiskMb));
   }
   // Destinations that would hide or write into what the stack itself provides.
   static const char* kReserved[] = {"/proc", "/dev",  "/dev/pts", "/usr",       "/etc",
@@ -244,7 +255,7 @@ std::vector<MountStep> planRootfs(const ContainerSpec& spec, const RootfsInputs&
   steps.push_back(proc);
   planDev(steps);
 
-  steps.push_back(tmpfsStep("tmp", "mode=1777"));
+  steps.push_back(bindStep(in.paths.tmp, "tmp", false));
   if (!in.lifecycle_dir.empty()) steps.push_back(bindStep(in.lifecycle_dir, "tmp/lifecycle", true));
 
   steps.push_back(makeStep(MountStep::Kind::kDir, "home"));

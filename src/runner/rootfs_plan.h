@@ -46,14 +46,23 @@ const std::vector<Stack>& knownStacks();
 // kInvalid "Stack 'x' not found. Available stacks: cflinuxfs4." for an unknown name.
 base::Result<Stack> findStack(const std::string& name);
 
+// The smallest limits a container may ask for: below them nothing useful starts.
+inline constexpr int kMinMemoryMb = 8;
+inline constexpr int kMinDiskMb = 4;
+
 // Where a container's files live in the depot.
 struct DepotPaths {
-  std::string dir;     // depot/<handle>
-  std::string rootfs;  // mount point of the root tmpfs
-  std::string upper;   // private writable layer of /home/vcap
-  std::string work;    // overlayfs work dir beside upper (only with home_lower_dir)
-  std::string spec;    // spec.json
-  std::string state;   // state.json
+  std::string dir;         // depot/<handle>
+  std::string rootfs;      // mount point of the root tmpfs
+  // The writable layer: a plain directory, or the mount point of disk_image when the disk is
+  // limited. It holds upper (of /home/vcap), work (overlayfs's) and tmp (/tmp).
+  std::string layer;
+  std::string upper;       // layer/home
+  std::string work;        // layer/work
+  std::string tmp;         // layer/tmp
+  std::string disk_image;  // disk.img: the ext4 image of a limited writable layer
+  std::string spec;        // spec.json
+  std::string state;       // state.json
 };
 DepotPaths depotPaths(const std::string& depot_dir, const std::string& handle);
 
@@ -76,8 +85,8 @@ struct RootfsInputs {
 };
 // The ordered steps for spec on a host stack: the host's /usr read-only; /etc as a read-only
 // overlay of generated files (in the root tmpfs) over the stemcell's passwd/group over the
-// host's /etc; fresh /proc; a minimal /dev; tmpfs /tmp; /home/vcap (overlay on
-// home_lower_dir or the depot's upper dir); the lifecycle dir; spec.bind_mounts.
+// host's /etc; fresh /proc; a minimal /dev; /tmp and /home/vcap on the writable layer
+// (/home/vcap as an overlay on home_lower_dir, if any); the lifecycle dir; spec.bind_mounts.
 std::vector<MountStep> planRootfs(const ContainerSpec& spec, const RootfsInputs& in);
 
 }  // namespace mcf::runner

@@ -114,12 +114,14 @@ TEST_CASE("/proc, /dev, /tmp and the lifecycle dir are planned with their option
   REQUIRE(find(steps, "dev/shm"));
   const MountStep* tmp = find(steps, "tmp");
   REQUIRE(tmp);
-  CHECK(tmp->data == "mode=1777");
+  CHECK(tmp->kind == MountStep::Kind::kBind);
+  CHECK(tmp->source == "/var/depot/h1/layer/tmp");  // on the writable layer, under the quota
+  CHECK_FALSE(tmp->read_only);
   const MountStep* lc = find(steps, "tmp/lifecycle");
   REQUIRE(lc);
   CHECK(lc->source == "/var/lifecycle");
   CHECK(lc->read_only);
-  // /tmp/lifecycle is mounted after /tmp, or the tmpfs would hide it.
+  // /tmp/lifecycle is mounted after /tmp, or /tmp would hide it.
   CHECK(tmp < lc);
 }
 
@@ -134,7 +136,7 @@ TEST_CASE("/home/vcap is the depot's writable dir, or an overlay over home_lower
   const MountStep* home = find(plain, "home/vcap");
   REQUIRE(home);
   CHECK(home->kind == MountStep::Kind::kBind);
-  CHECK(home->source == "/var/depot/h1/upper");
+  CHECK(home->source == "/var/depot/h1/layer/home");
   CHECK_FALSE(home->read_only);
 
   ContainerSpec spec = validSpec();
@@ -144,7 +146,7 @@ TEST_CASE("/home/vcap is the depot's writable dir, or an overlay over home_lower
   REQUIRE(home);
   CHECK(home->kind == MountStep::Kind::kOverlay);
   CHECK(home->data ==
-        "lowerdir=/var/droplets/d1,upperdir=/var/depot/h1/upper,workdir=/var/depot/h1/work");
+        "lowerdir=/var/droplets/d1,upperdir=/var/depot/h1/layer/home,workdir=/var/depot/h1/layer/work");
 }
 
 TEST_CASE("bind mounts come last, in the spec's order, with their read-only flag") {
@@ -180,6 +182,8 @@ TEST_CASE("spec validation collects every problem in one message") {
                       {"/srv", "/tmp/../etc", true},
                       {"/srv", "/usr/local/x", true},
                       {"/srv", "/home/vcap", true}};
+  spec.limits.memory_mb = 4;
+  spec.limits.disk_mb = 1;
   auto st = validateContainerSpec(spec);
   REQUIRE_FALSE(st.ok());
   const std::string& m = st.error().message;
@@ -190,6 +194,8 @@ TEST_CASE("spec validation collects every problem in one message") {
   CHECK(m.find("destination '/tmp/../etc' must be a clean absolute path") != std::string::npos);
   CHECK(m.find("destination '/usr/local/x' would cover") != std::string::npos);
   CHECK(m.find("destination '/home/vcap' would cover") != std::string::npos);
+  CHECK(m.find("memory limit 4M is below the minimum of 8M") != std::string::npos);
+  CHECK(m.find("disk limit 1M is below the minimum of 4M") != std::string::npos);
 }
 
 TEST_CASE("a good spec passes; the hostname defaults to the handle cut to 63 characters") {
@@ -209,9 +215,11 @@ TEST_CASE("the depot layout puts everything of a container under depot/<handle>"
   DepotPaths p = depotPaths("/d", "h");
   CHECK(p.dir == "/d/h");
   CHECK(p.rootfs == "/d/h/rootfs");
-  CHECK(p.upper == "/d/h/upper");
-  CHECK(p.work == "/d/h/work");
-  CHECK(p.upper == "/d/h/upper");
+  CHECK(p.layer == "/d/h/layer");
+  CHECK(p.upper == "/d/h/layer/home");
+  CHECK(p.work == "/d/h/layer/work");
+  CHECK(p.tmp == "/d/h/layer/tmp");
+  CHECK(p.disk_image == "/d/h/disk.img");
   CHECK(p.spec == "/d/h/spec.json");
   CHECK(p.state == "/d/h/state.json");
   CHECK(hostsFile("web").find("127.0.1.1\tweb\n") != std::string::npos);

@@ -85,7 +85,8 @@ UniqueFd listenOn(const std::string& ip, int port) {
 
 // The body of a child in its own network namespace: answers commands, one line each.
 //   configure <ip> <prefix> <gateway>   -> configureInside
-//   listen <port> <greeting>            -> a server that greets every client and hangs up
+//   listen <port> <greeting>            -> a server that greets every client and hangs up;
+//                                          the greeting "peer" is the client's address
 //   connect <ip> <port>                 -> tryConnect's answer
 [[noreturn]] void childMain(int cmd_fd, int reply_fd) {
   auto reply = [&](const std::string& line) {
@@ -105,8 +106,14 @@ UniqueFd listenOn(const std::string& ip, int port) {
     if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) ::_exit(1);
     for (size_t i = 1; i < fds.size(); ++i) {
       if (!(fds[i].revents & POLLIN)) continue;
-      UniqueFd client(::accept4(fds[i].fd, nullptr, nullptr, SOCK_CLOEXEC));
-      std::string greeting = servers[i - 1].second + "\n";
+      sockaddr_in peer{};
+      socklen_t peer_len = sizeof(peer);
+      UniqueFd client(
+          ::accept4(fds[i].fd, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC));
+      char peer_ip[INET_ADDRSTRLEN] = {};
+      ::inet_ntop(AF_INET, &peer.sin_addr, peer_ip, sizeof(peer_ip));
+      std::string greeting =
+          (servers[i - 1].second == "peer" ? std::string(peer_ip) : servers[i - 1].second) + "\n";
       if (client.valid()) (void)!::write(client.get(), greeting.data(), greeting.size());
     }
     if (!(fds[0].revents & (POLLIN | POLLHUP))) continue;
@@ -272,6 +279,7 @@ TEST_CASE("containers on the bridge: host reaches them; they reach nothing but N
   REQUIRE(outside.call(fmt::format("configure {} 30 {}", outside_ip, outside_host_ip)) == "ok");
   REQUIRE(outside.call("listen 9000 outside") == "ok");
   REQUIRE(outside.call("listen 9001 outside-other-port") == "ok");
+  REQUIRE(outside.call("listen 9002 peer") == "ok");
   CHECK(tryConnect(outside_ip, 9000) == "ok outside");  // the host reaches it
 
   SUBCASE("the host connects to each container's server on its IP") {
@@ -293,6 +301,13 @@ TEST_CASE("containers on the bridge: host reaches them; they reach nothing but N
     auto allowed = addContainerRules(config, ip_of["a"], {{"tcp", outside_ip, 9000, 0}}, {});
     REQUIRE_MESSAGE(allowed.ok(), allowed.error().message);
     CHECK(a.call(fmt::format("connect {} 9000", outside_ip)) == "ok outside");
+    CHECK(a.call(fmt::format("connect {} 9002", outside_ip)) == "fail timeout");
+    // The whole list replaces the previous one; what leaves the host is masqueraded.
+    allowed = addContainerRules(config, ip_of["a"],
+                                {{"tcp", outside_ip, 9000, 0}, {"tcp", outside_ip + "/30", 9002}},
+                                {});
+    REQUIRE_MESSAGE(allowed.ok(), allowed.error().message);
+    CHECK(a.call(fmt::format("connect {} 9002", outside_ip)) == "ok " + outside_host_ip);
     CHECK(a.call(fmt::format("connect {} 9001", outside_ip)) == "fail timeout");
     CHECK(b.call(fmt::format("connect {} 9000", outside_ip)) == "fail timeout");
     // The rule goes with the container.

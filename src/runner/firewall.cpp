@@ -38,7 +38,8 @@ bool safeName(const std::string& s, bool allow_dash_dot) {
 
 base::Status checkNames(const NetworkConfig& config) {
   MCF_TRY(validateNetworkConfig(config));
-  if (!safeName(config.table, false) || !(std::isalpha(static_cast<unsigned char>(config.table[0])))) {
+  const auto first = static_cast<unsigned char>(config.table.empty() ? ' ' : config.table[0]);
+  if (!safeName(config.table, false) || !std::isalpha(first)) {
     return makeError(Errc::kInvalid, "nft table name '{}' must be a letter then letters, digits "
                      "or _", config.table);
   }

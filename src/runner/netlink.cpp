@@ -38,8 +38,9 @@ std::string hint(int err) {
 }
 
 base::Error kernelError(const std::string& what, int err) {
-  return makeError(err == EEXIST ? Errc::kConflict : Errc::kIo, "{} failed: {} ({}); {}", what, strerror(err),
-                   strerrorname_np(err) ? strerrorname_np(err) : "?", hint(err));
+  const char* name = strerrorname_np(err);
+  return makeError(err == EEXIST ? Errc::kConflict : Errc::kIo, "{} failed: {} ({}); {}", what,
+                   strerror(err), name ? name : "?", hint(err));
 }
 
 // One netlink message under construction. Attributes nest with begin()/end().
@@ -211,8 +212,9 @@ base::Result<std::vector<Link>> listLinks() {
   MCF_TRY(sendMessage(fd->get(), msg, 1, what));
   std::vector<Link> links;
   int err = 0;
-  MCF_TRY(receive(fd->get(), 1, what, &err,
-                  [&](nlmsghdr* h) { if (h->nlmsg_type == RTM_NEWLINK) links.push_back(parseLink(h)); }));
+  MCF_TRY(receive(fd->get(), 1, what, &err, [&](nlmsghdr* h) {
+    if (h->nlmsg_type == RTM_NEWLINK) links.push_back(parseLink(h));
+  }));
   if (err != 0) return kernelError(what, err);
   return links;
 }

@@ -117,6 +117,7 @@ base::Status buildComponents(Platform& p) {
   rc.depot_dir = p.paths.depot;
   rc.lifecycle_dir = p.paths.lifecycle;
   rc.stemcell_dir = p.paths.stemcell;
+  rc.subnet = p.options.subnet;
   auto backend = runner::LinuxBackend::open(p.loop, rc);
   if (!backend.ok()) return backend.takeError();
   p.backend = std::move(backend).value();

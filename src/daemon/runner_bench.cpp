@@ -73,6 +73,8 @@ struct Bench {
     config.depot_dir = root + "/depot";
     config.stemcell_dir = paths->stemcell;
     config.max_containers = 4096;
+    // Its own subnet, so that it runs beside a microcf; none without --network.
+    config.subnet = network ? "10.254.252.0/22" : "";
     auto b = runner::LinuxBackend::open(loop, config);
     if (!b.ok()) return b.takeError();
     backend = std::move(*b);

@@ -148,7 +148,8 @@ int execMain(const std::string& depot_dir, const std::string& spec_arg) {
   base::UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   sigset_t set = waitedSignals();
   ::sigprocmask(SIG_BLOCK, &set, nullptr);
-  if (::setns(init.get(), CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID) != 0) {
+  if (::setns(init.get(), CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET) !=
+      0) {
     return fail(std::string("cannot enter the container's namespaces: ") + strerror(errno));
   }
   init.reset();

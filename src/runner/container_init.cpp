@@ -22,6 +22,8 @@
 #include "runner/depot.h"
 #include "runner/disk_quota.h"
 #include "runner/mount_ops.h"
+#include "runner/netlink.h"
+#include "runner/network.h"
 #include "runner/process_rules.h"
 
 namespace mcf::runner {
@@ -95,6 +97,29 @@ base::Status prepareLayer(const DepotSpec& spec) {
   return makeLayerDir(spec.layer + "/tmp", 01777, 0, 0);
 }
 
+// Run right after unshare(CLONE_NEWNET), still as the host's root: a veth from the bridge into
+// the new namespace (made from the host's namespace, where the bridge is), then the inside.
+base::Status joinNetwork(const DepotSpec::Net& net, int host_ns) {
+  if (net.ip.empty()) {
+    auto lo = netlink::findLink("lo");
+    if (!lo.ok()) return lo.takeError();
+    return *lo ? netlink::setUp((*lo)->index) : base::Status{};
+  }
+  base::UniqueFd own_ns(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (!own_ns.valid() || ::setns(host_ns, CLONE_NEWNET) != 0) {
+    return base::makeError(base::Errc::kIo, "cannot return to the host's network: {}", strerror(errno));
+  }
+  NetworkConfig config;
+  config.bridge = net.bridge;
+  config.veth_prefix = net.veth_prefix;
+  auto veth = attachContainer(config, netlink::NetnsRef{own_ns.get(), 0}, net.ip);
+  if (::setns(own_ns.get(), CLONE_NEWNET) != 0) {
+    return base::makeError(base::Errc::kIo, "cannot enter the container's network: {}", strerror(errno));
+  }
+  if (!veth.ok()) return veth.takeError();
+  return configureInside(net.ip, net.prefix, net.gateway);
+}
+
 base::Status buildRootfs(const DepotSpec& spec) {
   for (const auto& step : spec.mounts) MCF_TRY(applyMountStep(spec.rootfs, step));
   // Every mount point exists now: the root itself turns read-only, even for root inside.
@@ -161,9 +186,14 @@ int initMain(const std::string& depot_dir, int ready_fd) {
   ::sigprocmask(SIG_BLOCK, &set, nullptr);
   // Joined before the fork, so that pid 1 and everything after it counts against the limits.
   if (auto st = joinCgroups(spec->cgroup_procs); !st.ok()) return fail(ready_fd, st.error().message);
-  if (::unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID) != 0) {
+  base::UniqueFd host_ns(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (::unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET) != 0) {
     return fail(ready_fd, std::string("cannot create namespaces: ") + strerror(errno));
   }
+  if (auto st = joinNetwork(spec->net, host_ns.get()); !st.ok()) {
+    return fail(ready_fd, "cannot set up the container's network: " + st.error().message);
+  }
+  host_ns.reset();
   if (auto st = prepareLayer(*spec); !st.ok()) return fail(ready_fd, st.error().message);
   pid_t child = ::fork();
   if (child < 0) return fail(ready_fd, std::string("cannot fork the container's pid 1: ") + strerror(errno));

@@ -159,6 +159,8 @@ std::string serializeDepotSpec(const DepotSpec& spec) {
             {"layer", spec.layer},
             {"disk_image", spec.disk_image},
             {"cgroup_procs", spec.cgroup_procs},
+            {"net", {{"ip", spec.net.ip}, {"prefix", spec.net.prefix}, {"gateway", spec.net.gateway},
+                     {"bridge", spec.net.bridge}, {"veth_prefix", spec.net.veth_prefix}}},
             {"mounts", mounts}};
   return j.dump(2);
 }
@@ -190,6 +192,12 @@ base::Result<DepotSpec> parseDepotSpec(std::string_view text) {
     spec.layer = j.value("layer", "");
     spec.disk_image = j.value("disk_image", "");
     spec.cgroup_procs = j.value("cgroup_procs", std::vector<std::string>{});
+    json net = j.value("net", json::object());
+    spec.net.ip = net.value("ip", "");
+    spec.net.prefix = net.value("prefix", 0);
+    spec.net.gateway = net.value("gateway", "");
+    spec.net.bridge = net.value("bridge", "");
+    spec.net.veth_prefix = net.value("veth_prefix", "");
     for (const auto& m : j.value("mounts", json::array())) {
       MountStep s;
       s.kind = kindFromName(m.at("kind").get<std::string>());

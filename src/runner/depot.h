@@ -24,6 +24,16 @@ struct DepotSpec {
   std::string disk_image;
   // cgroup.procs files: the init and exec helpers write "0" to each before they fork.
   std::vector<std::string> cgroup_procs;
+  // The container's network: the init gives its new network namespace a veth to bridge
+  // (host end veth_prefix + the IP in hex) with ip/prefix and a default route via gateway.
+  // An empty ip: loopback only.
+  struct Net {
+    std::string ip;
+    int prefix = 0;
+    std::string gateway;
+    std::string bridge;
+    std::string veth_prefix;
+  } net;
 };
 
 // depot/<handle>/state.json: the container's processes outside of it, with their start times

@@ -30,6 +30,7 @@ TEST_CASE("spec.json keeps the container spec, limits included, and the mount pl
   spec.container.home_lower_dir = "/droplets/d";
   spec.container.bind_mounts = {{"/a", "/tmp/a", false}};
   spec.layer = "/depot/h1/layer";
+  spec.net = {"10.254.0.9", 22, "10.254.0.1", "mcf0afe0000", "mcfv"};
   spec.disk_image = "/depot/h1/disk.img";
   spec.cgroup_procs = {"/sys/fs/cgroup/memory/microcf-x/h1/cgroup.procs"};
   spec.container.limits.memory_mb = 256;
@@ -57,6 +58,11 @@ TEST_CASE("spec.json keeps the container spec, limits included, and the mount pl
   CHECK_FALSE(back->container.bind_mounts[0].read_only);
   CHECK(back->container.limits.memory_mb == 256);
   CHECK(back->layer == "/depot/h1/layer");
+  CHECK(back->net.ip == "10.254.0.9");
+  CHECK(back->net.prefix == 22);
+  CHECK(back->net.gateway == "10.254.0.1");
+  CHECK(back->net.bridge == "mcf0afe0000");
+  CHECK(back->net.veth_prefix == "mcfv");
   CHECK(back->disk_image == "/depot/h1/disk.img");
   CHECK(back->cgroup_procs == spec.cgroup_procs);
   CHECK(back->container.limits.disk_mb == 1024);

@@ -6,6 +6,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -20,6 +23,7 @@
 #include "runner/container_main.h"
 #include "runner/depot.h"
 #include "runner/disk_quota.h"
+#include "runner/firewall.h"
 #include "runner/pidfd.h"
 #include "runner/process_rules.h"
 
@@ -117,6 +121,11 @@ LinuxBackend::~LinuxBackend() {
   };
   for (auto& [id, rp] : processes_) reap(rp.process, true);
   for (auto& [id, p] : dying_) reap(p, false);
+  if (network_) {
+    // microcf stops: its network goes, so that nothing of it is left on the host.
+    if (auto st = cleanupFirewall(*network_); !st.ok()) MCF_WARN("runner", "{}", st.error().message);
+    if (auto st = cleanupNetwork(*network_, true); !st.ok()) MCF_WARN("runner", "{}", st.error().message);
+  }
 }
 
 base::Result<std::unique_ptr<LinuxBackend>> LinuxBackend::open(loop::Loop& loop,
@@ -137,8 +146,47 @@ base::Result<std::unique_ptr<LinuxBackend>> LinuxBackend::open(loop::Loop& loop,
   }
   auto backend = std::make_unique<LinuxBackend>(loop, std::move(config));
   backend->cgroups_ = std::move(cgroups);
+  MCF_TRY(backend->openNetwork());
   MCF_TRY(backend->ping());
   return backend;
+}
+
+// The bridge, veths and nftables tables are named after the subnet (they are host-wide), and
+// a lock in /run/microcf keeps one microcf per subnet: a second one is told to pick another.
+base::Status LinuxBackend::openNetwork() {
+  if (config_.subnet.empty()) return {};
+  if (::geteuid() != 0) {
+    MCF_WARN("runner", "microcf runs without root: containers share the host's network");
+    return {};
+  }
+  auto subnet = parseSubnet(config_.subnet);
+  if (!subnet.ok()) return subnet.takeError();
+  std::string id = fmt::format("{:08x}", subnet->network);
+  NetworkConfig net;
+  net.bridge = "mcf" + id;
+  net.subnet = config_.subnet;
+  net.table = "microcf_" + id;
+  MCF_TRY(validateNetworkConfig(net));
+  MCF_TRY(base::makeDirs("/run/microcf", 0755));
+  std::string lock_path = "/run/microcf/" + net.bridge + ".lock";
+  base::UniqueFd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!lock.valid()) return makeError(Errc::kIo, "cannot open {}: {}", lock_path, strerror(errno));
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+    auto owner = base::readFile(lock_path);
+    return makeError(Errc::kConflict,
+                     "another microcf (depot {}) uses the container subnet {}; give this one "
+                     "another with --subnet, e.g. 10.254.4.0/22",
+                     owner.ok() ? base::trim(*owner) : "unknown", config_.subnet);
+  }
+  std::string owner = config_.depot_dir + "\n";
+  if (::ftruncate(lock.get(), 0) == 0) (void)!::pwrite(lock.get(), owner.data(), owner.size(), 0);
+  MCF_TRY(setupBridge(net));
+  MCF_TRY(cleanupNetwork(net));
+  MCF_TRY(setupFirewall(net));
+  network_ = net;
+  ips_.emplace(*subnet);
+  network_lock_ = std::move(lock);
+  return {};
 }
 
 base::Status LinuxBackend::ping() {
@@ -175,7 +223,8 @@ std::vector<std::string> LinuxBackend::helperArgs(std::vector<std::string> tail)
 }
 
 base::Status LinuxBackend::prepareDepot(const ContainerSpec& spec, const DepotPaths& paths,
-                                        std::vector<std::string> cgroup_procs) {
+                                        std::vector<std::string> cgroup_procs,
+                                        const std::string& ip) {
   std::string stack_dir = stackDir(config_.stemcell_dir, spec.stack);
   MCF_TRY(checkStemcell(stack_dir, spec.stack));
   if (!overlaySafePath(paths.dir) || !overlaySafePath(stack_dir)) {
@@ -217,6 +266,10 @@ base::Status LinuxBackend::prepareDepot(const ContainerSpec& spec, const DepotPa
   depot_spec.layer = paths.layer;
   if (spec.limits.disk_mb > 0) depot_spec.disk_image = paths.disk_image;
   depot_spec.cgroup_procs = std::move(cgroup_procs);
+  if (!ip.empty()) {
+    depot_spec.net = {ip, ips_->prefix(), ips_->gateway(), network_->bridge,
+                      network_->veth_prefix};
+  }
   return writeDepotFile(paths.spec, serializeDepotSpec(depot_spec));
 }
 
@@ -242,12 +295,21 @@ base::Result<std::string> LinuxBackend::create(const ContainerSpec& requested) {
   }
   std::vector<std::string> cgroup_procs;
   base::Status st;
-  if (cgroups_) {
+  if (spec.network && ips_) {
+    auto ip = ips_->allocate();
+    if (ip.ok()) {
+      c->ip = *ip;
+      st = addContainerRules(*network_, c->ip, spec.net_out, {});
+    } else {
+      st = ip.takeError();
+    }
+  }
+  if (st.ok() && cgroups_) {
     auto procs = cgroups_->create(spec.handle, spec.limits);
     if (procs.ok()) cgroup_procs = std::move(*procs);
     else st = procs.takeError();
   }
-  if (st.ok()) st = prepareDepot(spec, c->paths, std::move(cgroup_procs));
+  if (st.ok()) st = prepareDepot(spec, c->paths, std::move(cgroup_procs), c->ip);
   if (st.ok()) st = startInit(*c);
   if (!st.ok()) {
     undoCreate(*c);
@@ -261,6 +323,19 @@ void LinuxBackend::undoCreate(Container& c) {
   killInit(c);
   if (cgroups_) (void)cgroups_->destroy(c.spec.handle);
   (void)base::removeTree(c.paths.dir);
+  releaseNetwork(c);
+}
+
+// The veth would go with the container's network namespace, but that ends asynchronously;
+// deleting it now frees the name for the next container with this IP.
+base::Status LinuxBackend::releaseNetwork(Container& c) {
+  if (c.ip.empty() || !network_) return {};
+  auto veth = vethName(network_->veth_prefix, c.ip);
+  base::Status st = veth.ok() ? detachContainer(*veth) : base::Status{};
+  base::Status rules = removeContainerRules(*network_, c.ip, c.net_in);
+  ips_->release(c.ip);
+  c.ip.clear();
+  return st.ok() ? rules : st;
 }
 
 base::Status LinuxBackend::startInit(Container& c) {
@@ -443,10 +518,15 @@ base::Status LinuxBackend::destroy(const std::string& handle) {
   killInit(c);
   if (!removed.ok()) removed = base::removeTree(c.paths.dir);
   base::Status ungrouped = cgroups_ ? cgroups_->destroy(handle) : base::Status{};
+  base::Status unnetworked = releaseNetwork(c);
   containers_.erase(it);
   if (!ungrouped.ok()) {
     return makeError(Errc::kIo, "container {} is gone but its cgroups stay: {}", handle,
                      ungrouped.error().message);
+  }
+  if (!unnetworked.ok()) {
+    return makeError(Errc::kIo, "container {} is gone but its network stays: {}", handle,
+                     unnetworked.error().message);
   }
   if (!removed.ok()) {
     return makeError(Errc::kIo, "container {} is gone but its depot folder stays: {}", handle,
@@ -465,6 +545,8 @@ base::Result<ContainerInfo> LinuxBackend::info(const std::string& handle) {
   info.depot_dir = c.paths.dir;
   info.properties = c.spec.properties;
   info.limits = c.spec.limits;
+  info.ip = c.ip;
+  info.mapped_ports = c.net_in;
   if (cgroups_) {
     if (auto usage = cgroups_->usage(handle); usage.ok()) info.usage = *usage;
   }
@@ -526,11 +608,60 @@ base::Status LinuxBackend::limit(const std::string& handle, const Limits& limits
   c.spec.limits = limits;
   return {};
 }
-base::Result<PortMapping> LinuxBackend::netIn(const std::string&, int, int) {
-  return makeError(Errc::kUnavailable, "net-in is not available yet");
+namespace {
+
+// A TCP port nothing listens on at 127.0.0.1, as the kernel picks it.
+base::Result<int> freeLoopbackPort() {
+  base::UniqueFd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (!s.valid() || ::bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(s.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    return makeError(Errc::kIo, "cannot find a free port on 127.0.0.1: {}", strerror(errno));
+  }
+  return static_cast<int>(ntohs(addr.sin_port));
 }
-base::Status LinuxBackend::netOut(const std::string&, const NetOutRule&) {
-  return makeError(Errc::kUnavailable, "net-out is not available yet");
+
+}  // namespace
+
+base::Result<PortMapping> LinuxBackend::netIn(const std::string& handle, int host_port,
+                                              int container_port) {
+  auto it = containers_.find(handle);
+  if (it == containers_.end()) return makeError(Errc::kNotFound, "container {} not found", handle);
+  Container& c = *it->second;
+  if (c.ip.empty()) {
+    return makeError(Errc::kInvalid, "container {} has no network of its own to forward to", handle);
+  }
+  if (container_port < 1 || container_port > 65535 || host_port < 0 || host_port > 65535) {
+    return makeError(Errc::kInvalid, "ports must be between 1 and 65535");
+  }
+  if (host_port == 0) {
+    auto port = freeLoopbackPort();
+    if (!port.ok()) return port.takeError();
+    host_port = *port;
+  }
+  PortMapping mapping{host_port, container_port};
+  std::vector<PortMapping> net_in = c.net_in;
+  net_in.push_back(mapping);
+  MCF_TRY(addContainerRules(*network_, c.ip, c.spec.net_out, net_in));
+  c.net_in = std::move(net_in);
+  return mapping;
+}
+
+base::Status LinuxBackend::netOut(const std::string& handle, const NetOutRule& rule) {
+  auto it = containers_.find(handle);
+  if (it == containers_.end()) return makeError(Errc::kNotFound, "container {} not found", handle);
+  Container& c = *it->second;
+  if (c.ip.empty()) {
+    return makeError(Errc::kInvalid, "container {} has no network of its own", handle);
+  }
+  std::vector<NetOutRule> rules = c.spec.net_out;
+  rules.push_back(rule);
+  MCF_TRY(addContainerRules(*network_, c.ip, rules, c.net_in));
+  c.spec.net_out = std::move(rules);
+  return {};
 }
 
 }  // namespace mcf::runner

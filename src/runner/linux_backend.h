@@ -1,8 +1,10 @@
 // LinuxBackend: containers from namespaces, a tmpfs rootfs, bind mounts and overlayfs, with
 // cgroups for memory, pids and CPU, and an ext4 image on a loop device for the disk.
 //
-// Owns: the depot folders, the helper processes (init and exec) of its containers, and their
-// cgroups (under a parent group named after the depot, so that two microcfs never share one).
+// Owns: the depot folders, the helper processes (init and exec) of its containers, their
+// cgroups (under a parent group named after the depot, so that two microcfs never share one),
+// and the network of its subnet: the bridge, the veths and the nftables tables named after the
+// subnet, which a lock file in /run keeps to one microcf at a time.
 // Thread: the loop's. create() blocks the loop for the few ms the init needs to report ready.
 #pragma once
 
@@ -18,6 +20,7 @@
 #include "loop/process.h"
 #include "runner/backend.h"
 #include "runner/cgroups.h"
+#include "runner/network.h"
 #include "runner/rootfs_plan.h"
 
 namespace mcf::runner {
@@ -31,6 +34,9 @@ struct LinuxBackendConfig {
   std::string helper_exe;
   std::vector<std::string> helper_args;  // argv[0] first
   int max_containers = 256;
+  // The containers' private network (IPv4 CIDR): a bridge with the first address, one IP per
+  // container. Empty: containers get a network namespace with loopback only.
+  std::string subnet = "10.254.0.0/22";
 };
 
 class LinuxBackend : public Backend {
@@ -80,6 +86,8 @@ class LinuxBackend : public Backend {
     bool init_exited = false;
     bool stopped = false;
     int oom_kills = 0;  // as last seen: one more at a process's exit means the limit killed it
+    std::string ip;     // empty: loopback only
+    std::vector<PortMapping> net_in;
   };
   struct RunningProcess {
     std::string handle;
@@ -89,9 +97,11 @@ class LinuxBackend : public Backend {
     ExitCallback exit;
   };
 
+  base::Status openNetwork();
   base::Status prepareDepot(const ContainerSpec& spec, const DepotPaths& paths,
-                            std::vector<std::string> cgroup_procs);
+                            std::vector<std::string> cgroup_procs, const std::string& ip);
   void undoCreate(Container& c);
+  base::Status releaseNetwork(Container& c);
   base::Status startInit(Container& c);
   void killInit(Container& c);
   std::vector<std::string> helperArgs(std::vector<std::string> tail) const;
@@ -102,6 +112,9 @@ class LinuxBackend : public Backend {
   LinuxBackendConfig config_;
   std::vector<HostTopEntry> host_top_;
   std::optional<Cgroups> cgroups_;  // none when microcf runs without root
+  std::optional<NetworkConfig> network_;  // none: containers get loopback only
+  std::optional<IpAllocator> ips_;
+  base::UniqueFd network_lock_;
   std::map<std::string, std::unique_ptr<Container>> containers_;
   std::map<uint64_t, RunningProcess> processes_;  // by an id that callbacks keep
   // Killed inits' parents until the loop reaps them: their exit tears down the container's

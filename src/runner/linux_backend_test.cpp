@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+
+#include <fmt/format.h>
 #include <chrono>
 
 #include "base/fs.h"
@@ -67,6 +70,7 @@ struct Fixture {
     c.lifecycle_dir = lifecycle;
     c.stemcell_dir = MCF_STEMCELL_DIR;
     c.helper_exe = MCF_RUNNER_HELPER;
+    c.subnet = "10.254.248.0/22";  // not the default: a microcf may be running beside the tests
     return c;
   }
 
@@ -382,6 +386,65 @@ TEST_CASE("linux: limit changes memory live; the disk stays as created; minimums
   CHECK(tiny.error().message.find("memory limit 2M is below the minimum of 8M") != std::string::npos);
   CHECK_FALSE(pathExists(f.depot + "/tiny"));
   CHECK_FALSE(memoryGroupExists("tiny"));
+}
+
+// Whether a TCP connection to ip:port opens within a second, from the host.
+bool hostConnects(const std::string& ip, int port) {
+  std::string cmd = "python3 -c 'import socket; socket.create_connection((\"" + ip + "\", " +
+                    std::to_string(port) + "), timeout=1)' 2>/dev/null";
+  return std::system(cmd.c_str()) == 0;
+}
+
+TEST_CASE("linux: each container has its own IP; the host reaches it, other containers do not") {
+  if (!privileged()) return;
+  Fixture f;
+  std::string a = f.create({.handle = "net-a"});
+  std::string b = f.create({.handle = "net-b"});
+  auto ia = f.backend->info(a);
+  auto ib = f.backend->info(b);
+  REQUIRE(ia.ok());
+  REQUIRE(ib.ok());
+  CHECK(ia->ip.rfind("10.254.248.", 0) == 0);
+  CHECK(ia->ip != ib->ip);
+  CHECK(f.sh(a, "cat /proc/net/dev | grep -c eth0").out == "1\n");
+  int status = -1;
+  auto server = f.backend->run(a, {.path = "/usr/bin/python3",
+                                   .args = {"-m", "http.server", "8080", "--bind", "0.0.0.0"}},
+                               {}, [&](const ProcessExit& e) { status = e.status; });
+  REQUIRE(server.ok());
+  bool up = false;
+  for (int i = 0; i < 50 && !up; ++i) {
+    up = hostConnects(ia->ip, 8080);
+    if (!up) ::usleep(100000);
+  }
+  CHECK(up);
+  std::string probe = "import socket\ntry:\n socket.create_connection(('" + ia->ip +
+                      "', 8080), timeout=1); print('reached')\nexcept OSError as e: print('blocked', e)";
+  Ran other = f.run(b, {.path = "/usr/bin/python3", .args = {"-c", probe}});
+  CHECK(other.out.rfind("blocked", 0) == 0);
+  // NetIn: a port on the host's loopback forwards to the container.
+  auto mapped = f.backend->netIn(a, 0, 8080);
+  REQUIRE_MESSAGE(mapped.ok(), (mapped.ok() ? "" : mapped.error().message));
+  CHECK(hostConnects("127.0.0.1", mapped->host_port));
+  CHECK(f.backend->info(a)->mapped_ports.size() == 1);
+  std::string veth = "mcfv" + [&] {
+    unsigned x[4];
+    std::sscanf(ia->ip.c_str(), "%u.%u.%u.%u", &x[0], &x[1], &x[2], &x[3]);
+    return fmt::format("{:02x}{:02x}{:02x}{:02x}", x[0], x[1], x[2], x[3]);
+  }();
+  CHECK(std::system(("ip link show " + veth + " >/dev/null 2>&1").c_str()) == 0);
+  REQUIRE(f.backend->destroy(a).ok());
+  f.runUntil([&] { return status >= 0; });
+  CHECK(std::system(("ip link show " + veth + " >/dev/null 2>&1").c_str()) != 0);
+  CHECK_FALSE(hostConnects("127.0.0.1", mapped->host_port));
+}
+
+TEST_CASE("linux: a container without network has loopback only") {
+  if (!privileged()) return;
+  Fixture f;
+  std::string h = f.create({.handle = "lo-only", .network = false});
+  CHECK(f.backend->info(h)->ip.empty());
+  CHECK(f.sh(h, "grep -c : /proc/net/dev").out == "1\n");  // lo; the two header lines have no colon
 }
 
 TEST_CASE("linux: destroy kills everything, leaves no mount or folder, and may run twice") {

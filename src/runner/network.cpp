@@ -224,15 +224,17 @@ base::Status detachContainer(const std::string& host_veth) {
 
 base::Status cleanupNetwork(const NetworkConfig& config, bool remove_bridge) {
   MCF_TRY(validateNetworkConfig(config));
+  auto bridge = netlink::findLink(config.bridge);
+  if (!bridge.ok()) return bridge.takeError();
   auto leftovers = netlink::listLinksWithPrefix(config.veth_prefix);
   if (!leftovers.ok()) return leftovers.takeError();
   for (const auto& link : *leftovers) {
-    if (link.kind != "veth") continue;  // never a host device that happens to share the prefix
+    // Only veths of this bridge: never a host device that happens to share the prefix, nor
+    // one of another microcf's bridge.
+    if (link.kind != "veth" || !*bridge || link.master != (*bridge)->index) continue;
     MCF_TRY(netlink::deleteLink(link.name));
   }
   if (!remove_bridge) return {};
-  auto bridge = netlink::findLink(config.bridge);
-  if (!bridge.ok()) return bridge.takeError();
   if (*bridge && (*bridge)->kind == "bridge") MCF_TRY(netlink::deleteLink(config.bridge));
   return {};
 }

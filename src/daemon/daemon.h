@@ -15,6 +15,7 @@ struct DaemonOptions {
   std::string data_dir;        // empty: $MICROCF_HOME or ~/.microcf
   std::string buildpacks_dir;  // empty: $MICROCF_BUILDPACKS_DIR or the source tree's
   std::string listen_host = "127.0.0.1";
+  int ssh_port = 2222;  // `microcf ssh` sessions (links.app_ssh); 0 = ssh disabled
 };
 
 // Runs the platform in the foreground until SIGTERM or SIGINT; returns the exit code.

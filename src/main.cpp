@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     mcf::daemon::DaemonOptions options;
     options.port = o.port;
     options.domain = o.domain;
+    options.ssh_port = o.ssh_port;
     options.data_dir = o.data_dir;
     options.buildpacks_dir = o.buildpacks_dir;
     options.subnet = o.subnet;

@@ -29,6 +29,10 @@ void addUpCommand(CLI::App& app, CommandTable& table,
       ->check(CLI::Range(1, 65535));
   cmd->add_option("--domain", opts->domain, "Apps are served at http://APP.DOMAIN:PORT")
       ->capture_default_str();
+  cmd->add_option("--ssh-port", opts->ssh_port,
+                  "Port of the ssh endpoint for 'microcf ssh' (0 disables ssh)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
   cmd->add_option("--data-dir", opts->data_dir, "State directory (default $MICROCF_HOME)");
   cmd->add_option("--buildpacks-dir", opts->buildpacks_dir, "Buildpacks to install");
   cmd->add_option("--subnet", opts->subnet, "Private network of the containers (IPv4 CIDR)")
@@ -61,6 +65,7 @@ int cliMain(int argc, char** argv, const std::function<int(const UpOptions&)>& u
   addEnvCommands(app, table, ctx);
   addLogsCommand(app, table, ctx);
   addApiCommands(app, table, ctx);
+  addSshCommand(app, table, ctx);
   CLI::App* help = app.add_subcommand("help", "Show help, or a command's help");
   std::string help_topic;
   help->add_option("command", help_topic, "Command to explain");

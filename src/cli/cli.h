@@ -15,6 +15,7 @@ namespace mcf::cli {
 struct UpOptions {
   int port = 8080;
   std::string domain = "localhost";
+  int ssh_port = 2222;         // 0 = ssh disabled
   std::string data_dir;        // "" = $MICROCF_HOME
   std::string buildpacks_dir;  // "" = the built-in buildpacks
   std::string subnet = "10.254.0.0/22";  // containers' private network

@@ -94,6 +94,26 @@ base::Result<std::string> Controller::seed() {
   return password;
 }
 
+base::Result<SshTarget> Controller::authorizeSsh(const std::string& token,
+                                                 const std::string& app_guid) {
+  http::Request request;
+  std::string value = base::trim(token);
+  if (value.find(' ') == std::string::npos) value = "bearer " + value;
+  request.headers.push_back({"Authorization", value});
+  auto claims = authenticate(*api_, request);
+  if (!claims.ok()) return claims.takeError();
+  Call call;
+  call.claims = std::move(*claims);
+  auto app = api_->app(call, app_guid, Action::kWrite);
+  if (!app.ok()) return app.takeError();
+  auto processes = api_->store.listProcesses(app_guid);
+  if (!processes.ok()) return processes.takeError();
+  for (const auto& process : *processes) {
+    if (process.type == "web") return SshTarget{app->name, process.guid, process.instances};
+  }
+  return base::makeError(Errc::kNotFound, "App '{}' has no web process", app->name);
+}
+
 void Controller::handle(http::Request&& request, http::Responder responder) {
   const std::string* given = request.header("X-Vcap-Request-Id");
   std::string request_id = given && !given->empty() ? *given : base::newGuid();

@@ -37,6 +37,14 @@ struct ControllerConfig {
   std::string domain = "localhost";                   // shared domain, apps at APP.<domain>
   std::string api_url = "http://api.localhost:8080";  // absolute base of every link
   std::string data_dir;                               // for temp files (uploads in progress)
+  int ssh_port = 0;  // the ssh endpoint's port for links.app_ssh; 0 = none (ssh disabled)
+};
+
+// What an ssh session may reach once its token and app check out.
+struct SshTarget {
+  std::string app_name;
+  std::string process_guid;  // the app's web process
+  int instances = 0;         // the process's desired instance count
 };
 
 struct Api;
@@ -58,6 +66,11 @@ class Controller {
 
   // The API, as an http::Handler. Answers exactly once, maybe after returning.
   void handle(http::Request&& request, http::Responder responder);
+
+  // Authorizes `microcf ssh`: an access token (given as "bearer X" or just X) of a user who
+  // may change the app (a space developer; today the admin). kInvalidToken, or kNotFound
+  // "App not found" for an app that does not exist or that the user cannot see.
+  base::Result<SshTarget> authorizeSsh(const std::string& token, const std::string& app_guid);
 
  private:
   std::unique_ptr<Api> api_;

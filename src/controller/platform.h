@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -61,6 +63,33 @@ struct InstanceStatus {
   bool routable = false;
 };
 
+// A process run inside a running instance's container for `microcf ssh` (Diego's ssh).
+struct ShellRequest {
+  std::string process_guid;
+  int index = 0;
+  std::string command;  // for bash -c; "" = an interactive login shell
+  bool tty = false;
+  int rows = 24;
+  int cols = 80;
+  std::string term;  // $TERM with a tty; "" = xterm
+};
+
+struct ShellIo {
+  std::function<void(std::string_view)> on_stdout;
+  std::function<void(std::string_view)> on_stderr;
+  std::function<void(int status)> on_exit;  // runs once, unless the Shell was destroyed first
+};
+
+// A running shell. Destroying it before the process exits hangs up: the process gets SIGHUP
+// and, if it still runs a few seconds later, SIGKILL.
+class Shell {
+ public:
+  virtual ~Shell() = default;
+  virtual base::Status write(std::string_view data) = 0;
+  virtual base::Status closeStdin() = 0;
+  virtual base::Status resize(int rows, int cols) = 0;
+};
+
 class Runtime {
  public:
   virtual ~Runtime() = default;
@@ -69,6 +98,11 @@ class Runtime {
   virtual void desiredChanged(const std::string& app_guid) = 0;
   // Actual instances of a process, one entry per desired index (missing ones DOWN).
   virtual std::vector<InstanceStatus> instances(const std::string& process_guid) = 0;
+  // Runs a shell in the instance's container as vcap, with the instance's environment and
+  // the droplet's profile scripts sourced as the launcher does. kNotFound when the instance
+  // at that index is not running.
+  virtual base::Result<std::unique_ptr<Shell>> openShell(const ShellRequest& request,
+                                                         ShellIo io) = 0;
 };
 
 class Routing {

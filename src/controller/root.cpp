@@ -11,6 +11,15 @@ namespace {
 // switch on endpoints microcf does not have yet (CF-CONTRACT §1.1 item 3).
 constexpr const char* kApiVersion = "3.180.0";
 
+// Cloud Foundry's ssh proxy link. microcf's endpoint speaks microcf's own session protocol
+// (see ssh_proxy.h), not SSH; the host is a name under the domain, as Cloud Foundry's is, and
+// reaches the loopback address the endpoint listens on.
+json appSsh(const Api& api) {
+  if (api.config.ssh_port <= 0) return nullptr;
+  return {{"href", fmt::format("ssh.{}:{}", api.config.domain, api.config.ssh_port)},
+          {"meta", {{"host_key_fingerprint", nullptr}, {"oauth_client", "ssh-proxy"}}}};
+}
+
 }  // namespace
 
 Reply getRoot(Api& api, const Call&) {
@@ -26,7 +35,7 @@ Reply getRoot(Api& api, const Call&) {
       {"network_policy_v1", nullptr},
       {"routing", nullptr},
       {"logging", nullptr},
-      {"app_ssh", nullptr},
+      {"app_ssh", appSsh(api)},
       {"credhub", nullptr},
       {"bits_service", nullptr},
   };

@@ -52,6 +52,49 @@ std::vector<controller::InstanceStatus> RuntimeAdapter::instances(const std::str
   return out;
 }
 
+namespace {
+
+// controller::Shell → a process the scheduler ran; stdin and resizes go to the backend.
+class ShellAdapter final : public controller::Shell {
+ public:
+  ShellAdapter(scheduler::Scheduler& scheduler, runner::Backend& backend, int pid,
+               std::shared_ptr<bool> exited)
+      : scheduler_(scheduler), backend_(backend), pid_(pid), exited_(std::move(exited)) {}
+  ~ShellAdapter() override {
+    if (!*exited_) scheduler_.hangUpShell(pid_);
+  }
+  base::Status write(std::string_view data) override { return backend_.writeStdin(pid_, data); }
+  base::Status closeStdin() override { return backend_.closeStdin(pid_); }
+  base::Status resize(int rows, int cols) override { return backend_.resizeTty(pid_, rows, cols); }
+
+ private:
+  scheduler::Scheduler& scheduler_;
+  runner::Backend& backend_;
+  int pid_;
+  std::shared_ptr<bool> exited_;
+};
+
+}  // namespace
+
+base::Result<std::unique_ptr<controller::Shell>> RuntimeAdapter::openShell(
+    const controller::ShellRequest& request, controller::ShellIo io) {
+  scheduler::Scheduler::ShellSpec spec{request.command, request.tty, request.rows, request.cols,
+                                       request.term};
+  auto exited = std::make_shared<bool>(false);
+  runner::ProcessIO pio;
+  pio.on_stdout = std::move(io.on_stdout);
+  pio.on_stderr = std::move(io.on_stderr);
+  auto pid = scheduler_.runShell(
+      request.process_guid, request.index, spec, std::move(pio),
+      [exited, on_exit = std::move(io.on_exit)](const runner::ProcessExit& e) {
+        *exited = true;
+        if (on_exit) on_exit(e.status);
+      });
+  if (!pid.ok()) return pid.takeError();
+  return std::unique_ptr<controller::Shell>(
+      std::make_unique<ShellAdapter>(scheduler_, backend_, *pid, exited));
+}
+
 void RouteAdapter::addEndpoint(const scheduler::RoutableInstance& instance) {
   router::Endpoint ep;
   ep.app_guid = instance.app_guid;

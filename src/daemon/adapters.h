@@ -23,12 +23,16 @@ class StagerAdapter final : public controller::Stager {
 // controller::Runtime → scheduler::Scheduler.
 class RuntimeAdapter final : public controller::Runtime {
  public:
-  explicit RuntimeAdapter(scheduler::Scheduler& scheduler) : scheduler_(scheduler) {}
+  RuntimeAdapter(scheduler::Scheduler& scheduler, runner::Backend& backend)
+      : scheduler_(scheduler), backend_(backend) {}
   void desiredChanged(const std::string& app_guid) override { scheduler_.desiredChanged(app_guid); }
   std::vector<controller::InstanceStatus> instances(const std::string& process_guid) override;
+  base::Result<std::unique_ptr<controller::Shell>> openShell(
+      const controller::ShellRequest& request, controller::ShellIo io) override;
 
  private:
   scheduler::Scheduler& scheduler_;
+  runner::Backend& backend_;
 };
 
 // controller::Routing and scheduler::EndpointSink → router::RouteTable.

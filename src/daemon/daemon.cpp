@@ -24,6 +24,7 @@
 #include "blobstore/blobstore.h"
 #include "blobstore/resource_pool.h"
 #include "controller/controller.h"
+#include "controller/ssh_proxy.h"
 #include "daemon/adapters.h"
 #include "daemon/paths.h"
 #include "daemon/security_groups.h"
@@ -66,6 +67,7 @@ struct Platform {
   std::unique_ptr<RuntimeAdapter> runtime_adapter;
   std::unique_ptr<controller::Controller> controller;
   std::unique_ptr<router::Router> router;
+  std::unique_ptr<controller::SshProxy> ssh;
   std::string api_url;
 };
 
@@ -144,11 +146,12 @@ base::Status buildComponents(Platform& p) {
   p.scheduler = std::make_unique<scheduler::Scheduler>(p.loop, *p.store, *p.backend, *p.blobs,
                                                        *p.logs, *p.route_adapter, p.clock, sched);
   p.stager_adapter = std::make_unique<StagerAdapter>(*p.stager);
-  p.runtime_adapter = std::make_unique<RuntimeAdapter>(*p.scheduler);
+  p.runtime_adapter = std::make_unique<RuntimeAdapter>(*p.scheduler, *p.backend);
   controller::ControllerConfig cc;
   cc.domain = p.options.domain;
   cc.api_url = p.api_url;
   cc.data_dir = p.paths.home;
+  cc.ssh_port = p.options.ssh_port;
   p.controller = std::make_unique<controller::Controller>(
       p.loop, cc, *p.store, *p.blobs, *p.pool, *p.tokens, *p.logs, *p.stager_adapter,
       *p.runtime_adapter, *p.route_adapter, p.clock);
@@ -197,6 +200,15 @@ base::Status listen(Platform& p) {
   if (!st.ok())
     return makeError(Errc::kUnavailable, "{}. Stop what uses the port or pick another with --port.",
                      st.error().message);
+  if (p.options.ssh_port > 0) {
+    p.ssh = std::make_unique<controller::SshProxy>(p.loop, *p.controller, *p.runtime_adapter);
+    st = p.ssh->listen(p.options.listen_host, p.options.ssh_port);
+    if (!st.ok())
+      return makeError(Errc::kUnavailable,
+                       "{}. Stop what uses the port, pick another with --ssh-port, or disable "
+                       "ssh with --ssh-port 0.",
+                       st.error().message);
+  }
   return {};
 }
 
@@ -204,6 +216,7 @@ base::Status writeDaemonFile(Platform& p) {
   nlohmann::json d = {{"api", p.api_url},
                       {"port", p.options.port},
                       {"domain", p.options.domain},
+                      {"ssh_port", p.options.ssh_port},
                       {"pid", ::getpid()}};
   return base::writeFileAtomic(p.paths.daemon_file, d.dump(2) + "\n", 0644);
 }
@@ -268,6 +281,7 @@ int runDaemon(const DaemonOptions& options) {
     stopping = true;
     MCF_INFO("daemon", "{} received: stopping every app instance", sig == SIGINT ? "SIGINT" : "SIGTERM");
     p.router->close();
+    if (p.ssh) p.ssh->close();
     // Instances get Cloud Foundry's 10 s grace; the deadline covers anything that hangs.
     deadline.start(15000, 0, [&] { p.loop.stop(); });
     p.scheduler->shutdown([&] { p.loop.stop(); });

@@ -19,6 +19,7 @@ struct DaemonOptions {
   std::string subnet = "10.254.0.0/22";              // containers' private network
   std::vector<std::string> running_security_groups;  // rule files; see security_groups.h
   std::vector<std::string> staging_security_groups;
+  int ssh_port = 2222;  // `microcf ssh` sessions (links.app_ssh); 0 = ssh disabled
 };
 
 // Runs the platform in the foreground until SIGTERM or SIGINT; returns the exit code.

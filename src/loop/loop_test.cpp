@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <string>
 
 #include "loop/process.h"
@@ -60,6 +62,43 @@ TEST_CASE("stdin data reaches the child") {
   REQUIRE(p.ok());
   loop.runUntil([&] { return done; });
   CHECK(out == "piped");
+}
+
+TEST_CASE("an open stdin takes writes in order until it is closed") {
+  Loop loop;
+  std::string out;
+  bool done = false;
+  auto p = Process::spawn(
+      loop, {.file = "/bin/cat", .args = {"cat"}, .stdin_data = "a", .stdin_pipe = true},
+      [&](bool, std::string_view c) { out.append(c); }, [&](int64_t, int) { done = true; });
+  REQUIRE(p.ok());
+  CHECK((*p)->write("b").ok());
+  loop.runUntil([&] { return out == "ab"; });
+  CHECK((*p)->write("c").ok());
+  (*p)->closeStdin();
+  CHECK_FALSE((*p)->write("d").ok());
+  loop.runUntil([&] { return done; });
+  CHECK(out == "abc");
+}
+
+TEST_CASE("the child inherits extra descriptors from fd 3 on") {
+  Loop loop;
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  std::string out;
+  bool done = false;
+  auto p = Process::spawn(loop,
+                          {.file = "/bin/sh",
+                           .args = {"sh", "-c", "read line <&3; echo got $line"},
+                           .extra_fds = {fds[0]}},
+                          [&](bool, std::string_view c) { out.append(c); },
+                          [&](int64_t, int) { done = true; });
+  REQUIRE(p.ok());
+  ::close(fds[0]);
+  REQUIRE(::write(fds[1], "x\n", 2) == 2);
+  ::close(fds[1]);
+  loop.runUntil([&] { return done; });
+  CHECK(out == "got x\n");
 }
 
 TEST_CASE("a tcp probe of a closed port reports connection refused") {

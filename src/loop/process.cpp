@@ -51,7 +51,7 @@ base::Result<std::unique_ptr<Process>> Process::spawn(Loop& loop, const ProcessS
   for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
 
-  uv_stdio_container_t stdio[3];
+  std::vector<uv_stdio_container_t> stdio(3 + spec.extra_fds.size());
   stdio[0].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE);
   stdio[0].data.stream = reinterpret_cast<uv_stream_t*>(p->in_);
   stdio[1].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
@@ -65,8 +65,12 @@ base::Result<std::unique_ptr<Process>> Process::spawn(Loop& loop, const ProcessS
   options.env = spec.env.empty() ? nullptr : envp.data();
   options.cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
   options.flags = spec.new_session ? UV_PROCESS_DETACHED : 0;
-  options.stdio_count = 3;
-  options.stdio = stdio;
+  for (size_t i = 0; i < spec.extra_fds.size(); ++i) {
+    stdio[3 + i].flags = UV_INHERIT_FD;
+    stdio[3 + i].data.fd = spec.extra_fds[i];
+  }
+  options.stdio_count = static_cast<int>(stdio.size());
+  options.stdio = stdio.data();
   options.exit_cb = [](uv_process_t* h, int64_t status, int sig) {
     auto* self = static_cast<Process*>(h->data);
     if (!self) return;
@@ -104,23 +108,8 @@ base::Result<std::unique_ptr<Process>> Process::spawn(Loop& loop, const ProcessS
   uv_read_start(reinterpret_cast<uv_stream_t*>(p->out_), allocBuffer, on_read);
   uv_read_start(reinterpret_cast<uv_stream_t*>(p->err_), allocBuffer, on_read);
 
-  if (p->stdin_data_.empty()) {
-    closeAndFree(p->in_);
-    p->in_ = nullptr;
-  } else {
-    auto* req = new uv_write_t;
-    req->data = p.get();
-    uv_buf_t buf = uv_buf_init(p->stdin_data_.data(), static_cast<unsigned>(p->stdin_data_.size()));
-    uv_write(req, reinterpret_cast<uv_stream_t*>(p->in_), &buf, 1, [](uv_write_t* r, int) {
-      auto* self = static_cast<Process*>(r->data);
-      // The owner may be gone; the pipe then was closed already by the destructor.
-      if (self && self->in_ && self->in_->data) {
-        closeAndFree(self->in_);
-        self->in_ = nullptr;
-      }
-      delete r;
-    });
-  }
+  if (!p->stdin_data_.empty()) (void)p->write(p->stdin_data_);
+  if (!spec.stdin_pipe) p->closeStdin();
   return p;
 }
 
@@ -131,6 +120,45 @@ void Process::maybeFinish() {
     auto cb = std::move(on_exit_);
     cb(exit_status_, term_signal_);  // may destroy this
   }
+}
+
+base::Status Process::write(std::string_view data) {
+  if (!in_ || close_after_writes_) {
+    return makeError(Errc::kInvalid, "the stdin of process {} is closed", pid_);
+  }
+  if (data.empty()) return {};
+  struct Req {
+    uv_write_t req;
+    std::string data;
+  };
+  auto* r = new Req{{}, std::string(data)};
+  uv_buf_t buf = uv_buf_init(r->data.data(), static_cast<unsigned>(r->data.size()));
+  int rc = uv_write(&r->req, reinterpret_cast<uv_stream_t*>(in_), &buf, 1, [](uv_write_t* w, int) {
+    auto* req = reinterpret_cast<Req*>(w);
+    // The pipe outlives its pending writes; its data is cleared when the owner closes it.
+    auto* self = static_cast<Process*>(w->handle->data);
+    if (self) {
+      if (--self->pending_writes_ == 0 && self->close_after_writes_) self->closeInput();
+    }
+    delete req;
+  });
+  if (rc != 0) {
+    delete r;
+    return makeError(Errc::kIo, "cannot write to process {}: {}", pid_, uv_strerror(rc));
+  }
+  ++pending_writes_;
+  return {};
+}
+
+void Process::closeStdin() {
+  if (!in_ || close_after_writes_) return;
+  close_after_writes_ = true;
+  if (pending_writes_ == 0) closeInput();
+}
+
+void Process::closeInput() {
+  closeAndFree(in_);
+  in_ = nullptr;
 }
 
 Process::~Process() {

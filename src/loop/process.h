@@ -23,6 +23,10 @@ struct ProcessSpec {
   std::string cwd;                 // empty: microcf's cwd
   bool new_session = true;         // setsid, so a signal to the group reaches its children
   std::string stdin_data;          // written to the child's stdin, then closed
+  // true: stdin stays open for write() until closeStdin() (stdin_data is written first).
+  bool stdin_pipe = false;
+  // Descriptors the child inherits as fd 3, 4, ...; the caller keeps and closes its copies.
+  std::vector<int> extra_fds;
 };
 
 class Process {
@@ -42,16 +46,23 @@ class Process {
   bool exited() const { return exited_; }
   // Sends sig to the child's process group (or to the child if it has none of its own).
   base::Status kill(int sig);
+  // With spec.stdin_pipe: queues data for the child's stdin, in order. kInvalid once closed.
+  base::Status write(std::string_view data);
+  // End of file on the child's stdin once what was queued is written. A second call is a no-op.
+  void closeStdin();
 
  private:
   Process() = default;
   void maybeFinish();
+  void closeInput();
 
   uv_process_t* process_ = nullptr;
   uv_pipe_t* out_ = nullptr;
   uv_pipe_t* err_ = nullptr;
   uv_pipe_t* in_ = nullptr;
   std::string stdin_data_;
+  int pending_writes_ = 0;      // stdin writes libuv still holds
+  bool close_after_writes_ = false;
   OutputCb on_output_;
   ExitCb on_exit_;
   int pid_ = 0;

@@ -132,6 +132,8 @@ class Backend {
   virtual base::Status writeStdin(int pid, std::string_view data) = 0;
   virtual base::Status closeStdin(int pid) = 0;
   virtual base::Status resizeTty(int pid, int rows, int cols) = 0;
+  // Garden's Process.Signal: sends sig to the process (SIGKILL ends it and its helpers).
+  virtual base::Status signal(int pid, int sig) = 0;
   // Garden's StreamIn: extracts a tar archive into dir inside the container, as user.
   virtual void streamIn(const std::string& handle, const std::string& dir, std::string tar,
                         const std::string& user, std::function<void(base::Status)> done) = 0;

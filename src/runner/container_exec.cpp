@@ -6,13 +6,19 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -30,6 +36,8 @@ namespace {
 
 // Exit status when the helper itself cannot enter the container (docker uses 125 too).
 constexpr int kEnterFailed = 125;
+// With a terminal, microcf writes "rows cols\n" lines here to resize it.
+constexpr int kControlFd = 3;
 
 int fail(const std::string& message, int status = kEnterFailed) {
   std::fprintf(stderr, "microcf: %s\n", message.c_str());
@@ -62,15 +70,30 @@ sigset_t waitedSignals() {
   return set;
 }
 
+// Makes the terminal's slave the session's controlling terminal and its stdio.
+bool attachTerminal(const std::string& slave_path, uid_t uid) {
+  int slave = ::open(slave_path.c_str(), O_RDWR);
+  if (slave < 0 || ::ioctl(slave, TIOCSCTTY, 0) != 0) return false;
+  (void)::fchown(slave, uid, static_cast<gid_t>(-1));  // as login does: the user's own terminal
+  for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) ::dup2(slave, fd);
+  if (slave > STDERR_FILENO) ::close(slave);
+  return true;
+}
+
 // In the forked child, already inside the container's namespaces: become the user, then exec.
-int runProcess(const ProcessSpec& spec, int devnull) {
+// stdin is the helper's own (a pipe microcf writes, or at end of file); with a terminal,
+// slave_path names its slave, which becomes stdin, stdout and stderr.
+int runProcess(const ProcessSpec& spec, const std::string& slave_path) {
   ::setsid();  // its own group, so that a forwarded signal reaches the children it starts
-  ::dup2(devnull, STDIN_FILENO);
+  ::close(kControlFd);
   auto passwd = base::readFile("/etc/passwd");
   auto group = base::readFile("/etc/group");
   if (!passwd.ok() || !group.ok()) return fail("the container has no readable /etc/passwd or /etc/group");
   auto user = lookupUser(*passwd, *group, spec.user);
   if (!user.ok()) return fail(user.error().message);
+  if (!slave_path.empty() && !attachTerminal(slave_path, user->uid)) {
+    return fail("cannot open the terminal " + slave_path + ": " + strerror(errno));
+  }
   std::vector<gid_t> groups(user->groups.begin(), user->groups.end());
   if (::setgroups(groups.size(), groups.data()) != 0 ||
       ::setresgid(user->gid, user->gid, user->gid) != 0 ||
@@ -114,6 +137,128 @@ int runProcess(const ProcessSpec& spec, int devnull) {
   return fail("cannot run " + spec.path + ": " + strerror(err), execFailureStatus(err));
 }
 
+std::optional<int> reapChild(pid_t child) {
+  int status = 0;
+  if (::waitpid(child, &status, WNOHANG) != child) return std::nullopt;
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+void forwardSignal(pid_t child, int sig) {
+  if (::kill(-child, sig) != 0) ::kill(child, sig);  // before its setsid it has no group yet
+}
+
+// The container's /dev/ptmx (its own devpts instance): the master and the slave's path.
+base::Result<std::pair<base::UniqueFd, std::string>> openTerminal(int rows, int cols) {
+  base::UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK));
+  int n = 0;
+  if (!master.valid() || ::unlockpt(master.get()) != 0 ||
+      ::ioctl(master.get(), TIOCGPTN, &n) != 0) {
+    return base::makeError(base::Errc::kIo, "cannot open a terminal in the container: {}",
+                           strerror(errno));
+  }
+  winsize ws{};
+  ws.ws_row = static_cast<unsigned short>(rows > 0 ? rows : 24);
+  ws.ws_col = static_cast<unsigned short>(cols > 0 ? cols : 80);
+  ::ioctl(master.get(), TIOCSWINSZ, &ws);
+  return std::make_pair(std::move(master), "/dev/pts/" + std::to_string(n));
+}
+
+bool writeAll(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Applies each complete "rows cols" line of the control channel to the terminal.
+void applyResizes(std::string& pending, int master) {
+  size_t nl;
+  while ((nl = pending.find('\n')) != std::string::npos) {
+    int rows = 0, cols = 0;
+    if (std::sscanf(pending.substr(0, nl).c_str(), "%d %d", &rows, &cols) == 2 && rows > 0 &&
+        cols > 0) {
+      winsize ws{};
+      ws.ws_row = static_cast<unsigned short>(rows);
+      ws.ws_col = static_cast<unsigned short>(cols);
+      ::ioctl(master, TIOCSWINSZ, &ws);  // the kernel sends SIGWINCH to the foreground group
+    }
+    pending.erase(0, nl + 1);
+  }
+}
+
+// Relays stdin -> terminal -> stdout and the control channel's resizes until the child has
+// exited and the terminal's output is drained. End of file on stdin types the terminal's
+// end-of-file character, as a user pressing ^D would. Returns the child's status.
+int relayTerminal(pid_t child, int master, const sigset_t& signals) {
+  int sigfd = ::signalfd(-1, &signals, SFD_CLOEXEC);
+  if (sigfd < 0) return fail(std::string("cannot watch signals: ") + strerror(errno));
+  bool stdin_open = true, control_open = ::fcntl(kControlFd, F_GETFD) >= 0, master_open = true;
+  std::string to_master, control;
+  std::optional<int> status;
+  char buf[16384];
+  int drain_reads = 0;  // after the exit: a background job may hold the terminal open
+  while ((!status || master_open) && drain_reads < 64) {
+    if (status) ++drain_reads;
+    pollfd fds[4] = {{sigfd, POLLIN, 0},
+                     {master_open ? master : -1,
+                      static_cast<short>(POLLIN | (to_master.empty() ? 0 : POLLOUT)), 0},
+                     {stdin_open && to_master.size() < sizeof buf ? STDIN_FILENO : -1, POLLIN, 0},
+                     {control_open ? kControlFd : -1, POLLIN, 0}};
+    // Once the child is gone, only what the terminal still holds is read.
+    int timeout = status ? 0 : -1;
+    int r = ::poll(fds, 4, timeout);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0 && status) break;
+    if (fds[0].revents & POLLIN) {
+      signalfd_siginfo si;
+      if (::read(sigfd, &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGCHLD) {
+          if (!status) status = reapChild(child);
+        } else {
+          forwardSignal(child, static_cast<int>(si.ssi_signo));
+        }
+      }
+    }
+    if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+      if (n > 0) {
+        to_master.append(buf, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        stdin_open = false;
+        termios t{};
+        char eof = ::tcgetattr(master, &t) == 0 ? static_cast<char>(t.c_cc[VEOF]) : '\x04';
+        to_master.push_back(eof);
+      }
+    }
+    if (fds[3].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = ::read(kControlFd, buf, sizeof buf);
+      if (n > 0) {
+        control.append(buf, static_cast<size_t>(n));
+        applyResizes(control, master);
+      } else if (n == 0 || errno != EINTR) {
+        control_open = false;
+      }
+    }
+    if (master_open && !to_master.empty() && (fds[1].revents & POLLOUT)) {
+      ssize_t n = ::write(master, to_master.data(), to_master.size());
+      if (n > 0) to_master.erase(0, static_cast<size_t>(n));
+    }
+    if (master_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t n = ::read(master, buf, sizeof buf);
+      if (n > 0) {
+        if (!writeAll(STDOUT_FILENO, buf, static_cast<size_t>(n))) master_open = false;
+      } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+        master_open = false;  // EIO: every slave descriptor is closed
+      }
+    }
+  }
+  return status.value_or(kEnterFailed);
+}
+
 }  // namespace
 
 int execMain(const std::string& depot_dir, const std::string& spec_arg) {
@@ -123,6 +268,13 @@ int execMain(const std::string& depot_dir, const std::string& spec_arg) {
   // Nothing microcf had open reaches the process: a host descriptor would lead out of the
   // container's root filesystem.
   ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (::fcntl(kControlFd, F_GETFD) < 0) {  // no control channel: keep fd 3 for one anyway
+    int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null_fd >= 0 && null_fd != kControlFd) {
+      ::dup3(null_fd, kControlFd, O_CLOEXEC);
+      ::close(null_fd);
+    }
+  }
   auto text = readSpecText(spec_arg);
   if (!text.ok()) return fail(text.error().message);
   auto spec = parseProcessSpec(*text);
@@ -145,7 +297,6 @@ int execMain(const std::string& depot_dir, const std::string& spec_arg) {
   auto depot_spec = parseDepotSpec(*depot_spec_text);
   if (!depot_spec.ok()) return fail(depot_spec.error().message);
   if (auto st = joinCgroups(depot_spec->cgroup_procs); !st.ok()) return fail(st.error().message);
-  base::UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   sigset_t set = waitedSignals();
   ::sigprocmask(SIG_BLOCK, &set, nullptr);
   if (::setns(init.get(), CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET) !=
@@ -153,23 +304,30 @@ int execMain(const std::string& depot_dir, const std::string& spec_arg) {
     return fail(std::string("cannot enter the container's namespaces: ") + strerror(errno));
   }
   init.reset();
+  base::UniqueFd master;
+  std::string slave_path;
+  if (spec->tty) {
+    auto opened = openTerminal(spec->rows, spec->cols);
+    if (!opened.ok()) return fail(opened.error().message);
+    slave_path = opened->second;
+    master = std::move(opened->first);
+  }
   pid_t child = ::fork();  // the child is the first of us inside the pid namespace
   if (child < 0) return fail(std::string("cannot fork: ") + strerror(errno));
   if (child == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    ::_exit(runProcess(*spec, devnull.get()));
+    ::_exit(runProcess(*spec, slave_path));
   }
+  if (spec->tty) return relayTerminal(child, master.get(), set);
+  ::close(kControlFd);
   for (;;) {
     siginfo_t info;
     int sig = ::sigwaitinfo(&set, &info);
     if (sig < 0) continue;
     if (sig == SIGCHLD) {
-      int status = 0;
-      if (::waitpid(child, &status, WNOHANG) == child) {
-        return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-      }
-    } else if (::kill(-child, sig) != 0) {
-      ::kill(child, sig);  // before its setsid, the child has no group of its own yet
+      if (auto status = reapChild(child)) return *status;
+    } else {
+      forwardSignal(child, sig);
     }
   }
 }

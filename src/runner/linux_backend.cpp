@@ -447,6 +447,19 @@ base::Result<int> LinuxBackend::run(const std::string& handle, const ProcessSpec
     MCF_TRY(writeDepotFile(spec_file, json));
     ps.args = helperArgs({"exec", c.paths.dir, spec_file});
   }
+  ps.stdin_pipe = io.stdin_open;
+  base::UniqueFd control_read, control_write;
+  if (spec.tty) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+      return makeError(Errc::kIo, "cannot create a pipe: {}", strerror(errno));
+    }
+    control_read.reset(fds[0]);
+    control_write.reset(fds[1]);
+    // A helper that stopped reading must not block the loop; a lost resize is harmless.
+    ::fcntl(control_write.get(), F_SETFL, O_NONBLOCK);
+    ps.extra_fds = {control_read.get()};  // the helper's fd 3
+  }
   auto proc = loop::Process::spawn(
       loop_, ps,
       [this, id](bool is_err, std::string_view chunk) {
@@ -461,8 +474,8 @@ base::Result<int> LinuxBackend::run(const std::string& handle, const ProcessSpec
     return proc.takeError();
   }
   int pid = (*proc)->pid();
-  processes_[id] =
-      RunningProcess{handle, spec_file, std::move(*proc), std::move(io), std::move(exit)};
+  processes_[id] = RunningProcess{handle,           spec_file, std::move(*proc), std::move(io),
+                                  std::move(exit), spec.tty,  std::move(control_write)};
   c.stopped = false;
   return pid;
 }
@@ -567,19 +580,65 @@ std::vector<std::string> LinuxBackend::list() {
   return out;
 }
 
-// Not there yet: each is built in its own change of issue 3.
-base::Status LinuxBackend::attach(int, ProcessIO, ExitCallback) {
-  return makeError(Errc::kUnavailable, "attach is not available yet");
+LinuxBackend::RunningProcess* LinuxBackend::findProcess(int pid) {
+  for (auto& [id, rp] : processes_) {
+    if (rp.process->pid() == pid) return &rp;
+  }
+  return nullptr;
 }
-base::Status LinuxBackend::writeStdin(int, std::string_view) {
-  return makeError(Errc::kUnavailable, "stdin is not available yet");
+
+base::Status LinuxBackend::attach(int pid, ProcessIO io, ExitCallback exit) {
+  RunningProcess* rp = findProcess(pid);
+  if (!rp) return makeError(Errc::kNotFound, "process {} is not running", pid);
+  rp->io.on_stdout = std::move(io.on_stdout);
+  rp->io.on_stderr = std::move(io.on_stderr);
+  rp->exit = std::move(exit);
+  return {};
 }
-base::Status LinuxBackend::closeStdin(int) {
-  return makeError(Errc::kUnavailable, "stdin is not available yet");
+
+base::Status LinuxBackend::writeStdin(int pid, std::string_view data) {
+  RunningProcess* rp = findProcess(pid);
+  if (!rp) return makeError(Errc::kNotFound, "process {} is not running", pid);
+  if (!rp->io.stdin_open) {
+    return makeError(Errc::kInvalid, "process {} was run without stdin (ProcessIO.stdin_open)",
+                     pid);
+  }
+  return rp->process->write(data);
 }
-base::Status LinuxBackend::resizeTty(int, int, int) {
-  return makeError(Errc::kUnavailable, "terminals are not available yet");
+
+base::Status LinuxBackend::closeStdin(int pid) {
+  RunningProcess* rp = findProcess(pid);
+  if (!rp) return makeError(Errc::kNotFound, "process {} is not running", pid);
+  rp->process->closeStdin();
+  return {};
 }
+
+base::Status LinuxBackend::resizeTty(int pid, int rows, int cols) {
+  RunningProcess* rp = findProcess(pid);
+  if (!rp) return makeError(Errc::kNotFound, "process {} is not running", pid);
+  if (!rp->tty || !rp->control.valid()) {
+    return makeError(Errc::kInvalid, "process {} has no terminal to resize", pid);
+  }
+  if (rows <= 0 || cols <= 0 || rows > 10000 || cols > 10000) {
+    return makeError(Errc::kInvalid, "terminal size {}x{} is out of range", rows, cols);
+  }
+  std::string line = fmt::format("{} {}\n", rows, cols);
+  ssize_t n = ::write(rp->control.get(), line.data(), line.size());
+  if (n != static_cast<ssize_t>(line.size())) {
+    return makeError(Errc::kIo, "cannot resize the terminal of process {}: {}", pid,
+                     n < 0 ? strerror(errno) : "short write");
+  }
+  return {};
+}
+
+base::Status LinuxBackend::signal(int pid, int sig) {
+  RunningProcess* rp = findProcess(pid);
+  if (!rp) return makeError(Errc::kNotFound, "process {} is not running", pid);
+  // The helper forwards catchable signals to the process's group; SIGKILL ends the helper,
+  // whose death kills the process (PR_SET_PDEATHSIG).
+  return rp->process->kill(sig);
+}
+
 void LinuxBackend::streamIn(const std::string&, const std::string&, std::string,
                             const std::string&, std::function<void(base::Status)> done) {
   done(makeError(Errc::kUnavailable, "stream-in is not available yet"));

@@ -66,6 +66,7 @@ class LinuxBackend : public Backend {
   base::Status writeStdin(int pid, std::string_view data) override;
   base::Status closeStdin(int pid) override;
   base::Status resizeTty(int pid, int rows, int cols) override;
+  base::Status signal(int pid, int sig) override;
   void streamIn(const std::string& handle, const std::string& dir, std::string tar,
                 const std::string& user, std::function<void(base::Status)> done) override;
   void streamOut(const std::string& handle, const std::string& path, const std::string& user,
@@ -95,6 +96,8 @@ class LinuxBackend : public Backend {
     std::unique_ptr<loop::Process> process;
     ProcessIO io;
     ExitCallback exit;
+    bool tty = false;
+    base::UniqueFd control;  // with a terminal: "rows cols\n" lines to the exec helper
   };
 
   base::Status openNetwork();
@@ -106,6 +109,7 @@ class LinuxBackend : public Backend {
   void killInit(Container& c);
   std::vector<std::string> helperArgs(std::vector<std::string> tail) const;
   void onProcessExit(uint64_t id, int64_t status, int term_signal);
+  RunningProcess* findProcess(int pid);
   void onInitExit(const std::string& handle, uint64_t id, int64_t status, int term_signal);
 
   loop::Loop& loop_;

@@ -544,6 +544,124 @@ TEST_CASE("linux: descriptors microcf leaks (no O_CLOEXEC) never reach a contain
   CHECK(r.out == "0\n1\n2\n--\n0\n1\n2\n3\n");
 }
 
+// A process run with stdin open (and a terminal if tty): the test drives it.
+struct Interactive {
+  Fixture& f;
+  int pid = 0;
+  Ran r;
+
+  Interactive(Fixture& fixture, const std::string& handle, const std::string& script, bool tty,
+              int rows = 24, int cols = 80)
+      : f(fixture) {
+    ProcessSpec spec{.path = "/bin/sh", .args = {"-c", script}, .env = {"PATH=/usr/bin:/bin"}};
+    spec.tty = tty;
+    spec.rows = rows;
+    spec.cols = cols;
+    ProcessIO io{[this](std::string_view s) { r.out += s; },
+                 [this](std::string_view s) { r.err += s; }, true};
+    auto p = f.backend->run(handle, spec, io, [this](const ProcessExit& e) { r.status = e.status; });
+    REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.error().message));
+    pid = *p;
+  }
+  void waitFor(const std::string& text) {
+    f.runUntil([&] { return r.out.find(text) != std::string::npos || r.status >= 0; });
+    REQUIRE_MESSAGE(r.out.find(text) != std::string::npos, (r.out + r.err));
+  }
+  void waitExit() {
+    INFO("output: ", r.out, r.err);
+    f.runUntil([&] { return r.status >= 0; });
+  }
+};
+
+TEST_CASE("linux: stdin reaches the process in order, and its end is end of file") {
+  if (!privileged()) return;
+  Fixture f;
+  std::string h = f.create();
+  Interactive cat(f, h, "cat; echo done; exit 4", false);
+  REQUIRE(f.backend->writeStdin(cat.pid, "one\n").ok());
+  cat.waitFor("one\n");
+  REQUIRE(f.backend->writeStdin(cat.pid, "two\n").ok());
+  REQUIRE(f.backend->closeStdin(cat.pid).ok());
+  cat.waitExit();
+  CHECK(cat.r.out == "one\ntwo\ndone\n");
+  CHECK(cat.r.status == 4);
+  // Without stdin_open, stdin is at end of file and cannot be written.
+  Ran plain = f.sh(h, "cat; echo $?");
+  CHECK(plain.out == "0\n");
+  CHECK_FALSE(f.backend->writeStdin(cat.pid, "x").ok());
+}
+
+TEST_CASE("linux: a terminal is the process's controlling tty, sized and resizable") {
+  if (!privileged()) return;
+  Fixture f;
+  std::string h = f.create();
+  Interactive sh(f, h,
+                 "tty; stty size; echo ready; read x; stty size; test -t 0 && echo term; "
+                 "echo err >&2; exit 7",
+                 true, 33, 101);
+  sh.waitFor("ready");
+  CHECK(sh.r.out.find("/dev/pts/") == 0);
+  CHECK(sh.r.out.find("33 101\r\n") != std::string::npos);
+  REQUIRE(f.backend->resizeTty(sh.pid, 50, 120).ok());
+  // The resize is written at once, stdin on the loop: the helper applies it first.
+  REQUIRE(f.backend->writeStdin(sh.pid, "go\n").ok());
+  sh.waitExit();
+  CHECK(sh.r.out.find("50 120\r\n") != std::string::npos);
+  CHECK(sh.r.out.find("term\r\n") != std::string::npos);
+  CHECK(sh.r.out.find("err\r\n") != std::string::npos);  // stdout carries both streams
+  CHECK(sh.r.err == "");
+  CHECK(sh.r.status == 7);
+  Ran plain = f.sh(h, "tty");
+  CHECK(plain.out == "not a tty\n");
+  CHECK_FALSE(f.backend->resizeTty(sh.pid, 10, 10).ok());
+}
+
+TEST_CASE("linux: a terminal's shell reads typed lines and ends at end of file") {
+  if (!privileged()) return;
+  Fixture f;
+  std::string h = f.create();
+  Interactive sh(f, h, "exec /bin/sh -i", true);
+  sh.waitFor("$ ");
+  REQUIRE(f.backend->writeStdin(sh.pid, "echo $((6*7)); exit 5\n").ok());
+  sh.waitExit();
+  CHECK(sh.r.out.find("42") != std::string::npos);
+  CHECK(sh.r.status == 5);
+
+  Interactive eof(f, h, "exec /bin/sh -i", true);
+  REQUIRE(f.backend->closeStdin(eof.pid).ok());  // ^D at an empty prompt: the shell exits
+  eof.waitExit();
+  CHECK(eof.r.status == 0);
+}
+
+TEST_CASE("linux: attach moves output and exit to new callbacks; signal reaches the process") {
+  if (!privileged()) return;
+  Fixture f;
+  std::string h = f.create();
+  Interactive first(f, h, "trap 'echo hup; exit 9' HUP; echo a; read x; echo b; while :; do sleep 0.05; done",
+                    false);
+  first.waitFor("a\n");
+  Ran moved;
+  REQUIRE(f.backend
+              ->attach(first.pid, {[&](std::string_view s) { moved.out += s; }, nullptr},
+                       [&](const ProcessExit& e) { moved.status = e.status; })
+              .ok());
+  REQUIRE(f.backend->writeStdin(first.pid, "\n").ok());
+  f.runUntil([&] { return moved.out == "b\n"; });
+  REQUIRE(f.backend->signal(first.pid, SIGHUP).ok());
+  f.runUntil([&] { return moved.status >= 0; });
+  CHECK(moved.out == "b\nhup\n");
+  CHECK(moved.status == 9);
+  CHECK(first.r.out == "a\n");
+  CHECK(first.r.status == -1);
+  CHECK_FALSE(f.backend->attach(first.pid, {}, nullptr).ok());
+
+  Interactive stuck(f, h, "trap '' HUP TERM; echo up; while :; do sleep 0.05; done", false);
+  stuck.waitFor("up");
+  REQUIRE(f.backend->signal(stuck.pid, SIGKILL).ok());
+  stuck.waitExit();
+  CHECK(stuck.r.status == 137);
+}
+
 TEST_CASE("linux: ping and capacity report the host") {
   if (!privileged()) return;
   Fixture f;

@@ -82,7 +82,8 @@ int execFailureStatus(int err) { return err == ENOENT || err == ENOTDIR ? 127 : 
 
 std::string serializeProcessSpec(const ProcessSpec& spec) {
   json j = {{"path", spec.path}, {"args", spec.args}, {"env", spec.env},
-            {"dir", spec.dir},   {"user", spec.user}};
+            {"dir", spec.dir},   {"user", spec.user}, {"tty", spec.tty},
+            {"rows", spec.rows}, {"cols", spec.cols}};
   return j.dump();
 }
 
@@ -95,6 +96,9 @@ base::Result<ProcessSpec> parseProcessSpec(std::string_view text) {
     spec.env = j.value("env", std::vector<std::string>{});
     spec.dir = j.value("dir", spec.dir);
     spec.user = j.value("user", spec.user);
+    spec.tty = j.value("tty", false);
+    spec.rows = j.value("rows", spec.rows);
+    spec.cols = j.value("cols", spec.cols);
     if (spec.path.empty()) return makeError(Errc::kInvalid, "process spec has an empty path");
     return spec;
   } catch (const std::exception& e) {

@@ -68,6 +68,9 @@ TEST_CASE("a process spec survives JSON, and bad JSON is a parse error") {
   spec.env = {"A=1", "VCAP_SERVICES={\"x\":[]}"};
   spec.dir = "/tmp";
   spec.user = "root";
+  spec.tty = true;
+  spec.rows = 40;
+  spec.cols = 132;
   auto back = parseProcessSpec(serializeProcessSpec(spec));
   REQUIRE(back.ok());
   CHECK(back->path == spec.path);
@@ -75,11 +78,15 @@ TEST_CASE("a process spec survives JSON, and bad JSON is a parse error") {
   CHECK(back->env == spec.env);
   CHECK(back->dir == "/tmp");
   CHECK(back->user == "root");
+  CHECK(back->tty);
+  CHECK(back->rows == 40);
+  CHECK(back->cols == 132);
 
   auto defaults = parseProcessSpec(R"({"path":"x"})");
   REQUIRE(defaults.ok());
   CHECK(defaults->dir == "/home/vcap");
   CHECK(defaults->user == "vcap");
+  CHECK_FALSE(defaults->tty);
 
   auto bad = parseProcessSpec("{nope");
   REQUIRE_FALSE(bad.ok());

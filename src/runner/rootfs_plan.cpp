@@ -75,6 +75,7 @@ void planDev(std::vector<MountStep>& steps) {
   }
   MountStep pts = makeStep(MountStep::Kind::kDevpts, "dev/pts");
   pts.data = "newinstance,ptmxmode=0666,mode=0620,gid=5";
+  pts.nodev = false;  // ptmx and the terminals are device nodes
   pts.noexec = true;
   steps.push_back(pts);
   steps.push_back(symlinkStep("pts/ptmx", "dev/ptmx"));

@@ -109,6 +109,7 @@ TEST_CASE("/proc, /dev, /tmp and the lifecycle dir are planned with their option
   REQUIRE(pts);
   CHECK(pts->data.find("newinstance") != std::string::npos);
   CHECK(pts->data.find("ptmxmode=0666") != std::string::npos);
+  CHECK_FALSE(pts->nodev);  // else opening /dev/ptmx is refused
   REQUIRE(find(steps, "dev/ptmx"));
   CHECK(find(steps, "dev/ptmx")->source == "pts/ptmx");
   REQUIRE(find(steps, "dev/shm"));

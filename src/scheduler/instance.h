@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "logs/line_splitter.h"
 #include "loop/loop.h"
@@ -35,6 +36,7 @@ struct Instance {
   std::string details;          // why it crashed
   std::string health_error;     // last failed probe, for messages
   model::HealthCheck health;    // the process's check when the instance started
+  std::vector<std::string> env; // "K=V": what the launcher got (shells get it too)
   bool probing = false;         // a probe is in flight
   uint64_t startup_poll_ms = 0; // delay before the next startup probe
   bool killed_by_health = false;

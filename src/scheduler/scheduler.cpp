@@ -303,6 +303,7 @@ void Scheduler::launch(const std::string& guid) {
   proc.env = model::runningEnvironment(ctx, {inst.index, guid, inst.host, inst.port});
   proc.dir = "/home/vcap";
   proc.user = "vcap";
+  inst.env = proc.env;
 
   std::string app_guid = inst.app_guid;
   std::string source = sourceType(inst);
@@ -475,6 +476,71 @@ void Scheduler::stopInstance(Instance& inst) {
   inst.kill_timer = std::make_unique<loop::Timer>(loop_);
   inst.kill_timer->start(config_.stop_grace_ms, 0, [this, guid] {
     if (find(guid)) (void)backend_.stop(guid, true);
+  });
+}
+
+namespace {
+
+// The launcher's preparation (cd, profile scripts) without its messages, then the shell.
+// $1 = the app dir, $2 = the command ("" = an interactive login shell).
+constexpr const char* kShellScript =
+    "cd \"$1\"\n"
+    "for env_file in ../profile.d/* .profile.d/*; do\n"
+    "  if [ -f \"$env_file\" ]; then source \"$env_file\"; fi\n"
+    "done\n"
+    "if [ -f .profile ]; then source .profile; fi\n"
+    "if [ -z \"$2\" ]; then exec bash -l; fi\n"
+    "exec bash -c \"$2\"\n";
+
+}  // namespace
+
+base::Result<int> Scheduler::runShell(const std::string& process_guid, int index,
+                                      const ShellSpec& shell, runner::ProcessIO io,
+                                      runner::ExitCallback exit) {
+  Instance* target = nullptr;
+  for (auto& [guid, inst] : instances_) {
+    if (inst->process_guid == process_guid && inst->index == index &&
+        inst->state == InstanceState::kRunning && inst->container) {
+      target = inst.get();
+    }
+  }
+  if (!target) {
+    return makeError(Errc::kNotFound, "instance {} of process {} is not running", index,
+                     process_guid);
+  }
+  runner::ProcessSpec proc;
+  proc.path = "/bin/bash";
+  proc.args = {"-c", kShellScript, "shell", "/home/vcap/app", shell.command};
+  proc.env = target->env;
+  proc.env.push_back("TMPDIR=/home/vcap/tmp");
+  proc.env.push_back("DEPS_DIR=/home/vcap/deps");
+  if (shell.tty) proc.env.push_back("TERM=" + (shell.term.empty() ? "xterm" : shell.term));
+  proc.dir = "/home/vcap";
+  proc.user = "vcap";
+  proc.tty = shell.tty;
+  proc.rows = shell.rows;
+  proc.cols = shell.cols;
+  io.stdin_open = true;
+  auto pid_slot = std::make_shared<int>(0);
+  auto pid = backend_.run(target->guid, proc, std::move(io),
+                          [this, pid_slot, exit = std::move(exit)](const runner::ProcessExit& e) {
+                            shells_.erase(*pid_slot);
+                            if (exit) exit(e);
+                          });
+  if (!pid.ok()) return pid.takeError();
+  *pid_slot = *pid;
+  shells_[*pid] = nullptr;
+  return *pid;
+}
+
+void Scheduler::hangUpShell(int pid) {
+  auto it = shells_.find(pid);
+  if (it == shells_.end() || it->second) return;  // exited, or hung up already
+  (void)backend_.closeStdin(pid);
+  (void)backend_.signal(pid, SIGHUP);
+  it->second = std::make_unique<loop::Timer>(loop_);
+  it->second->start(kShellHangupGraceMs, 0, [this, pid] {
+    if (shells_.count(pid)) (void)backend_.signal(pid, SIGKILL);
   });
 }
 

@@ -73,6 +73,23 @@ class Scheduler {
 
   size_t running() const;
 
+  // `microcf ssh`: runs bash in the RUNNING instance of process_guid at index, as vcap, with
+  // the instance's launch environment and the droplet's profile scripts sourced as the
+  // launcher does; command "" is an interactive login shell, else bash -c command. Returns
+  // the backend's pid. kNotFound when no instance at that index is running.
+  struct ShellSpec {
+    std::string command;
+    bool tty = false;
+    int rows = 24;
+    int cols = 80;
+    std::string term;  // "" = xterm
+  };
+  base::Result<int> runShell(const std::string& process_guid, int index, const ShellSpec& shell,
+                             runner::ProcessIO io, runner::ExitCallback exit);
+  // The client went away: SIGHUP now, SIGKILL after kShellHangupGraceMs if it still runs.
+  void hangUpShell(int pid);
+  static constexpr uint64_t kShellHangupGraceMs = 3000;
+
  private:
   struct Desired;
   void convergeAll();
@@ -109,6 +126,7 @@ class Scheduler {
   std::map<std::string, std::unique_ptr<Instance>> instances_;  // by instance guid
   std::map<std::string, std::unique_ptr<Desired>> launching_;     // desired snapshot per instance
   std::map<std::string, std::vector<std::function<void(base::Status)>>> extracting_;
+  std::map<int, std::unique_ptr<loop::Timer>> shells_;  // by pid; a timer once hung up
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
 };

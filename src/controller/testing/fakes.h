@@ -38,7 +38,13 @@ class FakeRuntime final : public Runtime {
     return it == statuses.end() ? std::vector<InstanceStatus>{} : it->second;
   }
 
+  base::Result<std::unique_ptr<Shell>> openShell(const ShellRequest& request, ShellIo) override {
+    shell_requests.push_back(request);
+    return base::makeError(base::Errc::kNotFound, "no shells in the fake runtime");
+  }
+
   std::vector<std::string> changed;                                // app guids, in call order
+  std::vector<ShellRequest> shell_requests;
   std::map<std::string, std::vector<InstanceStatus>> statuses;     // by process guid
 };
 

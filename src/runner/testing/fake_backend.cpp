@@ -130,6 +130,13 @@ base::Status FakeBackend::resizeTty(int pid, int rows, int cols) {
   return {};
 }
 
+base::Status FakeBackend::signal(int pid, int sig) {
+  RunRecord* r = record(pid);
+  if (!process(pid) || !r) return makeError(Errc::kNotFound, "process {} not found", pid);
+  r->signals.push_back(sig);
+  return {};
+}
+
 void FakeBackend::streamIn(const std::string& handle, const std::string& dir, std::string tar,
                            const std::string&, std::function<void(base::Status)> done) {
   auto it = containers_.find(handle);

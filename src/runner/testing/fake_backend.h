@@ -27,6 +27,7 @@ class FakeBackend : public Backend {
     std::string stdin_data;  // what writeStdin fed it
     bool stdin_closed = false;
     std::vector<std::pair<int, int>> resizes;  // rows, cols
+    std::vector<int> signals;                  // what signal() sent, in order
   };
 
   explicit FakeBackend(loop::Loop* loop = nullptr) : loop_(loop) {}
@@ -49,6 +50,8 @@ class FakeBackend : public Backend {
   base::Status writeStdin(int pid, std::string_view data) override;
   base::Status closeStdin(int pid) override;
   base::Status resizeTty(int pid, int rows, int cols) override;
+  // Records the signal; nothing exits by it (drive exits with exit()).
+  base::Status signal(int pid, int sig) override;
   // Keeps the archive by directory; streamOut of that directory returns it.
   void streamIn(const std::string& handle, const std::string& dir, std::string tar,
                 const std::string& user, std::function<void(base::Status)> done) override;

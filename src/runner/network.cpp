@@ -205,8 +205,12 @@ base::Result<std::string> attachContainer(const NetworkConfig& config, netlink::
   return *name;
 }
 
+base::Status bringUpLoopback() {
+  return netlink::setUp(static_cast<int>(::if_nametoindex("lo")));
+}
+
 base::Status configureInside(const std::string& ip, int prefix, const std::string& gateway) {
-  MCF_TRY(netlink::setUp(static_cast<int>(::if_nametoindex("lo"))));
+  MCF_TRY(bringUpLoopback());
   int index = static_cast<int>(::if_nametoindex(kContainerInterface));
   if (index == 0) {
     return makeError(Errc::kIo, "no {} in the container's network namespace: attach it first",

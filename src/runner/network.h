@@ -95,6 +95,9 @@ base::Result<std::string> attachContainer(const NetworkConfig& config, netlink::
 // lo up, eth0 ip/prefix up, default route via gateway. Needs CAP_NET_ADMIN in that namespace.
 base::Status configureInside(const std::string& ip, int prefix, const std::string& gateway);
 
+// For a container without network (spec.network = false): lo up, nothing else.
+base::Status bringUpLoopback();
+
 // Deletes a container's host veth (its peer goes with it). A missing one is fine.
 base::Status detachContainer(const std::string& host_veth);
 

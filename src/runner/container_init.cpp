@@ -138,6 +138,7 @@ base::Status buildRootfs(const DepotSpec& spec) {
 // The container's pid 1: build the rootfs, report, then reap orphans until told to stop.
 int runPid1(const DepotSpec& spec, int ready_fd) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  hideArguments();
   ::umask(0);
   if (auto st = buildRootfs(spec); !st.ok()) return fail(ready_fd, st.error().message);
   ::umask(022);

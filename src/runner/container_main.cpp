@@ -3,11 +3,25 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace mcf::runner {
 
+namespace {
+char* g_args = nullptr;  // argv[1] .. the end of the last argument, as the kernel laid them out
+size_t g_args_len = 0;
+}  // namespace
+
+void hideArguments() {
+  if (g_args) std::memset(g_args, 0, g_args_len);
+}
+
 int containerMain(int argc, char** argv) {
+  if (argc > 1) {
+    g_args = argv[1];
+    g_args_len = static_cast<size_t>(argv[argc - 1] + std::strlen(argv[argc - 1]) - argv[1]);
+  }
   int i = 1;
   if (i < argc && std::string(argv[i]) == "__container") ++i;
   std::string command = i < argc ? argv[i] : "";

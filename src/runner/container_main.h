@@ -20,6 +20,10 @@ inline constexpr const char* kProcessSpecEnv = "MCF_PROCESS_SPEC";
 // skipped, so main may pass either its whole argv or argv from "__container" on.
 int containerMain(int argc, char** argv);
 
+// Blanks this process's arguments in /proc/<pid>/cmdline: the container's pid 1 would show
+// its apps the host's depot path otherwise. Call after the arguments were copied.
+void hideArguments();
+
 // The init: a parent outside the new pid namespace that waits for (and forwards SIGTERM to)
 // the container's pid 1. Readiness goes to ready_fd as "pid <host pid of pid 1>\n" and then
 // "ready\n" or "error: <message>\n"; ready_fd < 0 means stdout.

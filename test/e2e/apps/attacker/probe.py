@@ -1,6 +1,7 @@
 """Tries to break out of its container; prints one line per attempt and then serves $PORT.
 
-Each line is "PROBE <name> <blocked|ALLOWED> <detail>", read by test/e2e/isolation.sh.
+Each line is "PROBE <name> <blocked|ALLOWED> <detail>", read by test/e2e/isolation.sh; the
+last one, a destination the test allows, says "reached" or "UNREACHABLE".
 Targets come from the environment the test puts in the manifest."""
 import http.server
 import os
@@ -46,8 +47,11 @@ for p in pids:
         pass
 sees_platform = host_home in cmdlines or "microcf\0up" in cmdlines
 report("list-processes", len(pids) < 10 and not sees_platform, f"{len(pids)} processes visible")
-mounts = open("/proc/self/mountinfo").read()
-report("see-host-mounts", host_home not in mounts, "data dir in mountinfo" if host_home in mounts else "not in mountinfo")
+# The host's other mounts (/sys, /boot, /run, the data dir, ...) are not mounted here.
+ours = ("/usr", "/etc", "/proc", "/dev", "/tmp", "/home")
+points = {line.split()[4] for line in open("/proc/self/mountinfo")}
+foreign = sorted(p for p in points if p != "/" and not p.startswith(ours))
+report("see-host-mounts", not foreign, "foreign mount points: " + " ".join(foreign) if foreign else f"{len(points)} mount points, all the container's")
 
 status = open("/proc/self/status").read()
 cap_eff = [l.split()[1] for l in status.splitlines() if l.startswith("CapEff:")][0]
@@ -63,7 +67,8 @@ reached, why = connects(os.environ["OUTSIDE_IP"], os.environ["DENIED_PORT"])
 report("reach-denied-address", not reached, why)
 # The one destination the platform's running security group allows: proves the rules work.
 reached, why = connects(os.environ["OUTSIDE_IP"], os.environ["ALLOWED_PORT"])
-report("reach-allowed-address", reached, why)
+results.append(f"PROBE reach-allowed-address {'reached' if reached else 'UNREACHABLE'} {why}")
+print(results[-1], flush=True)
 
 
 class Results(http.server.BaseHTTPRequestHandler):

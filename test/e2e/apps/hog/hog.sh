@@ -6,8 +6,8 @@
 set -u
 case "$HOG" in
   memory)
-    python3 -c 'b = bytearray(4 * int("'"${MEMORY_LIMIT%m}"'") << 20); print("allocated", len(b), flush=True)'
-    echo "HOG memory survived"
+    exec python3 -c 'b = bytearray(4 * int("'"${MEMORY_LIMIT%m}"'") << 20); print("allocated", len(b), flush=True)'
+    echo "HOG memory survived"  # not reached: exec
     ;;
   pids)
     python3 -c '
@@ -30,10 +30,10 @@ for pid in children:
     ;;
   disk)
     for dir in /home/vcap /tmp; do
-      if dd if=/dev/zero of="$dir/fill" bs=1M count=4096 2>"$dir.err"; then
+      if out=$(dd if=/dev/zero of="$dir/fill" bs=1M count=4096 2>&1); then
         echo "HOG disk wrote 4 GiB to $dir"
       else
-        echo "HOG disk $dir stopped: $(tail -1 "$dir.err")"
+        echo "HOG disk $dir stopped: $(printf '%s\n' "$out" | head -1)"
       fi
       rm -f "$dir/fill"
     done

@@ -49,5 +49,7 @@ void addLogsCommand(CLI::App& app, CommandTable& table, const Context& ctx);
 void addEnvCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 // login, target, curl, oauth-token
 void addApiCommands(CLI::App& app, CommandTable& table, const Context& ctx);
+// stacks, stemcell build
+void addStackCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 
 }  // namespace mcf::cli

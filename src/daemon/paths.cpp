@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -106,10 +107,38 @@ base::Status installRootfsLifecycle(const Paths& paths, const std::string& binar
   MCF_TRY(base::makeDirs(lib, 0755));
   MCF_TRY(installFile(binary, base::joinPath(dir, "microcf"), 0755));
   std::string loader;
+  std::map<std::string, std::vector<std::filesystem::path>> links_by_dir;
   for (const auto& so : loadedLibraries()) {
-    std::string name = std::filesystem::path(so).filename().string();
-    if (name.rfind("ld-linux", 0) == 0 || name.rfind("ld64.so", 0) == 0) loader = name;
+    std::filesystem::path path(so);
+    std::string name = path.filename().string();
     MCF_TRY(installFile(so, base::joinPath(lib, name), 0));
+    // Maps name the real file (libfmt.so.9.1.0); programs ask for the soname (libfmt.so.9),
+    // a link beside it: the same links go beside the copy.
+    std::string dir = path.parent_path().string();
+    if (!links_by_dir.count(dir)) {
+      auto& links = links_by_dir[dir];
+      std::error_code ec;
+      for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+        if (e.is_symlink(ec)) links.push_back(e.path());
+    }
+    std::error_code ec;
+    auto real = std::filesystem::canonical(path, ec);
+    for (const auto& link : links_by_dir[dir]) {
+      std::error_code lec;
+      if (std::filesystem::canonical(link, lec) != real || lec) continue;
+      std::string alias = base::joinPath(lib, link.filename().string());
+      std::error_code rec;
+      if (std::filesystem::read_symlink(alias, rec).string() == name) continue;
+      ::unlink(alias.c_str());
+      if (::symlink(name.c_str(), alias.c_str()) != 0)
+        return makeError(Errc::kIo, "cannot link {}: {}", alias, strerror(errno));
+    }
+    if (name.rfind("ld-linux", 0) == 0 || name.rfind("ld64.so", 0) == 0) loader = name;
+  }
+  // The loader by the name the binary's PT_INTERP uses (ld-linux-x86-64.so.2), if linked.
+  for (const auto& e : std::filesystem::directory_iterator(lib)) {
+    std::string n = e.path().filename().string();
+    if (n.rfind("ld-linux", 0) == 0 && n.find(".so.") != std::string::npos) loader = n;
   }
   if (loader.empty())
     return makeError(Errc::kIo, "cannot find the dynamic loader among microcf's libraries "

@@ -51,5 +51,7 @@ void addEnvCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 void addApiCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 // ssh
 void addSshCommand(CLI::App& app, CommandTable& table, const Context& ctx);
+// stacks, stemcell build
+void addStackCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 
 }  // namespace mcf::cli

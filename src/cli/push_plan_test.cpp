@@ -75,7 +75,7 @@ TEST_CASE("flags override the manifest's values for its one app; path is relativ
   flags.memory = "1G";
   flags.disk = "512M";
   flags.buildpacks = {"staticfile_buildpack", "binary_buildpack"};
-  flags.stack = "cflinuxfs4";
+  flags.stack = "bookworm";
   auto plan = planPush(&m, "/src/hello", flags, "/elsewhere");
   REQUIRE_MESSAGE(plan.ok(), plan.error().message);
   const auto& app = plan->manifest.applications.at(0);
@@ -83,7 +83,7 @@ TEST_CASE("flags override the manifest's values for its one app; path is relativ
   CHECK(app.web.disk_mb == 512);
   CHECK(app.web.instances == 3);  // not overridden
   CHECK(*app.buildpacks == std::vector<std::string>{"staticfile_buildpack", "binary_buildpack"});
-  CHECK(app.stack == "cflinuxfs4");
+  CHECK(app.stack == "bookworm");
   CHECK(plan->apps[0].path == "/src/hello/dist");
   // path is client-only: the API does not get our directories.
   CHECK_FALSE(app.path.has_value());

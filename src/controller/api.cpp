@@ -25,10 +25,10 @@ const std::string* Call::queryValue(std::string_view name) const {
 Api::Api(loop::Loop& loop_, ControllerConfig config_, store::Store& store_,
          blobstore::Blobstore& blobs_, blobstore::ResourcePool& pool_,
          auth::TokenService& tokens_, logs::LogStore& logs_, Stager& stager_, Runtime& runtime_,
-         Routing& routing_, const base::Clock& clock_)
+         Routing& routing_, Stacks& stacks_, const base::Clock& clock_)
     : loop(loop_), config(std::move(config_)), store(store_), blobs(blobs_), pool(pool_),
       tokens(tokens_), logs(logs_), stager(stager_), runtime(runtime_), routing(routing_),
-      clock(clock_), started_ns(clock_.nowNs()) {}
+      stacks(stacks_), clock(clock_), started_ns(clock_.nowNs()) {}
 
 namespace {
 

@@ -45,7 +45,7 @@ enum class Action { kRead, kReadSecrets, kWrite };
 struct Api {
   Api(loop::Loop& loop, ControllerConfig config, store::Store& store,
       blobstore::Blobstore& blobs, blobstore::ResourcePool& pool, auth::TokenService& tokens,
-      logs::LogStore& logs, Stager& stager, Runtime& runtime, Routing& routing,
+      logs::LogStore& logs, Stager& stager, Runtime& runtime, Routing& routing, Stacks& stacks,
       const base::Clock& clock);
 
   loop::Loop& loop;
@@ -58,6 +58,7 @@ struct Api {
   Stager& stager;
   Runtime& runtime;
   Routing& routing;
+  Stacks& stacks;
   const base::Clock& clock;
   JobStore jobs;
   int64_t started_ns;  // for log-cache's vm_uptime

@@ -15,8 +15,9 @@ using base::Errc;
 
 namespace {
 
-// lifecycle: {type: buildpack, data: {buildpacks: [...], stack: "..."}} into app.
-base::Status readLifecycle(const json& body, model::App& app) {
+// lifecycle: {type: buildpack, data: {buildpacks: [...], stack: "..."}} into app. An unknown
+// stack is refused here, before anything is created or changed.
+base::Status readLifecycle(Api& api, const json& body, model::App& app) {
   auto it = body.find("lifecycle");
   if (it == body.end() || it->is_null()) return {};
   if (!it->is_object()) return base::makeError(Errc::kInvalid, "Lifecycle must be an object");
@@ -39,7 +40,11 @@ base::Status readLifecycle(const json& body, model::App& app) {
   }
   auto stack = optString(*data, "stack", "Stack");
   if (!stack.ok()) return stack.takeError();
-  if (*stack) app.stack = **stack;
+  if (*stack) {
+    auto resolved = api.stacks.resolve(**stack);
+    if (!resolved.ok()) return resolved.takeError();
+    app.stack = *resolved;
+  }
   return {};
 }
 
@@ -90,7 +95,7 @@ Reply createApp(Api& api, const Call& call) {
   model::App app;
   app.name = **name;
   app.space_guid = space->guid;
-  MCF_TRY(readLifecycle(*body, app));
+  MCF_TRY(readLifecycle(api, *body, app));
   if (auto env = body->find("environment_variables"); env != body->end())
     MCF_TRY(mergeEnv(*env, app.env));
   auto created = createAppWithWeb(api, std::move(app));
@@ -151,7 +156,7 @@ Reply updateApp(Api& api, const Call& call) {
     if (base::trim(**name).empty()) return base::makeError(Errc::kInvalid, "Name can't be blank");
     app->name = **name;
   }
-  MCF_TRY(readLifecycle(*body, *app));
+  MCF_TRY(readLifecycle(api, *body, *app));
   MCF_TRY(api.store.updateApp(*app));
   auto updated = api.store.getApp(app->guid);
   if (!updated.ok()) return updated.takeError();

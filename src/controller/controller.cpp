@@ -18,9 +18,9 @@ using base::Errc;
 Controller::Controller(loop::Loop& loop, ControllerConfig config, store::Store& store,
                        blobstore::Blobstore& blobs, blobstore::ResourcePool& pool,
                        auth::TokenService& tokens, logs::LogStore& logs, Stager& stager,
-                       Runtime& runtime, Routing& routing, const base::Clock& clock)
+                       Runtime& runtime, Routing& routing, Stacks& stacks, const base::Clock& clock)
     : api_(std::make_unique<Api>(loop, std::move(config), store, blobs, pool, tokens, logs,
-                                 stager, runtime, routing, clock)) {}
+                                 stager, runtime, routing, stacks, clock)) {}
 
 Controller::~Controller() = default;
 

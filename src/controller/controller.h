@@ -1,7 +1,7 @@
 // Controller: the Cloud Controller v3 API (and the UAA and log-cache endpoints the cf CLI needs).
 //
 // Owns: the REST API as a route table, validation, authorization, orchestration of the platform's
-// seams (Stager, Runtime, Routing), API jobs. Does not own: persistence (store/), staging or
+// seams (Stager, Runtime, Routing, Stacks), API jobs. Does not own: persistence (store/), staging or
 // running (through platform.h), HTTP sockets (http/). Thread: the loop's; handle() answers later
 // only for uploads and staging, whose blocking work goes to the libuv thread pool.
 #pragma once
@@ -55,7 +55,7 @@ class Controller {
   Controller(loop::Loop& loop, ControllerConfig config, store::Store& store,
              blobstore::Blobstore& blobs, blobstore::ResourcePool& pool,
              auth::TokenService& tokens, logs::LogStore& logs, Stager& stager, Runtime& runtime,
-             Routing& routing, const base::Clock& clock);
+             Routing& routing, Stacks& stacks, const base::Clock& clock);
   ~Controller();
   Controller(const Controller&) = delete;
   Controller& operator=(const Controller&) = delete;

@@ -30,6 +30,10 @@ Reply getSpace(Api& api, const Call& call);
 Reply listDomains(Api& api, const Call& call);
 Reply getDomain(Api& api, const Call& call);
 
+// stacks.cpp
+Reply listStacks(Api& api, const Call& call);
+Reply getStack(Api& api, const Call& call);
+
 // apps.cpp
 Reply createApp(Api& api, const Call& call);
 Reply listApps(Api& api, const Call& call);

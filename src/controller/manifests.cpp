@@ -14,6 +14,18 @@ base::Result<std::pair<model::Space, model::Manifest>> readManifest(Api& api, co
   if (!space.ok()) return space.takeError();
   auto manifest = model::parseManifest(call.request.body);
   if (!manifest.ok()) return manifest.takeError();
+  // Unknown stacks are refused before any app is created or changed; known ones are recorded
+  // by their real name (Cloud Foundry's cflinuxfs4 is the default stack).
+  for (auto& app : manifest->applications) {
+    if (!app.stack) continue;
+    auto stack = api.stacks.resolve(*app.stack);
+    if (!stack.ok()) {
+      base::Error e = stack.takeError();
+      e.message = fmt::format("For application '{}': {}", app.name, e.message);
+      return e;
+    }
+    app.stack = *stack;
+  }
   return std::make_pair(std::move(*space), std::move(*manifest));
 }
 

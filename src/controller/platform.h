@@ -115,4 +115,21 @@ class Routing {
                           const std::string& app_guid) = 0;
 };
 
+// One stack as GET /v3/stacks shows it.
+struct StackInfo {
+  std::string name;
+  std::string description;
+  bool is_default = false;
+};
+
+class Stacks {
+ public:
+  virtual ~Stacks() = default;
+  // Every stack offered now, the default first (looks for newly built stemcells first).
+  virtual std::vector<StackInfo> list() = 0;
+  // The stack to record for what an app asks for (Cloud Foundry's names resolve to the
+  // default stack); kInvalid "Stack 'x' not found. Available stacks: ..." otherwise.
+  virtual base::Result<std::string> resolve(const std::string& name) = 0;
+};
+
 }  // namespace mcf::controller

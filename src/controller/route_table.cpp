@@ -30,6 +30,8 @@ const Endpoint kEndpoints[] = {
     {"POST", "/v3/spaces/:guid/actions/apply_manifest", kToken, applyManifest, nullptr},
     {"GET", "/v3/domains", kToken, listDomains, nullptr},
     {"GET", "/v3/domains/:guid", kToken, getDomain, nullptr},
+    {"GET", "/v3/stacks", kToken, listStacks, nullptr},
+    {"GET", "/v3/stacks/:guid", kToken, getStack, nullptr},
     // Apps.
     {"GET", "/v3/apps", kToken, listApps, nullptr},
     {"POST", "/v3/apps", kToken, createApp, nullptr},

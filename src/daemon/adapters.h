@@ -3,6 +3,7 @@
 
 #include "controller/platform.h"
 #include "router/route_table.h"
+#include "runner/stacks.h"
 #include "scheduler/endpoint_sink.h"
 #include "scheduler/scheduler.h"
 #include "stager/stager.h"
@@ -52,6 +53,28 @@ class RouteAdapter final : public controller::Routing, public scheduler::Endpoin
 
  private:
   router::RouteTable& table_;
+};
+
+// controller::Stacks → runner::StackRegistry. Listing rescans the stemcells folder first, so a
+// stemcell built while microcf runs shows up (extraction then runs off the loop).
+class StacksAdapter final : public controller::Stacks {
+ public:
+  explicit StacksAdapter(runner::StackRegistry& registry) : registry_(registry) {}
+  std::vector<controller::StackInfo> list() override {
+    registry_.rescan();
+    std::vector<controller::StackInfo> out;
+    for (const auto& s : registry_.list())
+      out.push_back({s.name, s.description, s.name == runner::kDefaultStack});
+    return out;
+  }
+  base::Result<std::string> resolve(const std::string& name) override {
+    auto stack = registry_.find(name);
+    if (!stack.ok()) return stack.takeError();
+    return stack->name;
+  }
+
+ private:
+  runner::StackRegistry& registry_;
 };
 
 }  // namespace mcf::daemon

@@ -57,6 +57,8 @@ struct Platform {
   std::unique_ptr<blobstore::ResourcePool> pool;
   std::unique_ptr<auth::TokenService> tokens;
   std::unique_ptr<logs::LogStore> logs;
+  std::unique_ptr<runner::StackRegistry> stacks;
+  std::unique_ptr<StacksAdapter> stacks_adapter;
   std::unique_ptr<runner::LinuxBackend> backend;
   std::unique_ptr<stager::BuildpackRegistry> buildpacks;
   std::unique_ptr<stager::Stager> stager;
@@ -115,11 +117,20 @@ base::Status loadSigningKey(Platform& p) {
 
 base::Status buildComponents(Platform& p) {
   p.logs = std::make_unique<logs::LogStore>(p.clock);
+  auto stacks = runner::StackRegistry::open(
+      p.loop, {p.paths.stemcell, p.paths.stemcells, p.paths.stacks});
+  if (!stacks.ok()) return stacks.takeError();
+  p.stacks = std::move(stacks).value();
+  // Stemcells extracted before are offered at once; new ones once extracted (off the loop).
+  p.stacks->rescan();
+  p.stacks_adapter = std::make_unique<StacksAdapter>(*p.stacks);
   runner::LinuxBackendConfig rc;
   rc.depot_dir = p.paths.depot;
   rc.lifecycle_dir = p.paths.lifecycle;
+  rc.rootfs_lifecycle_dir = p.paths.lifecycle_rootfs;
   rc.stemcell_dir = p.paths.stemcell;
   rc.subnet = p.options.subnet;
+  rc.stacks = p.stacks.get();
   auto backend = runner::LinuxBackend::open(p.loop, rc);
   if (!backend.ok()) return backend.takeError();
   p.backend = std::move(backend).value();
@@ -154,7 +165,7 @@ base::Status buildComponents(Platform& p) {
   cc.ssh_port = p.options.ssh_port;
   p.controller = std::make_unique<controller::Controller>(
       p.loop, cc, *p.store, *p.blobs, *p.pool, *p.tokens, *p.logs, *p.stager_adapter,
-      *p.runtime_adapter, *p.route_adapter, p.clock);
+      *p.runtime_adapter, *p.route_adapter, *p.stacks_adapter, p.clock);
   return {};
 }
 

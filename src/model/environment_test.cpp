@@ -46,6 +46,6 @@ TEST_CASE("staging environment has no PORT and no instance variables") {
   auto env = stagingEnvironment(ctx);
   CHECK(valueOf(env, "PORT") == "<missing>");
   CHECK(valueOf(env, "CF_INSTANCE_INDEX") == "<missing>");
-  CHECK(valueOf(env, "CF_STACK") == "cflinuxfs4");
+  CHECK(valueOf(env, "CF_STACK") == "host");
   CHECK(valueOf(env, "LANG") == "en_US.UTF-8");
 }

@@ -48,7 +48,7 @@ struct App : Stamps {
   std::string space_guid;
   AppState state = AppState::kStopped;  // desired state
   std::vector<std::string> buildpacks;  // requested; empty = detect
-  std::string stack = "cflinuxfs4";
+  std::string stack = "host";
   std::map<std::string, std::string> env;  // environment_variables
   std::string droplet_guid;                // current droplet, empty if none
 };
@@ -75,7 +75,7 @@ struct Build : Stamps {
   BuildState state = BuildState::kStaging;
   std::string error;                    // "NoAppDetectedError - ..." when FAILED
   std::vector<std::string> buildpacks;  // lifecycle.data.buildpacks as requested
-  std::string stack = "cflinuxfs4";
+  std::string stack = "host";
   int staging_memory_in_mb = 1024;
   int staging_disk_in_mb = 4096;
   std::string created_by_guid;
@@ -104,7 +104,7 @@ struct Droplet : Stamps {
   std::string checksum_sha256;  // of the droplet tgz
   std::string blob_key;         // blobstore key of the droplet tgz
   std::vector<DropletBuildpack> buildpacks;
-  std::string stack = "cflinuxfs4";
+  std::string stack = "host";
 };
 
 struct HealthCheck {

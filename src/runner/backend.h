@@ -45,7 +45,7 @@ struct Limits {
 
 struct ContainerSpec {
   std::string handle;              // unique; empty = the backend makes one
-  std::string stack = "cflinuxfs4";  // root filesystem (see stemcell/)
+  std::string stack = "host";      // root filesystem (see runner/stacks.h, stemcell/)
   std::string hostname;            // empty = the handle
   // A read-only directory (an extracted droplet) shown at /home/vcap with a private writable
   // layer on top; empty = an empty writable /home/vcap.

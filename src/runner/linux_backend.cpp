@@ -39,24 +39,6 @@ constexpr int kDeathTimeoutMs = 5000;
 // Linux caps one environment string at 128 KiB (MAX_ARG_STRLEN).
 constexpr size_t kMaxEnvSpecBytes = 120 * 1024;
 
-std::string stackDir(const std::string& stemcell_dir, const std::string& stack_name) {
-  auto stack = findStack(stack_name);
-  return base::joinPath(stemcell_dir, stack.ok() ? stack->stemcell : stack_name);
-}
-
-base::Status checkStemcell(const std::string& stack_dir, const std::string& stack_name) {
-  for (const char* file : {"etc/passwd", "etc/group"}) {
-    std::string path = base::joinPath(stack_dir, file);
-    if (!base::pathExists(path)) {
-      return makeError(Errc::kUnavailable,
-                       "stack '{}' is incomplete: {} is missing; point the runner's stemcell_dir "
-                       "at microcf's stemcell/ folder",
-                       stack_name, path);
-    }
-  }
-  return {};
-}
-
 base::Status makeDir(const std::string& path, mode_t mode, uid_t uid = 0, gid_t gid = 0) {
   if (::mkdir(path.c_str(), mode) != 0 || ::chmod(path.c_str(), mode) != 0 ||
       ((uid != 0 || gid != 0) && ::chown(path.c_str(), uid, gid) != 0)) {
@@ -131,9 +113,7 @@ LinuxBackend::~LinuxBackend() {
 base::Result<std::unique_ptr<LinuxBackend>> LinuxBackend::open(loop::Loop& loop,
                                                                LinuxBackendConfig config) {
   MCF_TRY(base::makeDirs(config.depot_dir, 0700));
-  for (const auto& stack : knownStacks()) {
-    MCF_TRY(checkStemcell(stackDir(config.stemcell_dir, stack.name), stack.name));
-  }
+  MCF_TRY(checkHostStemcell(hostStack(config.stemcell_dir).dir));
   MCF_TRY(cleanupDepot(config.depot_dir));
   std::optional<Cgroups> cgroups;
   if (::geteuid() == 0) {
@@ -222,11 +202,23 @@ std::vector<std::string> LinuxBackend::helperArgs(std::vector<std::string> tail)
   return args;
 }
 
-base::Status LinuxBackend::prepareDepot(const ContainerSpec& spec, const DepotPaths& paths,
+base::Result<Stack> LinuxBackend::findStack(const std::string& name) {
+  if (config_.stacks) return config_.stacks->find(name);
+  return runner::findStack({hostStack(config_.stemcell_dir)}, name);
+}
+
+base::Status LinuxBackend::prepareDepot(const ContainerSpec& spec, const Stack& stack,
+                                        const DepotPaths& paths,
                                         std::vector<std::string> cgroup_procs,
                                         const std::string& ip) {
-  std::string stack_dir = stackDir(config_.stemcell_dir, spec.stack);
-  MCF_TRY(checkStemcell(stack_dir, spec.stack));
+  const std::string& stack_dir = stack.dir;
+  bool host = stack.kind == StackKind::kHost;
+  if (host) {
+    MCF_TRY(checkHostStemcell(stack_dir));
+  } else if (!base::isDirectory(stack_dir + "/usr") || !base::isDirectory(stack_dir + "/etc")) {
+    return makeError(Errc::kUnavailable, "stack '{}' is incomplete: {} has no usr/ or etc/",
+                     stack.name, stack_dir);
+  }
   if (!overlaySafePath(paths.dir) || !overlaySafePath(stack_dir)) {
     return makeError(Errc::kInvalid,
                      "the depot ({}) and stemcell ({}) paths may not contain ',', ':' or '\\'",
@@ -252,10 +244,17 @@ base::Status LinuxBackend::prepareDepot(const ContainerSpec& spec, const DepotPa
     MCF_TRY(makeDir(paths.work, 0700));
     MCF_TRY(makeDir(paths.tmp, 01777));
   }
-  RootfsInputs inputs{paths, stack_dir, config_.lifecycle_dir, host_top_, ""};
+  RootfsInputs inputs{paths, stack_dir, config_.lifecycle_dir, host_top_, "", stack.kind};
+  if (!host) {
+    // The lifecycle programs are the host's microcf: on a foreign tree they run through the
+    // host's loader and libraries (installLifecycle lays them out for that).
+    if (!config_.rootfs_lifecycle_dir.empty()) inputs.lifecycle_dir = config_.rootfs_lifecycle_dir;
+    inputs.host_top = probeRootfsTop(stack_dir);
+  }
   struct stat st;
-  if (::lstat("/etc/resolv.conf", &st) == 0 && S_ISLNK(st.st_mode)) {
-    // Often a link into /run, which containers do not have: give them the file itself.
+  if (!host || (::lstat("/etc/resolv.conf", &st) == 0 && S_ISLNK(st.st_mode))) {
+    // The host's is often a link into /run, which containers do not have, and a stemcell
+    // carries none: give them the file itself.
     if (auto resolv = base::readFile("/etc/resolv.conf"); resolv.ok()) inputs.resolv_conf = *resolv;
   }
   DepotSpec depot_spec;
@@ -276,7 +275,16 @@ base::Status LinuxBackend::prepareDepot(const ContainerSpec& spec, const DepotPa
 base::Result<std::string> LinuxBackend::create(const ContainerSpec& requested) {
   ContainerSpec spec = requested;
   if (spec.handle.empty()) spec.handle = base::newGuid();
-  MCF_TRY(validateContainerSpec(spec));
+  base::Status valid = validateContainerSpec(spec);
+  auto stack = findStack(spec.stack);
+  if (!stack.ok()) {
+    // One message for every problem, the stack's first (it is what a user most often mistypes).
+    std::string msg = stack.error().message;
+    if (!valid.ok()) msg += "; " + valid.error().message;
+    return makeError(stack.error().code, "{}", msg);
+  }
+  MCF_TRY(valid);
+  spec.stack = stack->name;
   if (containers_.count(spec.handle)) {
     return makeError(Errc::kConflict, "container {} already exists", spec.handle);
   }
@@ -309,7 +317,7 @@ base::Result<std::string> LinuxBackend::create(const ContainerSpec& requested) {
     if (procs.ok()) cgroup_procs = std::move(*procs);
     else st = procs.takeError();
   }
-  if (st.ok()) st = prepareDepot(spec, c->paths, std::move(cgroup_procs), c->ip);
+  if (st.ok()) st = prepareDepot(spec, *stack, c->paths, std::move(cgroup_procs), c->ip);
   if (st.ok()) st = startInit(*c);
   if (!st.ok()) {
     undoCreate(*c);

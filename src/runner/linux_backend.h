@@ -22,13 +22,19 @@
 #include "runner/cgroups.h"
 #include "runner/network.h"
 #include "runner/rootfs_plan.h"
+#include "runner/stacks.h"
 
 namespace mcf::runner {
 
 struct LinuxBackendConfig {
   std::string depot_dir;      // one folder per container
   std::string lifecycle_dir;  // bound read-only at /tmp/lifecycle; empty: none
-  std::string stemcell_dir;   // the repo's stemcell/: stacks' files (host/etc/passwd, ...)
+  // The same programs for rootfs stacks, with the host's loader and libraries (see
+  // daemon/paths.h, installLifecycle); empty: lifecycle_dir.
+  std::string rootfs_lifecycle_dir;
+  std::string stemcell_dir;   // the repo's stemcell/: the host stack's files (host/etc/passwd)
+  // Where stacks are looked up (borrowed); null: the host stack alone.
+  StackRegistry* stacks = nullptr;
   // The container helper (runner/container_main.h) is run as helper_exe with helper_args
   // before "init ..." or "exec ...". Empty: base::selfExe() with {"microcf", "__container"}.
   std::string helper_exe;
@@ -101,7 +107,8 @@ class LinuxBackend : public Backend {
   };
 
   base::Status openNetwork();
-  base::Status prepareDepot(const ContainerSpec& spec, const DepotPaths& paths,
+  base::Result<Stack> findStack(const std::string& name);
+  base::Status prepareDepot(const ContainerSpec& spec, const Stack& stack, const DepotPaths& paths,
                             std::vector<std::string> cgroup_procs, const std::string& ip);
   void undoCreate(Container& c);
   base::Status releaseNetwork(Container& c);

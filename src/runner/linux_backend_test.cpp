@@ -476,7 +476,7 @@ TEST_CASE("linux: a create that fails says why and undoes everything") {
   Fixture f;
   auto stack = f.backend->create({.handle = "s", .stack = "x"});
   REQUIRE_FALSE(stack.ok());
-  CHECK(stack.error().message == "Stack 'x' not found. Available stacks: cflinuxfs4.");
+  CHECK(stack.error().message == "Stack 'x' not found. Available stacks: host.");
   auto missing = f.backend->create({.handle = "m", .bind_mounts = {{"/no/such/dir", "/tmp/x", true}}});
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().message == "bind mount source /no/such/dir does not exist");
@@ -499,7 +499,7 @@ TEST_CASE("linux: a create that fails says why and undoes everything") {
   bad.stemcell_dir = f.root + "/no-stemcell";
   auto opened = LinuxBackend::open(f.loop, bad);
   REQUIRE_FALSE(opened.ok());
-  CHECK(opened.error().message.find("stack 'cflinuxfs4' is incomplete") != std::string::npos);
+  CHECK(opened.error().message.find("stack 'host' is incomplete") != std::string::npos);
 }
 
 TEST_CASE("linux: cleanupDepot removes what a crashed microcf left, killing live inits") {

@@ -5,6 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
 #include "base/fs.h"
 #include "base/strutil.h"
 
@@ -110,20 +114,27 @@ std::vector<HostTopEntry> probeHostTop() {
   return out;
 }
 
-const std::vector<Stack>& knownStacks() {
-  // cflinuxfs4 is the name Cloud Foundry manifests use; the host stemcell provides it.
-  static const std::vector<Stack> kStacks = {{"cflinuxfs4", "host"}};
-  return kStacks;
-}
-
-base::Result<Stack> findStack(const std::string& name) {
-  std::vector<std::string> names;
-  for (const auto& s : knownStacks()) {
-    if (s.name == name) return s;
-    names.push_back(s.name);
+std::vector<HostTopEntry> probeRootfsTop(const std::string& rootfs_dir) {
+  static const std::set<std::string> kMadeByPlan = {"etc", "proc", "dev", "tmp", "home", "sys"};
+  std::vector<HostTopEntry> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(rootfs_dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.empty() || name[0] == '.' || kMadeByPlan.count(name)) continue;
+    HostTopEntry top;
+    top.name = name;
+    if (e.is_symlink(ec)) {
+      top.is_symlink = true;
+      top.link = std::filesystem::read_symlink(e.path(), ec).string();
+      if (ec) continue;
+    } else if (!e.is_directory(ec)) {
+      continue;
+    }
+    out.push_back(std::move(top));
   }
-  return makeError(Errc::kInvalid, "Stack '{}' not found. Available stacks: {}.", name,
-                   base::join(names, ", "));
+  std::sort(out.begin(), out.end(),
+            [](const HostTopEntry& a, const HostTopEntry& b) { return a.name < b.name; });
+  return out;
 }
 
 DepotPaths depotPaths(const std::string& depot_dir, const std::string& handle) {
@@ -153,7 +164,6 @@ base::Status validateContainerSpec(const ContainerSpec& spec) {
     problems.push_back(fmt::format(
         "handle '{}' is not valid: use 1 to 128 letters, digits, '-', '_' or '.'", h));
   }
-  if (auto stack = findStack(spec.stack); !stack.ok()) problems.push_back(stack.error().message);
   if (spec.hostname.size() > 63) {
     problems.push_back(fmt::format("hostname '{}' is longer than 63 characters", spec.hostname));
   }
@@ -227,15 +237,19 @@ std::vector<MountStep> planRootfs(const ContainerSpec& spec, const RootfsInputs&
   std::vector<MountStep> steps;
   steps.push_back(tmpfsStep("", "mode=0755"));
 
-  steps.push_back(bindStep("/usr", "usr", true));
+  bool host = in.kind == StackKind::kHost;
+  // The host stack shows the host's /usr; a rootfs stack shows every top directory of its tree.
+  std::string root = host ? "" : in.stack_dir;
+  if (host) steps.push_back(bindStep("/usr", "usr", true));
   for (const auto& e : in.host_top) {
-    // Merged /usr hosts have bin -> usr/bin; an older host has real dirs, bound like /usr.
-    steps.push_back(e.is_symlink ? symlinkStep(e.link, e.name) : bindStep("/" + e.name, e.name, true));
+    // Merged /usr trees have bin -> usr/bin; others have real dirs, bound like /usr.
+    steps.push_back(e.is_symlink ? symlinkStep(e.link, e.name)
+                                 : bindStep(root + "/" + e.name, e.name, true));
   }
 
   // The generated layer of /etc lives in the root tmpfs, at rootfs/etc itself: the overlay
   // then mounts on top of it, read-only (no upper layer), over the stemcell's passwd and group
-  // and the host's /etc. No file on disk, one mount instead of a bind per replaced file.
+  // and the host's /etc (host stack), or over the tree's own /etc (rootfs stack). No file on disk, one mount instead of a bind per replaced file.
   std::string hostname = containerHostname(spec);
   steps.push_back(fileStep("etc/hostname", hostname + "\n"));
   steps.push_back(fileStep("etc/hosts", hostsFile(hostname)));
@@ -247,7 +261,8 @@ std::vector<MountStep> planRootfs(const ContainerSpec& spec, const RootfsInputs&
     steps.push_back(point);
   }
   MountStep etc = makeStep(MountStep::Kind::kOverlay, "etc");
-  etc.data = fmt::format("lowerdir={}/etc:{}/etc:/etc", in.paths.rootfs, in.stack_dir);
+  etc.data = host ? fmt::format("lowerdir={}/etc:{}/etc:/etc", in.paths.rootfs, in.stack_dir)
+                  : fmt::format("lowerdir={}/etc:{}/etc", in.paths.rootfs, in.stack_dir);
   etc.read_only = true;
   steps.push_back(etc);
 

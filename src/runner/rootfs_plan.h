@@ -6,6 +6,7 @@
 
 #include "base/result.h"
 #include "runner/backend.h"
+#include "runner/stacks.h"
 
 namespace mcf::runner {
 
@@ -36,15 +37,9 @@ struct HostTopEntry {
 };
 // Reads lstat/readlink of /bin, /sbin, /lib, /lib32, /lib64, /libx32 (those that exist).
 std::vector<HostTopEntry> probeHostTop();
-
-// A stack: the name manifests use and the stemcell folder that provides it.
-struct Stack {
-  std::string name;      // "cflinuxfs4"
-  std::string stemcell;  // folder under stemcell_dir: "host"
-};
-const std::vector<Stack>& knownStacks();
-// kInvalid "Stack 'x' not found. Available stacks: cflinuxfs4." for an unknown name.
-base::Result<Stack> findStack(const std::string& name);
+// The top-level directories and symlinks of an extracted root filesystem that a container
+// shows from it: all but etc, proc, dev, tmp, home and sys, which the plan makes itself.
+std::vector<HostTopEntry> probeRootfsTop(const std::string& rootfs_dir);
 
 // The smallest limits a container may ask for: below them nothing useful starts.
 inline constexpr int kMinMemoryMb = 8;
@@ -66,7 +61,8 @@ struct DepotPaths {
 };
 DepotPaths depotPaths(const std::string& depot_dir, const std::string& handle);
 
-// Checks what create would otherwise find out half-way: handle, stack, hostname, paths.
+// Checks what create would otherwise find out half-way: handle, hostname, paths, limits.
+// (Whether the stack exists is the StackRegistry's answer.)
 // Collects every problem into one kInvalid message.
 base::Status validateContainerSpec(const ContainerSpec& spec);
 // Whether p can go into an overlayfs option string (no ',', ':' or '\\').
@@ -78,15 +74,18 @@ std::string hostsFile(const std::string& hostname);
 
 struct RootfsInputs {
   DepotPaths paths;
-  std::string stack_dir;      // stemcell_dir/<stemcell>
+  std::string stack_dir;      // host stack: stemcell_dir/host; rootfs stack: the extracted tree
   std::string lifecycle_dir;  // empty: no /tmp/lifecycle
-  std::vector<HostTopEntry> host_top;
-  std::string resolv_conf;    // content for /etc/resolv.conf; empty: the host's file shows
+  std::vector<HostTopEntry> host_top;  // host stack: probeHostTop(); rootfs: probeRootfsTop()
+  std::string resolv_conf;    // content for /etc/resolv.conf; empty: the stack's file shows
+  StackKind kind = StackKind::kHost;
 };
-// The ordered steps for spec on a host stack: the host's /usr read-only; /etc as a read-only
-// overlay of generated files (in the root tmpfs) over the stemcell's passwd/group over the
-// host's /etc; fresh /proc; a minimal /dev; /tmp and /home/vcap on the writable layer
-// (/home/vcap as an overlay on home_lower_dir, if any); the lifecycle dir; spec.bind_mounts.
+// The ordered steps for spec. The stack's part: on a host stack the host's /usr read-only and
+// its merged-/usr links, /etc a read-only overlay of generated files (in the root tmpfs) over
+// the stemcell's passwd/group over the host's /etc; on a rootfs stack each top-level directory
+// of the tree bound read-only (its links recreated), /etc the generated files over the tree's
+// /etc. Then for both: fresh /proc; a minimal /dev; /tmp and /home/vcap on the writable layer (/home/vcap
+// as an overlay on home_lower_dir, if any); the lifecycle dir; spec.bind_mounts.
 std::vector<MountStep> planRootfs(const ContainerSpec& spec, const RootfsInputs& in);
 
 }  // namespace mcf::runner

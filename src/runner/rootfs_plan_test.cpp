@@ -3,7 +3,12 @@
 
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 
 using namespace mcf::runner;
 
@@ -164,14 +169,57 @@ TEST_CASE("bind mounts come last, in the spec's order, with their read-only flag
   CHECK(b.read_only);
 }
 
-TEST_CASE("an unknown stack is refused with the names of the known ones") {
+TEST_CASE("a rootfs stack shows its own tree read-only and its own /etc under the generated files") {
+  RootfsInputs in = mergedUsrHost();
+  in.kind = StackKind::kRootfs;
+  in.stack_dir = "/data/stacks/bookworm/20250520-ab12cd34/rootfs";
+  in.lifecycle_dir = "/data/lifecycle-rootfs";
+  in.host_top = {{"bin", true, "usr/bin"}, {"usr", false, ""}, {"var", false, ""}};
+  in.resolv_conf = "nameserver 10.0.0.1\n";
   ContainerSpec spec = validSpec();
-  spec.stack = "x";
-  auto st = validateContainerSpec(spec);
-  REQUIRE_FALSE(st.ok());
-  CHECK(st.error().code == mcf::base::Errc::kInvalid);
-  CHECK(st.error().message == "Stack 'x' not found. Available stacks: cflinuxfs4.");
-  CHECK(findStack("cflinuxfs4")->stemcell == "host");
+  spec.bind_mounts = {{"/srv/a", "/tmp/app", true}};
+  auto steps = planRootfs(spec, in);
+  CHECK(steps[0].kind == MountStep::Kind::kTmpfs);
+  const MountStep* usr = find(steps, "usr");
+  REQUIRE(usr);
+  CHECK(usr->kind == MountStep::Kind::kBind);
+  CHECK(usr->source == in.stack_dir + "/usr");  // never the host's /usr
+  CHECK(usr->read_only);
+  CHECK(usr->nosuid);
+  const MountStep* var = find(steps, "var");
+  REQUIRE(var);
+  CHECK(var->source == in.stack_dir + "/var");
+  CHECK(var->read_only);
+  CHECK(find(steps, "bin")->kind == MountStep::Kind::kSymlink);
+  const MountStep* etc = find(steps, "etc");
+  REQUIRE(etc);
+  CHECK(etc->kind == MountStep::Kind::kOverlay);
+  CHECK(etc->data == "lowerdir=/var/depot/h1/rootfs/etc:" + in.stack_dir + "/etc");  // no host /etc
+  CHECK(etc->read_only);
+  CHECK(find(steps, "etc/resolv.conf")->data == "nameserver 10.0.0.1\n");
+  CHECK(find(steps, "etc/hostname")->data == "app-1\n");
+  // The rest is as on the host stack.
+  CHECK(find(steps, "proc")->kind == MountStep::Kind::kProc);
+  CHECK(find(steps, "dev/null")->source == "/dev/null");
+  CHECK(find(steps, "tmp")->kind == MountStep::Kind::kTmpfs);
+  CHECK(find(steps, "tmp/lifecycle")->source == "/data/lifecycle-rootfs");
+  CHECK(find(steps, "home/vcap")->source == "/var/depot/h1/upper");
+  CHECK(steps.back().target == "tmp/app");
+}
+
+TEST_CASE("a rootfs tree's top entries: directories and links, but not what the plan makes") {
+  char tmpl[] = "/tmp/mcf-rootfs-top-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  std::string root = tmpl;
+  for (const char* d : {"usr", "etc", "proc", "dev", "tmp", "home", "sys", "var", "opt"})
+    REQUIRE(mkdir((root + "/" + d).c_str(), 0755) == 0);
+  REQUIRE(symlink("usr/bin", (root + "/bin").c_str()) == 0);
+  REQUIRE(close(creat((root + "/file").c_str(), 0644)) == 0);
+  auto top = probeRootfsTop(root);
+  std::vector<std::string> names;
+  for (const auto& e : top) names.push_back(e.name + (e.is_symlink ? "->" + e.link : ""));
+  CHECK(names == std::vector<std::string>{"bin->usr/bin", "opt", "usr", "var"});
+  std::filesystem::remove_all(root);
 }
 
 TEST_CASE("spec validation collects every problem in one message") {

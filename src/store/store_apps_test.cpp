@@ -61,7 +61,7 @@ TEST_CASE("apps: every field round-trips and update changes what it should") {
   a.space_guid = f.space1;
   a.state = model::AppState::kStarted;
   a.buildpacks = {"nodejs_buildpack", "https://example.com/bp.git"};
-  a.stack = "cflinuxfs4";
+  a.stack = "bookworm";
   a.env = {{"A", "1"}, {"QUOTE", "it's \"quoted\""}};
   auto made = f.s->createApp(a);
   REQUIRE(made.ok());

@@ -48,6 +48,26 @@ class FakeRuntime final : public Runtime {
   std::map<std::string, std::vector<InstanceStatus>> statuses;     // by process guid
 };
 
+// host (the default) and what a test adds; Cloud Foundry's names resolve to host.
+class FakeStacks final : public Stacks {
+ public:
+  std::vector<StackInfo> list() override { return stacks; }
+  base::Result<std::string> resolve(const std::string& name) override {
+    std::string wanted = name == "cflinuxfs4" || name == "cflinuxfs3" || name.empty() ? "host" : name;
+    std::vector<std::string> names;
+    for (const auto& s : stacks) {
+      if (s.name == wanted) return s.name;
+      names.push_back(s.name);
+    }
+    std::string joined;
+    for (const auto& n : names) joined += (joined.empty() ? "" : ", ") + n;
+    return base::makeError(base::Errc::kInvalid, "Stack '{}' not found. Available stacks: {}.",
+                           name, joined);
+  }
+
+  std::vector<StackInfo> stacks = {{"host", "the host's userland", true}};
+};
+
 class FakeRouting final : public Routing {
  public:
   struct Call {

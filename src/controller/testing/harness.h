@@ -48,7 +48,7 @@ class Harness {
     ControllerConfig config;
     config.data_dir = dir_;
     controller = std::make_unique<Controller>(loop, config, *store_, *blobs, *pool, tokens, logs,
-                                              stager, runtime, routing, clock);
+                                              stager, runtime, routing, stacks, clock);
     auto seeded = controller->seed();
     REQUIRE(seeded.ok());
     admin_password = *seeded;
@@ -134,6 +134,7 @@ class Harness {
   FakeStager stager;
   FakeRuntime runtime;
   FakeRouting routing;
+  FakeStacks stacks;
   std::unique_ptr<Controller> controller;
   std::string admin_password;
 

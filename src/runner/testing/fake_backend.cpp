@@ -22,6 +22,7 @@ base::Result<std::string> FakeBackend::create(const ContainerSpec& requested) {
   }
   ContainerSpec spec = requested;
   if (spec.handle.empty()) spec.handle = "fake-" + std::to_string(next_handle_++);
+  if (auto stack = findStack(stacks_, spec.stack); !stack.ok()) return stack.takeError();
   MCF_TRY(validateContainerSpec(spec));
   if (containers_.count(spec.handle)) {
     return makeError(Errc::kConflict, "container {} already exists", spec.handle);

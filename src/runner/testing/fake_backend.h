@@ -13,6 +13,7 @@
 
 #include "loop/loop.h"
 #include "runner/backend.h"
+#include "runner/stacks.h"
 
 namespace mcf::runner {
 
@@ -34,8 +35,10 @@ class FakeBackend : public Backend {
 
   base::Status ping() override;
   base::Result<Capacity> capacity() override;
-  // Checks the stack like the real backend; an empty handle becomes "fake-<n>".
+  // Checks the stack like the real backend (stacks: host, and what addStack added); an empty
+  // handle becomes "fake-<n>".
   base::Result<std::string> create(const ContainerSpec& spec) override;
+  void addStack(const std::string& name) { stacks_.push_back(Stack{name, name, StackKind::kRootfs, "/", "1"}); }
   // Records the spec; pids count up from 1000.
   base::Result<int> run(const std::string& handle, const ProcessSpec& spec, ProcessIO io,
                         ExitCallback exit) override;
@@ -111,6 +114,7 @@ class FakeBackend : public Backend {
   std::vector<RunRecord> runs_;
   std::vector<std::pair<std::string, bool>> stops_;
   std::optional<base::Error> fail_create_;
+  std::vector<Stack> stacks_ = {Stack{kDefaultStack, "the host", StackKind::kHost, "/", ""}};
   std::optional<base::Error> fail_run_;
   bool exit_on_stop_ = true;
   std::string ip_;

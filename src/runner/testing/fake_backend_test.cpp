@@ -38,7 +38,7 @@ TEST_CASE("fake: an unknown stack fails create with the real backend's message")
   spec.stack = "windows";
   auto r = fake.create(spec);
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().message == "Stack 'windows' not found. Available stacks: cflinuxfs4.");
+  CHECK(r.error().message == "Stack 'windows' not found. Available stacks: host.");
 }
 
 TEST_CASE("fake: run records the spec and the test drives output and exit") {

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -83,7 +85,7 @@ bool attachTerminal(const std::string& slave_path, uid_t uid) {
 // In the forked child, already inside the container's namespaces: become the user, then exec.
 // stdin is the helper's own (a pipe microcf writes, or at end of file); with a terminal,
 // slave_path names its slave, which becomes stdin, stdout and stderr.
-int runProcess(const ProcessSpec& spec, const std::string& slave_path) {
+int runProcess(const ProcessSpec& spec, const Limits& limits, const std::string& slave_path) {
   ::setsid();  // its own group, so that a forwarded signal reaches the children it starts
   ::close(kControlFd);
   auto passwd = base::readFile("/etc/passwd");
@@ -93,6 +95,18 @@ int runProcess(const ProcessSpec& spec, const std::string& slave_path) {
   if (!user.ok()) return fail(user.error().message);
   if (!slave_path.empty() && !attachTerminal(slave_path, user->uid)) {
     return fail("cannot open the terminal " + slave_path + ": " + strerror(errno));
+  }
+  if (limits.nofile > 0) {
+    // Raised while still root: the hard limit may go above the helper's own.
+    rlimit files{static_cast<rlim_t>(limits.nofile), static_cast<rlim_t>(limits.nofile)};
+    if (::setrlimit(RLIMIT_NOFILE, &files) != 0) {
+      return fail(std::string("cannot set the open files limit: ") + strerror(errno));
+    }
+  }
+  if (user->uid != 0) {
+    // No capability can come back: not from the bounding set, not as ambient ones.
+    for (int cap = 0; cap <= CAP_LAST_CAP; ++cap) ::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+    ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   }
   std::vector<gid_t> groups(user->groups.begin(), user->groups.end());
   if (::setgroups(groups.size(), groups.data()) != 0 ||
@@ -316,7 +330,7 @@ int execMain(const std::string& depot_dir, const std::string& spec_arg) {
   if (child < 0) return fail(std::string("cannot fork: ") + strerror(errno));
   if (child == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    ::_exit(runProcess(*spec, slave_path));
+    ::_exit(runProcess(*spec, depot_spec->container.limits, slave_path));
   }
   if (spec->tty) return relayTerminal(child, master.get(), set);
   ::close(kControlFd);

@@ -161,7 +161,9 @@ TEST_CASE("linux: a container has its hostname, runs as vcap, pid 1 is the init,
   CHECK(l[0] == "web-0");
   CHECK(l[1] == "2000");
   CHECK(l[2] == "2000");
-  CHECK(l[3].find("__container init") != std::string::npos);
+  // pid 1 is the init, its arguments (the host's depot path) blanked.
+  CHECK(l[3].rfind("microcf", 0) == 0);
+  CHECK(l[3].find(f.depot) == std::string::npos);
   std::vector<std::string> top(l.begin() + 4, l.end() - 1);
   for (const char* want : {"bin", "dev", "etc", "home", "lib", "proc", "sbin", "tmp", "usr"}) {
     CHECK_MESSAGE(std::find(top.begin(), top.end(), want) != top.end(), want);
@@ -174,6 +176,12 @@ TEST_CASE("linux: a container has its hostname, runs as vcap, pid 1 is the init,
   Ran etc = f.sh(h, "grep vcap /etc/passwd; cat /etc/hostname; ls /tmp/lifecycle; /tmp/lifecycle/launcher; ls -ld /tmp | cut -c1-10");
   CHECK(etc.out ==
         "vcap:x:2000:2000:vcap:/home/vcap:/bin/bash\nweb-0\nlauncher\nlaunched\ndrwxrwxrwt\n");
+
+  // No capability, none to gain back, no new privileges; 16384 open files.
+  Ran caps = f.sh(h, "grep -E '^(CapEff|CapBnd|CapAmb|NoNewPrivs)' /proc/self/status | tr -s '\t' ' '; ulimit -n");
+  CHECK(caps.out ==
+        "CapEff: 0000000000000000\nCapBnd: 0000000000000000\nCapAmb: 0000000000000000\n"
+        "NoNewPrivs: 1\n16384\n");
 }
 
 TEST_CASE("linux: /usr and /etc are read-only even for root, /home/vcap and /tmp are writable") {

@@ -103,6 +103,9 @@ LinuxBackend::~LinuxBackend() {
   };
   for (auto& [id, rp] : processes_) reap(rp.process, true);
   for (auto& [id, p] : dying_) reap(p, false);
+  if (cgroups_) {
+    if (auto st = cgroups_->cleanupAll(); !st.ok()) MCF_WARN("runner", "{}", st.error().message);
+  }
   if (network_) {
     // microcf stops: its network goes, so that nothing of it is left on the host.
     if (auto st = cleanupFirewall(*network_); !st.ok()) MCF_WARN("runner", "{}", st.error().message);

@@ -108,7 +108,9 @@ int runs(Bench& b, int n) {
     auto start = Clock::now();
     auto handle = b.create();
     if (!handle.ok()) return std::fprintf(stderr, "create: %s\n", handle.error().message.c_str()), 1;
+    double created = msSince(start);
     auto status = b.runToExit(*handle, "/bin/true");
+    double ran = msSince(start);
     if (!status.ok() || *status != 0) {
       std::fprintf(stderr, "run /bin/true: %s\n",
                    status.ok() ? ("exit " + std::to_string(*status)).c_str()
@@ -118,7 +120,10 @@ int runs(Bench& b, int n) {
     if (auto st = b.backend->destroy(*handle); !st.ok()) {
       return std::fprintf(stderr, "destroy: %s\n", st.error().message.c_str()), 1;
     }
-    std::printf("run %.3f\n", msSince(start));
+    double total = msSince(start);
+    // Total first (what bench/containers.sh reads), then each step.
+    std::printf("run %.3f create %.3f run %.3f destroy %.3f\n", total, created, ran - created,
+                total - ran);
     std::fflush(stdout);
   }
   return 0;

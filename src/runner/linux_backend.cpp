@@ -82,7 +82,16 @@ std::string depotId(const std::string& depot_dir) {
 
 LinuxBackend::LinuxBackend(loop::Loop& loop, LinuxBackendConfig config)
     : loop_(loop), config_(std::move(config)), host_top_(probeHostTop()) {
-  if (config_.helper_exe.empty()) config_.helper_exe = base::selfExe();
+  if (config_.helper_exe.empty()) {
+    std::string self = base::selfExe();
+    std::string beside = self.substr(0, self.rfind('/') + 1) + "microcf-container";
+    if (::access(beside.c_str(), X_OK) == 0) {
+      config_.helper_exe = beside;
+      if (config_.helper_args.empty()) config_.helper_args = {"microcf-container"};
+    } else {
+      config_.helper_exe = self;
+    }
+  }
   if (config_.helper_args.empty()) config_.helper_args = {"microcf", "__container"};
 }
 

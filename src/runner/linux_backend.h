@@ -36,7 +36,8 @@ struct LinuxBackendConfig {
   // Where stacks are looked up (borrowed); null: the host stack alone.
   StackRegistry* stacks = nullptr;
   // The container helper (runner/container_main.h) is run as helper_exe with helper_args
-  // before "init ..." or "exec ...". Empty: base::selfExe() with {"microcf", "__container"}.
+  // before "init ..." or "exec ...". Empty: microcf-container beside this program, or this
+  // program itself with {"microcf", "__container"} when there is none.
   std::string helper_exe;
   std::vector<std::string> helper_args;  // argv[0] first
   int max_containers = 256;

@@ -54,7 +54,7 @@ struct Fixture {
     REQUIRE(mcf::base::makeDirs(lifecycle).ok());
     REQUIRE(mcf::base::writeFileAtomic(lifecycle + "/launcher", "#!/bin/sh\necho launched\n", 0755).ok());
     REQUIRE_MESSAGE(::access(MCF_RUNNER_HELPER, X_OK) == 0,
-                    "build the helper first: ninja -C <build dir> src/runner/runner_helper");
+                    "build the helper first: ninja -C <build dir> microcf-container");
     auto b = LinuxBackend::open(loop, config());
     REQUIRE_MESSAGE(b.ok(), (b.ok() ? "" : b.error().message));
     backend = std::move(*b);

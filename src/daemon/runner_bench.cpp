@@ -148,6 +148,11 @@ int sleepers(Bench& b, int n) {
   double rss_kib = double(selfRssKib() - rss_before) / n;
   std::printf("sleepers %d %.3f %.1f %.1f\n", n, secs, kernel_kib, rss_kib);
   for (const auto& h : handles) (void)b.backend->destroy(h);
+  // As in microcf: the loop reaps what destroy killed, and the runner removes their cgroups.
+  loop::Timer settle(b.loop);
+  bool settled = false;
+  settle.start(500, 0, [&] { settled = true; });
+  b.loop.runUntil([&] { return settled; });
   return 0;
 }
 

@@ -539,6 +539,30 @@ base::Status Cgroups::killAll(const std::string& handle) {
   }
 }
 
+base::Result<bool> Cgroups::killAndRemove(const std::string& handle) {
+  MCF_TRY(checkHandle(handle));
+  auto dirs = groupDirs(handle);
+  std::string kill_file = groupDir("memory", handle) + "/cgroup.kill";
+  bool killed = layout_.version == CgroupVersion::kV2 && base::pathExists(kill_file) &&
+                writeControl(kill_file, "1").ok();
+  std::string suffix = "/" + config_.parent + "/" + handle;
+  bool empty = true;
+  for (auto& dir : dirs) {
+    for (int pid : readPids(dir + "/cgroup.procs")) {
+      if (!killed) killIfMember(pid, suffix);
+      empty = false;
+    }
+  }
+  if (!empty) return false;
+  for (auto& dir : dirs) {
+    if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) {
+      if (errno == EBUSY) return false;
+      return makeError(Errc::kIo, "cannot remove cgroup {}: {}", dir, strerror(errno));
+    }
+  }
+  return true;
+}
+
 base::Status Cgroups::destroy(const std::string& handle) {
   MCF_TRY(checkHandle(handle));
   MCF_TRY(killAll(handle));

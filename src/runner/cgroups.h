@@ -100,6 +100,10 @@ class Cgroups {
   base::Result<Usage> usage(const std::string& handle);
   // Kills every process in the container and removes its groups. A second call succeeds.
   base::Status destroy(const std::string& handle);
+  // Without waiting: SIGKILL to every process in the container's groups, then removes the
+  // groups if they are empty. False when some are not yet (a killed process is still dying,
+  // or is a child of the caller that it has not reaped): call again later.
+  base::Result<bool> killAndRemove(const std::string& handle);
   // After a crash: destroys every container group under the parent, then the parent.
   // Returns how many container groups it removed.
   base::Result<int> cleanupAll();

@@ -35,7 +35,6 @@ using base::makeError;
 namespace {
 
 constexpr int kReadyTimeoutMs = 10000;
-constexpr int kDeathTimeoutMs = 5000;
 // Linux caps one environment string at 128 KiB (MAX_ARG_STRLEN).
 constexpr size_t kMaxEnvSpecBytes = 120 * 1024;
 
@@ -324,6 +323,10 @@ base::Result<std::string> LinuxBackend::create(const ContainerSpec& requested) {
       st = ip.takeError();
     }
   }
+  if (st.ok() && cgroups_ && doomed_groups_.erase(spec.handle)) {
+    // The handle's last container is still dying: its groups must go before new ones come.
+    st = cgroups_->destroy(spec.handle);
+  }
   if (st.ok() && cgroups_) {
     auto procs = cgroups_->create(spec.handle, spec.limits);
     if (procs.ok()) cgroup_procs = std::move(*procs);
@@ -339,11 +342,31 @@ base::Result<std::string> LinuxBackend::create(const ContainerSpec& requested) {
   return spec.handle;
 }
 
+void LinuxBackend::removeGroups(const std::string& handle) {
+  if (!cgroups_) return;
+  auto removed = cgroups_->killAndRemove(handle);
+  if (removed.ok() && *removed) return;
+  if (!removed.ok()) MCF_WARN("runner", "container {}: {}", handle, removed.error().message);
+  doomed_groups_.insert(handle);
+  if (!group_sweeper_) group_sweeper_ = std::make_unique<loop::Timer>(loop_);
+  if (doomed_groups_.size() == 1) group_sweeper_->start(10, 10, [this] { sweepGroups(); });
+}
+
+void LinuxBackend::sweepGroups() {
+  for (auto it = doomed_groups_.begin(); it != doomed_groups_.end();) {
+    auto removed = cgroups_->killAndRemove(*it);
+    bool done = removed.ok() ? *removed : true;
+    if (!removed.ok()) MCF_WARN("runner", "container {}: {}", *it, removed.error().message);
+    it = done ? doomed_groups_.erase(it) : std::next(it);
+  }
+  if (doomed_groups_.empty()) group_sweeper_->stop();
+}
+
 void LinuxBackend::undoCreate(Container& c) {
   killInit(c);
-  if (cgroups_) (void)cgroups_->destroy(c.spec.handle);
+  removeGroups(c.spec.handle);
   (void)base::removeTree(c.paths.dir);
-  releaseNetwork(c);
+  if (auto st = releaseNetwork(c); !st.ok()) MCF_WARN("runner", "{}", st.error().message);
 }
 
 // The veth would go with the container's network namespace, but that ends asynchronously;
@@ -418,13 +441,12 @@ base::Status LinuxBackend::startInit(Container& c) {
 void LinuxBackend::killInit(Container& c) {
   if (!c.init) return;
   // Without a pidfd the init never got ready: it exits by itself (see startInit).
-  if (c.init_pidfd.valid() && pidfdSendSignal(c.init_pidfd.get(), SIGKILL) == 0) {
-    // Pid 1 exits after the kernel has killed the rest of its pid namespace and their parents
-    // (exec helpers) have reaped them. Its own parent then reaps it and exits by itself;
-    // killing that parent as well could orphan pid 1 to the host's init as a zombie.
-    pollfd p{c.init_pidfd.get(), POLLIN, 0};
-    if (::poll(&p, 1, kDeathTimeoutMs) != 1) (void)c.init->kill(SIGKILL);
-  }
+  // Without waiting: pid 1 exits only after the kernel has killed the rest of its pid
+  // namespace and their parents (exec helpers, microcf's children) have reaped them, which
+  // needs the loop to reap those helpers first. Its own parent then reaps it and exits by
+  // itself (killing that parent as well could orphan pid 1 to the host's init as a zombie);
+  // the loop reaps that parent from dying_.
+  if (c.init_pidfd.valid()) pidfdSendSignal(c.init_pidfd.get(), SIGKILL);
   if (!c.init->exited()) dying_[c.init_id] = std::move(c.init);
   c.init.reset();
   c.init_exited = true;
@@ -550,13 +572,9 @@ base::Status LinuxBackend::destroy(const std::string& handle) {
   base::Status removed = base::removeTree(c.paths.dir);
   killInit(c);
   if (!removed.ok()) removed = base::removeTree(c.paths.dir);
-  base::Status ungrouped = cgroups_ ? cgroups_->destroy(handle) : base::Status{};
+  removeGroups(handle);
   base::Status unnetworked = releaseNetwork(c);
   containers_.erase(it);
-  if (!ungrouped.ok()) {
-    return makeError(Errc::kIo, "container {} is gone but its cgroups stay: {}", handle,
-                     ungrouped.error().message);
-  }
   if (!unnetworked.ok()) {
     return makeError(Errc::kIo, "container {} is gone but its network stays: {}", handle,
                      unnetworked.error().message);

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -113,6 +114,8 @@ class LinuxBackend : public Backend {
                             std::vector<std::string> cgroup_procs, const std::string& ip);
   void undoCreate(Container& c);
   base::Status releaseNetwork(Container& c);
+  void removeGroups(const std::string& handle);
+  void sweepGroups();
   base::Status startInit(Container& c);
   void killInit(Container& c);
   std::vector<std::string> helperArgs(std::vector<std::string> tail) const;
@@ -124,6 +127,10 @@ class LinuxBackend : public Backend {
   LinuxBackendConfig config_;
   std::vector<HostTopEntry> host_top_;
   std::optional<Cgroups> cgroups_;  // none when microcf runs without root
+  // Groups of destroyed containers that still hold dying processes (microcf's own unreaped
+  // helpers among them): removed by a timer on the loop, never by waiting in destroy.
+  std::set<std::string> doomed_groups_;
+  std::unique_ptr<loop::Timer> group_sweeper_;
   std::optional<NetworkConfig> network_;  // none: containers get loopback only
   std::optional<IpAllocator> ips_;
   base::UniqueFd network_lock_;

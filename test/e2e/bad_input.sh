@@ -76,6 +76,13 @@ expect_contains "$out" "already running" "second up"
 # 8. Wrong flags.
 out=$(mcf push --no-such-flag 2>&1) && fail "an unknown flag was accepted"
 
+# 9. Limits below what a container can run with, and a command the container does not have.
+mkdir -p "$W/tiny" && echo hi > "$W/tiny/index.html"
+out=$(cd "$W/tiny" && mcf push tiny -b staticfile_buildpack -m 4M 2>&1) && fail "a 4M app started"
+expect_contains "$out" "memory limit 4M is below the minimum of 8M" "memory below the minimum"
+out=$(cd "$W/tiny" && mcf push nocmd -b binary_buildpack -c /no/such/program 2>&1) && fail "a missing command started"
+expect_contains "$(mcf logs nocmd --recent)" "no/such/program" "a command that does not exist"
+
 # Through all of it the platform kept serving.
 wait_for_body static "Hello from microcf static" 5
 kill -0 "$UP_PID" || fail "microcf died"

@@ -123,20 +123,21 @@ LinuxBackend::~LinuxBackend() {
 
 base::Result<std::unique_ptr<LinuxBackend>> LinuxBackend::open(loop::Loop& loop,
                                                                LinuxBackendConfig config) {
+  if (::geteuid() != 0) {
+    // Namespaces, mounts, cgroups and the bridge all need it; a user namespace would lift
+    // that for namespaces and mounts, but this runner does not make one yet.
+    return makeError(Errc::kUnavailable,
+                     "microcf's containers need root (namespaces, mounts, cgroups, a bridge): "
+                     "run `microcf up` as root, e.g. with sudo");
+  }
   MCF_TRY(base::makeDirs(config.depot_dir, 0700));
   MCF_TRY(checkHostStemcell(hostStack(config.stemcell_dir).dir));
   MCF_TRY(cleanupDepot(config.depot_dir));
-  std::optional<Cgroups> cgroups;
-  if (::geteuid() == 0) {
-    auto opened = Cgroups::open({"microcf-" + depotId(config.depot_dir)});
-    if (!opened.ok()) return opened.takeError();
-    if (auto removed = opened->cleanupAll(); !removed.ok()) return removed.takeError();
-    cgroups = std::move(*opened);
-  } else {
-    MCF_WARN("runner", "microcf runs without root: containers get no memory, pids or CPU limits");
-  }
+  auto cgroups = Cgroups::open({"microcf-" + depotId(config.depot_dir)});
+  if (!cgroups.ok()) return cgroups.takeError();
+  if (auto removed = cgroups->cleanupAll(); !removed.ok()) return removed.takeError();
   auto backend = std::make_unique<LinuxBackend>(loop, std::move(config));
-  backend->cgroups_ = std::move(cgroups);
+  backend->cgroups_ = std::move(*cgroups);
   MCF_TRY(backend->openNetwork());
   MCF_TRY(backend->ping());
   return backend;
@@ -146,10 +147,6 @@ base::Result<std::unique_ptr<LinuxBackend>> LinuxBackend::open(loop::Loop& loop,
 // a lock in /run/microcf keeps one microcf per subnet: a second one is told to pick another.
 base::Status LinuxBackend::openNetwork() {
   if (config_.subnet.empty()) return {};
-  if (::geteuid() != 0) {
-    MCF_WARN("runner", "microcf runs without root: containers share the host's network");
-    return {};
-  }
   auto subnet = parseSubnet(config_.subnet);
   if (!subnet.ok()) return subnet.takeError();
   std::string id = fmt::format("{:08x}", subnet->network);

@@ -126,7 +126,7 @@ class LinuxBackend : public Backend {
   loop::Loop& loop_;
   LinuxBackendConfig config_;
   std::vector<HostTopEntry> host_top_;
-  std::optional<Cgroups> cgroups_;  // none when microcf runs without root
+  std::optional<Cgroups> cgroups_;  // set by open(); none in a backend made without it
   // Groups of destroyed containers that still hold dying processes (microcf's own unreaped
   // helpers among them): removed by a timer on the loop, never by waiting in destroy.
   std::set<std::string> doomed_groups_;

@@ -510,35 +510,6 @@ base::Result<Usage> Cgroups::usage(const std::string& handle) {
   return u;
 }
 
-base::Status Cgroups::killAll(const std::string& handle) {
-  auto dirs = groupDirs(handle);
-  bool kill_file = false;
-  if (layout_.version == CgroupVersion::kV2) {
-    std::string file = groupDir("memory", handle) + "/cgroup.kill";
-    kill_file = base::pathExists(file) && writeControl(file, "1").ok();
-  }
-  std::string suffix = "/" + config_.parent + "/" + handle;
-  auto deadline = std::chrono::steady_clock::now() + kKillDeadline;
-  auto pause = std::chrono::microseconds(100);
-  for (;;) {
-    std::set<int> pids;
-    for (auto& dir : dirs) {
-      for (int pid : readPids(dir + "/cgroup.procs")) pids.insert(pid);
-    }
-    if (pids.empty()) return {};
-    if (std::chrono::steady_clock::now() > deadline) {
-      return makeError(Errc::kIo, "{} processes of container {} survived SIGKILL for {} s",
-                       pids.size(), handle, kKillDeadline.count());
-    }
-    // A process forked after the last read is caught by the next round.
-    if (!kill_file) {
-      for (int pid : pids) killIfMember(pid, suffix);
-    }
-    std::this_thread::sleep_for(pause);
-    pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(5));
-  }
-}
-
 base::Result<bool> Cgroups::killAndRemove(const std::string& handle) {
   MCF_TRY(checkHandle(handle));
   auto dirs = groupDirs(handle);
@@ -564,19 +535,21 @@ base::Result<bool> Cgroups::killAndRemove(const std::string& handle) {
 }
 
 base::Status Cgroups::destroy(const std::string& handle) {
-  MCF_TRY(checkHandle(handle));
-  MCF_TRY(killAll(handle));
   auto deadline = std::chrono::steady_clock::now() + kKillDeadline;
-  for (auto& dir : groupDirs(handle)) {
-    // A process that just died may hold its group for a moment after leaving cgroup.procs.
-    while (::rmdir(dir.c_str()) != 0 && errno != ENOENT) {
-      if (errno != EBUSY || std::chrono::steady_clock::now() > deadline) {
-        return makeError(Errc::kIo, "cannot remove cgroup {}: {}", dir, strerror(errno));
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  auto pause = std::chrono::microseconds(100);
+  for (;;) {
+    // A process forked after a round's read, or one that just died and still holds its
+    // group, is caught by the next round.
+    auto removed = killAndRemove(handle);
+    if (!removed.ok()) return removed.takeError();
+    if (*removed) return {};
+    if (std::chrono::steady_clock::now() > deadline) {
+      return makeError(Errc::kIo, "processes of container {} survived SIGKILL for {} s",
+                       handle, kKillDeadline.count());
     }
+    std::this_thread::sleep_for(pause);
+    pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(5));
   }
-  return {};
 }
 
 base::Result<int> Cgroups::cleanupAll() {

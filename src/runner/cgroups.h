@@ -122,7 +122,6 @@ class Cgroups {
   base::Status makeGroups(const std::string& handle);
   base::Status enableControllersV2(const std::string& dir);
   base::Status applyLimits(const std::string& handle, const Limits& limits);
-  base::Status killAll(const std::string& handle);
 
   CgroupLayout layout_;
   CgroupConfig config_;

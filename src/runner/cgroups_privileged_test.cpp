@@ -60,11 +60,7 @@ pid_t runInGroup(const std::vector<std::string>& procs, const std::function<int(
   REQUIRE(pid >= 0);
   if (pid == 0) {
     ::close(fds[0]);
-    for (auto& file : procs) {
-      int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
-      if (fd < 0 || ::write(fd, "0", 1) != 1) ::_exit(90);
-      ::close(fd);
-    }
+    if (!joinCgroups(procs).ok()) ::_exit(90);
     ::_exit(body(fds[1]));
   }
   ::close(fds[1]);

@@ -8,9 +8,6 @@
 # crun refuses hybrid cgroup hosts, so everything runs in a private mount namespace with
 # /sys/fs/cgroup/unified unmounted there (the host's mounts stay as they are).
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-MICROCF=${MICROCF:-$ROOT/build/microcf}
-[ -x "$MICROCF" ] || { echo "build microcf first: scripts/setup.sh"; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "bench/containers.sh needs root (containers)"; exit 1; }
 runs=${1:-100} sleepers=${2:-200}
 block=10
@@ -23,9 +20,8 @@ if [ "${MICROCF_BENCH_INNER:-}" != 1 ]; then
   exec unshare --mount --propagation private env MICROCF_BENCH_INNER=1 bash "$0" "$@"
 fi
 if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
-
-TMP=$(mktemp -d /tmp/microcf-bench-containers.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/common.sh"  # here, in the private namespace: it makes a temp dir
+TMP=$BENCH_TMP
 # The bundle: an empty root with the host's top-level links and /usr bound read-only.
 rootfs="$TMP/bundle/rootfs"
 mkdir -p "$rootfs"/{usr,proc,dev,etc,tmp,sys}
@@ -62,12 +58,11 @@ stats() {  # stats FILE: min median p90
   sort -n "$1" | awk '{a[NR]=$1} END {
     printf "%8.2f %8.2f %8.2f", a[1], (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2), a[int(NR * 0.9 + 0.5)] }'
 }
-median() { sort -n "$1" | awk '{a[NR]=$1} END { print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2) }'; }
-crun_median=$(median "$TMP/crun")
+crun_median=$(median < "$TMP/crun")
 echo "create + run /bin/true + destroy, $runs runs each, interleaved in blocks of $block (ms)"
 printf '%-10s %8s %8s %8s %8s\n' runner min median p90 "vs crun"
 for r in microcf crun runc; do
-  printf '%-10s %s %8.2f\n' "$r" "$(stats "$TMP/$r")" "$(awk -v m="$(median "$TMP/$r")" -v c="$crun_median" 'BEGIN { print m / c }')"
+  printf '%-10s %s %8.2f\n' "$r" "$(stats "$TMP/$r")" "$(awk -v m="$(median < "$TMP/$r")" -v c="$crun_median" 'BEGIN { print m / c }')"
 done
 
 read -r _ count secs kernel_kib rss_kib < <("$MICROCF" __runner-bench sleepers "$sleepers")

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "loop/process.h"
+#include "loop/stream.h"
 #include "loop/tcp_probe.h"
 
 using namespace mcf::loop;
@@ -99,6 +100,45 @@ TEST_CASE("the child inherits extra descriptors from fd 3 on") {
   ::close(fds[1]);
   loop.runUntil([&] { return done; });
   CHECK(out == "got x\n");
+}
+
+TEST_CASE("a stream over a pipe: writes arrive in order, the reader then sees the end") {
+  Loop loop;
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  auto reader = Stream::open(loop, fds[0]);
+  auto writer = Stream::open(loop, fds[1]);
+  REQUIRE(reader.ok());
+  REQUIRE(writer.ok());
+  std::string got;
+  bool ended = false;
+  (*reader)->startReading([&](std::string_view c) { got.append(c); }, [&] { ended = true; });
+  REQUIRE((*writer)->write("one ").ok());
+  REQUIRE((*writer)->write("two").ok());
+  (*writer)->closeAfterWrites();
+  CHECK_FALSE((*writer)->writable());
+  CHECK_FALSE((*writer)->write("late").ok());
+  loop.runUntil([&] { return ended; });
+  CHECK(got == "one two");
+}
+
+TEST_CASE("a descriptor watch fires when there is something to read") {
+  Loop loop;
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  int fired = 0;
+  {
+    FdWatch watch(loop, fds[0]);
+    watch.start([&] {
+      char c;
+      if (::read(fds[0], &c, 1) == 1) ++fired;
+    });
+    REQUIRE(::write(fds[1], "ab", 2) == 2);
+    loop.runUntil([&] { return fired == 2; });
+  }
+  CHECK(fired == 2);
+  ::close(fds[0]);
+  ::close(fds[1]);
 }
 
 TEST_CASE("a tcp probe of a closed port reports connection refused") {

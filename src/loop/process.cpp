@@ -20,29 +20,14 @@ void closeAndFree(H* handle) {
            [](uv_handle_t* h) { delete reinterpret_cast<H*>(h); });
 }
 
-void allocBuffer(uv_handle_t*, size_t suggested, uv_buf_t* buf) {
-  buf->base = new char[suggested];
-  buf->len = suggested;
-}
-
 }  // namespace
 
 base::Result<std::unique_ptr<Process>> Process::spawn(Loop& loop, const ProcessSpec& spec,
                                                       OutputCb on_output, ExitCb on_exit) {
   std::unique_ptr<Process> p(new Process);
-  p->on_output_ = std::move(on_output);
-  p->on_exit_ = std::move(on_exit);
   p->new_session_ = spec.new_session;
-  p->stdin_data_ = spec.stdin_data;
-  p->out_ = new uv_pipe_t;
-  p->err_ = new uv_pipe_t;
-  p->in_ = new uv_pipe_t;
-  uv_pipe_init(loop.raw(), p->out_, 0);
-  uv_pipe_init(loop.raw(), p->err_, 0);
-  uv_pipe_init(loop.raw(), p->in_, 0);
-  p->out_->data = p.get();
-  p->err_->data = p.get();
-  p->in_->data = p.get();
+  uv_pipe_t* pipes[3] = {new uv_pipe_t, new uv_pipe_t, new uv_pipe_t};  // stdin, stdout, stderr
+  for (auto* pipe : pipes) uv_pipe_init(loop.raw(), pipe, 0);
 
   std::vector<char*> argv;
   for (const auto& a : spec.args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -52,12 +37,11 @@ base::Result<std::unique_ptr<Process>> Process::spawn(Loop& loop, const ProcessS
   envp.push_back(nullptr);
 
   std::vector<uv_stdio_container_t> stdio(3 + spec.extra_fds.size());
-  stdio[0].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE);
-  stdio[0].data.stream = reinterpret_cast<uv_stream_t*>(p->in_);
-  stdio[1].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
-  stdio[1].data.stream = reinterpret_cast<uv_stream_t*>(p->out_);
-  stdio[2].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
-  stdio[2].data.stream = reinterpret_cast<uv_stream_t*>(p->err_);
+  for (int i = 0; i < 3; ++i) {
+    stdio[i].flags = static_cast<uv_stdio_flags>(
+        UV_CREATE_PIPE | (i == 0 ? UV_READABLE_PIPE : UV_WRITABLE_PIPE));
+    stdio[i].data.stream = reinterpret_cast<uv_stream_t*>(pipes[i]);
+  }
 
   uv_process_options_t options{};
   options.file = spec.file.c_str();
@@ -84,31 +68,29 @@ base::Result<std::unique_ptr<Process>> Process::spawn(Loop& loop, const ProcessS
   p->process_->data = p.get();
   int rc = uv_spawn(loop.raw(), p->process_, &options);
   if (rc != 0) {
-    // The handle still has to be closed, and the callbacks must not run.
-    p->on_output_ = nullptr;
-    p->on_exit_ = nullptr;
+    for (auto* pipe : pipes) closeAndFree(pipe);
     return makeError(Errc::kIo, "cannot start {}: {}", spec.file, uv_strerror(rc));
   }
   p->pid_ = p->process_->pid;
+  p->on_output_ = std::move(on_output);
+  p->on_exit_ = std::move(on_exit);
+  p->in_ = Stream::adopt(pipes[0]);
+  p->out_ = Stream::adopt(pipes[1]);
+  p->err_ = Stream::adopt(pipes[2]);
   p->open_streams_ = 2;
-
-  auto on_read = [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
-    auto* self = static_cast<Process*>(s->data);
-    if (self && n > 0 && self->on_output_) {
-      self->on_output_(reinterpret_cast<uv_pipe_t*>(s) == self->err_,
-                       std::string_view(buf->base, static_cast<size_t>(n)));
-    }
-    delete[] buf->base;
-    if (self && n < 0) {
-      uv_read_stop(s);
-      --self->open_streams_;
-      self->maybeFinish();
-    }
-  };
-  uv_read_start(reinterpret_cast<uv_stream_t*>(p->out_), allocBuffer, on_read);
-  uv_read_start(reinterpret_cast<uv_stream_t*>(p->err_), allocBuffer, on_read);
-
-  if (!p->stdin_data_.empty()) (void)p->write(p->stdin_data_);
+  Process* self = p.get();
+  for (bool is_err : {false, true}) {
+    (is_err ? p->err_ : p->out_)
+        ->startReading(
+            [self, is_err](std::string_view chunk) {
+              if (self->on_output_) self->on_output_(is_err, chunk);
+            },
+            [self] {
+              --self->open_streams_;
+              self->maybeFinish();
+            });
+  }
+  if (!spec.stdin_data.empty()) (void)p->in_->write(spec.stdin_data);
   if (!spec.stdin_pipe) p->closeStdin();
   return p;
 }
@@ -123,50 +105,16 @@ void Process::maybeFinish() {
 }
 
 base::Status Process::write(std::string_view data) {
-  if (!in_ || close_after_writes_) {
-    return makeError(Errc::kInvalid, "the stdin of process {} is closed", pid_);
+  if (!in_->writable()) return makeError(Errc::kInvalid, "the stdin of process {} is closed", pid_);
+  if (auto st = in_->write(data); !st.ok()) {
+    return makeError(Errc::kIo, "cannot write to process {}: {}", pid_, st.error().message);
   }
-  if (data.empty()) return {};
-  struct Req {
-    uv_write_t req;
-    std::string data;
-  };
-  auto* r = new Req{{}, std::string(data)};
-  uv_buf_t buf = uv_buf_init(r->data.data(), static_cast<unsigned>(r->data.size()));
-  int rc = uv_write(&r->req, reinterpret_cast<uv_stream_t*>(in_), &buf, 1, [](uv_write_t* w, int) {
-    auto* req = reinterpret_cast<Req*>(w);
-    // The pipe outlives its pending writes; its data is cleared when the owner closes it.
-    auto* self = static_cast<Process*>(w->handle->data);
-    if (self) {
-      if (--self->pending_writes_ == 0 && self->close_after_writes_) self->closeInput();
-    }
-    delete req;
-  });
-  if (rc != 0) {
-    delete r;
-    return makeError(Errc::kIo, "cannot write to process {}: {}", pid_, uv_strerror(rc));
-  }
-  ++pending_writes_;
   return {};
 }
 
-void Process::closeStdin() {
-  if (!in_ || close_after_writes_) return;
-  close_after_writes_ = true;
-  if (pending_writes_ == 0) closeInput();
-}
+void Process::closeStdin() { in_->closeAfterWrites(); }
 
-void Process::closeInput() {
-  closeAndFree(in_);
-  in_ = nullptr;
-}
-
-Process::~Process() {
-  closeAndFree(process_);
-  closeAndFree(out_);
-  closeAndFree(err_);
-  closeAndFree(in_);
-}
+Process::~Process() { closeAndFree(process_); }
 
 base::Status Process::kill(int sig) {
   if (exited_ || pid_ <= 0) return {};

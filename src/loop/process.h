@@ -13,6 +13,7 @@
 
 #include "base/result.h"
 #include "loop/loop.h"
+#include "loop/stream.h"
 
 namespace mcf::loop {
 
@@ -54,15 +55,11 @@ class Process {
  private:
   Process() = default;
   void maybeFinish();
-  void closeInput();
 
   uv_process_t* process_ = nullptr;
-  uv_pipe_t* out_ = nullptr;
-  uv_pipe_t* err_ = nullptr;
-  uv_pipe_t* in_ = nullptr;
-  std::string stdin_data_;
-  int pending_writes_ = 0;      // stdin writes libuv still holds
-  bool close_after_writes_ = false;
+  std::unique_ptr<Stream> out_;
+  std::unique_ptr<Stream> err_;
+  std::unique_ptr<Stream> in_;
   OutputCb on_output_;
   ExitCb on_exit_;
   int pid_ = 0;

@@ -34,19 +34,24 @@ Result<std::string> readFile(const std::string& path) {
   return out;
 }
 
+Status writeAllFd(int fd, std::string_view data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return makeError(Errc::kIo, "{}", n < 0 ? strerror(errno) : "short write");
+    off += static_cast<size_t>(n);
+  }
+  return {};
+}
+
 Status writeFileAtomic(const std::string& path, const std::string& data, int mode) {
   std::string tmp = path + ".tmp";
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   if (!fd.valid()) return makeError(Errc::kIo, "cannot write {}: {}", tmp, strerror(errno));
   ::fchmod(fd.get(), static_cast<mode_t>(mode));
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return makeError(Errc::kIo, "cannot write {}: {}", tmp, strerror(errno));
-    }
-    off += static_cast<size_t>(n);
+  if (auto st = writeAllFd(fd.get(), data); !st.ok()) {
+    return makeError(Errc::kIo, "cannot write {}: {}", tmp, st.error().message);
   }
   if (::fsync(fd.get()) != 0) return makeError(Errc::kIo, "fsync {}: {}", tmp, strerror(errno));
   fd.reset();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -9,6 +10,8 @@
 namespace mcf::base {
 
 Result<std::string> readFile(const std::string& path);
+// Writes all of data to fd, across short writes and EINTR.
+Status writeAllFd(int fd, std::string_view data);
 // Writes to path.tmp, fsyncs, renames: readers see the old or the new file, never half.
 Status writeFileAtomic(const std::string& path, const std::string& data, int mode = 0644);
 Status makeDirs(const std::string& path, int mode = 0755);

@@ -123,7 +123,8 @@ class Backend {
   // Creates a container and its root filesystem. On failure everything done is undone.
   virtual base::Result<std::string> create(const ContainerSpec& spec) = 0;
   // Runs a process in the container; exit runs exactly once unless this returns an error.
-  // Returns the process's host pid.
+  // Returns the process's id (Garden's process ID), the pid that attach, writeStdin,
+  // closeStdin, resizeTty and signal take; unique within this backend.
   virtual base::Result<int> run(const std::string& handle, const ProcessSpec& spec, ProcessIO io,
                                 ExitCallback exit) = 0;
   // Garden's Attach: the process's output and exit go to new callbacks from now on.
@@ -132,7 +133,7 @@ class Backend {
   virtual base::Status writeStdin(int pid, std::string_view data) = 0;
   virtual base::Status closeStdin(int pid) = 0;
   virtual base::Status resizeTty(int pid, int rows, int cols) = 0;
-  // Garden's Process.Signal: sends sig to the process (SIGKILL ends it and its helpers).
+  // Garden's Process.Signal: sends sig to the process's group (the processes it started too).
   virtual base::Status signal(int pid, int sig) = 0;
   // Garden's StreamIn: extracts a tar archive into dir inside the container, as user.
   virtual void streamIn(const std::string& handle, const std::string& dir, std::string tar,

@@ -2,8 +2,8 @@
 //
 // Owns: the groups below a parent group ("microcf") in every hierarchy it uses: cgroup v2
 // (one unified tree) or v1 (memory, pids, cpu, cpuacct mounted apart, as on hybrid hosts).
-// Does not own: putting processes in a group; the container's init and exec helpers write
-// "0" to each file create() returns before they fork, so every child starts inside.
+// Does not own: putting processes in a group; the container's init writes "0" to each file
+// create() returns before it forks pid 1, so every process of the container starts inside.
 // Thread: any, one call at a time; calls block on small file writes (microseconds), and
 // destroy() waits for killed processes to leave (milliseconds, bounded).
 #pragma once

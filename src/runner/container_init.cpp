@@ -14,11 +14,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "base/fs.h"
 #include "base/unique_fd.h"
 #include "runner/cgroups.h"
 #include "runner/container_main.h"
+#include "runner/container_process.h"
 #include "runner/depot.h"
 #include "runner/disk_quota.h"
 #include "runner/mount_ops.h"
@@ -30,24 +32,27 @@ namespace mcf::runner {
 
 namespace {
 
-void writeAll(int fd, const std::string& s) {
-  size_t off = 0;
-  while (off < s.size()) {
-    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    off += static_cast<size_t>(n);
-  }
-}
-
 // Reports a setup failure where LinuxBackend::create reads it, and on stderr.
 int fail(int ready_fd, std::string message) {
   for (char& c : message) {
     if (c == '\n') c = ' ';
   }
-  writeAll(ready_fd, "error: " + message + "\n");
+  (void)base::writeAllFd(ready_fd, "error: " + message + "\n");
   std::fprintf(stderr, "microcf: container init: %s\n", message.c_str());
   return 1;
+}
+
+// Closes every descriptor from 3 on but those in keep.
+void closeAllBut(std::initializer_list<int> keep) {
+  std::vector<int> kept(keep);
+  std::sort(kept.begin(), kept.end());
+  unsigned from = 3;
+  for (int fd : kept) {
+    if (fd < static_cast<int>(from)) continue;
+    if (static_cast<unsigned>(fd) > from) ::close_range(from, static_cast<unsigned>(fd) - 1, 0);
+    from = static_cast<unsigned>(fd) + 1;
+  }
+  ::close_range(from, ~0U, 0);
 }
 
 sigset_t waitedSignals() {
@@ -135,48 +140,32 @@ base::Status buildRootfs(const DepotSpec& spec) {
   return pivotInto(spec.rootfs);
 }
 
-// The container's pid 1: build the rootfs, report, then reap orphans until told to stop.
-int runPid1(const DepotSpec& spec, int ready_fd) {
+// The container's pid 1: build the rootfs, report, then start processes and reap them.
+int runPid1(const DepotSpec& spec, int ready_fd, int control) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   hideArguments();
   ::umask(0);
   if (auto st = buildRootfs(spec); !st.ok()) return fail(ready_fd, st.error().message);
   ::umask(022);
-  writeAll(ready_fd, "ready\n");
+  (void)base::writeAllFd(ready_fd, "ready\n");
   ::close(ready_fd);
   int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull >= 0) {
     ::dup2(devnull, STDIN_FILENO);
     ::close(devnull);
   }
-
-  sigset_t set = waitedSignals();
-  for (;;) {
-    siginfo_t info;
-    int sig = ::sigwaitinfo(&set, &info);
-    if (sig == SIGCHLD) {
-      while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-      }
-    } else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
-      return 0;  // the kernel kills everything else in the pid namespace
-    } else if (sig == SIGUSR1) {
-      ::kill(-1, SIGTERM);  // every process of the container but pid 1: Backend::stop
-    } else if (sig == SIGUSR2) {
-      ::kill(-1, SIGKILL);
-    }
-  }
+  return servePid1(spec, control);
 }
 
 }  // namespace
 
-int initMain(const std::string& depot_dir, int ready_fd) {
+int initMain(const std::string& depot_dir, int ready_fd, int control) {
   // The container dies with microcf, whichever way microcf ends.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (ready_fd < 0) ready_fd = STDOUT_FILENO;
   // Whatever microcf had open without O_CLOEXEC stops here: a host descriptor held by the
-  // container's pid 1 would be a way out of its root filesystem.
-  if (ready_fd > 3) ::close_range(3, static_cast<unsigned>(ready_fd) - 1, 0);
-  ::close_range(static_cast<unsigned>(std::max(ready_fd, 2)) + 1, ~0U, 0);
+  // container's pid 1 would be a way out of its root filesystem. The two it was given stay.
+  closeAllBut({ready_fd, control});
   auto text = base::readFile(depot_dir + "/spec.json");
   if (!text.ok()) return fail(ready_fd, text.error().message);
   auto spec = parseDepotSpec(*text);
@@ -198,8 +187,9 @@ int initMain(const std::string& depot_dir, int ready_fd) {
   if (auto st = prepareLayer(*spec); !st.ok()) return fail(ready_fd, st.error().message);
   pid_t child = ::fork();
   if (child < 0) return fail(ready_fd, std::string("cannot fork the container's pid 1: ") + strerror(errno));
-  if (child == 0) ::_exit(runPid1(*spec, ready_fd));
-  writeAll(ready_fd, "pid " + std::to_string(child) + "\n");
+  if (child == 0) ::_exit(runPid1(*spec, ready_fd, control));
+  ::close(control);  // pid 1 alone holds it, so that microcf reads its end closing when it dies
+  (void)base::writeAllFd(ready_fd, "pid " + std::to_string(child) + "\n");
   if (ready_fd != STDOUT_FILENO) ::close(ready_fd);
 
   for (;;) {

@@ -27,13 +27,12 @@ int containerMain(int argc, char** argv) {
   std::string command = i < argc ? argv[i] : "";
   if (command == "init" && argc - i >= 2) {
     int ready_fd = argc - i >= 3 ? std::atoi(argv[i + 2]) : -1;
-    return initMain(argv[i + 1], ready_fd);
+    int control = argc - i >= 4 ? std::atoi(argv[i + 3]) : -1;
+    return initMain(argv[i + 1], ready_fd, control);
   }
-  if (command == "exec" && argc - i >= 3) return execMain(argv[i + 1], argv[i + 2]);
   std::fprintf(stderr,
-               "usage: microcf __container init <depot dir> [ready fd]\n"
-               "       microcf __container exec <depot dir> <process spec json | file | ->\n"
-               "These commands are microcf's own container helpers; `microcf up` runs them.\n");
+               "usage: microcf __container init <depot dir> [ready fd] [control fd]\n"
+               "This is microcf's own container helper; `microcf up` runs it.\n");
   return 2;
 }
 

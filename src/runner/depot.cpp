@@ -260,6 +260,13 @@ uint64_t procStartTime(int pid) {
   return std::strtoull(f[19].c_str(), nullptr, 10);
 }
 
+int pidfdPid(int pidfd) {
+  auto text = base::readFile("/proc/self/fdinfo/" + std::to_string(pidfd));
+  if (!text.ok()) return 0;
+  size_t at = text->find("\nPid:");
+  return at == std::string::npos ? 0 : std::max(0, std::atoi(text->c_str() + at + 5));
+}
+
 int procParentPid(int pid) {
   auto f = statFields(pid);
   if (f.size() < 2) return 0;

@@ -22,7 +22,7 @@ struct DepotSpec {
   // there, in the container's mount namespace, and makes home/, work/ and tmp/ in it.
   std::string layer;
   std::string disk_image;
-  // cgroup.procs files: the init and exec helpers write "0" to each before they fork.
+  // cgroup.procs files: the init writes "0" to each before it forks pid 1.
   std::vector<std::string> cgroup_procs;
   // The container's network: the init gives its new network namespace a veth to bridge
   // (host end veth_prefix + the IP in hex) with ip/prefix and a default route via gateway.

@@ -7,6 +7,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <termios.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
@@ -35,8 +38,6 @@ using base::makeError;
 namespace {
 
 constexpr int kReadyTimeoutMs = 10000;
-// Linux caps one environment string at 128 KiB (MAX_ARG_STRLEN).
-constexpr size_t kMaxEnvSpecBytes = 120 * 1024;
 
 base::Status makeDir(const std::string& path, mode_t mode, uid_t uid = 0, gid_t gid = 0) {
   if (::mkdir(path.c_str(), mode) != 0 || ::chmod(path.c_str(), mode) != 0 ||
@@ -99,18 +100,16 @@ LinuxBackend::~LinuxBackend() {
   for (const auto& h : handles) {
     if (auto st = destroy(h); !st.ok()) MCF_WARN("runner", "{}", st.error().message);
   }
-  // Children the loop has not reaped yet: their callbacks will not run now, so reap here.
-  // Exec helpers are killed; the inits' parents are exiting already (their pid 1 is dead) and
-  // must reap it first, so they are only waited for.
-  auto reap = [](std::unique_ptr<loop::Process>& p, bool kill) {
+  // Processes died with their containers; their exit callbacks do not run now.
+  processes_.clear();
+  // The inits' parents the loop has not reaped yet are exiting already (their pid 1 is dead)
+  // and must reap it first, so they are only waited for.
+  for (auto& [id, p] : dying_) {
     int pid = p->pid();
     bool reaped = p->exited();
-    if (kill) (void)p->kill(SIGKILL);
     p.reset();  // closes the handle: libuv stops waiting for this child
     if (!reaped) ::waitpid(pid, nullptr, 0);
-  };
-  for (auto& [id, rp] : processes_) reap(rp.process, true);
-  for (auto& [id, p] : dying_) reap(p, false);
+  }
   if (cgroups_) {
     if (auto st = cgroups_->cleanupAll(); !st.ok()) MCF_WARN("runner", "{}", st.error().message);
   }
@@ -385,14 +384,18 @@ base::Status LinuxBackend::startInit(Container& c) {
   }
   base::UniqueFd ready_read(fds[0]);
   base::UniqueFd ready_write(fds[1]);
-  // The init inherits the write end. The loop is single-threaded and the fd is closed
-  // right after the spawn, so no other child can inherit it by accident.
-  ::fcntl(ready_write.get(), F_SETFD, 0);
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
+    return makeError(Errc::kIo, "cannot create a socket pair: {}", strerror(errno));
+  }
+  base::UniqueFd control(fds[0]);
+  base::UniqueFd pid1_end(fds[1]);
   std::string handle = c.spec.handle;
   uint64_t id = next_id_++;
   loop::ProcessSpec ps;
   ps.file = config_.helper_exe;
-  ps.args = helperArgs({"init", c.paths.dir, std::to_string(ready_write.get())});
+  // The init gets the pipe's write end as fd 3 and its end of the control channel as fd 4.
+  ps.args = helperArgs({"init", c.paths.dir, "3", "4"});
+  ps.extra_fds = {ready_write.get(), pid1_end.get()};
   auto proc = loop::Process::spawn(
       loop_, ps,
       [handle](bool, std::string_view chunk) {
@@ -400,6 +403,7 @@ base::Status LinuxBackend::startInit(Container& c) {
       },
       [this, handle, id](int64_t status, int sig) { onInitExit(handle, id, status, sig); });
   ready_write.reset();
+  pid1_end.reset();
   if (!proc.ok()) return proc.takeError();
   c.init = std::move(*proc);
   c.init_id = id;
@@ -432,17 +436,20 @@ base::Status LinuxBackend::startInit(Container& c) {
   }
   DepotState state{c.init_pid, procStartTime(c.init_pid), c.init->pid(),
                    procStartTime(c.init->pid())};
-  return writeDepotFile(c.paths.state, serializeDepotState(state));
+  MCF_TRY(writeDepotFile(c.paths.state, serializeDepotState(state)));
+  ::fcntl(control.get(), F_SETFL, O_NONBLOCK);
+  c.control = std::move(control);
+  c.control_watch = std::make_unique<loop::FdWatch>(loop_, c.control.get());
+  c.control_watch->start([this, handle] { onControl(handle); });
+  return {};
 }
 
 void LinuxBackend::killInit(Container& c) {
   if (!c.init) return;
   // Without a pidfd the init never got ready: it exits by itself (see startInit).
-  // Without waiting: pid 1 exits only after the kernel has killed the rest of its pid
-  // namespace and their parents (exec helpers, microcf's children) have reaped them, which
-  // needs the loop to reap those helpers first. Its own parent then reaps it and exits by
-  // itself (killing that parent as well could orphan pid 1 to the host's init as a zombie);
-  // the loop reaps that parent from dying_.
+  // Without waiting: the kernel kills the rest of its pid namespace, its own parent then
+  // reaps it and exits by itself (killing that parent as well could orphan pid 1 to the host's
+  // init as a zombie); the loop reaps that parent from dying_.
   if (c.init_pidfd.valid()) pidfdSendSignal(c.init_pidfd.get(), SIGKILL);
   if (!c.init->exited()) dying_[c.init_id] = std::move(c.init);
   c.init.reset();
@@ -459,74 +466,161 @@ void LinuxBackend::onInitExit(const std::string& handle, uint64_t id, int64_t st
            handle, shellExitStatus(status, term_signal));
 }
 
+// The process's stdout and stderr pipes (and stdin's, if it has one): microcf's ends as
+// streams, pid 1's ends in child_ends, in the order the "run" message carries them.
+base::Status LinuxBackend::openPipes(RunningProcess& rp, int id,
+                                     std::vector<base::UniqueFd>& child_ends) {
+  for (int i = 0; i < (rp.io.stdin_open ? 3 : 2); ++i) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+      return makeError(Errc::kIo, "cannot create a pipe: {}", strerror(errno));
+    }
+    bool is_stdin = i == 2;
+    base::UniqueFd ours(fds[is_stdin ? 1 : 0]);
+    child_ends.emplace_back(fds[is_stdin ? 0 : 1]);
+    auto stream = loop::Stream::open(loop_, ours.get());
+    if (!stream.ok()) return stream.takeError();
+    ours.release();
+    (i == 0 ? rp.out : i == 1 ? rp.err : rp.in) = std::move(*stream);
+  }
+  readFrom(id, *rp.out, false);
+  readFrom(id, *rp.err, true);
+  return {};
+}
+
+void LinuxBackend::readFrom(int id, loop::Stream& stream, bool is_err) {
+  ++processes_[id].open_streams;
+  stream.startReading(
+      [this, id, is_err](std::string_view chunk) {
+        RunningProcess* rp = findProcess(id);
+        if (!rp) return;
+        auto& cb = is_err ? rp->io.on_stderr : rp->io.on_stdout;
+        if (cb) cb(chunk);
+      },
+      [this, id] {
+        RunningProcess* rp = findProcess(id);
+        if (!rp) return;
+        --rp->open_streams;
+        maybeFinish(id);
+      });
+}
+
 base::Result<int> LinuxBackend::run(const std::string& handle, const ProcessSpec& spec,
                                     ProcessIO io, ExitCallback exit) {
   auto it = containers_.find(handle);
   if (it == containers_.end()) return makeError(Errc::kNotFound, "container {} not found", handle);
   Container& c = *it->second;
-  if (c.init_exited) {
+  if (c.init_exited || !c.control.valid()) {
     return makeError(Errc::kUnavailable,
                      "container {} is not running: its init exited; destroy it and create it again",
                      handle);
   }
   if (spec.path.empty()) return makeError(Errc::kInvalid, "process path is empty");
-  uint64_t id = next_id_++;
-  // The spec carries credentials (VCAP_SERVICES), so not in argv, which every user can read,
-  // but in the helper's environment, which only root can. Not on stdin: the helper would wait
-  // for microcf to write it. One too big for an environment string goes in a depot file.
+  // The spec carries credentials (VCAP_SERVICES): it travels in a memory file that only pid 1
+  // gets, never in argv or a file on disk.
+  base::UniqueFd spec_fd(::memfd_create("microcf-process-spec", MFD_CLOEXEC));
   std::string json = serializeProcessSpec(spec);
-  std::string spec_file;
-  loop::ProcessSpec ps;
-  ps.file = config_.helper_exe;
-  if (json.size() < kMaxEnvSpecBytes) {
-    ps.args = helperArgs({"exec", c.paths.dir, "env"});
-    ps.env = {std::string(kProcessSpecEnv) + "=" + json};
-  } else {
-    spec_file = fmt::format("{}/process-{}.json", c.paths.dir, id);
-    MCF_TRY(writeDepotFile(spec_file, json));
-    ps.args = helperArgs({"exec", c.paths.dir, spec_file});
+  if (!spec_fd.valid() || !base::writeAllFd(spec_fd.get(), json).ok()) {
+    return makeError(Errc::kIo, "cannot pass the process spec to the container: {}",
+                     strerror(errno));
   }
-  ps.stdin_pipe = io.stdin_open;
-  base::UniqueFd control_read, control_write;
-  if (spec.tty) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) {
-      return makeError(Errc::kIo, "cannot create a pipe: {}", strerror(errno));
-    }
-    control_read.reset(fds[0]);
-    control_write.reset(fds[1]);
-    // A helper that stopped reading must not block the loop; a lost resize is harmless.
-    ::fcntl(control_write.get(), F_SETFL, O_NONBLOCK);
-    ps.extra_fds = {control_read.get()};  // the helper's fd 3
+  int id = next_process_id_++;
+  RunningProcess& rp = processes_[id];
+  rp.handle = handle;
+  rp.io = std::move(io);
+  rp.exit = std::move(exit);
+  rp.tty = spec.tty;
+  rp.rows = spec.rows;
+  rp.cols = spec.cols;
+  std::vector<base::UniqueFd> child_ends;
+  base::Status st = spec.tty ? base::Status{} : openPipes(rp, id, child_ends);
+  if (st.ok()) {
+    std::vector<int> fds = {spec_fd.get()};
+    for (const auto& fd : child_ends) fds.push_back(fd.get());
+    st = sendControl(c.control.get(), formatControl("run", static_cast<uint64_t>(id)), fds);
   }
-  auto proc = loop::Process::spawn(
-      loop_, ps,
-      [this, id](bool is_err, std::string_view chunk) {
-        auto p = processes_.find(id);
-        if (p == processes_.end()) return;
-        auto& cb = is_err ? p->second.io.on_stderr : p->second.io.on_stdout;
-        if (cb) cb(chunk);
-      },
-      [this, id](int64_t status, int sig) { onProcessExit(id, status, sig); });
-  if (!proc.ok()) {
-    if (!spec_file.empty()) ::unlink(spec_file.c_str());
-    return proc.takeError();
+  if (!st.ok()) {
+    processes_.erase(id);
+    return makeError(st.error().code, "cannot run {} in container {}: {}", spec.path, handle,
+                     st.error().message);
   }
-  int pid = (*proc)->pid();
-  processes_[id] = RunningProcess{handle,           spec_file, std::move(*proc), std::move(io),
-                                  std::move(exit), spec.tty,  std::move(control_write)};
   c.stopped = false;
-  return pid;
+  return id;
 }
 
-void LinuxBackend::onProcessExit(uint64_t id, int64_t status, int term_signal) {
+void LinuxBackend::onControl(const std::string& handle) {
+  auto it = containers_.find(handle);
+  if (it == containers_.end()) return;
+  Container& c = *it->second;
+  for (;;) {
+    auto r = receiveControl(c.control.get());
+    if (!r.ok()) MCF_WARN("runner", "container {}: {}", handle, r.error().message);
+    if (r.ok() && r->kind == Received::Kind::kNone) return;
+    if (!r.ok() || r->kind == Received::Kind::kClosed) {
+      // Pid 1 is gone, and every process of the container with it.
+      c.control_watch.reset();
+      c.control.reset();
+      std::vector<int> ids;
+      for (const auto& [id, rp] : processes_) {
+        if (rp.handle == handle && !rp.status) ids.push_back(id);
+      }
+      for (int id : ids) onProcessGone(id, 128 + SIGKILL);
+      return;
+    }
+    ControlMessage& m = r->message;
+    int id = static_cast<int>(m.id);
+    RunningProcess* rp = findProcess(id);
+    if (!rp || rp->handle != handle) continue;
+    if (m.verb == "started") onStarted(id, m);
+    if (m.verb == "exit") onProcessGone(id, m.value);
+  }
+}
+
+void LinuxBackend::onStarted(int id, ControlMessage& m) {
+  RunningProcess& rp = processes_[id];
+  if (!m.fds.empty()) {
+    rp.host_pid = pidfdPid(m.fds[0].get());
+    rp.pidfd = std::move(m.fds[0]);
+  }
+  if (!rp.tty || m.fds.size() < 2) return;
+  auto master = loop::Stream::open(loop_, m.fds[1].get());
+  if (!master.ok()) {
+    MCF_WARN("runner", "process {}: {}", id, master.error().message);
+    return;
+  }
+  m.fds[1].release();
+  rp.out = std::move(*master);
+  readFrom(id, *rp.out, false);
+  if (rp.rows > 0 || rp.cols > 0) (void)resizeTty(id, rp.rows, rp.cols);
+  if (!rp.typed.empty()) (void)rp.out->write(rp.typed);
+  rp.typed.clear();
+  if (rp.typed_eof) (void)closeStdin(id);
+}
+
+void LinuxBackend::onProcessGone(int id, int status) {
+  RunningProcess* rp = findProcess(id);
+  if (!rp || rp->status) return;
+  rp->status = status;
+  if (rp->tty && rp->open_streams > 0) {
+    // What the process wrote is in the terminal already; a background job of its may hold the
+    // terminal open for as long as it likes, so its output gets a moment, not more.
+    rp->drain = std::make_unique<loop::Timer>(loop_);
+    rp->drain->start(100, 0, [this, id] {
+      if (RunningProcess* p = findProcess(id)) {
+        p->open_streams = 0;
+        maybeFinish(id);
+      }
+    });
+  }
+  maybeFinish(id);
+}
+
+void LinuxBackend::maybeFinish(int id) {
   auto it = processes_.find(id);
-  if (it == processes_.end()) return;
+  if (it == processes_.end() || !it->second.status || it->second.open_streams > 0) return;
   RunningProcess rp = std::move(it->second);
   processes_.erase(it);
-  // Gone already if its container was destroyed.
-  if (!rp.spec_file.empty()) ::unlink(rp.spec_file.c_str());
-  ProcessExit exit{shellExitStatus(status, term_signal), false};
+  ProcessExit exit{*rp.status, false};
   auto c = containers_.find(rp.handle);
   if (exit.status == 128 + SIGKILL && cgroups_ && c != containers_.end()) {
     // The kernel counts the kill before the process dies, so the count is current here.
@@ -557,10 +651,18 @@ base::Status LinuxBackend::destroy(const std::string& handle) {
   auto it = containers_.find(handle);
   if (it == containers_.end()) return {};
   Container& c = *it->second;
-  // Exec helpers first, so that each reports 137 even if it had not entered the container yet;
-  // the loop reaps them, then their exit callbacks run.
+  // Its processes die with pid 1 and report 137 once their output has drained, after this
+  // returns (their pipes close as the kernel kills them; a terminal not yet started has none).
+  c.control_watch.reset();
+  c.control.reset();
   for (auto& [id, rp] : processes_) {
-    if (rp.handle == handle) (void)rp.process->kill(SIGKILL);
+    if (rp.handle != handle || rp.status) continue;
+    rp.status = 128 + SIGKILL;
+    if (rp.open_streams == 0) {
+      loop::defer(loop_, [this, alive = std::weak_ptr<char>(alive_), id = id] {
+        if (!alive.expired()) maybeFinish(id);
+      });
+    }
   }
   if (c.init_pidfd.valid()) pidfdSendSignal(c.init_pidfd.get(), SIGKILL);
   // Killed processes never run user code again, so the folder can go while the kernel tears
@@ -604,7 +706,7 @@ base::Result<ContainerInfo> LinuxBackend::info(const std::string& handle) {
     if (disk.ok() && c.spec.limits.disk_mb > 0) info.usage.disk_bytes = disk->used_bytes;
   }
   for (const auto& [id, rp] : processes_) {
-    if (rp.handle == handle) info.process_pids.push_back(rp.process->pid());
+    if (rp.handle == handle && rp.host_pid > 0 && !rp.status) info.process_pids.push_back(rp.host_pid);
   }
   return info;
 }
@@ -615,63 +717,83 @@ std::vector<std::string> LinuxBackend::list() {
   return out;
 }
 
-LinuxBackend::RunningProcess* LinuxBackend::findProcess(int pid) {
-  for (auto& [id, rp] : processes_) {
-    if (rp.process->pid() == pid) return &rp;
-  }
-  return nullptr;
+LinuxBackend::RunningProcess* LinuxBackend::findProcess(int id) {
+  auto it = processes_.find(id);
+  return it == processes_.end() ? nullptr : &it->second;
 }
 
-base::Status LinuxBackend::attach(int pid, ProcessIO io, ExitCallback exit) {
-  RunningProcess* rp = findProcess(pid);
-  if (!rp) return makeError(Errc::kNotFound, "process {} is not running", pid);
+base::Status LinuxBackend::attach(int id, ProcessIO io, ExitCallback exit) {
+  RunningProcess* rp = findProcess(id);
+  if (!rp) return makeError(Errc::kNotFound, "process {} is not running", id);
   rp->io.on_stdout = std::move(io.on_stdout);
   rp->io.on_stderr = std::move(io.on_stderr);
   rp->exit = std::move(exit);
   return {};
 }
 
-base::Status LinuxBackend::writeStdin(int pid, std::string_view data) {
-  RunningProcess* rp = findProcess(pid);
-  if (!rp) return makeError(Errc::kNotFound, "process {} is not running", pid);
+base::Status LinuxBackend::writeStdin(int id, std::string_view data) {
+  RunningProcess* rp = findProcess(id);
+  if (!rp) return makeError(Errc::kNotFound, "process {} is not running", id);
   if (!rp->io.stdin_open) {
     return makeError(Errc::kInvalid, "process {} was run without stdin (ProcessIO.stdin_open)",
-                     pid);
+                     id);
   }
-  return rp->process->write(data);
+  if (rp->tty && !rp->out) {
+    rp->typed.append(data);  // its terminal is on its way
+    return {};
+  }
+  loop::Stream* in = rp->tty ? rp->out.get() : rp->in.get();
+  if (!in || !in->writable()) return makeError(Errc::kInvalid, "the stdin of process {} is closed", id);
+  return in->write(data);
 }
 
-base::Status LinuxBackend::closeStdin(int pid) {
-  RunningProcess* rp = findProcess(pid);
-  if (!rp) return makeError(Errc::kNotFound, "process {} is not running", pid);
-  rp->process->closeStdin();
+base::Status LinuxBackend::closeStdin(int id) {
+  RunningProcess* rp = findProcess(id);
+  if (!rp) return makeError(Errc::kNotFound, "process {} is not running", id);
+  if (!rp->tty) {
+    if (rp->in) rp->in->closeAfterWrites();
+    return {};
+  }
+  if (!rp->out) {
+    rp->typed_eof = true;
+    return {};
+  }
+  // A terminal has no end of file of its own: type its end-of-file character, as a user
+  // pressing ^D would.
+  termios t{};
+  char eof = ::tcgetattr(rp->out->fd(), &t) == 0 ? static_cast<char>(t.c_cc[VEOF]) : '\x04';
+  if (rp->out->writable()) (void)rp->out->write(std::string_view(&eof, 1));
   return {};
 }
 
-base::Status LinuxBackend::resizeTty(int pid, int rows, int cols) {
-  RunningProcess* rp = findProcess(pid);
-  if (!rp) return makeError(Errc::kNotFound, "process {} is not running", pid);
-  if (!rp->tty || !rp->control.valid()) {
-    return makeError(Errc::kInvalid, "process {} has no terminal to resize", pid);
-  }
+base::Status LinuxBackend::resizeTty(int id, int rows, int cols) {
+  RunningProcess* rp = findProcess(id);
+  if (!rp) return makeError(Errc::kNotFound, "process {} is not running", id);
+  if (!rp->tty) return makeError(Errc::kInvalid, "process {} has no terminal to resize", id);
   if (rows <= 0 || cols <= 0 || rows > 10000 || cols > 10000) {
     return makeError(Errc::kInvalid, "terminal size {}x{} is out of range", rows, cols);
   }
-  std::string line = fmt::format("{} {}\n", rows, cols);
-  ssize_t n = ::write(rp->control.get(), line.data(), line.size());
-  if (n != static_cast<ssize_t>(line.size())) {
-    return makeError(Errc::kIo, "cannot resize the terminal of process {}: {}", pid,
-                     n < 0 ? strerror(errno) : "short write");
+  rp->rows = rows;
+  rp->cols = cols;
+  if (!rp->out) return {};  // applied when the terminal arrives
+  winsize ws{};
+  ws.ws_row = static_cast<unsigned short>(rows);
+  ws.ws_col = static_cast<unsigned short>(cols);
+  // The kernel sends SIGWINCH to the terminal's foreground group.
+  if (::ioctl(rp->out->fd(), TIOCSWINSZ, &ws) != 0) {
+    return makeError(Errc::kIo, "cannot resize the terminal of process {}: {}", id, strerror(errno));
   }
   return {};
 }
 
-base::Status LinuxBackend::signal(int pid, int sig) {
-  RunningProcess* rp = findProcess(pid);
-  if (!rp) return makeError(Errc::kNotFound, "process {} is not running", pid);
-  // The helper forwards catchable signals to the process's group; SIGKILL ends the helper,
-  // whose death kills the process (PR_SET_PDEATHSIG).
-  return rp->process->kill(sig);
+base::Status LinuxBackend::signal(int id, int sig) {
+  RunningProcess* rp = findProcess(id);
+  if (!rp) return makeError(Errc::kNotFound, "process {} is not running", id);
+  if (rp->status) return {};  // it exited; its output is still draining
+  auto c = containers_.find(rp->handle);
+  if (c == containers_.end() || !c->second->control.valid()) return {};  // dying with pid 1
+  // Pid 1 signals the process's group, so that the children it started get it too.
+  return sendControl(c->second->control.get(), formatControl("signal", static_cast<uint64_t>(id), sig));
 }
 
 void LinuxBackend::streamIn(const std::string&, const std::string&, std::string,

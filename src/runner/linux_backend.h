@@ -19,8 +19,10 @@
 #include "base/unique_fd.h"
 #include "loop/loop.h"
 #include "loop/process.h"
+#include "loop/stream.h"
 #include "runner/backend.h"
 #include "runner/cgroups.h"
+#include "runner/control.h"
 #include "runner/network.h"
 #include "runner/rootfs_plan.h"
 #include "runner/stacks.h"
@@ -63,7 +65,8 @@ class LinuxBackend : public Backend {
   base::Status ping() override;
   base::Result<Capacity> capacity() override;
   base::Result<std::string> create(const ContainerSpec& spec) override;
-  // The returned pid is the exec helper's: it relays signals to and the status of the process.
+  // The container's pid 1 starts the process; the returned id is microcf's name for it (its
+  // host pid shows in info's process_pids once pid 1 has reported it).
   base::Result<int> run(const std::string& handle, const ProcessSpec& spec, ProcessIO io,
                         ExitCallback exit) override;
   base::Status stop(const std::string& handle, bool kill) override;
@@ -94,18 +97,29 @@ class LinuxBackend : public Backend {
     base::UniqueFd init_pidfd;
     bool init_exited = false;
     bool stopped = false;
+    base::UniqueFd control;  // microcf's end of the control channel to pid 1 (runner/control.h)
+    std::unique_ptr<loop::FdWatch> control_watch;
     int oom_kills = 0;  // as last seen: one more at a process's exit means the limit killed it
     std::string ip;     // empty: loopback only
     std::vector<PortMapping> net_in;
   };
   struct RunningProcess {
     std::string handle;
-    std::string spec_file;  // a ProcessSpec too big for the environment, removed at exit
-    std::unique_ptr<loop::Process> process;
     ProcessIO io;
     ExitCallback exit;
     bool tty = false;
-    base::UniqueFd control;  // with a terminal: "rows cols\n" lines to the exec helper
+    // Without a terminal: the pipes of its stdout, stderr and (with stdin_open) stdin. With one:
+    // out is the terminal's master, which pid 1 sends once the process started; until then
+    // what is typed waits in typed, and a hang-up in typed_eof.
+    std::unique_ptr<loop::Stream> out, err, in;
+    std::string typed;
+    bool typed_eof = false;
+    int rows = 0, cols = 0;
+    int open_streams = 0;
+    int host_pid = 0;
+    base::UniqueFd pidfd;
+    std::optional<int> status;  // pid 1 reported its exit, or pid 1 itself is gone
+    std::unique_ptr<loop::Timer> drain;  // a terminal held open after the exit is not waited for
   };
 
   base::Status openNetwork();
@@ -119,8 +133,13 @@ class LinuxBackend : public Backend {
   base::Status startInit(Container& c);
   void killInit(Container& c);
   std::vector<std::string> helperArgs(std::vector<std::string> tail) const;
-  void onProcessExit(uint64_t id, int64_t status, int term_signal);
-  RunningProcess* findProcess(int pid);
+  base::Status openPipes(RunningProcess& rp, int id, std::vector<base::UniqueFd>& child_ends);
+  void readFrom(int id, loop::Stream& stream, bool is_err);
+  void onControl(const std::string& handle);
+  void onStarted(int id, ControlMessage& m);
+  void onProcessGone(int id, int status);
+  void maybeFinish(int id);
+  RunningProcess* findProcess(int id);
   void onInitExit(const std::string& handle, uint64_t id, int64_t status, int term_signal);
 
   loop::Loop& loop_;
@@ -135,11 +154,14 @@ class LinuxBackend : public Backend {
   std::optional<IpAllocator> ips_;
   base::UniqueFd network_lock_;
   std::map<std::string, std::unique_ptr<Container>> containers_;
-  std::map<uint64_t, RunningProcess> processes_;  // by an id that callbacks keep
+  std::map<int, RunningProcess> processes_;  // by the id run() returned, which callbacks keep
+  int next_process_id_ = 1;
   // Killed inits' parents until the loop reaps them: their exit tears down the container's
   // mount namespace, which takes an RCU grace period that destroy need not wait for.
   std::map<uint64_t, std::unique_ptr<loop::Process>> dying_;
   uint64_t next_id_ = 1;
+  // Deferred calls check it: they do not outlive the backend.
+  std::shared_ptr<char> alive_ = std::make_shared<char>();
 };
 
 }  // namespace mcf::runner

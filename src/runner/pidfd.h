@@ -13,4 +13,7 @@ inline int pidfdSendSignal(int pidfd, int sig) {
   return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
 }
 
+// The pid a pidfd refers to, as this process's pid namespace numbers it (0 if it has exited).
+int pidfdPid(int pidfd);
+
 }  // namespace mcf::runner

@@ -37,7 +37,7 @@ int shellExitStatus(int64_t code, int term_signal);
 // What a shell exits with when exec fails with err: 127 not found, else 126.
 int execFailureStatus(int err);
 
-// ProcessSpec <-> JSON: what the exec helper reads on its stdin.
+// ProcessSpec <-> JSON: what pid 1 reads from the memfd of a "run" request.
 std::string serializeProcessSpec(const ProcessSpec& spec);
 base::Result<ProcessSpec> parseProcessSpec(std::string_view json);
 

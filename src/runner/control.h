@@ -1,0 +1,53 @@
+// The control channel between LinuxBackend and a container's pid 1: a SOCK_SEQPACKET socket
+// pair, one text message per request, with descriptors passed alongside (SCM_RIGHTS).
+//
+//   microcf -> pid 1   "run ID"          [process spec (a memfd), stdout, stderr, stdin?]
+//                                        or, with a terminal, [process spec]
+//                      "signal ID SIG"   to the process's group
+//   pid 1 -> microcf   "started ID"      [pidfd] or, with a terminal, [pidfd, its master]
+//                      "exit ID STATUS"  the shell's status: the code, or 128 + signal
+//
+// Pid 1 starts each process itself (fork, drop to the user, execve): no helper has to enter
+// the container's namespaces, so running a process costs one fork and one exec. Pid 1's end
+// closing means the container is gone.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+
+namespace mcf::runner {
+
+struct ControlMessage {
+  std::string verb;  // run, signal, started, exit
+  uint64_t id = 0;
+  int value = 0;     // signal's SIG, exit's STATUS
+  std::vector<base::UniqueFd> fds;
+};
+
+// Pure: "verb id [value]" in and out.
+std::string formatControl(std::string_view verb, uint64_t id);
+std::string formatControl(std::string_view verb, uint64_t id, int value);
+base::Result<ControlMessage> parseControl(std::string_view text);
+
+// At most this many descriptors travel with one message.
+inline constexpr size_t kMaxControlFds = 4;
+
+// Sends one message. Without block, a full socket (a pid 1 that stopped reading) is an error:
+// microcf's loop never waits for a container.
+base::Status sendControl(int sock, std::string_view text, const std::vector<int>& fds = {},
+                         bool block = false);
+
+struct Received {
+  enum class Kind { kMessage, kNone, kClosed };  // kNone: nothing to read now
+  Kind kind = Kind::kNone;
+  ControlMessage message;
+};
+// Reads one message; received descriptors are close-on-exec.
+base::Result<Received> receiveControl(int sock, bool block = false);
+
+}  // namespace mcf::runner

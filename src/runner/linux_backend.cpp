@@ -796,14 +796,159 @@ base::Status LinuxBackend::signal(int id, int sig) {
   return sendControl(c->second->control.get(), formatControl("signal", static_cast<uint64_t>(id), sig));
 }
 
-void LinuxBackend::streamIn(const std::string&, const std::string&, std::string,
-                            const std::string&, std::function<void(base::Status)> done) {
-  done(makeError(Errc::kUnavailable, "stream-in is not available yet"));
+namespace {
+
+// A larger tree is refused rather than held in memory: the same bound as an uploaded archive's
+// contents (archive::Limits), and tar's headers are small beside it.
+constexpr size_t kMaxStreamOutBytes = size_t{1} << 30;
+// What is kept of a stream process's stderr: enough for the lines that say why it failed.
+constexpr size_t kStderrTailBytes = 8192;
+constexpr const char* kStreamPath = "PATH=/usr/local/bin:/usr/bin:/bin";
+
+// Garden makes a missing directory, as the user. Whatever happens, the rest of stdin is read:
+// microcf writes the whole archive at once, and a pipe closed early would raise SIGPIPE in a
+// microcf that does not ignore it. --no-overwrite-dir leaves existing directories' owners and
+// modes alone (an archive's "./" entry would otherwise fail on a root-owned /tmp).
+constexpr const char* kStreamInScript =
+    "mkdir -p -- \"$1\" && tar -x -f - -C \"$1\" --no-same-owner --no-same-permissions "
+    "--no-overwrite-dir; s=$?; cat >/dev/null; exit $s";
+
+void keepTail(std::string& tail, std::string_view chunk) {
+  tail.append(chunk);
+  if (tail.size() > 2 * kStderrTailBytes) tail.erase(0, tail.size() - kStderrTailBytes);
 }
-void LinuxBackend::streamOut(const std::string&, const std::string&, const std::string&,
+
+// The last lines a stream process wrote on stderr, joined: what the error message shows.
+std::string lastLines(const std::string& err, size_t count = 3) {
+  std::vector<std::string> kept;
+  for (auto& line : base::split(err, '\n')) {
+    std::string l = base::trim(line);
+    // GNU tar's closing line says nothing the lines before it do not.
+    if (l.empty() || l == "tar: Exiting with failure status due to previous errors") continue;
+    kept.push_back(std::move(l));
+  }
+  if (kept.size() > count) kept.erase(kept.begin(), kept.end() - count);
+  std::string out;
+  for (const auto& l : kept) out += (out.empty() ? "" : "; ") + l;
+  return out.empty() ? "no message" : out;
+}
+
+// Why a stream process failed: killed (kUnavailable), or code with the last lines it wrote.
+base::Error streamError(const ProcessExit& exit, const std::string& err, const std::string& what,
+                        Errc code) {
+  if (exit.status == 128 + SIGKILL) {
+    return makeError(Errc::kUnavailable, "{}: it was killed ({})", what,
+                     exit.out_of_memory ? "the container's memory limit"
+                                        : "the container was stopped or destroyed");
+  }
+  return makeError(code, "{} (exit status {}): {}", what, exit.status, lastLines(err));
+}
+
+}  // namespace
+
+// Runs the container's own tar as user inside the container's root, so that the archive can
+// write only where that user can, as that user, and never through the host's file system.
+void LinuxBackend::streamIn(const std::string& handle, const std::string& dir, std::string tar,
+                            const std::string& user, std::function<void(base::Status)> done) {
+  std::string what = fmt::format("cannot extract into {} in container {} as {}", dir, handle, user);
+  if (dir.empty()) {
+    loop::defer(loop_, [done, handle] {
+      done(makeError(Errc::kInvalid, "cannot extract into container {}: no directory given",
+                     handle));
+    });
+    return;
+  }
+  auto err = std::make_shared<std::string>();
+  ProcessSpec spec;
+  spec.path = "/bin/sh";
+  spec.args = {"-c", kStreamInScript, "sh", dir};
+  spec.env = {kStreamPath};
+  spec.user = user;
+  ProcessIO io;
+  io.on_stderr = [err](std::string_view s) { keepTail(*err, s); };
+  io.stdin_open = true;
+  auto pid = run(handle, spec, std::move(io), [done, err, what](const ProcessExit& exit) {
+    if (exit.status == 0) return done({});
+    done(streamError(exit, *err, what, Errc::kIo));
+  });
+  if (!pid.ok()) {
+    // Later, as every other outcome: a caller never sees done inside its own call.
+    loop::defer(loop_, [done, e = pid.takeError()] { done(e); });
+    return;
+  }
+  // The process's pipe keeps its own copy until the archive is written: drop this one now.
+  base::Status written = writeStdin(*pid, tar);
+  std::string().swap(tar);
+  (void)closeStdin(*pid);
+  if (!written.ok()) {
+    // The process sees a truncated archive and fails; its exit reports that through done.
+    MCF_WARN("runner", "{}: {}", what, written.error().message);
+    (void)signal(*pid, SIGKILL);
+  }
+}
+
+// Garden's layout: "dir/name" gives entries under "name/"; "dir/name/" gives the directory's
+// contents ("./..."). tar runs as user, so it reads only what that user may.
+void LinuxBackend::streamOut(const std::string& handle, const std::string& path,
+                             const std::string& user,
                              std::function<void(base::Result<std::string>)> done) {
-  done(makeError(Errc::kUnavailable, "stream-out is not available yet"));
+  std::string what = fmt::format("cannot read {} in container {} as {}", path, handle, user);
+  if (path.empty()) {
+    loop::defer(loop_, [done, handle] {
+      done(makeError(Errc::kInvalid, "cannot read from container {}: no path given", handle));
+    });
+    return;
+  }
+  std::string parent = path, name = ".";
+  if (path.back() != '/') {
+    size_t slash = path.rfind('/');
+    parent = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    name = path.substr(slash == std::string::npos ? 0 : slash + 1);
+  }
+  struct Out {
+    std::string tar;
+    std::string err;
+    int pid = 0;
+    bool too_large = false;
+  };
+  auto out = std::make_shared<Out>();
+  ProcessSpec spec;
+  spec.path = "tar";
+  spec.args = {"-c", "-f", "-", "-C", parent, "--", name};
+  spec.env = {kStreamPath};
+  spec.user = user;
+  ProcessIO io;
+  io.on_stdout = [this, out](std::string_view s) {
+    if (out->too_large) return;
+    if (out->tar.size() + s.size() > kMaxStreamOutBytes) {
+      out->too_large = true;
+      std::string().swap(out->tar);
+      (void)signal(out->pid, SIGKILL);
+      return;
+    }
+    out->tar.append(s);
+  };
+  io.on_stderr = [out](std::string_view s) { keepTail(out->err, s); };
+  auto pid = run(handle, spec, std::move(io), [done, out, what](const ProcessExit& exit) {
+    if (out->too_large) {
+      return done(makeError(Errc::kTooLarge, "{}: its archive is larger than {} MiB", what,
+                            kMaxStreamOutBytes >> 20));
+    }
+    // tar's 1: a file changed while it read it; the archive is whole, that file as tar saw it.
+    bool changed = exit.status == 1 && !out->tar.empty();
+    if (changed) MCF_WARN("runner", "{}: {}", what, lastLines(out->err));
+    if (exit.status == 0 || changed) return done(std::move(out->tar));
+    // A missing path is kNotFound, as the fake backend reports it.
+    bool missing = out->err.find("No such file or directory") != std::string::npos;
+    done(streamError(exit, out->err, what, missing ? Errc::kNotFound : Errc::kIo));
+  });
+  if (!pid.ok()) {
+    loop::defer(loop_, [done, e = pid.takeError()] { done(e); });
+    return;
+  }
+  out->pid = *pid;
 }
+
 base::Status LinuxBackend::limit(const std::string& handle, const Limits& limits) {
   auto it = containers_.find(handle);
   if (it == containers_.end()) return makeError(Errc::kNotFound, "container {} not found", handle);

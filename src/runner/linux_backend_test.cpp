@@ -1,6 +1,8 @@
 // Tests of LinuxBackend with real namespaces and mounts (root only; skipped otherwise).
 #include "runner/linux_backend.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -11,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include <fmt/format.h>
 #include <chrono>
@@ -677,6 +680,262 @@ TEST_CASE("linux: attach moves output and exit to new callbacks; signal reaches 
   REQUIRE(f.backend->signal(stuck.pid, SIGKILL).ok());
   stuck.waitExit();
   CHECK(stuck.r.status == 137);
+}
+
+namespace {
+
+// One entry of a tar made here, hostile ones included.
+struct TarEntry {
+  std::string path;
+  unsigned type = AE_IFREG;
+  std::string data;  // contents, or a symlink's target
+  int mode = 0644;
+};
+
+std::string makeTar(const std::vector<TarEntry>& entries) {
+  std::string out;
+  struct archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  archive_write_set_bytes_in_last_block(a, 1);
+  auto append = [](struct archive*, void* client, const void* buf, size_t n) -> la_ssize_t {
+    static_cast<std::string*>(client)->append(static_cast<const char*>(buf), n);
+    return static_cast<la_ssize_t>(n);
+  };
+  REQUIRE(archive_write_open(a, &out, nullptr, append, nullptr) == ARCHIVE_OK);
+  for (const auto& e : entries) {
+    struct archive_entry* entry = archive_entry_new();
+    archive_entry_set_pathname(entry, e.path.c_str());
+    archive_entry_set_filetype(entry, e.type);
+    archive_entry_set_perm(entry, static_cast<mode_t>(e.mode));
+    archive_entry_set_uid(entry, 0);  // root's, as an archive made by root would say
+    if (e.type == AE_IFLNK) archive_entry_set_symlink(entry, e.data.c_str());
+    if (e.type == AE_IFREG) archive_entry_set_size(entry, static_cast<la_int64_t>(e.data.size()));
+    REQUIRE(archive_write_header(a, entry) == ARCHIVE_OK);
+    if (e.type == AE_IFREG && !e.data.empty()) {
+      REQUIRE(archive_write_data(a, e.data.data(), e.data.size()) ==
+              static_cast<la_ssize_t>(e.data.size()));
+    }
+    archive_entry_free(entry);
+  }
+  REQUIRE(archive_write_close(a) == ARCHIVE_OK);
+  archive_write_free(a);
+  return out;
+}
+
+struct TarRead {
+  std::string data;  // contents; "<dir>" for a directory
+  int mode = 0;
+  int64_t uid = -1;
+};
+
+// The entries of a tar by path; a tar that does not parse fails the test.
+std::map<std::string, TarRead> readTar(const std::string& tar) {
+  std::map<std::string, TarRead> out;
+  struct archive* a = archive_read_new();
+  archive_read_support_format_tar(a);
+  REQUIRE(archive_read_open_memory(a, tar.data(), tar.size()) == ARCHIVE_OK);
+  struct archive_entry* entry;
+  int rc;
+  while ((rc = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
+    TarRead r;
+    r.mode = archive_entry_perm(entry);
+    r.uid = archive_entry_uid(entry);
+    if (archive_entry_filetype(entry) == AE_IFDIR) {
+      r.data = "<dir>";
+    } else {
+      r.data.resize(static_cast<size_t>(archive_entry_size(entry)));
+      if (!r.data.empty()) {
+        REQUIRE(archive_read_data(a, r.data.data(), r.data.size()) ==
+                static_cast<la_ssize_t>(r.data.size()));
+      }
+    }
+    out[archive_entry_pathname(entry)] = std::move(r);
+  }
+  CHECK(rc == ARCHIVE_EOF);
+  archive_read_free(a);
+  return out;
+}
+
+std::vector<std::string> keys(const std::map<std::string, TarRead>& m) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : m) out.push_back(k);
+  return out;
+}
+
+// What streamIn reported; checks that it did so once, and never inside the call.
+mcf::base::Status streamIn(Fixture& f, const std::string& handle, const std::string& dir,
+                           std::string tar, const std::string& user = "vcap") {
+  int calls = 0;
+  mcf::base::Status got;
+  f.backend->streamIn(handle, dir, std::move(tar), user, [&](mcf::base::Status st) {
+    ++calls;
+    got = std::move(st);
+  });
+  CHECK(calls == 0);
+  f.runUntil([&] { return calls > 0; });
+  CHECK(calls == 1);
+  return got;
+}
+
+mcf::base::Result<std::string> streamOut(Fixture& f, const std::string& handle,
+                                         const std::string& path,
+                                         const std::string& user = "vcap") {
+  int calls = 0;
+  mcf::base::Result<std::string> got = std::string();
+  f.backend->streamOut(handle, path, user, [&](mcf::base::Result<std::string> r) {
+    ++calls;
+    got = std::move(r);
+  });
+  CHECK(calls == 0);
+  f.runUntil([&] { return calls > 0; });
+  CHECK(calls == 1);
+  return got;
+}
+
+std::string errorOf(const mcf::base::Status& st) { return st.ok() ? "<ok>" : st.error().message; }
+
+}  // namespace
+
+TEST_CASE("linux: stream in as vcap makes the directory and vcap's files; stream out gives them back") {
+  if (!privileged()) return;
+  Fixture f;
+  std::string h = f.create();
+  std::string big(3 << 20, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + (i * 7919) % 26);
+  std::string tar = makeTar({{"hello.txt", AE_IFREG, "hi there\n"},
+                             {"sub", AE_IFDIR, "", 0755},
+                             {"sub/run.sh", AE_IFREG, "#!/bin/sh\necho ran\n", 0755},
+                             {"big.bin", AE_IFREG, big},
+                             {"setuid", AE_IFREG, "x", 04755}});
+  auto in = streamIn(f, h, "/home/vcap/x", tar);
+  REQUIRE_MESSAGE(in.ok(), errorOf(in));
+  Ran r = f.sh(h, "cd /home/vcap/x && cat hello.txt && sub/run.sh && wc -c <big.bin && "
+                  "stat -c '%u:%g %a %n' . hello.txt sub sub/run.sh setuid");
+  CHECK(r.err == "");
+  CHECK(r.out ==
+        "hi there\nran\n3145728\n"
+        "2000:2000 755 .\n2000:2000 644 hello.txt\n2000:2000 755 sub\n2000:2000 755 sub/run.sh\n"
+        "2000:2000 755 setuid\n");  // no set-uid bit kept
+
+  auto dir = streamOut(f, h, "/home/vcap/x");
+  REQUIRE_MESSAGE(dir.ok(), dir.error().message);
+  auto entries = readTar(*dir);
+  CHECK(keys(entries) == std::vector<std::string>{"x/", "x/big.bin", "x/hello.txt", "x/setuid",
+                                                  "x/sub/", "x/sub/run.sh"});
+  CHECK(entries["x/hello.txt"].data == "hi there\n");
+  CHECK(entries["x/hello.txt"].uid == 2000);
+  CHECK(entries["x/big.bin"].data == big);
+  CHECK(entries["x/sub/run.sh"].mode == 0755);
+  CHECK(entries["x/sub/"].data == "<dir>");
+
+  // A file alone is one entry named after it; a trailing slash gives a directory's contents.
+  auto file = streamOut(f, h, "/home/vcap/x/hello.txt");
+  REQUIRE(file.ok());
+  entries = readTar(*file);
+  CHECK(keys(entries) == std::vector<std::string>{"hello.txt"});
+  CHECK(entries["hello.txt"].data == "hi there\n");
+  auto contents = streamOut(f, h, "/home/vcap/x/sub/");
+  REQUIRE(contents.ok());
+  CHECK(keys(readTar(*contents)) == std::vector<std::string>{"./", "./run.sh"});
+
+  // Into an existing directory, as root: files are root's, the directory keeps its owner.
+  auto root_in = streamIn(f, h, "/home/vcap/x", makeTar({{"./", AE_IFDIR, "", 0700},
+                                                        {"./by-root", AE_IFREG, "r\n"}}),
+                          "root");
+  REQUIRE_MESSAGE(root_in.ok(), errorOf(root_in));
+  CHECK(f.sh(h, "stat -c '%u %a %n' /home/vcap/x /home/vcap/x/by-root").out ==
+        "2000 755 /home/vcap/x\n0 644 /home/vcap/x/by-root\n");
+}
+
+TEST_CASE("linux: a streamed-in tar never writes outside its directory, as vcap or root") {
+  if (!privileged()) return;
+  Fixture f;
+  std::string h = f.create();
+  std::string evil = makeTar({{"ok.txt", AE_IFREG, "fine\n"},
+                              {"../mcf-stream-up", AE_IFREG, "escaped\n"},
+                              {"/tmp/mcf-stream-abs", AE_IFREG, "escaped\n"},
+                              {"link", AE_IFLNK, "/tmp"},
+                              {"link/mcf-stream-through", AE_IFREG, "escaped\n"},
+                              {"after.txt", AE_IFREG, "fine\n"}});
+  for (std::string user : {"vcap", "root"}) {
+    CAPTURE(user);
+    std::string dir = "/home/vcap/" + user;
+    auto in = streamIn(f, h, dir, evil, user);
+    // tar skips the ".." entry, says so, and fails at the end; the harmless entries are there.
+    REQUIRE_FALSE(in.ok());
+    CHECK(in.error().message.find("cannot extract into " + dir + " in container " + h + " as " +
+                                  user + " (exit status 2): ") == 0);
+    CHECK(in.error().message.find("Member name contains '..'") != std::string::npos);
+    Ran r = f.sh(h, "cd " + dir + " && cat ok.txt after.txt tmp/mcf-stream-abs; "
+                 "ls /home/vcap /tmp | grep mcf-stream; echo end");
+    CHECK(r.out == "fine\nfine\nescaped\nend\n");  // the absolute one lands under dir/tmp
+  }
+  CHECK_FALSE(pathExists("/tmp/mcf-stream-abs"));
+  CHECK_FALSE(pathExists("/tmp/mcf-stream-through"));
+  CHECK_FALSE(pathExists("/home/mcf-stream-up"));
+  CHECK_FALSE(pathExists(f.depot + "/" + h + "/layer/home/mcf-stream-up"));
+}
+
+TEST_CASE("linux: stream in fails with tar's reason: read-only places, bad archives, no container") {
+  if (!privileged()) return;
+  Fixture f;
+  std::string h = f.create();
+  std::string tar = makeTar({{"f.txt", AE_IFREG, "x\n"}});
+  auto usr = streamIn(f, h, "/usr", tar, "root");
+  REQUIRE_FALSE(usr.ok());
+  CHECK(usr.error().message ==
+        "cannot extract into /usr in container " + h +
+            " as root (exit status 2): tar: f.txt: Cannot open: Read-only file system");
+  auto made = streamIn(f, h, "/usr/lib/mcf-new", tar);
+  REQUIRE_FALSE(made.ok());
+  CHECK(made.error().message.find("cannot extract into /usr/lib/mcf-new in container " + h +
+                                  " as vcap (exit status 1): mkdir: ") == 0);
+  CHECK(made.error().message.find("Read-only file system") != std::string::npos);
+  CHECK_FALSE(pathExists("/usr/f.txt"));
+  CHECK_FALSE(pathExists("/usr/lib/mcf-new"));
+
+  auto garbage = streamIn(f, h, "/home/vcap/g", "this is not a tar archive\n");
+  REQUIRE_FALSE(garbage.ok());
+  CHECK(garbage.error().message.find("This does not look like a tar archive") != std::string::npos);
+
+  auto nobody = streamIn(f, "no-such-container", "/home/vcap", tar);
+  REQUIRE_FALSE(nobody.ok());
+  CHECK(nobody.error().code == mcf::base::Errc::kNotFound);
+  CHECK(nobody.error().message == "container no-such-container not found");
+  // The container is still fine.
+  CHECK(f.sh(h, "echo alive").out == "alive\n");
+}
+
+TEST_CASE("linux: stream out of a missing or unreadable path, or of no container, says why") {
+  if (!privileged()) return;
+  Fixture f;
+  std::string h = f.create();
+  auto missing = streamOut(f, h, "/home/vcap/nope");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().code == mcf::base::Errc::kNotFound);
+  CHECK(missing.error().message ==
+        "cannot read /home/vcap/nope in container " + h +
+            " as vcap (exit status 2): tar: nope: Cannot stat: No such file or directory");
+
+  // tar reads as the user: root's private file is not vcap's to read.
+  REQUIRE(f.sh(h, "echo secret > /tmp/private && chmod 600 /tmp/private", "root").status == 0);
+  auto denied = streamOut(f, h, "/tmp/private");
+  REQUIRE_FALSE(denied.ok());
+  CHECK(denied.error().message.find("Permission denied") != std::string::npos);
+  auto as_root = streamOut(f, h, "/tmp/private", "root");
+  REQUIRE(as_root.ok());
+  CHECK(readTar(*as_root)["private"].data == "secret\n");
+
+  auto stranger = streamOut(f, h, "/tmp", "nobody-here");
+  REQUIRE_FALSE(stranger.ok());
+  CHECK(stranger.error().message.find("nobody-here") != std::string::npos);
+  auto unnamed = streamOut(f, h, "");
+  REQUIRE_FALSE(unnamed.ok());
+  CHECK(unnamed.error().message == "cannot read from container " + h + ": no path given");
+
+  auto nobody = streamOut(f, "no-such-container", "/tmp");
+  REQUIRE_FALSE(nobody.ok());
+  CHECK(nobody.error().code == mcf::base::Errc::kNotFound);
 }
 
 TEST_CASE("linux: ping and capacity report the host") {

@@ -569,7 +569,6 @@ base::Result<int> Cgroups::cleanupAll() {
       return makeError(Errc::kIo, "cannot remove cgroup {}: {}", dir, strerror(errno));
     }
   }
-  if (removed > 0) MCF_INFO("runner", "removed {} leftover container cgroups", removed);
   return removed;
 }
 

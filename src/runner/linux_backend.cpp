@@ -134,7 +134,9 @@ base::Result<std::unique_ptr<LinuxBackend>> LinuxBackend::open(loop::Loop& loop,
   MCF_TRY(cleanupDepot(config.depot_dir));
   auto cgroups = Cgroups::open({"microcf-" + depotId(config.depot_dir)});
   if (!cgroups.ok()) return cgroups.takeError();
-  if (auto removed = cgroups->cleanupAll(); !removed.ok()) return removed.takeError();
+  auto removed = cgroups->cleanupAll();
+  if (!removed.ok()) return removed.takeError();
+  if (*removed > 0) MCF_INFO("runner", "removed {} leftover container cgroups", *removed);
   auto backend = std::make_unique<LinuxBackend>(loop, std::move(config));
   backend->cgroups_ = std::move(*cgroups);
   MCF_TRY(backend->openNetwork());

@@ -244,12 +244,8 @@ base::Result<DepotState> parseDepotState(std::string_view text) {
 base::Status writeDepotFile(const std::string& path, const std::string& data) {
   base::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd.valid()) return makeError(Errc::kIo, "cannot write {}: {}", path, strerror(errno));
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return makeError(Errc::kIo, "cannot write {}: {}", path, strerror(errno));
-    off += static_cast<size_t>(n);
+  if (auto st = base::writeAllFd(fd.get(), data); !st.ok()) {
+    return makeError(Errc::kIo, "cannot write {}: {}", path, st.error().message);
   }
   return {};
 }

@@ -85,7 +85,9 @@ bool attachTerminal(const std::string& slave_path, uid_t uid) {
 // In the forked child, already inside the container's namespaces: become the user, then exec.
 // stdin is the helper's own (a pipe microcf writes, or at end of file); with a terminal,
 // slave_path names its slave, which becomes stdin, stdout and stderr.
-int runProcess(const ProcessSpec& spec, const Limits& limits, const std::string& slave_path) {
+// In a user namespace (microcf without root) only vcap exists and setgroups is denied.
+int runProcess(const ProcessSpec& spec, const Limits& limits, const std::string& slave_path,
+               bool user_namespace) {
   ::setsid();  // its own group, so that a forwarded signal reaches the children it starts
   ::close(kControlFd);
   auto passwd = base::readFile("/etc/passwd");
@@ -93,12 +95,21 @@ int runProcess(const ProcessSpec& spec, const Limits& limits, const std::string&
   if (!passwd.ok() || !group.ok()) return fail("the container has no readable /etc/passwd or /etc/group");
   auto user = lookupUser(*passwd, *group, spec.user);
   if (!user.ok()) return fail(user.error().message);
+  if (user_namespace) {
+    if (auto st = checkUserInUserNamespace(*user); !st.ok()) return fail(st.error().message);
+  }
   if (!slave_path.empty() && !attachTerminal(slave_path, user->uid)) {
     return fail("cannot open the terminal " + slave_path + ": " + strerror(errno));
   }
   if (limits.nofile > 0) {
     // Raised while still root: the hard limit may go above the helper's own.
     rlimit files{static_cast<rlim_t>(limits.nofile), static_cast<rlim_t>(limits.nofile)};
+    rlimit own{};
+    // Raising the hard limit takes root in the host's user namespace: in a container's own
+    // user namespace the limit stays at most microcf's.
+    if (user_namespace && ::getrlimit(RLIMIT_NOFILE, &own) == 0 && own.rlim_max < files.rlim_max) {
+      files.rlim_cur = files.rlim_max = own.rlim_max;
+    }
     if (::setrlimit(RLIMIT_NOFILE, &files) != 0) {
       return fail(std::string("cannot set the open files limit: ") + strerror(errno));
     }
@@ -109,7 +120,7 @@ int runProcess(const ProcessSpec& spec, const Limits& limits, const std::string&
     ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   }
   std::vector<gid_t> groups(user->groups.begin(), user->groups.end());
-  if (::setgroups(groups.size(), groups.data()) != 0 ||
+  if ((!user_namespace && ::setgroups(groups.size(), groups.data()) != 0) ||
       ::setresgid(user->gid, user->gid, user->gid) != 0 ||
       ::setresuid(user->uid, user->uid, user->uid) != 0) {
     return fail("cannot switch to user " + spec.user + ": " + strerror(errno));
@@ -313,8 +324,9 @@ int execMain(const std::string& depot_dir, const std::string& spec_arg) {
   if (auto st = joinCgroups(depot_spec->cgroup_procs); !st.ok()) return fail(st.error().message);
   sigset_t set = waitedSignals();
   ::sigprocmask(SIG_BLOCK, &set, nullptr);
-  if (::setns(init.get(), CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET) !=
-      0) {
+  // With a user namespace, the kernel enters it first; its owner (microcf's user, as this
+  // helper is) then has the capabilities to enter the others.
+  if (::setns(init.get(), containerNamespaces(*depot_spec)) != 0) {
     return fail(std::string("cannot enter the container's namespaces: ") + strerror(errno));
   }
   init.reset();
@@ -330,7 +342,8 @@ int execMain(const std::string& depot_dir, const std::string& spec_arg) {
   if (child < 0) return fail(std::string("cannot fork: ") + strerror(errno));
   if (child == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    ::_exit(runProcess(*spec, depot_spec->container.limits, slave_path));
+    ::_exit(runProcess(*spec, depot_spec->container.limits, slave_path,
+                       depot_spec->user_namespace.enabled));
   }
   if (spec->tty) return relayTerminal(child, master.get(), set);
   ::close(kControlFd);

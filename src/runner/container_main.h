@@ -1,9 +1,11 @@
 // The container helper: `microcf __container init|exec ...`, the short programs that build a
 // container and enter it. LinuxBackend spawns them; nothing else should.
 //
-//   init <depot dir> [ready fd]   unshares mount/uts/ipc/pid namespaces, forks the container's
-//                                 pid 1, which assembles the rootfs from spec.json, pivots into
-//                                 it, reports and then reaps zombies until SIGTERM.
+//   init <depot dir> [ready fd]   unshares mount/uts/ipc/pid and network namespaces (or, as
+//                                 spec.json says for a microcf without root, a user namespace
+//                                 instead of a network one), forks the container's pid 1, which
+//                                 assembles the rootfs from spec.json, pivots into it, reports
+//                                 and then reaps zombies until SIGTERM.
 //   exec <depot dir> <spec>       enters the container of state.json's init and runs a
 //                                 ProcessSpec: JSON inline, "env" for $MCF_PROCESS_SPEC, "-"
 //                                 for stdin, else a file; exits with the process's status.

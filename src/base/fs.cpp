@@ -71,8 +71,8 @@ namespace {
 void openUpDirs(const std::string& dir) {
   struct stat st;
   if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return;
-  if ((st.st_mode & S_IRWXU) != S_IRWXU && ::chmod(dir.c_str(), (st.st_mode & 07777) | S_IRWXU) != 0)
-    return;
+  bool open_to_us = (st.st_mode & S_IRWXU) == S_IRWXU;
+  if (!open_to_us && ::chmod(dir.c_str(), (st.st_mode & 07777) | S_IRWXU) != 0) return;
   DIR* d = ::opendir(dir.c_str());
   if (!d) return;
   while (dirent* e = ::readdir(d)) {

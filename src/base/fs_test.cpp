@@ -26,7 +26,7 @@ bool removeAs(uid_t uid, const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("removeTree removes a tree of its user's with a directory of mode 0, as overlayfs leaves") {
+TEST_CASE("removeTree removes a tree of its user's with a directory of mode 0 (overlayfs's work)") {
   char tmpl[] = "/tmp/mcf-fs-test-XXXXXX";
   REQUIRE(::mkdtemp(tmpl) != nullptr);
   std::string root = tmpl;

@@ -83,7 +83,8 @@ base::Status makeLayerDir(const std::string& path, mode_t mode, uid_t uid, gid_t
 
 base::Status writeProcFile(const std::string& path, const std::string& text) {
   base::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd.valid() || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+  if (!fd.valid() ||
+      ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
     return base::makeError(base::Errc::kIo, "cannot write {}: {}", path, strerror(errno));
   }
   return {};
@@ -236,7 +237,8 @@ int initMain(const std::string& depot_dir, int ready_fd) {
   }
   if (spec->user_namespace.enabled) {
     if (auto st = mapOwnIds(spec->user_namespace); !st.ok()) {
-      return fail(ready_fd, "cannot map vcap in the container's user namespace: " + st.error().message);
+      return fail(ready_fd,
+                  "cannot map vcap in the container's user namespace: " + st.error().message);
     }
   }
   if (namespaces & CLONE_NEWNET) {

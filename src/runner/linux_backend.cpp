@@ -80,7 +80,9 @@ base::Status probeUserNamespaces(const std::string& depot_dir) {
   static const char* kSteps[] = {"", "create a user namespace", "map vcap to itself in it",
                                  "mount in it"};
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return makeError(Errc::kIo, "cannot create a pipe: {}", strerror(errno));
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    return makeError(Errc::kIo, "cannot create a pipe: {}", strerror(errno));
+  }
   base::UniqueFd failed_read(fds[0]), failed_write(fds[1]);
   pid_t child = ::fork();
   if (child < 0) return makeError(Errc::kIo, "cannot fork: {}", strerror(errno));
@@ -92,11 +94,14 @@ base::Status probeUserNamespaces(const std::string& depot_dir) {
     };
     auto write_file = [](const char* path, const std::string& text) {
       int fd = ::open(path, O_WRONLY | O_CLOEXEC);
-      bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+      bool ok = fd >= 0 &&
+                ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
       if (fd >= 0) ::close(fd);
       return ok;
     };
-    if (::unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC) != 0) fail(1);
+    if (::unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC) != 0) {
+      fail(1);
+    }
     if (!write_file("/proc/self/setgroups", "deny") || !write_file("/proc/self/uid_map", uid_map) ||
         !write_file("/proc/self/gid_map", gid_map)) {
       fail(2);

@@ -109,9 +109,10 @@ TEST_CASE("in a user namespace of vcap alone, only vcap without other groups can
   REQUIRE(root.ok());
   auto refused = checkUserInUserNamespace(*root);
   REQUIRE_FALSE(refused.ok());
-  CHECK(refused.error().message.find("user 'root' (uid 0, gid 0) does not exist in this container") !=
+  const std::string& message = refused.error().message;
+  CHECK(message.find("user 'root' (uid 0, gid 0) does not exist in this container") !=
         std::string::npos);
-  CHECK(refused.error().message.find("run `microcf up` as root") != std::string::npos);
+  CHECK(message.find("run `microcf up` as root") != std::string::npos);
 
   auto grouped = lookupUser(passwd, "vcap:x:2000:\nstaff:x:50:vcap\n", "vcap");
   REQUIRE(grouped.ok());

@@ -151,7 +151,8 @@ TEST_CASE("in a user namespace of vcap alone, what the plan makes is vcap's; dev
   CHECK(pts->data == "newinstance,ptmxmode=0666,mode=0620");  // group tty is not mapped either
   // Everything else is the same plan: the same mounts, sources and flags.
   for (size_t i = 0; i < steps.size(); ++i) {
-    if (steps[i].kind == MountStep::Kind::kDir || steps[i].kind == MountStep::Kind::kDevpts) continue;
+    MountStep::Kind kind = steps[i].kind;
+    if (kind == MountStep::Kind::kDir || kind == MountStep::Kind::kDevpts) continue;
     CHECK(steps[i].target == privileged[i].target);
     CHECK(steps[i].source == privileged[i].source);
     CHECK(steps[i].data == privileged[i].data);

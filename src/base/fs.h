@@ -15,7 +15,8 @@ Status writeAllFd(int fd, std::string_view data);
 // Writes to path.tmp, fsyncs, renames: readers see the old or the new file, never half.
 Status writeFileAtomic(const std::string& path, const std::string& data, int mode = 0644);
 Status makeDirs(const std::string& path, int mode = 0755);
-// Removes a tree without following symlinks; a missing path is fine.
+// Removes a tree without following symlinks; a missing path is fine. Directories of the tree
+// that this user owns but may not list or write (mode 0) are opened up to the user first.
 Status removeTree(const std::string& path);
 bool pathExists(const std::string& path);
 bool isDirectory(const std::string& path);

@@ -33,15 +33,19 @@ void addUpCommand(CLI::App& app, CommandTable& table,
                   "Port of the ssh endpoint for 'microcf ssh' (0 disables ssh)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  cmd->add_option("--data-dir", opts->data_dir, "State directory (default $MICROCF_HOME)");
+  cmd->add_option("--data-dir", opts->data_dir,
+                  "State directory (default $MICROCF_HOME, else ~/.microcf)");
   cmd->add_option("--buildpacks-dir", opts->buildpacks_dir, "Buildpacks to install");
-  cmd->add_option("--subnet", opts->subnet, "Private network of the containers (IPv4 CIDR)")
+  cmd->add_option("--subnet", opts->subnet,
+                  "Private network of the containers (IPv4 CIDR; as root: without root, "
+                  "containers share the host's network)")
       ->capture_default_str();
   cmd->add_option("--running-security-group", opts->running_security_groups,
                   "Outbound rules for app instances: a Cloud Foundry security group JSON file "
-                  "(repeatable; default: no outbound traffic)");
+                  "(repeatable; default: no outbound traffic; as root only)");
   cmd->add_option("--staging-security-group", opts->staging_security_groups,
-                  "Outbound rules for staging (repeatable; default: public networks and DNS)");
+                  "Outbound rules for staging (repeatable; default: public networks and DNS; "
+                  "as root only)");
   table.add(cmd, [opts, &up] {
     if (!up) return fail("'microcf up' is not available in this build");
     return up(*opts);

@@ -1,6 +1,9 @@
 // Reading and writing the CLI's files in $MICROCF_HOME.
 #include "cli/config.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include <nlohmann/json.hpp>
@@ -34,7 +37,10 @@ Home Home::fromEnvironment() {
   const char* env = std::getenv("MICROCF_HOME");
   if (env && *env) return Home(env);
   const char* home = std::getenv("HOME");
-  return Home(base::joinPath(home && *home ? home : "/root", ".microcf"));
+  if (home && *home) return Home(base::joinPath(home, ".microcf"));
+  // No $HOME: the user's own home, as `microcf up` picks it (daemon/paths.cpp).
+  const passwd* pw = ::getpwuid(::geteuid());
+  return Home(base::joinPath(pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/root", ".microcf"));
 }
 
 base::Result<Config> Home::loadConfig() const {

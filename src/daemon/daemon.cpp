@@ -115,6 +115,17 @@ base::Status loadSigningKey(Platform& p) {
   return {};
 }
 
+// Said once at start by a microcf without root: what its containers have and lack.
+void sayUnprivileged(const scheduler::SchedulerConfig& sched) {
+  MCF_WARN("daemon",
+           "microcf runs without root: containers get their own user, mount, pid, UTS and IPC "
+           "namespaces but share the host's network, each instance on a host port of {}-{} "
+           "(--subnet and security groups do not apply); memory, pids and CPU limits are not "
+           "enforced, and the disk quota is a tmpfs, in memory. Run `microcf up` as root for "
+           "all of it.",
+           sched.first_port, sched.last_port);
+}
+
 base::Status buildComponents(Platform& p) {
   p.logs = std::make_unique<logs::LogStore>(p.clock);
   auto stacks = runner::StackRegistry::open(
@@ -154,6 +165,7 @@ base::Status buildComponents(Platform& p) {
   sched.cf_api = p.api_url;
   sched.domain = p.options.domain;
   sched.running_net_out = *running_rules;
+  if (p.backend->unprivileged()) sayUnprivileged(sched);
   p.scheduler = std::make_unique<scheduler::Scheduler>(p.loop, *p.store, *p.backend, *p.blobs,
                                                        *p.logs, *p.route_adapter, p.clock, sched);
   p.stager_adapter = std::make_unique<StagerAdapter>(*p.stager);

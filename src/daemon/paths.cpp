@@ -1,6 +1,7 @@
 // Where microcf keeps its state and finds what it ships.
 #include "daemon/paths.h"
 
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,7 +29,10 @@ using base::makeError;
 std::string defaultHome() {
   if (const char* env = ::getenv("MICROCF_HOME"); env && *env) return env;
   const char* home = ::getenv("HOME");
-  return base::joinPath(home && *home ? home : "/root", ".microcf");
+  if (home && *home) return base::joinPath(home, ".microcf");
+  // No $HOME (a service, sudo -i, setpriv): the user's own home, which that user can write.
+  const passwd* pw = ::getpwuid(::geteuid());
+  return base::joinPath(pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/root", ".microcf");
 }
 
 // The first of: the option, the environment variable, the source tree this binary was built

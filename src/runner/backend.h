@@ -54,7 +54,7 @@ struct ContainerSpec {
   Limits limits;
   // true: a network namespace with a veth to the runner's bridge and an IP of its own;
   // false: a network namespace with loopback only. A runner without root shares the host's
-  // network either way (ContainerInfo.ip is then 127.0.0.1).
+  // network either way (ContainerInfo.ip is then empty: apps listen on a host port).
   bool network = true;
   std::vector<NetOutRule> net_out;  // outbound traffic allowed from the start
   std::map<std::string, std::string> properties;  // app guid, index, ... (kept in the depot)
@@ -108,6 +108,13 @@ struct ContainerInfo {
   std::map<std::string, std::string> properties;
 };
 
+// Who a container user is on the host: the owner that host files must have for that user to
+// own them inside (a droplet shown at /home/vcap, a staging dir).
+struct HostIds {
+  uint32_t uid = 2000;  // vcap's uid and gid (runner/process_rules.h)
+  uint32_t gid = 2000;
+};
+
 struct Capacity {
   int64_t memory_bytes = 0;
   int64_t disk_bytes = 0;
@@ -120,6 +127,9 @@ class Backend {
 
   virtual base::Status ping() = 0;
   virtual base::Result<Capacity> capacity() = 0;
+  // Who vcap is on the host: vcap's own ids (2000), or the runner's user when it maps vcap to
+  // itself in a user namespace (a runner without root).
+  virtual HostIds vcapHostIds() const { return {}; }
   // Creates a container and its root filesystem. On failure everything done is undone.
   virtual base::Result<std::string> create(const ContainerSpec& spec) = 0;
   // Runs a process in the container; exit runs exactly once unless this returns an error.

@@ -86,20 +86,56 @@ base::Status makeLayerDir(const std::string& path, mode_t mode, uid_t uid, gid_t
   return {};
 }
 
+base::Status writeProcFile(const std::string& path, const std::string& text) {
+  base::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.valid() ||
+      ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    return base::makeError(base::Errc::kIo, "cannot write {}: {}", path, strerror(errno));
+  }
+  return {};
+}
+
+// Right after unshare(CLONE_NEWUSER): vcap inside is microcf's own user and group outside, the
+// one mapping a process without root may write for itself (setgroups denied first, as the
+// kernel requires before such a gid_map). This process keeps every capability in the new
+// namespace as long as it does not exec, which is what lets it and pid 1 mount.
+base::Status mapOwnIds(const DepotSpec::UserNamespace& userns) {
+  MCF_TRY(writeProcFile("/proc/self/setgroups", "deny"));
+  MCF_TRY(writeProcFile("/proc/self/uid_map", singleIdMap(kVcapUid, userns.host_uid)));
+  return writeProcFile("/proc/self/gid_map", singleIdMap(kVcapGid, userns.host_gid));
+}
+
+// Mounts the layer's own file system on it and makes home/, work/ and tmp/ there.
+base::Status mountLayer(const DepotSpec& spec) {
+  if (!spec.disk_image.empty()) {
+    auto loop = attachLoop(spec.disk_image);
+    if (!loop.ok()) return loop.takeError();
+    MCF_TRY(mountDiskImage(loop->path, spec.layer));
+  } else {
+    std::string options = fmt::format("size={}m,mode=0755", spec.layer_tmpfs_mb);
+    if (::mount("tmpfs", spec.layer.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) != 0) {
+      return base::makeError(base::Errc::kIo, "cannot mount a {} MB tmpfs on {}: {}",
+                             spec.layer_tmpfs_mb, spec.layer, strerror(errno));
+    }
+  }
+  // Where vcap is the only user (a user namespace), it owns what root would own otherwise.
+  uid_t root = spec.user_namespace.enabled ? kVcapUid : 0;
+  gid_t root_group = spec.user_namespace.enabled ? kVcapGid : 0;
+  MCF_TRY(makeLayerDir(spec.layer + "/home", 0755, kVcapUid, kVcapGid));
+  MCF_TRY(makeLayerDir(spec.layer + "/work", 0700, root, root_group));
+  return makeLayerDir(spec.layer + "/tmp", 01777, root, root_group);
+}
+
 // In the container's new mount namespace, before pid 1 exists: the writable layer. A limited
-// one is an ext4 image on a loop device that clears itself once this namespace is gone.
+// one is an ext4 image on a loop device that clears itself once this namespace is gone, or,
+// without root, a tmpfs of the limit's size that goes with the namespace.
 base::Status prepareLayer(const DepotSpec& spec) {
   // Nothing mounted from here on may propagate back to the host's namespace.
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     return base::makeError(base::Errc::kIo, "cannot make / private: {}", strerror(errno));
   }
-  if (spec.disk_image.empty()) return {};
-  auto loop = attachLoop(spec.disk_image);
-  if (!loop.ok()) return loop.takeError();
-  MCF_TRY(mountDiskImage(loop->path, spec.layer));
-  MCF_TRY(makeLayerDir(spec.layer + "/home", 0755, kVcapUid, kVcapGid));
-  MCF_TRY(makeLayerDir(spec.layer + "/work", 0700, 0, 0));
-  return makeLayerDir(spec.layer + "/tmp", 01777, 0, 0);
+  if (spec.disk_image.empty() && spec.layer_tmpfs_mb <= 0) return {};
+  return mountLayer(spec);
 }
 
 // Run right after unshare(CLONE_NEWNET), still as the host's root: a veth from the bridge into
@@ -177,11 +213,27 @@ int initMain(const std::string& depot_dir, int ready_fd, int control) {
   // Joined before the fork, so that pid 1 and everything after it counts against the limits.
   if (auto st = joinCgroups(spec->cgroup_procs); !st.ok()) return fail(ready_fd, st.error().message);
   base::UniqueFd host_ns(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
-  if (::unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET) != 0) {
-    return fail(ready_fd, std::string("cannot create namespaces: ") + strerror(errno));
+  int namespaces = containerNamespaces(*spec);
+  if (::unshare(namespaces) != 0) {
+    int err = errno;
+    std::string message = std::string("cannot create namespaces: ") + strerror(err);
+    if (spec->user_namespace.enabled && (err == EPERM || err == ENOSPC)) {
+      message += "; this host does not let users without root create user namespaces "
+                 "(sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone): run "
+                 "`microcf up` as root";
+    }
+    return fail(ready_fd, message);
   }
-  if (auto st = joinNetwork(spec->net, host_ns.get()); !st.ok()) {
-    return fail(ready_fd, "cannot set up the container's network: " + st.error().message);
+  if (spec->user_namespace.enabled) {
+    if (auto st = mapOwnIds(spec->user_namespace); !st.ok()) {
+      return fail(ready_fd,
+                  "cannot map vcap in the container's user namespace: " + st.error().message);
+    }
+  }
+  if (namespaces & CLONE_NEWNET) {
+    if (auto st = joinNetwork(spec->net, host_ns.get()); !st.ok()) {
+      return fail(ready_fd, "cannot set up the container's network: " + st.error().message);
+    }
   }
   host_ns.reset();
   if (auto st = prepareLayer(*spec); !st.ok()) return fail(ready_fd, st.error().message);

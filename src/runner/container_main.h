@@ -2,9 +2,11 @@
 // container. LinuxBackend spawns it; nothing else should.
 //
 //   init <depot dir> [ready fd] [control fd]
-//       unshares the namespaces, forks the container's pid 1, which assembles the rootfs from
-//       spec.json, pivots into it, reports, then starts the processes microcf asks for on the
-//       control channel (runner/control.h) and reaps every process until SIGTERM.
+//       unshares the namespaces (mount, PID, UTS, IPC and network; or, as spec.json says for a
+//       microcf without root, a user namespace instead of a network one), forks the
+//       container's pid 1, which assembles the rootfs from spec.json, pivots into it, reports,
+//       then starts the processes microcf asks for on the control channel (runner/control.h)
+//       and reaps every process until SIGTERM.
 #pragma once
 
 #include <string>

@@ -81,9 +81,12 @@ bool attachPipes(const std::vector<base::UniqueFd>& fds) {
          ::dup2(fds[2].get(), STDERR_FILENO) == STDERR_FILENO;
 }
 
-// In the forked child: stdio, the user, then exec. Never returns.
-[[noreturn]] void runProcess(const ProcessSpec& spec, const Limits& limits,
+// In the forked child: stdio, the user, then exec. Never returns. In a user namespace
+// (microcf without root) only vcap exists and setgroups is denied.
+[[noreturn]] void runProcess(const ProcessSpec& spec, const DepotSpec& container,
                              const std::vector<base::UniqueFd>& fds, const std::string& slave_path) {
+  const Limits& limits = container.container.limits;
+  bool user_namespace = container.user_namespace.enabled;
   ::setsid();  // its own group, so that a forwarded signal reaches the children it starts
   sigset_t none;
   sigemptyset(&none);
@@ -97,12 +100,21 @@ bool attachPipes(const std::vector<base::UniqueFd>& fds) {
   }
   auto user = lookupUser(*passwd, *group, spec.user);
   if (!user.ok()) ::_exit(fail(user.error().message));
+  if (user_namespace) {
+    if (auto st = checkUserInUserNamespace(*user); !st.ok()) ::_exit(fail(st.error().message));
+  }
   if (!slave_path.empty() && !attachTerminal(slave_path, user->uid)) {
     ::_exit(kSetupFailed);  // no stderr to say it on: microcf reports the exit
   }
   if (limits.nofile > 0) {
     // Raised while still root: the hard limit may go above pid 1's own.
     rlimit files{static_cast<rlim_t>(limits.nofile), static_cast<rlim_t>(limits.nofile)};
+    rlimit own{};
+    // Raising the hard limit takes root in the host's user namespace: in a container's own
+    // user namespace the limit stays at most microcf's.
+    if (user_namespace && ::getrlimit(RLIMIT_NOFILE, &own) == 0 && own.rlim_max < files.rlim_max) {
+      files.rlim_cur = files.rlim_max = own.rlim_max;
+    }
     if (::setrlimit(RLIMIT_NOFILE, &files) != 0) {
       ::_exit(fail(std::string("cannot set the open files limit: ") + strerror(errno)));
     }
@@ -113,7 +125,7 @@ bool attachPipes(const std::vector<base::UniqueFd>& fds) {
     ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   }
   std::vector<gid_t> groups(user->groups.begin(), user->groups.end());
-  if (::setgroups(groups.size(), groups.data()) != 0 ||
+  if ((!user_namespace && ::setgroups(groups.size(), groups.data()) != 0) ||
       ::setresgid(user->gid, user->gid, user->gid) != 0 ||
       ::setresuid(user->uid, user->uid, user->uid) != 0) {
     ::_exit(fail("cannot switch to user " + spec.user + ": " + strerror(errno)));
@@ -187,7 +199,7 @@ class Pid1 {
     }
     pid_t child = ::fork();
     if (child < 0) return report_failure(std::string("microcf: cannot fork: ") + strerror(errno) + "\n");
-    if (child == 0) runProcess(*spec, spec_.container.limits, m.fds, slave_path);
+    if (child == 0) runProcess(*spec, spec_, m.fds, slave_path);
     children_[child] = m.id;
     base::UniqueFd pidfd(pidfdOpen(child));
     std::vector<int> fds = {pidfd.get()};
@@ -239,6 +251,9 @@ int servePid1(const DepotSpec& spec, int control) {
   base::UniqueFd sigfd(::signalfd(-1, &set, SFD_CLOEXEC));
   if (!sigfd.valid()) return 1;
   ::fcntl(control, F_SETFD, FD_CLOEXEC);  // no process it starts inherits it
+  // Its processes may share its uid (microcf without root): none may ptrace it or open its
+  // descriptors through /proc/1/fd.
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   Pid1 pid1(spec, control);
   for (;;) {
     pollfd fds[2] = {{sigfd.get(), POLLIN, 0}, {control, POLLIN, 0}};
@@ -248,6 +263,9 @@ int servePid1(const DepotSpec& spec, int control) {
       if (::read(sigfd.get(), &si, sizeof si) == sizeof si) {
         int sig = static_cast<int>(si.ssi_signo);
         if (sig == SIGCHLD) pid1.reap();
+        // Orders come from outside the container only (a sender in an ancestor pid namespace
+        // shows as pid 0): without root its processes share pid 1's uid and could send them.
+        if (si.ssi_pid != 0) continue;
         if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
           return 0;  // the kernel kills everything else in the pid namespace
         }

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,11 @@ std::vector<std::string> mountsUnder(const std::string& dir) {
 
 }  // namespace
 
+int containerNamespaces(const DepotSpec& spec) {
+  int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
+  return spec.user_namespace.enabled ? flags | CLONE_NEWUSER : flags | CLONE_NEWNET;
+}
+
 std::string serializeDepotSpec(const DepotSpec& spec) {
   const ContainerSpec& c = spec.container;
   json binds = json::array();
@@ -158,7 +164,11 @@ std::string serializeDepotSpec(const DepotSpec& spec) {
             {"rootfs", spec.rootfs},
             {"layer", spec.layer},
             {"disk_image", spec.disk_image},
+            {"layer_tmpfs_mb", spec.layer_tmpfs_mb},
             {"cgroup_procs", spec.cgroup_procs},
+            {"user_namespace", {{"enabled", spec.user_namespace.enabled},
+                                {"host_uid", spec.user_namespace.host_uid},
+                                {"host_gid", spec.user_namespace.host_gid}}},
             {"net", {{"ip", spec.net.ip}, {"prefix", spec.net.prefix}, {"gateway", spec.net.gateway},
                      {"bridge", spec.net.bridge}, {"veth_prefix", spec.net.veth_prefix}}},
             {"mounts", mounts}};
@@ -191,7 +201,12 @@ base::Result<DepotSpec> parseDepotSpec(std::string_view text) {
     spec.rootfs = j.at("rootfs").get<std::string>();
     spec.layer = j.value("layer", "");
     spec.disk_image = j.value("disk_image", "");
+    spec.layer_tmpfs_mb = j.value("layer_tmpfs_mb", 0);
     spec.cgroup_procs = j.value("cgroup_procs", std::vector<std::string>{});
+    json userns = j.value("user_namespace", json::object());
+    spec.user_namespace.enabled = userns.value("enabled", false);
+    spec.user_namespace.host_uid = userns.value("host_uid", 0u);
+    spec.user_namespace.host_gid = userns.value("host_gid", 0u);
     json net = j.value("net", json::object());
     spec.net.ip = net.value("ip", "");
     spec.net.prefix = net.value("prefix", 0);

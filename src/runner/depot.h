@@ -22,8 +22,19 @@ struct DepotSpec {
   // there, in the container's mount namespace, and makes home/, work/ and tmp/ in it.
   std::string layer;
   std::string disk_image;
+  // Without a disk image: a limited writable layer is a tmpfs of this size that the init
+  // mounts on layer (microcf without root cannot attach a loop device); 0: none.
+  int layer_tmpfs_mb = 0;
   // cgroup.procs files: the init writes "0" to each before it forks pid 1.
   std::vector<std::string> cgroup_procs;
+  // When microcf runs without root: the container has a user namespace that maps its vcap
+  // (kVcapUid, kVcapGid) alone to host_uid and host_gid, microcf's own user and group, and no
+  // network namespace (it shares the host's). The init makes it; pid 1's processes start in it.
+  struct UserNamespace {
+    bool enabled = false;
+    uint32_t host_uid = 0;
+    uint32_t host_gid = 0;
+  } user_namespace;
   // The container's network: the init gives its new network namespace a veth to bridge
   // (host end veth_prefix + the IP in hex) with ip/prefix and a default route via gateway.
   // An empty ip: loopback only.
@@ -44,6 +55,10 @@ struct DepotState {
   int parent_pid = 0;  // host pid of its parent, the process microcf spawned
   uint64_t parent_start_time = 0;
 };
+
+// The container's namespaces as CLONE_NEW* flags: what the init unshares and the exec helper
+// joins (setns through the init's pidfd). A user namespace comes without a network one.
+int containerNamespaces(const DepotSpec& spec);
 
 std::string serializeDepotSpec(const DepotSpec& spec);
 base::Result<DepotSpec> parseDepotSpec(std::string_view json);

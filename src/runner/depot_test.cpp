@@ -2,6 +2,7 @@
 #include "runner/depot.h"
 
 #include <doctest/doctest.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -83,6 +84,36 @@ TEST_CASE("spec.json keeps the container spec, limits included, and the mount pl
   auto bad = parseDepotSpec(R"({"handle":"h","rootfs":"/r","mounts":[{"kind":"nfs"}]})");
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().message.find("unknown mount kind 'nfs'") != std::string::npos);
+}
+
+TEST_CASE("spec.json keeps the user namespace and the tmpfs layer of a microcf without root") {
+  DepotSpec spec;
+  spec.container.handle = "h1";
+  spec.rootfs = "/depot/h1/rootfs";
+  spec.layer_tmpfs_mb = 256;
+  spec.user_namespace = {true, 1000, 1001};
+  auto back = parseDepotSpec(serializeDepotSpec(spec));
+  REQUIRE(back.ok());
+  CHECK(back->layer_tmpfs_mb == 256);
+  CHECK(back->disk_image.empty());
+  CHECK(back->user_namespace.enabled);
+  CHECK(back->user_namespace.host_uid == 1000);
+  CHECK(back->user_namespace.host_gid == 1001);
+
+  // A spec written before user namespaces existed has none.
+  auto older = parseDepotSpec(R"({"handle":"h","rootfs":"/r"})");
+  REQUIRE(older.ok());
+  CHECK_FALSE(older->user_namespace.enabled);
+  CHECK(older->layer_tmpfs_mb == 0);
+}
+
+TEST_CASE("a container has mount, pid, UTS and IPC namespaces, and a user or a network one") {
+  DepotSpec spec;
+  int common = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+  CHECK(containerNamespaces(spec) == (common | CLONE_NEWNET));
+  spec.user_namespace.enabled = true;
+  // Without root: its own user namespace, and the host's network (no namespace to join).
+  CHECK(containerNamespaces(spec) == (common | CLONE_NEWUSER));
 }
 
 TEST_CASE("state.json keeps pids with their start times") {

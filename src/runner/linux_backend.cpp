@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <termios.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
@@ -70,6 +72,60 @@ bool readAfterHangup(int fd, int timeout_ms, std::string& out) {
   }
 }
 
+// Whether this host lets microcf, without root, make what a container needs: a user
+// namespace with vcap mapped to itself, and mounts in it (tried on depot_dir in a child that
+// exits at once). Only syscalls after the fork: microcf may have threads already.
+base::Status probeUserNamespaces(const std::string& depot_dir) {
+  std::string uid_map = singleIdMap(kVcapUid, ::geteuid());
+  std::string gid_map = singleIdMap(kVcapGid, ::getegid());
+  static const char* kSteps[] = {"", "create a user namespace", "map vcap to itself in it",
+                                 "mount in it"};
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    return makeError(Errc::kIo, "cannot create a pipe: {}", strerror(errno));
+  }
+  base::UniqueFd failed_read(fds[0]), failed_write(fds[1]);
+  pid_t child = ::fork();
+  if (child < 0) return makeError(Errc::kIo, "cannot fork: {}", strerror(errno));
+  if (child == 0) {
+    auto fail = [&](int step) {
+      int report[2] = {step, errno};
+      (void)!::write(failed_write.get(), report, sizeof report);
+      ::_exit(1);
+    };
+    auto write_file = [](const char* path, const std::string& text) {
+      int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+      bool ok = fd >= 0 &&
+                ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+      if (fd >= 0) ::close(fd);
+      return ok;
+    };
+    if (::unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC) != 0) {
+      fail(1);
+    }
+    if (!write_file("/proc/self/setgroups", "deny") || !write_file("/proc/self/uid_map", uid_map) ||
+        !write_file("/proc/self/gid_map", gid_map)) {
+      fail(2);
+    }
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount("tmpfs", depot_dir.c_str(), "tmpfs", 0, "size=4k") != 0) {
+      fail(3);
+    }
+    ::_exit(0);
+  }
+  failed_write.reset();
+  int report[2] = {0, 0};
+  ssize_t n = ::read(failed_read.get(), report, sizeof report);
+  ::waitpid(child, nullptr, 0);
+  if (n != sizeof report || report[0] < 1 || report[0] > 3) return {};
+  return makeError(Errc::kUnavailable,
+                   "microcf runs without root, and this host does not let it {} for its "
+                   "containers ({}): allow user namespaces (sysctl user.max_user_namespaces, "
+                   "kernel.unprivileged_userns_clone, or the AppArmor restriction on them), or "
+                   "run `microcf up` as root",
+                   kSteps[report[0]], strerror(report[1]));
+}
+
 // A short stable name for this depot, so that two microcfs with two data dirs keep apart the
 // host-wide things they make (cgroups): FNV-1a of the path.
 std::string depotId(const std::string& depot_dir) {
@@ -81,7 +137,10 @@ std::string depotId(const std::string& depot_dir) {
 }  // namespace
 
 LinuxBackend::LinuxBackend(loop::Loop& loop, LinuxBackendConfig config)
-    : loop_(loop), config_(std::move(config)), host_top_(probeHostTop()) {
+    : loop_(loop),
+      config_(std::move(config)),
+      unprivileged_(::geteuid() != 0),
+      host_top_(probeHostTop()) {
   if (config_.helper_exe.empty()) {
     std::string self = base::selfExe();
     std::string beside = self.substr(0, self.rfind('/') + 1) + "microcf-container";
@@ -122,24 +181,24 @@ LinuxBackend::~LinuxBackend() {
 
 base::Result<std::unique_ptr<LinuxBackend>> LinuxBackend::open(loop::Loop& loop,
                                                                LinuxBackendConfig config) {
-  if (::geteuid() != 0) {
-    // Namespaces, mounts, cgroups and the bridge all need it; a user namespace would lift
-    // that for namespaces and mounts, but this runner does not make one yet.
-    return makeError(Errc::kUnavailable,
-                     "microcf's containers need root (namespaces, mounts, cgroups, a bridge): "
-                     "run `microcf up` as root, e.g. with sudo");
-  }
   MCF_TRY(base::makeDirs(config.depot_dir, 0700));
   MCF_TRY(checkHostStemcell(hostStack(config.stemcell_dir).dir));
   MCF_TRY(cleanupDepot(config.depot_dir));
-  auto cgroups = Cgroups::open({"microcf-" + depotId(config.depot_dir)});
-  if (!cgroups.ok()) return cgroups.takeError();
-  auto removed = cgroups->cleanupAll();
-  if (!removed.ok()) return removed.takeError();
-  if (*removed > 0) MCF_INFO("runner", "removed {} leftover container cgroups", *removed);
+  std::optional<Cgroups> cgroups;
+  if (::geteuid() == 0) {
+    auto opened = Cgroups::open({"microcf-" + depotId(config.depot_dir)});
+    if (!opened.ok()) return opened.takeError();
+    auto removed = opened->cleanupAll();
+    if (!removed.ok()) return removed.takeError();
+    if (*removed > 0) MCF_INFO("runner", "removed {} leftover container cgroups", *removed);
+    cgroups = std::move(*opened);
+  } else {
+    // Cgroups, the bridge and nftables need root: an unprivileged backend has none of them.
+    MCF_TRY(probeUserNamespaces(config.depot_dir));
+  }
   auto backend = std::make_unique<LinuxBackend>(loop, std::move(config));
-  backend->cgroups_ = std::move(*cgroups);
-  MCF_TRY(backend->openNetwork());
+  backend->cgroups_ = std::move(cgroups);
+  if (!backend->unprivileged_) MCF_TRY(backend->openNetwork());
   MCF_TRY(backend->ping());
   return backend;
 }
@@ -205,6 +264,11 @@ base::Result<Capacity> LinuxBackend::capacity() {
   return cap;
 }
 
+HostIds LinuxBackend::vcapHostIds() const {
+  if (unprivileged_) return {::geteuid(), ::getegid()};
+  return {kVcapUid, kVcapGid};
+}
+
 std::vector<std::string> LinuxBackend::helperArgs(std::vector<std::string> tail) const {
   std::vector<std::string> args = config_.helper_args;
   args.insert(args.end(), tail.begin(), tail.end());
@@ -246,14 +310,17 @@ base::Status LinuxBackend::prepareDepot(const ContainerSpec& spec, const Stack& 
   MCF_TRY(makeDir(paths.rootfs, 0755));
   MCF_TRY(makeDir(paths.layer, 0755));
   if (spec.limits.disk_mb > 0) {
-    // The init mounts it on the layer and makes home/, work/ and tmp/ in it.
-    MCF_TRY(makeDiskImage(paths.disk_image, spec.limits.disk_mb, 0, 0));
+    // The init mounts it on the layer and makes home/, work/ and tmp/ in it; without root
+    // (no loop device), it mounts a tmpfs of that size there instead.
+    if (!unprivileged_) MCF_TRY(makeDiskImage(paths.disk_image, spec.limits.disk_mb, 0, 0));
   } else {
-    MCF_TRY(makeDir(paths.upper, 0755, kVcapUid, kVcapGid));  // the root of /home/vcap
+    HostIds vcap = vcapHostIds();
+    MCF_TRY(makeDir(paths.upper, 0755, vcap.uid, vcap.gid));  // the root of /home/vcap
     MCF_TRY(makeDir(paths.work, 0700));
     MCF_TRY(makeDir(paths.tmp, 01777));
   }
   RootfsInputs inputs{paths, stack_dir, config_.lifecycle_dir, host_top_, "", stack.kind};
+  inputs.user_namespace = unprivileged_;
   if (!host) {
     // The lifecycle programs are the host's microcf: on a foreign tree they run through the
     // host's loader and libraries (installLifecycle lays them out for that).
@@ -272,8 +339,10 @@ base::Status LinuxBackend::prepareDepot(const ContainerSpec& spec, const Stack& 
   depot_spec.rootfs = paths.rootfs;
   depot_spec.mounts = planRootfs(spec, inputs);
   depot_spec.layer = paths.layer;
-  if (spec.limits.disk_mb > 0) depot_spec.disk_image = paths.disk_image;
+  if (spec.limits.disk_mb > 0 && unprivileged_) depot_spec.layer_tmpfs_mb = spec.limits.disk_mb;
+  if (spec.limits.disk_mb > 0 && !unprivileged_) depot_spec.disk_image = paths.disk_image;
   depot_spec.cgroup_procs = std::move(cgroup_procs);
+  depot_spec.user_namespace = {unprivileged_, ::geteuid(), ::getegid()};
   if (!ip.empty()) {
     depot_spec.net = {ip, ips_->prefix(), ips_->gateway(), network_->bridge,
                       network_->veth_prefix};
@@ -518,6 +587,12 @@ base::Result<int> LinuxBackend::run(const std::string& handle, const ProcessSpec
                      handle);
   }
   if (spec.path.empty()) return makeError(Errc::kInvalid, "process path is empty");
+  if (unprivileged_ && spec.user != "vcap") {
+    return makeError(Errc::kInvalid,
+                     "cannot run a process as '{}' in container {}: microcf runs without root, "
+                     "so its containers map vcap alone; run `microcf up` as root for other users",
+                     spec.user, handle);
+  }
   // The spec carries credentials (VCAP_SERVICES): it travels in a memory file that only pid 1
   // gets, never in argv or a file on disk.
   base::UniqueFd spec_fd(::memfd_create("microcf-process-spec", MFD_CLOEXEC));
@@ -965,7 +1040,9 @@ base::Status LinuxBackend::limit(const std::string& handle, const Limits& limits
   check.limits = limits;
   MCF_TRY(validateContainerSpec(check));
   if (!cgroups_) {
-    return makeError(Errc::kUnavailable, "limits need cgroups, which microcf without root cannot make");
+    return makeError(Errc::kUnavailable,
+                     "limits need cgroups, which microcf without root cannot make; run "
+                     "`microcf up` as root");
   }
   MCF_TRY(cgroups_->limit(handle, limits));
   c.spec.limits = limits;
@@ -994,6 +1071,12 @@ base::Result<PortMapping> LinuxBackend::netIn(const std::string& handle, int hos
   auto it = containers_.find(handle);
   if (it == containers_.end()) return makeError(Errc::kNotFound, "container {} not found", handle);
   Container& c = *it->second;
+  if (unprivileged_) {
+    return makeError(Errc::kUnavailable,
+                     "container {} shares the host's network (microcf runs without root): its "
+                     "ports are the host's, none is forwarded; run `microcf up` as root for NetIn",
+                     handle);
+  }
   if (c.ip.empty()) {
     return makeError(Errc::kInvalid, "container {} has no network of its own to forward to", handle);
   }
@@ -1017,6 +1100,12 @@ base::Status LinuxBackend::netOut(const std::string& handle, const NetOutRule& r
   auto it = containers_.find(handle);
   if (it == containers_.end()) return makeError(Errc::kNotFound, "container {} not found", handle);
   Container& c = *it->second;
+  if (unprivileged_) {
+    return makeError(Errc::kUnavailable,
+                     "container {} shares the host's network (microcf runs without root), which "
+                     "no rule restricts; run `microcf up` as root for NetOut rules",
+                     handle);
+  }
   if (c.ip.empty()) {
     return makeError(Errc::kInvalid, "container {} has no network of its own", handle);
   }

@@ -1,6 +1,12 @@
 // LinuxBackend: containers from namespaces, a tmpfs rootfs, bind mounts and overlayfs, with
 // cgroups for memory, pids and CPU, and an ext4 image on a loop device for the disk.
 //
+// Without root (unprivileged()), each container gets a user namespace mapping its vcap alone
+// to microcf's own user, besides its mount, pid, UTS and IPC namespaces, but no network
+// namespace (it shares the host's: apps listen on host ports), no cgroups (no memory, pids or
+// CPU limit) and a tmpfs of the disk limit's size for its writable layer. Running processes
+// as another user than vcap, NetIn, NetOut and limit() are refused with the reason.
+//
 // Owns: the depot folders, the helper processes (init and exec) of its containers, their
 // cgroups (under a parent group named after the depot, so that two microcfs never share one),
 // and the network of its subnet: the bridge, the veths and the nftables tables named after the
@@ -45,7 +51,8 @@ struct LinuxBackendConfig {
   std::vector<std::string> helper_args;  // argv[0] first
   int max_containers = 256;
   // The containers' private network (IPv4 CIDR): a bridge with the first address, one IP per
-  // container. Empty: containers get a network namespace with loopback only.
+  // container. Empty: containers get a network namespace with loopback only. Unused without
+  // root: containers share the host's network.
   std::string subnet = "10.254.0.0/22";
 };
 
@@ -59,11 +66,17 @@ class LinuxBackend : public Backend {
 
   // Checks the config (depot writable, stemcell present), removes what a crashed microcf
   // left in the depot (cleanupDepot), and returns a backend. What the daemon should call.
+  // Without root it checks that this host lets users create user namespaces.
   static base::Result<std::unique_ptr<LinuxBackend>> open(loop::Loop& loop,
                                                           LinuxBackendConfig config);
 
+  // Whether microcf runs without root: containers in user namespaces, on the host's network,
+  // without limits (see above). Decided by the effective uid at construction.
+  bool unprivileged() const { return unprivileged_; }
+
   base::Status ping() override;
   base::Result<Capacity> capacity() override;
+  HostIds vcapHostIds() const override;
   base::Result<std::string> create(const ContainerSpec& spec) override;
   // The container's pid 1 starts the process; the returned id is microcf's name for it (its
   // host pid shows in info's process_pids once pid 1 has reported it).
@@ -144,6 +157,7 @@ class LinuxBackend : public Backend {
 
   loop::Loop& loop_;
   LinuxBackendConfig config_;
+  bool unprivileged_ = false;
   std::vector<HostTopEntry> host_top_;
   std::optional<Cgroups> cgroups_;  // set by open(); none in a backend made without it
   // Groups of destroyed containers that still hold dying processes (microcf's own unreaped

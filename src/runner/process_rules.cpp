@@ -58,6 +58,30 @@ base::Result<UserEntry> lookupUser(std::string_view passwd, std::string_view gro
   return user;
 }
 
+std::string singleIdMap(uint32_t inside, uint32_t outside) {
+  return fmt::format("{} {} 1\n", inside, outside);
+}
+
+base::Status checkUserInUserNamespace(const UserEntry& user) {
+  if (user.uid != kVcapUid || user.gid != kVcapGid) {
+    return makeError(Errc::kInvalid,
+                     "user '{}' (uid {}, gid {}) does not exist in this container: microcf runs "
+                     "without root, so its containers map vcap alone; run processes as vcap, or "
+                     "run `microcf up` as root",
+                     user.name, user.uid, user.gid);
+  }
+  for (uint32_t gid : user.groups) {
+    if (gid != user.gid) {
+      return makeError(Errc::kInvalid,
+                       "user '{}' belongs to group {} too, which this container cannot give: "
+                       "microcf runs without root, so its containers have no supplementary "
+                       "groups; run `microcf up` as root",
+                       user.name, gid);
+    }
+  }
+  return {};
+}
+
 std::vector<std::string> programCandidates(const std::string& path,
                                            const std::vector<std::string>& env) {
   if (path.find('/') != std::string::npos) return {path};

@@ -27,6 +27,16 @@ struct UserEntry {
 base::Result<UserEntry> lookupUser(std::string_view passwd, std::string_view group,
                                    const std::string& name);
 
+// The text of /proc/<pid>/uid_map or gid_map for a user namespace that maps one id alone:
+// inside the namespace, outside in its parent. What a process without root may write for
+// itself, its own id being outside.
+std::string singleIdMap(uint32_t inside, uint32_t outside);
+
+// Whether user can run in a container whose user namespace maps vcap alone (microcf without
+// root): no other uid or gid exists there, and supplementary groups cannot be set because
+// the namespace denies setgroups.
+base::Status checkUserInUserNamespace(const UserEntry& user);
+
 // Where execve should try path, in order: path itself if it holds a '/', else each
 // directory of PATH from env (default "/usr/local/bin:/usr/bin:/bin").
 std::vector<std::string> programCandidates(const std::string& path,

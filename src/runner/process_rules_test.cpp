@@ -93,3 +93,30 @@ TEST_CASE("a process spec survives JSON, and bad JSON is a parse error") {
   CHECK(bad.error().code == mcf::base::Errc::kParse);
   CHECK_FALSE(parseProcessSpec(R"({"args":[]})").ok());
 }
+
+TEST_CASE("a user namespace maps one id: vcap inside is microcf's own user outside") {
+  CHECK(singleIdMap(kVcapUid, 1000) == "2000 1000 1\n");
+  CHECK(singleIdMap(kVcapGid, 65534) == "2000 65534 1\n");
+}
+
+TEST_CASE("in a user namespace of vcap alone, only vcap without other groups can run") {
+  std::string passwd = "root:x:0:0::/root:/bin/sh\nvcap:x:2000:2000::/home/vcap:/bin/sh\n";
+  auto vcap = lookupUser(passwd, "vcap:x:2000:\n", "vcap");
+  REQUIRE(vcap.ok());
+  CHECK(checkUserInUserNamespace(*vcap).ok());
+
+  auto root = lookupUser(passwd, "", "root");
+  REQUIRE(root.ok());
+  auto refused = checkUserInUserNamespace(*root);
+  REQUIRE_FALSE(refused.ok());
+  const std::string& message = refused.error().message;
+  CHECK(message.find("user 'root' (uid 0, gid 0) does not exist in this container") !=
+        std::string::npos);
+  CHECK(message.find("run `microcf up` as root") != std::string::npos);
+
+  auto grouped = lookupUser(passwd, "vcap:x:2000:\nstaff:x:50:vcap\n", "vcap");
+  REQUIRE(grouped.ok());
+  auto no_groups = checkUserInUserNamespace(*grouped);
+  REQUIRE_FALSE(no_groups.ok());
+  CHECK(no_groups.error().message.find("belongs to group 50 too") != std::string::npos);
+}

@@ -11,6 +11,7 @@
 
 #include "base/fs.h"
 #include "base/strutil.h"
+#include "runner/process_rules.h"
 
 namespace mcf::runner {
 
@@ -88,6 +89,25 @@ void planDev(std::vector<MountStep>& steps) {
   steps.push_back(symlinkStep("/proc/self/fd/0", "dev/stdin"));
   steps.push_back(symlinkStep("/proc/self/fd/1", "dev/stdout"));
   steps.push_back(symlinkStep("/proc/self/fd/2", "dev/stderr"));
+}
+
+// A user namespace that maps vcap alone has no root and no other group: what the plan makes
+// belongs to vcap (chown to an unmapped id fails), and devpts takes no gid= (a mount with an
+// unmapped gid is refused); its terminals then belong to the group of who opens them.
+void adaptToUserNamespace(std::vector<MountStep>& steps) {
+  for (auto& s : steps) {
+    if (s.kind == MountStep::Kind::kDir) {
+      s.uid = static_cast<int>(kVcapUid);
+      s.gid = static_cast<int>(kVcapGid);
+    }
+    if (s.kind == MountStep::Kind::kDevpts) {
+      std::vector<std::string> kept;
+      for (const auto& option : base::split(s.data, ',')) {
+        if (option.rfind("gid=", 0) != 0) kept.push_back(option);
+      }
+      s.data = base::join(kept, ",");
+    }
+  }
 }
 
 }  // namespace
@@ -287,6 +307,7 @@ std::vector<MountStep> planRootfs(const ContainerSpec& spec, const RootfsInputs&
   for (const auto& m : spec.bind_mounts) {
     steps.push_back(bindStep(m.src, m.dst.substr(1), m.read_only));
   }
+  if (in.user_namespace) adaptToUserNamespace(steps);
   return steps;
 }
 

@@ -79,13 +79,17 @@ struct RootfsInputs {
   std::vector<HostTopEntry> host_top;  // host stack: probeHostTop(); rootfs: probeRootfsTop()
   std::string resolv_conf;    // content for /etc/resolv.conf; empty: the stack's file shows
   StackKind kind = StackKind::kHost;
+  // The container has a user namespace that maps vcap alone (microcf without root).
+  bool user_namespace = false;
 };
 // The ordered steps for spec. The stack's part: on a host stack the host's /usr read-only and
 // its merged-/usr links, /etc a read-only overlay of generated files (in the root tmpfs) over
 // the stemcell's passwd/group over the host's /etc; on a rootfs stack each top-level directory
 // of the tree bound read-only (its links recreated), /etc the generated files over the tree's
 // /etc. Then for both: fresh /proc; a minimal /dev; /tmp and /home/vcap on the writable layer (/home/vcap
-// as an overlay on home_lower_dir, if any); the lifecycle dir; spec.bind_mounts.
+// as an overlay on home_lower_dir, if any); the lifecycle dir; spec.bind_mounts. In a user
+// namespace, the directories it makes belong to vcap and devpts gets no gid= option: the
+// container's root and groups are not mapped there.
 std::vector<MountStep> planRootfs(const ContainerSpec& spec, const RootfsInputs& in);
 
 }  // namespace mcf::runner

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "runner/process_rules.h"
+
 using namespace mcf::runner;
 
 namespace {
@@ -129,6 +131,33 @@ TEST_CASE("/proc, /dev, /tmp and the lifecycle dir are planned with their option
   CHECK(lc->read_only);
   // /tmp/lifecycle is mounted after /tmp, or /tmp would hide it.
   CHECK(tmp < lc);
+}
+
+TEST_CASE("in a user namespace of vcap alone, what the plan makes is vcap's; devpts has no gid") {
+  RootfsInputs in = mergedUsrHost();
+  auto privileged = planRootfs(validSpec(), in);
+  in.user_namespace = true;
+  auto steps = planRootfs(validSpec(), in);
+  REQUIRE(steps.size() == privileged.size());
+  const MountStep* home = find(steps, "home");
+  REQUIRE(home);
+  CHECK(home->kind == MountStep::Kind::kDir);
+  CHECK(find(privileged, "home")->uid == 0);
+  CHECK(home->uid == static_cast<int>(kVcapUid));  // root is not mapped: chown to 0 fails
+  CHECK(home->gid == static_cast<int>(kVcapGid));
+  CHECK(find(privileged, "dev/pts")->data.find("gid=5") != std::string::npos);
+  const MountStep* pts = find(steps, "dev/pts");
+  REQUIRE(pts);
+  CHECK(pts->data == "newinstance,ptmxmode=0666,mode=0620");  // group tty is not mapped either
+  // Everything else is the same plan: the same mounts, sources and flags.
+  for (size_t i = 0; i < steps.size(); ++i) {
+    MountStep::Kind kind = steps[i].kind;
+    if (kind == MountStep::Kind::kDir || kind == MountStep::Kind::kDevpts) continue;
+    CHECK(steps[i].target == privileged[i].target);
+    CHECK(steps[i].source == privileged[i].source);
+    CHECK(steps[i].data == privileged[i].data);
+    CHECK(steps[i].read_only == privileged[i].read_only);
+  }
 }
 
 TEST_CASE("no lifecycle dir, no /tmp/lifecycle") {

@@ -216,9 +216,10 @@ void Scheduler::ensureDroplet(const std::string& droplet_guid, const std::string
   if (waiters.size() > 1) return;
   std::string blob = blobs_.path(blob_key);
   auto status = std::make_shared<base::Status>();
+  runner::HostIds vcap = backend_.vcapHostIds();
   loop::queueWork(
       loop_,
-      [status, dir, blob] {
+      [status, dir, blob, vcap] {
         std::string tmp = dir + ".extracting";
         auto step = [&]() -> base::Status {
           MCF_TRY(base::removeTree(tmp));
@@ -227,7 +228,7 @@ void Scheduler::ensureDroplet(const std::string& droplet_guid, const std::string
           droplet.max_total_bytes = int64_t{4} << 30;
           MCF_TRY(archive::extract(blob, tmp, droplet));
           // Instances run as vcap and write their own files through the overlay.
-          MCF_TRY(base::chownTree(tmp, 2000, 2000));
+          MCF_TRY(base::chownTree(tmp, static_cast<int>(vcap.uid), static_cast<int>(vcap.gid)));
           if (::rename(tmp.c_str(), dir.c_str()) != 0)
             return makeError(Errc::kIo, "cannot move droplet into place: {}", strerror(errno));
           return {};

@@ -24,12 +24,12 @@ using base::makeError;
 
 namespace {
 
-constexpr int kVcapUid = 2000;
-constexpr int kVcapGid = 2000;
 constexpr size_t kTailLines = 20;
 
 // The staging container's processes run as vcap and must write these trees.
-base::Status chownTree(const std::string& root) { return base::chownTree(root, kVcapUid, kVcapGid); }
+base::Status chownTree(const std::string& root, runner::HostIds vcap) {
+  return base::chownTree(root, static_cast<int>(vcap.uid), static_cast<int>(vcap.gid));
+}
 
 }  // namespace
 
@@ -104,17 +104,19 @@ void Stager::prepare(Run& run) {
   std::string package = run.job.package_path;
   std::string cache = base::joinPath(config_.caches_dir, run.job.app_guid);
   std::string build_guid = run.job.build_guid;
+  runner::HostIds vcap = backend_.vcapHostIds();
   loop::queueWork(
       loop_,
-      [result, dir, package, cache] {
+      [result, dir, package, cache, vcap] {
         auto step = [&]() -> base::Status {
           MCF_TRY(base::removeTree(dir));
           for (const char* sub : {"app", "droplet", "output"})
             MCF_TRY(base::makeDirs(base::joinPath(dir, sub)));
           MCF_TRY(base::makeDirs(cache));
           MCF_TRY(archive::extract(package, base::joinPath(dir, "app")));
-          for (const char* sub : {"app", "droplet", "output"}) MCF_TRY(chownTree(base::joinPath(dir, sub)));
-          MCF_TRY(chownTree(cache));
+          for (const char* sub : {"app", "droplet", "output"})
+            MCF_TRY(chownTree(base::joinPath(dir, sub), vcap));
+          MCF_TRY(chownTree(cache, vcap));
           return {};
         };
         result->status = step();
@@ -250,13 +252,14 @@ void Stager::onBuilderExit(const std::string& build_guid, int status) {
   std::string tgz = base::joinPath(run.dir, "droplet.tgz");
   std::string extracted = base::joinPath(config_.droplets_dir, run.job.droplet_guid);
   auto outcome = std::make_shared<Outcome>(std::move(parsed).value());
+  runner::HostIds vcap = backend_.vcapHostIds();
   loop::queueWork(
       loop_,
-      [this, packed, contents, tgz, extracted] {
+      [this, packed, contents, tgz, extracted, vcap] {
         auto step = [&]() -> base::Status {
           MCF_TRY(base::makeDirs(base::joinPath(contents, "tmp")));
           MCF_TRY(base::makeDirs(base::joinPath(contents, "logs")));
-          MCF_TRY(chownTree(contents));
+          MCF_TRY(chownTree(contents, vcap));
           MCF_TRY(archive::create(contents, tgz, archive::Format::kTarGz));
           struct stat st;
           if (::stat(tgz.c_str(), &st) == 0) packed->bytes = st.st_size;

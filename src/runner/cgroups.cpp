@@ -94,7 +94,13 @@ base::Status writeControl(const std::string& path, const std::string& value) {
   if (!fd.valid()) {
     return makeError(Errc::kIo, "cannot open {} to write '{}': {}", path, value, strerror(errno));
   }
-  ssize_t n = ::write(fd.get(), value.data(), value.size());
+  // v1's memory.limit_in_bytes gives up with EINTR on any pending signal (a SIGCHLD of
+  // microcf's loop will do), before it changes anything: try again.
+  ssize_t n = -1;
+  for (int tries = 0; tries < 100; ++tries) {
+    n = ::write(fd.get(), value.data(), value.size());
+    if (n >= 0 || errno != EINTR) break;
+  }
   if (n != static_cast<ssize_t>(value.size())) {
     return makeError(Errc::kIo, "cannot set {} to '{}': {}", path, value,
                      n < 0 ? strerror(errno) : "short write");

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "base/fs.h"
+#include "base/strutil.h"
 #include "runner/cgroups.h"
 
 using namespace mcf::runner;
@@ -259,4 +260,138 @@ TEST_CASE("cleanupAll after a crash removes every container group and the parent
   auto us = [](auto d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); };
   MESSAGE("create: " << us(t1 - t0) / kGroups << " us per group; cleanupAll: "
                      << us(t3 - t2) / (kGroups + 1) << " us per group");
+}
+
+namespace {
+
+// The cgroup2 mount that offers every controller Cgroups uses on v2, or "" and why not.
+// A v2 host has one at /sys/fs/cgroup; a hybrid host (v1 controllers, cgroup2 beside them)
+// usually offers none there, because a controller bound to a v1 hierarchy stays off v2.
+std::pair<std::string, std::string> v2MountWithControllers() {
+  auto mountinfo = mcf::base::readFile("/proc/self/mountinfo");
+  if (!mountinfo.ok()) return {"", mountinfo.error().message};
+  std::string why = "no cgroup2 mount in /proc/self/mountinfo";
+  for (const auto& m : parseCgroupMounts(*mountinfo)) {
+    if (!m.unified) continue;
+    auto text = mcf::base::readFile(m.mount_point + "/cgroup.controllers");
+    if (!text.ok()) {
+      why = text.error().message;
+      continue;
+    }
+    std::string have = " " + mcf::base::trim(*text) + " ";
+    std::vector<std::string> missing;
+    for (const char* ctrl : {"memory", "pids", "cpu"}) {
+      if (have.find(std::string(" ") + ctrl + " ") == std::string::npos) missing.push_back(ctrl);
+    }
+    if (missing.empty()) return {m.mount_point, ""};
+    why = "cgroup2 at " + m.mount_point + " offers '" + mcf::base::trim(*text) +
+          "' but not " + mcf::base::join(missing, ", ") +
+          " (bound to cgroup v1 hierarchies on this host)";
+  }
+  return {"", why};
+}
+
+std::string readTrimmed(const std::string& path) {
+  auto text = mcf::base::readFile(path);
+  return text.ok() ? mcf::base::trim(*text) : "(cannot read " + path + ")";
+}
+
+}  // namespace
+
+// Runs the v2 code against the real kernel even where Cgroups::open picks v1 (a hybrid host
+// with a cgroup2 mount that has the controllers). Skipped, saying why, where no cgroup2 mount
+// offers memory, pids and cpu: then only the fake-tree tests in cgroups_test.cpp cover v2.
+TEST_CASE("v2 for real: limits in the files, join, usage, an OOM kill counted, kill and remove") {
+  if (!privileged()) return;
+  auto [mount, why] = v2MountWithControllers();
+  if (mount.empty()) {
+    MESSAGE("skipped: no cgroup v2 with controllers: " << why);
+    return;
+  }
+  CgroupLayout layout;
+  layout.version = CgroupVersion::kV2;
+  for (const char* ctrl : {"memory", "pids", "cpu"}) layout.base_dirs[ctrl] = mount;
+  CgroupConfig config;
+  config.parent = "microcf-test-v2-" + std::to_string(::getpid());
+  auto opened = Cgroups::withLayout(layout, config);
+  REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? "" : opened.error().message));
+  Cgroups cg = std::move(*opened);
+  std::string parent = mount + "/" + config.parent;
+
+  Limits limits;
+  limits.memory_mb = 64;
+  limits.pids = 20;
+  auto procs = cg.create("web", limits);
+  REQUIRE_MESSAGE(procs.ok(), (procs.ok() ? "" : procs.error().message));
+  std::string dir = parent + "/web";
+  CHECK(*procs == std::vector<std::string>{dir + "/cgroup.procs"});
+  CHECK(readTrimmed(dir + "/memory.max") == std::to_string(64u << 20));
+  CHECK(readTrimmed(dir + "/pids.max") == "20");
+  CHECK(readTrimmed(dir + "/cpu.weight") ==
+        std::to_string(cpuSetting(limits, CgroupVersion::kV2).value));
+  if (mcf::base::pathExists(dir + "/memory.swap.max")) {
+    CHECK(readTrimmed(dir + "/memory.swap.max") == "0");
+  }
+
+  // Join, use memory and CPU, and be counted.
+  int ready = -1;
+  pid_t pid = runInGroup(
+      *procs,
+      [](int fd) -> int {
+        touch(24u << 20);
+        burnCpu(100);
+        (void)::write(fd, "r", 1);
+        for (;;) ::pause();
+      },
+      &ready);
+  waitReady(ready);
+  // The v2 line of /proc/<pid>/cgroup: "0::/<parent>/web" (below a prefix when nested).
+  std::string own = parseProcCgroup(readTrimmed("/proc/" + std::to_string(pid) + "/cgroup"))[""];
+  CHECK(own.ends_with("/" + config.parent + "/web"));
+  auto u = cg.usage("web");
+  REQUIRE_MESSAGE(u.ok(), (u.ok() ? "" : u.error().message));
+  CHECK(u->cpu_ns >= 80'000'000);
+  CHECK(u->memory_bytes >= 24u << 20);
+  CHECK(u->memory_bytes < 64u << 20);
+  CHECK(u->pids == 1);
+  CHECK(u->oom_kills == 0);
+
+  // killAndRemove kills through cgroup.kill without waiting; the group goes once the
+  // process is gone (here: reaped by us, its parent).
+  auto first = cg.killAndRemove("web");
+  REQUIRE_MESSAGE(first.ok(), (first.ok() ? "" : first.error().message));
+  int status = waitStatus(pid);
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGKILL);
+  bool removed = *first;
+  for (int i = 0; i < 500 && !removed; ++i) {
+    auto again = cg.killAndRemove("web");
+    REQUIRE(again.ok());
+    removed = *again;
+    if (!removed) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  CHECK(removed);
+  CHECK_FALSE(isDirectory(dir));
+  CHECK(cg.killAndRemove("web").ok());  // a second call succeeds
+
+  // Past memory.max (no swap) the kernel kills, and memory.events counts it.
+  Limits small;
+  small.memory_mb = 32;
+  auto oom_procs = cg.create("oom", small);
+  REQUIRE(oom_procs.ok());
+  pid_t hog = runInGroup(*oom_procs, [](int) {
+    touch(200u << 20);
+    return 0;
+  });
+  status = waitStatus(hog);
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGKILL);
+  auto after = cg.usage("oom");
+  REQUIRE(after.ok());
+  CHECK(after->oom_kills >= 1);
+
+  auto left = cg.cleanupAll();
+  REQUIRE_MESSAGE(left.ok(), (left.ok() ? "" : left.error().message));
+  CHECK(*left == 1);
+  CHECK_FALSE(isDirectory(parent));
 }

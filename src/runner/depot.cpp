@@ -64,6 +64,7 @@ const char* kindName(MountStep::Kind k) {
     case MountStep::Kind::kOverlay: return "overlay";
     case MountStep::Kind::kProc: return "proc";
     case MountStep::Kind::kDevpts: return "devpts";
+    case MountStep::Kind::kDevice: return "device";
   }
   return "dir";
 }
@@ -74,7 +75,7 @@ MountStep::Kind kindFromName(const std::string& name) {
       {"mountpoint", MountStep::Kind::kMountPoint}, {"symlink", MountStep::Kind::kSymlink},
       {"tmpfs", MountStep::Kind::kTmpfs},     {"bind", MountStep::Kind::kBind},
       {"overlay", MountStep::Kind::kOverlay}, {"proc", MountStep::Kind::kProc},
-      {"devpts", MountStep::Kind::kDevpts}};
+      {"devpts", MountStep::Kind::kDevpts},   {"device", MountStep::Kind::kDevice}};
   for (const auto& [n, k] : kKinds) {
     if (name == n) return k;
   }
@@ -144,10 +145,15 @@ std::string serializeDepotSpec(const DepotSpec& spec) {
   }
   json mounts = json::array();
   for (const auto& m : spec.mounts) {
-    mounts.push_back({{"kind", kindName(m.kind)}, {"target", m.target}, {"source", m.source},
-                      {"data", m.data}, {"read_only", m.read_only}, {"nosuid", m.nosuid},
-                      {"nodev", m.nodev}, {"noexec", m.noexec}, {"mode", m.mode},
-                      {"uid", m.uid}, {"gid", m.gid}});
+    json step = {{"kind", kindName(m.kind)}, {"target", m.target}, {"source", m.source},
+                 {"data", m.data}, {"read_only", m.read_only}, {"nosuid", m.nosuid},
+                 {"nodev", m.nodev}, {"noexec", m.noexec}, {"mode", m.mode},
+                 {"uid", m.uid}, {"gid", m.gid}};
+    if (m.kind == MountStep::Kind::kDevice) {
+      step["major"] = m.major;
+      step["minor"] = m.minor;
+    }
+    mounts.push_back(std::move(step));
   }
   json j = {{"handle", c.handle},
             {"stack", c.stack},
@@ -226,6 +232,8 @@ base::Result<DepotSpec> parseDepotSpec(std::string_view text) {
       s.mode = m.value("mode", 0755);
       s.uid = m.value("uid", 0);
       s.gid = m.value("gid", 0);
+      s.major = m.value("major", 0);
+      s.minor = m.value("minor", 0);
       spec.mounts.push_back(std::move(s));
     }
     return spec;

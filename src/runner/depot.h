@@ -56,8 +56,8 @@ struct DepotState {
   uint64_t parent_start_time = 0;
 };
 
-// The container's namespaces as CLONE_NEW* flags: what the init unshares and the exec helper
-// joins (setns through the init's pidfd). A user namespace comes without a network one.
+// The container's namespaces as CLONE_NEW* flags: what the init unshares. A user namespace
+// comes without a network one.
 int containerNamespaces(const DepotSpec& spec);
 
 std::string serializeDepotSpec(const DepotSpec& spec);

@@ -48,7 +48,14 @@ TEST_CASE("spec.json keeps the container spec, limits included, and the mount pl
   m.data = "lowerdir=/x:/etc";
   m.read_only = true;
   m.noexec = true;
-  spec.mounts = {m};
+  MountStep tty;
+  tty.kind = MountStep::Kind::kDevice;
+  tty.target = "dev/tty";
+  tty.source = "/dev/tty";
+  tty.major = 5;
+  tty.minor = 0;
+  tty.mode = 0666;
+  spec.mounts = {m, tty};
 
   auto back = parseDepotSpec(serializeDepotSpec(spec));
   REQUIRE(back.ok());
@@ -75,11 +82,16 @@ TEST_CASE("spec.json keeps the container spec, limits included, and the mount pl
   CHECK(back->container.properties.at("app_guid") == "g");
   CHECK(back->hostname == "web");
   CHECK(back->rootfs == "/depot/h1/rootfs");
-  REQUIRE(back->mounts.size() == 1);
+  REQUIRE(back->mounts.size() == 2);
   CHECK(back->mounts[0].kind == MountStep::Kind::kOverlay);
   CHECK(back->mounts[0].data == "lowerdir=/x:/etc");
   CHECK(back->mounts[0].read_only);
   CHECK(back->mounts[0].noexec);
+  CHECK(back->mounts[1].kind == MountStep::Kind::kDevice);
+  CHECK(back->mounts[1].source == "/dev/tty");
+  CHECK(back->mounts[1].major == 5);
+  CHECK(back->mounts[1].minor == 0);
+  CHECK(back->mounts[1].mode == 0666);
 
   auto bad = parseDepotSpec(R"({"handle":"h","rootfs":"/r","mounts":[{"kind":"nfs"}]})");
   REQUIRE_FALSE(bad.ok());

@@ -187,6 +187,28 @@ TEST_CASE("linux: a container has its hostname, runs as vcap, pid 1 is the init,
         "NoNewPrivs: 1\n16384\n");
 }
 
+TEST_CASE("linux: /dev's devices work for vcap, who cannot make device nodes anywhere") {
+  if (!privileged()) return;
+  Fixture f;
+  std::string h = f.create();
+  Ran r = f.sh(h,
+               "echo x > /dev/null && echo null; head -c 3 /dev/zero | od -An -tx1; "
+               "head -c 16 /dev/urandom | wc -c; head -c 16 /dev/random | wc -c; "
+               "dd if=/dev/zero of=/dev/full bs=1 count=1 2>&1 | grep -o 'No space left on device'; "
+               "stat -c '%n %F %a %t:%T' /dev/null /dev/zero /dev/full /dev/random /dev/urandom "
+               "/dev/tty; "
+               "for d in /dev /tmp /home/vcap; do mknod $d/n c 1 3 2>&1 | sed 's/^.*: //'; done");
+  CHECK(r.status == 0);
+  CHECK(r.err == "");
+  CHECK(r.out ==
+        "null\n 00 00 00\n16\n16\nNo space left on device\n"
+        "/dev/null character special file 666 1:3\n/dev/zero character special file 666 1:5\n"
+        "/dev/full character special file 666 1:7\n/dev/random character special file 666 1:8\n"
+        "/dev/urandom character special file 666 1:9\n/dev/tty character special file 666 5:0\n"
+        // /dev is root's; elsewhere vcap may create files, but lacks CAP_MKNOD.
+        "Permission denied\nOperation not permitted\nOperation not permitted\n");
+}
+
 TEST_CASE("linux: /usr and /etc are read-only even for root, /home/vcap and /tmp are writable") {
   if (!privileged()) return;
   Fixture f;

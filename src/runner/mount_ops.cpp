@@ -1,4 +1,5 @@
-// Mount points without symlink escapes, and one mount syscall (or two) per plan step.
+// Mount points without symlink escapes, device nodes, and one mount syscall (or two) per
+// mounting plan step.
 #include "runner/mount_ops.h"
 
 #include <errno.h>
@@ -6,7 +7,10 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
+
+#include <utility>
 
 #include "base/strutil.h"
 
@@ -43,6 +47,27 @@ base::Status setBindAttrs(const std::string& path, const MountStep& s) {
     return sysError("cannot restrict bind mount " + path);
   }
   return {};
+}
+
+// "dev/null" -> {"dev", "null"}; "etc" -> {"", "etc"}.
+std::pair<std::string, std::string> splitTarget(const std::string& target) {
+  size_t slash = target.rfind('/');
+  if (slash == std::string::npos) return {"", target};
+  return {target.substr(0, slash), target.substr(slash + 1)};
+}
+
+// s.source bound at s.target (made first, a directory or a file as the source is), then
+// restricted by s's flags.
+base::Status bindMount(const std::string& rootfs, const MountStep& s) {
+  std::string path = s.target.empty() ? rootfs : rootfs + "/" + s.target;
+  struct stat st;
+  if (::stat(s.source.c_str(), &st) != 0) return sysError("bind mount source " + s.source);
+  auto fd = makeMountPoint(rootfs, s.target, S_ISDIR(st.st_mode));
+  if (!fd.ok()) return fd.takeError();
+  if (::mount(s.source.c_str(), path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+    return sysError("cannot bind " + s.source + " at /" + s.target);
+  }
+  return setBindAttrs(path, s);
 }
 
 }  // namespace
@@ -105,9 +130,7 @@ base::Status applyMountStep(const std::string& rootfs, const MountStep& s) {
       return {};
     }
     case MountStep::Kind::kFile: {
-      size_t slash = s.target.rfind('/');
-      std::string parent = slash == std::string::npos ? "" : s.target.substr(0, slash);
-      std::string name = slash == std::string::npos ? s.target : s.target.substr(slash + 1);
+      auto [parent, name] = splitTarget(s.target);
       auto dir = makeMountPoint(rootfs, parent, true);
       if (!dir.ok()) return dir.takeError();
       UniqueFd fd(::openat(dir->get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -125,9 +148,7 @@ base::Status applyMountStep(const std::string& rootfs, const MountStep& s) {
       return {};
     }
     case MountStep::Kind::kSymlink: {
-      size_t slash = s.target.rfind('/');
-      std::string parent = slash == std::string::npos ? "" : s.target.substr(0, slash);
-      std::string name = slash == std::string::npos ? s.target : s.target.substr(slash + 1);
+      auto [parent, name] = splitTarget(s.target);
       auto dir = makeMountPoint(rootfs, parent, true);
       if (!dir.ok()) return dir.takeError();
       if (::symlinkat(s.source.c_str(), dir->get(), name.c_str()) != 0) {
@@ -135,15 +156,19 @@ base::Status applyMountStep(const std::string& rootfs, const MountStep& s) {
       }
       return {};
     }
-    case MountStep::Kind::kBind: {
-      struct stat st;
-      if (::stat(s.source.c_str(), &st) != 0) return sysError("bind mount source " + s.source);
-      auto fd = makeMountPoint(rootfs, s.target, S_ISDIR(st.st_mode));
-      if (!fd.ok()) return fd.takeError();
-      if (::mount(s.source.c_str(), path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
-        return sysError("cannot bind " + s.source + " at " + shown);
+    case MountStep::Kind::kBind: return bindMount(rootfs, s);
+    case MountStep::Kind::kDevice: {
+      auto [parent, name] = splitTarget(s.target);
+      auto dir = makeMountPoint(rootfs, parent, true);
+      if (!dir.ok()) return dir.takeError();
+      // The mode is exact: the container's pid 1 builds the rootfs under umask 0.
+      dev_t dev = makedev(static_cast<unsigned>(s.major), static_cast<unsigned>(s.minor));
+      if (::mknodat(dir->get(), name.c_str(), S_IFCHR | static_cast<mode_t>(s.mode), dev) == 0) {
+        return {};
       }
-      return setBindAttrs(path, s);
+      // Without CAP_MKNOD (a user namespace has none that counts) the host's node is shown.
+      if (errno == EPERM) return bindMount(rootfs, s);
+      return sysError("cannot create device " + shown);
     }
     case MountStep::Kind::kTmpfs:
     case MountStep::Kind::kOverlay:

@@ -66,14 +66,31 @@ MountStep tmpfsStep(std::string target, std::string data) {
   return s;
 }
 
-// /dev: a small tmpfs with the host's harmless character devices bound in, a private devpts.
+// The host's harmless character devices, with the numbers Linux fixes for them
+// (Documentation/admin-guide/devices.txt).
+struct DeviceNode {
+  const char* name;
+  int major;
+  int minor;
+};
+constexpr DeviceNode kDevices[] = {{"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+                                   {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
+
+// /dev: a small tmpfs with those devices made in it (no mount each, unless the kernel refuses
+// mknod), a private devpts. The tmpfs cannot be nodev, or the nodes would not open; the
+// container's processes cannot add nodes to it: vcap has no CAP_MKNOD and /dev is root's 0755.
 void planDev(std::vector<MountStep>& steps) {
   MountStep dev = tmpfsStep("dev", "mode=0755,size=64k");
   dev.nodev = false;
   dev.noexec = true;
   steps.push_back(dev);
-  for (const char* name : {"null", "zero", "full", "random", "urandom", "tty"}) {
-    MountStep node = bindStep(std::string("/dev/") + name, std::string("dev/") + name, false);
+  for (const auto& d : kDevices) {
+    MountStep node = makeStep(MountStep::Kind::kDevice, std::string("dev/") + d.name);
+    node.source = std::string("/dev/") + d.name;
+    node.major = d.major;
+    node.minor = d.minor;
+    node.mode = 0666;
+    // Only for the bind mount of source where mknod is refused.
     node.nodev = false;
     node.noexec = true;
     steps.push_back(node);

@@ -14,19 +14,25 @@ namespace mcf::runner {
 // container's mount namespace, before pivot_root; targets are relative to the rootfs.
 struct MountStep {
   // kFile writes data into a new file; kMountPoint makes a directory or an empty file,
-  // whichever the host path source is, for a later bind mount to land on.
-  enum class Kind { kDir, kFile, kMountPoint, kSymlink, kTmpfs, kBind, kOverlay, kProc, kDevpts };
+  // whichever the host path source is, for a later bind mount to land on. kDevice makes the
+  // character device major:minor with mode; where the kernel refuses (no CAP_MKNOD, as in a
+  // user namespace) it binds the host's node source there instead.
+  enum class Kind {
+    kDir, kFile, kMountPoint, kSymlink, kTmpfs, kBind, kOverlay, kProc, kDevpts, kDevice
+  };
   Kind kind = Kind::kDir;
   std::string target;  // "usr", "dev/null"; "" is the rootfs itself
-  std::string source;  // host path (kBind, kMountPoint) or link text (kSymlink)
+  std::string source;  // host path (kBind, kMountPoint, kDevice) or link text (kSymlink)
   std::string data;    // file-system options ("mode=1777", "lowerdir=...") or kFile's content
   bool read_only = false;
   bool nosuid = true;
   bool nodev = true;
   bool noexec = false;
-  int mode = 0755;     // kDir, kFile
+  int mode = 0755;     // kDir, kFile, kDevice
   int uid = 0;         // kDir
   int gid = 0;         // kDir
+  int major = 0;       // kDevice
+  int minor = 0;       // kDevice
 };
 
 // The host's top-level names that merged /usr turns into symlinks (bin -> usr/bin).

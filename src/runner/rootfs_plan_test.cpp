@@ -4,7 +4,9 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -107,10 +109,18 @@ TEST_CASE("/proc, /dev, /tmp and the lifecycle dir are planned with their option
   auto steps = planRootfs(validSpec(), mergedUsrHost());
   REQUIRE(find(steps, "proc"));
   CHECK(find(steps, "proc")->kind == MountStep::Kind::kProc);
+  const MountStep* dev = find(steps, "dev");
+  REQUIRE(dev);
+  CHECK(dev->kind == MountStep::Kind::kTmpfs);
+  CHECK_FALSE(dev->nodev);  // the nodes made in it must open
+  CHECK(dev->noexec);
+  CHECK(dev->nosuid);
+  CHECK(dev < find(steps, "dev/null"));
   const MountStep* null = find(steps, "dev/null");
   REQUIRE(null);
-  CHECK(null->source == "/dev/null");
-  CHECK_FALSE(null->nodev);  // a device node must stay usable
+  CHECK(null->kind == MountStep::Kind::kDevice);
+  CHECK(null->source == "/dev/null");  // bound instead where mknod is refused
+  CHECK_FALSE(null->nodev);            // so that such a bind stays usable
   CHECK_FALSE(null->read_only);
   const MountStep* pts = find(steps, "dev/pts");
   REQUIRE(pts);
@@ -131,6 +141,28 @@ TEST_CASE("/proc, /dev, /tmp and the lifecycle dir are planned with their option
   CHECK(lc->read_only);
   // /tmp/lifecycle is mounted after /tmp, or /tmp would hide it.
   CHECK(tmp < lc);
+}
+
+TEST_CASE("/dev gets the host's six harmless devices, by their numbers, readable and writable by all") {
+  auto steps = planRootfs(validSpec(), mergedUsrHost());
+  std::vector<std::string> made;
+  for (const auto& s : steps) {
+    if (s.kind != MountStep::Kind::kDevice) continue;
+    made.push_back(fmt::format("{} {} {}:{} {:o}", s.target, s.source, s.major, s.minor, s.mode));
+  }
+  CHECK(made == std::vector<std::string>{
+                    "dev/null /dev/null 1:3 666", "dev/zero /dev/zero 1:5 666",
+                    "dev/full /dev/full 1:7 666", "dev/random /dev/random 1:8 666",
+                    "dev/urandom /dev/urandom 1:9 666", "dev/tty /dev/tty 5:0 666"});
+  // Those numbers are the host's own.
+  for (const auto& s : steps) {
+    if (s.kind != MountStep::Kind::kDevice) continue;
+    struct stat st;
+    if (::stat(s.source.c_str(), &st) != 0) continue;  // a host without it: nothing to compare
+    CHECK_MESSAGE(S_ISCHR(st.st_mode), s.source);
+    CHECK_MESSAGE(major(st.st_rdev) == static_cast<unsigned>(s.major), s.source);
+    CHECK_MESSAGE(minor(st.st_rdev) == static_cast<unsigned>(s.minor), s.source);
+  }
 }
 
 TEST_CASE("in a user namespace of vcap alone, what the plan makes is vcap's; devpts has no gid") {

@@ -68,7 +68,7 @@ hostname=$(printf '%s\n' "$inside" | sed -n 's/^hostname=//p')
 [ -n "$hostname" ] && printf '%s\n' "$handles" | grep -qx "$hostname" ||
   fail "the hostname '$hostname' is not an instance guid (containers: $handles)"
 processes=$(printf '%s\n' "$inside" | sed -n 's/^processes=//p')
-# pid 1, the app, the exec helper's child shell and its commands: a handful, not the host's.
+# pid 1, the app, the ssh command's shell and its commands: a handful, not the host's.
 [ "$processes" -lt 10 ] ||
   fail "the app sees $processes processes: it has no pid namespace of its own"
 case "$inside" in *"microcf up"*) fail "the app sees microcf itself" ;; esac

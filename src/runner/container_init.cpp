@@ -196,12 +196,14 @@ int runPid1(const DepotSpec& spec, int ready_fd, int control) {
 }  // namespace
 
 int initMain(const std::string& depot_dir, int ready_fd, int control) {
-  // The container dies with microcf, whichever way microcf ends.
+  // The container dies with microcf (or the factory that forked it), whichever way it ends.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (ready_fd < 0) ready_fd = STDOUT_FILENO;
   // Whatever microcf had open without O_CLOEXEC stops here: a host descriptor held by the
   // container's pid 1 would be a way out of its root filesystem. The two it was given stay.
   closeAllBut({ready_fd, control});
+  // Its own pid first: microcf records it (state.json) to find it after a crash.
+  (void)base::writeAllFd(ready_fd, "init " + std::to_string(::getpid()) + "\n");
   auto text = base::readFile(depot_dir + "/spec.json");
   if (!text.ok()) return fail(ready_fd, text.error().message);
   auto spec = parseDepotSpec(*text);

@@ -30,9 +30,11 @@ int containerMain(int argc, char** argv) {
     int control = argc - i >= 4 ? std::atoi(argv[i + 3]) : -1;
     return initMain(argv[i + 1], ready_fd, control);
   }
+  if (command == "factory" && argc - i >= 2) return factoryMain(std::atoi(argv[i + 1]));
   std::fprintf(stderr,
                "usage: microcf __container init <depot dir> [ready fd] [control fd]\n"
-               "This is microcf's own container helper; `microcf up` runs it.\n");
+               "       microcf __container factory <control fd>\n"
+               "These are microcf's own container helpers; `microcf up` runs them.\n");
   return 2;
 }
 

@@ -7,6 +7,9 @@
 //       container's pid 1, which assembles the rootfs from spec.json, pivots into it, reports,
 //       then starts the processes microcf asks for on the control channel (runner/control.h)
 //       and reaps every process until SIGTERM.
+//   factory <control fd>
+//       forks an init (as above) for each "create" microcf sends on control (runner/control.h)
+//       and reports each init's exit there; microcf starts one and keeps it.
 #pragma once
 
 #include <string>
@@ -26,5 +29,10 @@ void hideArguments();
 // "ready\n" or "error: <message>\n"; ready_fd < 0 means stdout. Pid 1 alone keeps control,
 // its end of the control channel (-1: none, pid 1 only reaps).
 int initMain(const std::string& depot_dir, int ready_fd, int control);
+
+// The factory: "create ID" with [depot dir in a memfd, ready fd, pid 1's control end] forks an
+// init; "signal ID SIG" signals it; "exit ID STATUS" goes back when it ends. Ends when
+// microcf's end closes or on SIGTERM; the inits die with it.
+int factoryMain(int control);
 
 }  // namespace mcf::runner

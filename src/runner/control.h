@@ -7,6 +7,13 @@
 //   pid 1 -> microcf   "started ID"      [pidfd] or, with a terminal, [pidfd, its master]
 //                      "exit ID STATUS"  the shell's status: the code, or 128 + signal
 //
+// The same messages run between LinuxBackend and its factory (container_main.h), which forks
+// each container's init:
+//
+//   microcf -> factory "create ID"       [depot dir (a memfd), ready pipe, pid 1's control end]
+//                      "signal ID SIG"   to the init
+//   factory -> microcf "exit ID STATUS"  the init ended
+//
 // Pid 1 starts each process itself (fork, drop to the user, execve): no helper has to enter
 // the container's namespaces, so running a process costs one fork and one exec. Pid 1's end
 // closing means the container is gone.
@@ -23,7 +30,7 @@
 namespace mcf::runner {
 
 struct ControlMessage {
-  std::string verb;  // run, signal, started, exit
+  std::string verb;  // run, signal, started, exit; create
   uint64_t id = 0;
   int value = 0;     // signal's SIG, exit's STATUS
   std::vector<base::UniqueFd> fds;

@@ -161,12 +161,20 @@ LinuxBackend::~LinuxBackend() {
   }
   // Processes died with their containers; their exit callbacks do not run now.
   processes_.clear();
-  // The inits' parents the loop has not reaped yet are exiting already (their pid 1 is dead)
-  // and must reap it first, so they are only waited for.
-  for (auto& [id, p] : dying_) {
-    int pid = p->pid();
-    bool reaped = p->exited();
-    p.reset();  // closes the handle: libuv stops waiting for this child
+  // The killed inits' parents exit once their pid 1 is gone; then the factory goes, and with
+  // it any init that could still be running.
+  for (auto& [id, pidfd] : dying_) {
+    pollfd p{pidfd.get(), POLLIN, 0};
+    (void)::poll(&p, 1, 3000);
+  }
+  dying_.clear();
+  factory_watch_.reset();
+  factory_control_.reset();  // the factory reads its end closing and exits
+  if (factory_) {
+    int pid = factory_->pid();
+    bool reaped = factory_->exited();
+    (void)factory_->kill(SIGTERM);
+    factory_.reset();  // closes the handle: libuv stops waiting for this child
     if (!reaped) ::waitpid(pid, nullptr, 0);
   }
   if (cgroups_) {
@@ -200,6 +208,7 @@ base::Result<std::unique_ptr<LinuxBackend>> LinuxBackend::open(loop::Loop& loop,
   backend->cgroups_ = std::move(cgroups);
   if (!backend->unprivileged_) MCF_TRY(backend->openNetwork());
   MCF_TRY(backend->ping());
+  MCF_TRY(backend->startFactory());
   return backend;
 }
 
@@ -448,7 +457,61 @@ base::Status LinuxBackend::releaseNetwork(Container& c) {
   return st.ok() ? rules : st;
 }
 
+base::Status LinuxBackend::startFactory() {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
+    return makeError(Errc::kIo, "cannot create a socket pair: {}", strerror(errno));
+  }
+  base::UniqueFd ours(fds[0]);
+  base::UniqueFd theirs(fds[1]);
+  loop::ProcessSpec ps;
+  ps.file = config_.helper_exe;
+  ps.args = helperArgs({"factory", "3"});
+  ps.extra_fds = {theirs.get()};
+  auto proc = loop::Process::spawn(
+      loop_, ps,
+      [](bool, std::string_view chunk) { MCF_WARN("runner", "{}", base::trim(chunk)); },
+      [this](int64_t status, int sig) { onFactoryExit(status, sig); });
+  if (!proc.ok()) {
+    return makeError(Errc::kUnavailable, "cannot start the container helper {}: {}",
+                     config_.helper_exe, proc.error().message);
+  }
+  ::fcntl(ours.get(), F_SETFL, O_NONBLOCK);
+  factory_ = std::move(*proc);
+  factory_control_ = std::move(ours);
+  factory_watch_ = std::make_unique<loop::FdWatch>(loop_, factory_control_.get());
+  factory_watch_->start([this] { onFactoryMessages(); });
+  return {};
+}
+
+void LinuxBackend::onFactoryMessages() {
+  for (;;) {
+    auto r = receiveControl(factory_control_.get());
+    if (!r.ok()) MCF_WARN("runner", "container factory: {}", r.error().message);
+    if (!r.ok() || r->kind != Received::Kind::kMessage) {
+      // Closed: its exit callback follows, and says so.
+      if (r.ok() && r->kind == Received::Kind::kClosed) factory_watch_->stop();
+      return;
+    }
+    if (r->message.verb == "exit") onInitExit(r->message.id, r->message.value);
+  }
+}
+
+// Every init it made died with it (their parent-death signal), and with each init its
+// container: their processes report 137 as their pid 1's channel closes. The next create
+// starts a new factory.
+void LinuxBackend::onFactoryExit(int64_t status, int term_signal) {
+  MCF_WARN("runner", "the container factory exited with status {}; its containers are gone",
+           shellExitStatus(status, term_signal));
+  for (auto& [handle, c] : containers_) c->init_exited = true;
+  dying_.clear();
+  factory_watch_.reset();
+  factory_control_.reset();
+  factory_.reset();  // its exit callback may destroy it
+}
+
 base::Status LinuxBackend::startInit(Container& c) {
+  if (!factory_control_.valid()) MCF_TRY(startFactory());
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     return makeError(Errc::kIo, "cannot create a pipe: {}", strerror(errno));
@@ -460,53 +523,52 @@ base::Status LinuxBackend::startInit(Container& c) {
   }
   base::UniqueFd control(fds[0]);
   base::UniqueFd pid1_end(fds[1]);
+  base::UniqueFd dir_fd(::memfd_create("microcf-depot-dir", MFD_CLOEXEC));
+  if (!dir_fd.valid() || !base::writeAllFd(dir_fd.get(), c.paths.dir).ok()) {
+    return makeError(Errc::kIo, "cannot pass the depot dir to the container factory: {}",
+                     strerror(errno));
+  }
   std::string handle = c.spec.handle;
   uint64_t id = next_id_++;
-  loop::ProcessSpec ps;
-  ps.file = config_.helper_exe;
-  // The init gets the pipe's write end as fd 3 and its end of the control channel as fd 4.
-  ps.args = helperArgs({"init", c.paths.dir, "3", "4"});
-  ps.extra_fds = {ready_write.get(), pid1_end.get()};
-  auto proc = loop::Process::spawn(
-      loop_, ps,
-      [handle](bool, std::string_view chunk) {
-        MCF_WARN("runner", "container {}: {}", handle, base::trim(chunk));
-      },
-      [this, handle, id](int64_t status, int sig) { onInitExit(handle, id, status, sig); });
+  MCF_TRY(sendControl(factory_control_.get(), formatControl("create", id),
+                      {dir_fd.get(), ready_write.get(), pid1_end.get()}));
   ready_write.reset();
   pid1_end.reset();
-  if (!proc.ok()) return proc.takeError();
-  c.init = std::move(*proc);
   c.init_id = id;
 
   // Backend::create is synchronous, so this blocks the loop; the init answers within a few
-  // milliseconds (namespaces, ~25 mounts, pivot_root).
+  // milliseconds (namespaces, ~15 mounts, pivot_root).
   std::string report;
   if (!readAfterHangup(ready_read.get(), kReadyTimeoutMs, report)) {
-    (void)c.init->kill(SIGKILL);  // its group: the init's parent and pid 1
+    // Its parent-death signal takes pid 1 along.
+    (void)sendControl(factory_control_.get(), formatControl("signal", id, SIGKILL));
     return makeError(Errc::kIo, "cannot create container {}: its init did not report within {} s",
                      handle, kReadyTimeoutMs / 1000);
   }
   bool ready = false;
   std::string error;
   for (const auto& line : base::split(report, '\n')) {
+    if (line.rfind("init ", 0) == 0) c.init_parent_pid = std::atoi(line.c_str() + 5);
     if (line.rfind("pid ", 0) == 0) c.init_pid = std::atoi(line.c_str() + 4);
     if (line == "ready") ready = true;
     if (line.rfind("error: ", 0) == 0) error = line.substr(7);
   }
-  if (!ready || c.init_pid <= 0) {
+  if (!ready || c.init_pid <= 0 || c.init_parent_pid <= 0) {
     return makeError(Errc::kIo, "cannot create container {}: {}", handle,
                      error.empty() ? "its init exited without reporting (see microcf's log)" : error);
   }
-  // The init's parent is our unreaped child, so its pid is unique: a process whose parent it
-  // is really is the container's pid 1, and the pidfd pins that process from now on.
+  // The init's parent is the factory's unreaped child, so its pid is unique until the factory
+  // reports its exit: a process whose parent it is really is the container's pid 1, and the
+  // pidfds pin both from now on.
+  c.init_parent_pidfd.reset(pidfdOpen(c.init_parent_pid));
   c.init_pidfd.reset(pidfdOpen(c.init_pid));
-  if (!c.init_pidfd.valid() || procParentPid(c.init_pid) != c.init->pid()) {
+  if (!c.init_pidfd.valid() || !c.init_parent_pidfd.valid() ||
+      procParentPid(c.init_pid) != c.init_parent_pid) {
     return makeError(Errc::kIo, "cannot create container {}: its pid 1 ({}) exited at once",
                      handle, c.init_pid);
   }
-  DepotState state{c.init_pid, procStartTime(c.init_pid), c.init->pid(),
-                   procStartTime(c.init->pid())};
+  DepotState state{c.init_pid, procStartTime(c.init_pid), c.init_parent_pid,
+                   procStartTime(c.init_parent_pid)};
   MCF_TRY(writeDepotFile(c.paths.state, serializeDepotState(state)));
   ::fcntl(control.get(), F_SETFL, O_NONBLOCK);
   c.control = std::move(control);
@@ -516,25 +578,28 @@ base::Status LinuxBackend::startInit(Container& c) {
 }
 
 void LinuxBackend::killInit(Container& c) {
-  if (!c.init) return;
-  // Without a pidfd the init never got ready: it exits by itself (see startInit).
-  // Without waiting: the kernel kills the rest of its pid namespace, its own parent then
-  // reaps it and exits by itself (killing that parent as well could orphan pid 1 to the host's
-  // init as a zombie); the loop reaps that parent from dying_.
-  if (c.init_pidfd.valid()) pidfdSendSignal(c.init_pidfd.get(), SIGKILL);
-  if (!c.init->exited()) dying_[c.init_id] = std::move(c.init);
-  c.init.reset();
+  if (c.init_exited || c.init_id == 0) return;
   c.init_exited = true;
+  // Without waiting: the kernel kills the rest of its pid namespace, its own parent then
+  // reaps it and exits by itself, and the factory reaps that parent (killing that parent
+  // as well could orphan pid 1 to the host's init as a zombie). Without a pidfd the init never
+  // got ready: the factory kills it.
+  if (c.init_pidfd.valid()) {
+    pidfdSendSignal(c.init_pidfd.get(), SIGKILL);
+  } else if (factory_control_.valid()) {
+    (void)sendControl(factory_control_.get(), formatControl("signal", c.init_id, SIGKILL));
+  }
+  if (c.init_parent_pidfd.valid()) dying_[c.init_id] = std::move(c.init_parent_pidfd);
 }
 
-void LinuxBackend::onInitExit(const std::string& handle, uint64_t id, int64_t status,
-                              int term_signal) {
+void LinuxBackend::onInitExit(uint64_t id, int status) {
   if (dying_.erase(id)) return;  // killed on purpose
-  auto it = containers_.find(handle);
-  if (it == containers_.end() || it->second->init_id != id) return;
-  it->second->init_exited = true;
-  MCF_WARN("runner", "container {}: its init exited with status {}; destroy and create it again",
-           handle, shellExitStatus(status, term_signal));
+  for (auto& [handle, c] : containers_) {
+    if (c->init_id != id || c->init_exited) continue;
+    c->init_exited = true;
+    MCF_WARN("runner", "container {}: its init exited with status {}; destroy and create it again",
+             handle, status);
+  }
 }
 
 // The process's stdout and stderr pipes (and stdin's, if it has one): microcf's ends as

@@ -104,9 +104,10 @@ class LinuxBackend : public Backend {
   struct Container {
     ContainerSpec spec;
     DepotPaths paths;
-    std::unique_ptr<loop::Process> init;  // the init's parent process, outside the pid ns
-    uint64_t init_id = 0;                 // what its exit callback looks it up by
-    int init_pid = 0;                     // host pid of the container's pid 1
+    uint64_t init_id = 0;      // the factory's name for its init, in "create" and "exit"
+    int init_parent_pid = 0;   // the init's parent process, outside the pid ns
+    base::UniqueFd init_parent_pidfd;
+    int init_pid = 0;          // host pid of the container's pid 1
     base::UniqueFd init_pidfd;
     bool init_exited = false;
     bool stopped = false;
@@ -153,7 +154,10 @@ class LinuxBackend : public Backend {
   void onProcessGone(int id, int status);
   void maybeFinish(int id);
   RunningProcess* findProcess(int id);
-  void onInitExit(const std::string& handle, uint64_t id, int64_t status, int term_signal);
+  base::Status startFactory();
+  void onFactoryMessages();
+  void onFactoryExit(int64_t status, int term_signal);
+  void onInitExit(uint64_t id, int status);
 
   loop::Loop& loop_;
   LinuxBackendConfig config_;
@@ -170,9 +174,15 @@ class LinuxBackend : public Backend {
   std::map<std::string, std::unique_ptr<Container>> containers_;
   std::map<int, RunningProcess> processes_;  // by the id run() returned, which callbacks keep
   int next_process_id_ = 1;
-  // Killed inits' parents until the loop reaps them: their exit tears down the container's
-  // mount namespace, which takes an RCU grace period that destroy need not wait for.
-  std::map<uint64_t, std::unique_ptr<loop::Process>> dying_;
+  // The factory (container_main.h) forks every init; it is started with the backend and again
+  // if it ever ends.
+  std::unique_ptr<loop::Process> factory_;
+  base::UniqueFd factory_control_;
+  std::unique_ptr<loop::FdWatch> factory_watch_;
+  // Killed inits' parents until the factory reports their exit (by init id): their exit tears
+  // down the container's mount namespace, which takes an RCU grace period that destroy need
+  // not wait for. The destructor does wait, so that no process outlives the backend.
+  std::map<uint64_t, base::UniqueFd> dying_;
   uint64_t next_id_ = 1;
   // Deferred calls check it: they do not outlive the backend.
   std::shared_ptr<char> alive_ = std::make_shared<char>();

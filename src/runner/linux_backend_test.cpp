@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 #include <chrono>
+#include <filesystem>
 
 #include "base/fs.h"
 #include "runner/depot.h"
@@ -540,6 +541,53 @@ TEST_CASE("linux: a create that fails says why and undoes everything") {
   CHECK(opened.error().message.find("stack 'host' is incomplete") != std::string::npos);
 }
 
+// The helper processes the test process started: the factory (and nothing else lives long).
+std::vector<int> factoryPids() {
+  std::vector<int> out;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    int pid = std::atoi(entry.path().filename().c_str());
+    if (pid <= 0 || procParentPid(pid) != ::getpid()) continue;
+    auto cmdline = readFile("/proc/" + std::to_string(pid) + "/cmdline");
+    if (cmdline.ok() && cmdline->find("factory") != std::string::npos) out.push_back(pid);
+  }
+  return out;
+}
+
+TEST_CASE("linux: a dead pid 1 or a dead factory ends the container's processes with 137") {
+  if (!privileged()) return;
+  Fixture f;
+  auto sleeper = [&](const std::string& h, int& status) {
+    auto pid = f.backend->run(h, {.path = "/bin/sleep", .args = {"100"}}, {},
+                              [&status](const ProcessExit& e) { status = e.status; });
+    REQUIRE(pid.ok());
+  };
+  std::string h1 = f.create();
+  int status1 = -1;
+  sleeper(h1, status1);
+  ::kill(f.state(h1).init_pid, SIGKILL);
+  f.runUntil([&] { return status1 >= 0; }, 5000);
+  CHECK(status1 == 137);
+  auto again = f.backend->run(h1, {.path = "/bin/true"}, {}, [](const ProcessExit&) {});
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().message.find("is not running") != std::string::npos);
+  CHECK(f.backend->destroy(h1).ok());
+
+  std::string h2 = f.create();
+  int status2 = -1;
+  sleeper(h2, status2);
+  auto factories = factoryPids();
+  REQUIRE(factories.size() == 1);
+  ::kill(factories[0], SIGKILL);
+  f.runUntil([&] { return status2 >= 0; }, 5000);
+  CHECK(status2 == 137);
+  CHECK(f.backend->info(h2)->state == "stopped");
+  CHECK(f.backend->destroy(h2).ok());
+  // The next create starts a new factory.
+  std::string h3 = f.create();
+  CHECK(f.sh(h3, "echo alive").out == "alive\n");
+  CHECK(factoryPids().size() == 1);
+}
+
 TEST_CASE("linux: cleanupDepot removes what a crashed microcf left, killing live inits") {
   if (!privileged()) return;
   Fixture f;
@@ -576,14 +624,14 @@ TEST_CASE("linux: descriptors microcf leaks (no O_CLOEXEC) never reach a contain
   REQUIRE(leaked >= 0);
   std::string h = f.create();
   Ran r = f.sh(h,
-               "cd /proc/1/fd && for fd in *; do echo $fd $(readlink $fd | cut -d: -f1); done; "
+               "cd /proc/1/fd && for fd in *; do readlink $fd | cut -d: -f1; done; "
                "echo --; ls /proc/self/fd",
                "root");
   ::close(leaked);
   CHECK(r.status == 0);
   // pid 1 keeps stdin, stdout and stderr (its output reaches microcf's log), its signalfd and
   // its end of the control channel; the process has the first three plus ls's own directory.
-  CHECK(r.out == "0 /dev/null\n1 socket\n2 socket\n3 anon_inode\n4 socket\n--\n0\n1\n2\n3\n");
+  CHECK(r.out == "/dev/null\nsocket\nsocket\nanon_inode\nsocket\n--\n0\n1\n2\n3\n");
 }
 
 // A process run with stdin open (and a terminal if tty): the test drives it.

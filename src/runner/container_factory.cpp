@@ -1,0 +1,136 @@
+// The factory: one small process that forks every container's init, so that creating a
+// container costs a fork of it instead of microcf starting a program.
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <map>
+#include <string>
+
+#include "base/unique_fd.h"
+#include "runner/container_main.h"
+#include "runner/control.h"
+
+namespace mcf::runner {
+
+namespace {
+
+base::Result<std::string> readDepotDir(int fd) {
+  std::string out;
+  char buf[4096];
+  for (off_t off = 0;;) {
+    ssize_t n = ::pread(fd, buf, sizeof buf, off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return base::makeError(base::Errc::kIo, "cannot read the depot dir: {}", strerror(errno));
+    if (n == 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+    off += n;
+  }
+}
+
+class Factory {
+ public:
+  Factory(int control, int sigfd, const sigset_t& blocked)
+      : control_(control), sigfd_(sigfd), blocked_(blocked) {}
+
+  // "create ID" with [depot dir (a memfd), ready pipe, pid 1's end of its control channel].
+  void create(ControlMessage& m) {
+    auto dir = m.fds.size() == 3 ? readDepotDir(m.fds[0].get())
+                                 : base::Result<std::string>(base::makeError(
+                                       base::Errc::kInvalid, "create needs three descriptors"));
+    if (!dir.ok()) {
+      std::string line = "error: " + dir.error().message + "\n";
+      if (m.fds.size() > 1) (void)!::write(m.fds[1].get(), line.data(), line.size());
+      return;
+    }
+    pid_t child = ::fork();
+    if (child < 0) {
+      std::string line = std::string("error: cannot fork the container's init: ") + strerror(errno) + "\n";
+      (void)!::write(m.fds[1].get(), line.data(), line.size());
+      return;
+    }
+    if (child == 0) {
+      ::close(control_);
+      ::close(sigfd_);
+      m.fds[0].reset();
+      ::sigprocmask(SIG_UNBLOCK, &blocked_, nullptr);
+      ::_exit(initMain(*dir, m.fds[1].get(), m.fds[2].get()));
+    }
+    children_[child] = m.id;
+  }
+
+  void forward(const ControlMessage& m) {
+    for (const auto& [pid, id] : children_) {
+      if (id == m.id) ::kill(pid, m.value);
+    }
+  }
+
+  void reap() {
+    int status = 0;
+    pid_t pid;
+    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+      auto it = children_.find(pid);
+      if (it == children_.end()) continue;
+      int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+      (void)sendControl(control_, formatControl("exit", it->second, code), {}, true);
+      children_.erase(it);
+    }
+  }
+
+  // False when microcf's end is gone.
+  bool serveRequest() {
+    auto r = receiveControl(control_);
+    if (!r.ok() || r->kind == Received::Kind::kClosed) return false;
+    if (r->kind == Received::Kind::kNone) return true;
+    if (r->message.verb == "create") create(r->message);
+    else if (r->message.verb == "signal") forward(r->message);
+    return true;
+  }
+
+ private:
+  int control_;
+  int sigfd_;
+  sigset_t blocked_;
+  std::map<pid_t, uint64_t> children_;
+};
+
+}  // namespace
+
+int factoryMain(int control) {
+  // It dies with microcf, and every init it made dies with it (their parent-death signal).
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::fcntl(control, F_GETFD) < 0) {
+    std::fprintf(stderr, "microcf: the factory's control descriptor %d is not open\n", control);
+    return 2;
+  }
+  ::fcntl(control, F_SETFD, FD_CLOEXEC);
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, sig);
+  ::sigprocmask(SIG_BLOCK, &set, nullptr);
+  base::UniqueFd sigfd(::signalfd(-1, &set, SFD_CLOEXEC));
+  if (!sigfd.valid()) return 1;
+  Factory factory(control, sigfd.get(), set);
+  for (;;) {
+    pollfd fds[2] = {{sigfd.get(), POLLIN, 0}, {control, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) continue;
+    if (fds[0].revents & POLLIN) {
+      signalfd_siginfo si;
+      if (::read(sigfd.get(), &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGCHLD) factory.reap();
+        else return 0;  // SIGTERM, SIGINT, SIGHUP: the inits go with it
+      }
+    }
+    if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+      if (!factory.serveRequest()) return 0;
+    }
+  }
+}
+
+}  // namespace mcf::runner

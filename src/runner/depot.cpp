@@ -143,16 +143,27 @@ std::string serializeDepotSpec(const DepotSpec& spec) {
   for (const auto& m : c.bind_mounts) {
     binds.push_back({{"src", m.src}, {"dst", m.dst}, {"read_only", m.read_only}});
   }
+  // A step keeps only what differs from MountStep's defaults: the init reads this file on
+  // every create, and a smaller one is parsed sooner.
+  const MountStep defaults;
   json mounts = json::array();
   for (const auto& m : spec.mounts) {
-    json step = {{"kind", kindName(m.kind)}, {"target", m.target}, {"source", m.source},
-                 {"data", m.data}, {"read_only", m.read_only}, {"nosuid", m.nosuid},
-                 {"nodev", m.nodev}, {"noexec", m.noexec}, {"mode", m.mode},
-                 {"uid", m.uid}, {"gid", m.gid}};
-    if (m.kind == MountStep::Kind::kDevice) {
-      step["major"] = m.major;
-      step["minor"] = m.minor;
-    }
+    json step = {{"kind", kindName(m.kind)}};
+    auto put = [&step](const char* key, const auto& value, const auto& default_value) {
+      if (value != default_value) step[key] = value;
+    };
+    put("target", m.target, defaults.target);
+    put("source", m.source, defaults.source);
+    put("data", m.data, defaults.data);
+    put("read_only", m.read_only, defaults.read_only);
+    put("nosuid", m.nosuid, defaults.nosuid);
+    put("nodev", m.nodev, defaults.nodev);
+    put("noexec", m.noexec, defaults.noexec);
+    put("mode", m.mode, defaults.mode);
+    put("uid", m.uid, defaults.uid);
+    put("gid", m.gid, defaults.gid);
+    put("major", m.major, defaults.major);
+    put("minor", m.minor, defaults.minor);
     mounts.push_back(std::move(step));
   }
   json j = {{"handle", c.handle},
@@ -178,7 +189,7 @@ std::string serializeDepotSpec(const DepotSpec& spec) {
             {"net", {{"ip", spec.net.ip}, {"prefix", spec.net.prefix}, {"gateway", spec.net.gateway},
                      {"bridge", spec.net.bridge}, {"veth_prefix", spec.net.veth_prefix}}},
             {"mounts", mounts}};
-  return j.dump(2);
+  return j.dump();
 }
 
 base::Result<DepotSpec> parseDepotSpec(std::string_view text) {
@@ -219,21 +230,22 @@ base::Result<DepotSpec> parseDepotSpec(std::string_view text) {
     spec.net.gateway = net.value("gateway", "");
     spec.net.bridge = net.value("bridge", "");
     spec.net.veth_prefix = net.value("veth_prefix", "");
-    for (const auto& m : j.value("mounts", json::array())) {
+    const MountStep defaults;
+    for (const auto& m : j.contains("mounts") ? j.at("mounts") : json::array()) {
       MountStep s;
       s.kind = kindFromName(m.at("kind").get<std::string>());
-      s.target = m.value("target", "");
-      s.source = m.value("source", "");
-      s.data = m.value("data", "");
-      s.read_only = m.value("read_only", false);
-      s.nosuid = m.value("nosuid", true);
-      s.nodev = m.value("nodev", true);
-      s.noexec = m.value("noexec", false);
-      s.mode = m.value("mode", 0755);
-      s.uid = m.value("uid", 0);
-      s.gid = m.value("gid", 0);
-      s.major = m.value("major", 0);
-      s.minor = m.value("minor", 0);
+      s.target = m.value("target", defaults.target);
+      s.source = m.value("source", defaults.source);
+      s.data = m.value("data", defaults.data);
+      s.read_only = m.value("read_only", defaults.read_only);
+      s.nosuid = m.value("nosuid", defaults.nosuid);
+      s.nodev = m.value("nodev", defaults.nodev);
+      s.noexec = m.value("noexec", defaults.noexec);
+      s.mode = m.value("mode", defaults.mode);
+      s.uid = m.value("uid", defaults.uid);
+      s.gid = m.value("gid", defaults.gid);
+      s.major = m.value("major", defaults.major);
+      s.minor = m.value("minor", defaults.minor);
       spec.mounts.push_back(std::move(s));
     }
     return spec;

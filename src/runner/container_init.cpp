@@ -138,14 +138,13 @@ base::Status prepareLayer(const DepotSpec& spec) {
   return mountLayer(spec);
 }
 
+// The kernel makes every new network namespace's loopback first: no need to look it up.
+constexpr int kLoopbackIndex = 1;
+
 // Run right after unshare(CLONE_NEWNET), still as the host's root: a veth from the bridge into
 // the new namespace (made from the host's namespace, where the bridge is), then the inside.
 base::Status joinNetwork(const DepotSpec::Net& net, int host_ns) {
-  if (net.ip.empty()) {
-    auto lo = netlink::findLink("lo");
-    if (!lo.ok()) return lo.takeError();
-    return *lo ? netlink::setUp((*lo)->index) : base::Status{};
-  }
+  if (net.ip.empty()) return netlink::setUp(kLoopbackIndex);
   base::UniqueFd own_ns(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
   if (!own_ns.valid() || ::setns(host_ns, CLONE_NEWNET) != 0) {
     return base::makeError(base::Errc::kIo, "cannot return to the host's network: {}", strerror(errno));

@@ -155,6 +155,7 @@ LinuxBackend::LinuxBackend(loop::Loop& loop, LinuxBackendConfig config)
 }
 
 LinuxBackend::~LinuxBackend() {
+  stopping_ = true;
   std::vector<std::string> handles = list();
   for (const auto& h : handles) {
     if (auto st = destroy(h); !st.ok()) MCF_WARN("runner", "{}", st.error().message);
@@ -789,6 +790,27 @@ base::Status LinuxBackend::stop(const std::string& handle, bool kill) {
   return {};
 }
 
+base::Status LinuxBackend::removeDepotFolder(const Container& c) {
+  std::string doomed = fmt::format("{}/.destroyed-{}", config_.depot_dir, c.init_id);
+  if (stopping_ || ::rename(c.paths.dir.c_str(), doomed.c_str()) != 0) {
+    // Stopping, microcf leaves nothing behind; without the rename, the folder goes now.
+    base::Status removed = base::removeTree(c.paths.dir);
+    return removed.ok() ? removed : base::removeTree(c.paths.dir);  // a write was in flight
+  }
+  auto failed = std::make_shared<std::string>();
+  loop::queueWork(
+      loop_,
+      [doomed, failed] {
+        base::Status removed = base::removeTree(doomed);
+        if (!removed.ok()) removed = base::removeTree(doomed);
+        if (!removed.ok()) *failed = removed.error().message;
+      },
+      [failed] {
+        if (!failed->empty()) MCF_WARN("runner", "a destroyed container's folder stays: {}", *failed);
+      });
+  return {};
+}
+
 base::Status LinuxBackend::destroy(const std::string& handle) {
   auto it = containers_.find(handle);
   if (it == containers_.end()) return {};
@@ -808,11 +830,11 @@ base::Status LinuxBackend::destroy(const std::string& handle) {
   }
   if (c.init_pidfd.valid()) pidfdSendSignal(c.init_pidfd.get(), SIGKILL);
   // Killed processes never run user code again, so the folder can go while the kernel tears
-  // the container down (every mount was made in its mount namespace, which ends with it).
-  // Removal is retried once pid 1 is gone, in case a write was still in flight.
-  base::Status removed = base::removeTree(c.paths.dir);
+  // the container down (every mount was made in its mount namespace, which ends with it). It
+  // is renamed away at once, which frees the handle, and removed on the thread pool; a
+  // crash meanwhile leaves it to cleanupDepot.
+  base::Status removed = removeDepotFolder(c);
   killInit(c);
-  if (!removed.ok()) removed = base::removeTree(c.paths.dir);
   removeGroups(handle);
   base::Status unnetworked = releaseNetwork(c);
   containers_.erase(it);

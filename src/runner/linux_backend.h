@@ -141,6 +141,7 @@ class LinuxBackend : public Backend {
   base::Status prepareDepot(const ContainerSpec& spec, const Stack& stack, const DepotPaths& paths,
                             std::vector<std::string> cgroup_procs, const std::string& ip);
   void undoCreate(Container& c);
+  base::Status removeDepotFolder(const Container& c);
   base::Status releaseNetwork(Container& c);
   void removeGroups(const std::string& handle);
   void sweepGroups();
@@ -184,6 +185,7 @@ class LinuxBackend : public Backend {
   // not wait for. The destructor does wait, so that no process outlives the backend.
   std::map<uint64_t, base::UniqueFd> dying_;
   uint64_t next_id_ = 1;
+  bool stopping_ = false;  // the destructor runs: destroy removes folders before it returns
   // Deferred calls check it: they do not outlive the backend.
   std::shared_ptr<char> alive_ = std::make_shared<char>();
 };

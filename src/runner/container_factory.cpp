@@ -7,11 +7,13 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "base/unique_fd.h"
 #include "runner/container_main.h"
@@ -34,13 +36,63 @@ base::Result<std::string> readDepotDir(int fd) {
   }
 }
 
+// A spare init: it makes the namespaces every container gets, then waits for the factory to
+// pass on a "create" (depot dir, ready pipe, pid 1's control end) and becomes that init.
+int spareMain(int sock) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  InitNamespaces ns = makeInitNamespaces();  // an error is told to the create that comes
+  auto r = receiveControl(sock, true);
+  if (!r.ok() || r->kind != Received::Kind::kMessage || r->message.fds.size() != 3) return 0;
+  auto dir = readDepotDir(r->message.fds[0].get());
+  if (!dir.ok()) ns.error = dir.error().message;
+  ::close(sock);
+  return initContainer(dir.ok() ? *dir : "", r->message.fds[1].release(),
+                       r->message.fds[2].release(), std::move(ns));
+}
+
+constexpr int kSpareSocket = 3;
+
 class Factory {
  public:
   Factory(int control, int sigfd, const sigset_t& blocked)
       : control_(control), sigfd_(sigfd), blocked_(blocked) {}
 
+  // Forks the next spare; without one, a create forks its init itself.
+  void forkSpare() {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return;
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      // Nothing of the factory's but stdio and its own socket: above all no descriptor of a
+      // create in progress, whose ready pipe would never close.
+      ::dup2(sv[1], kSpareSocket);
+      ::close_range(kSpareSocket + 1, ~0U, 0);
+      ::sigprocmask(SIG_UNBLOCK, &blocked_, nullptr);
+      ::_exit(spareMain(kSpareSocket));
+    }
+    ::close(sv[1]);
+    if (pid < 0) {
+      ::close(sv[0]);
+      return;
+    }
+    spare_pid_ = pid;
+    spare_.reset(sv[0]);
+  }
+
   // "create ID" with [depot dir (a memfd), ready pipe, pid 1's end of its control channel].
   void create(ControlMessage& m) {
+    if (spare_.valid() && m.fds.size() == 3) {
+      std::vector<int> fds = {m.fds[0].get(), m.fds[1].get(), m.fds[2].get()};
+      if (sendControl(spare_.get(), formatControl("create", m.id), fds, true).ok()) {
+        children_[spare_pid_] = m.id;
+        spare_.reset();
+        spare_pid_ = 0;
+        forkSpare();  // while that container starts, on the other core if there is one
+        return;
+      }
+      spare_.reset();  // a spare that died: the next create gets a new one
+      spare_pid_ = 0;
+    }
     auto dir = m.fds.size() == 3 ? readDepotDir(m.fds[0].get())
                                  : base::Result<std::string>(base::makeError(
                                        base::Errc::kInvalid, "create needs three descriptors"));
@@ -63,6 +115,7 @@ class Factory {
       ::_exit(initMain(*dir, m.fds[1].get(), m.fds[2].get()));
     }
     children_[child] = m.id;
+    if (!spare_.valid()) forkSpare();
   }
 
   void forward(const ControlMessage& m) {
@@ -75,6 +128,10 @@ class Factory {
     int status = 0;
     pid_t pid;
     while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+      if (pid == spare_pid_) {  // a spare that ended unused
+        spare_.reset();
+        spare_pid_ = 0;
+      }
       auto it = children_.find(pid);
       if (it == children_.end()) continue;
       int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
@@ -98,6 +155,8 @@ class Factory {
   int sigfd_;
   sigset_t blocked_;
   std::map<pid_t, uint64_t> children_;
+  base::UniqueFd spare_;  // the factory's end of the spare's socket
+  pid_t spare_pid_ = 0;
 };
 
 }  // namespace
@@ -117,6 +176,7 @@ int factoryMain(int control) {
   base::UniqueFd sigfd(::signalfd(-1, &set, SFD_CLOEXEC));
   if (!sigfd.valid()) return 1;
   Factory factory(control, sigfd.get(), set);
+  factory.forkSpare();
   for (;;) {
     pollfd fds[2] = {{sigfd.get(), POLLIN, 0}, {control, POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) continue;

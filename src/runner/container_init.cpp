@@ -141,10 +141,9 @@ base::Status prepareLayer(const DepotSpec& spec) {
 // The kernel makes every new network namespace's loopback first: no need to look it up.
 constexpr int kLoopbackIndex = 1;
 
-// Run right after unshare(CLONE_NEWNET), still as the host's root: a veth from the bridge into
-// the new namespace (made from the host's namespace, where the bridge is), then the inside.
+// Run in the container's new network namespace, still as the host's root: a veth from the
+// bridge into it (made from the host's namespace, where the bridge is), then the inside.
 base::Status joinNetwork(const DepotSpec::Net& net, int host_ns) {
-  if (net.ip.empty()) return netlink::setUp(kLoopbackIndex);
   base::UniqueFd own_ns(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
   if (!own_ns.valid() || ::setns(host_ns, CLONE_NEWNET) != 0) {
     return base::makeError(base::Errc::kIo, "cannot return to the host's network: {}", strerror(errno));
@@ -194,49 +193,67 @@ int runPid1(const DepotSpec& spec, int ready_fd, int control) {
 
 }  // namespace
 
+InitNamespaces makeInitNamespaces() {
+  InitNamespaces ns;
+  bool user_namespace = ::geteuid() != 0;
+  ns.flags = containerNamespaces(user_namespace);
+  // Read before the user namespace exists: inside it, until mapped, this is nobody.
+  DepotSpec::UserNamespace own{true, ::geteuid(), ::getegid()};
+  ns.host_net.reset(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (::unshare(ns.flags) != 0) {
+    int err = errno;
+    ns.error = std::string("cannot create namespaces: ") + strerror(err);
+    if (user_namespace && (err == EPERM || err == ENOSPC)) {
+      ns.error += "; this host does not let users without root create user namespaces "
+                  "(sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone): run "
+                  "`microcf up` as root";
+    }
+    return ns;
+  }
+  if (user_namespace) {
+    if (auto st = mapOwnIds(own); !st.ok()) {
+      ns.error = "cannot map vcap in the container's user namespace: " + st.error().message;
+    }
+  } else if (auto st = netlink::setUp(kLoopbackIndex); !st.ok()) {
+    ns.error = "cannot bring up the container's loopback: " + st.error().message;
+  }
+  return ns;
+}
+
 int initMain(const std::string& depot_dir, int ready_fd, int control) {
   // The container dies with microcf (or the factory that forked it), whichever way it ends.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  return initContainer(depot_dir, ready_fd, control, makeInitNamespaces());
+}
+
+int initContainer(const std::string& depot_dir, int ready_fd, int control, InitNamespaces ns) {
   if (ready_fd < 0) ready_fd = STDOUT_FILENO;
   // Whatever microcf had open without O_CLOEXEC stops here: a host descriptor held by the
-  // container's pid 1 would be a way out of its root filesystem. The two it was given stay.
-  closeAllBut({ready_fd, control});
+  // container's pid 1 would be a way out of its root filesystem. Those it was given stay.
+  closeAllBut({ready_fd, control, ns.host_net.get()});
   // Its own pid first: microcf records it (state.json) to find it after a crash.
   (void)base::writeAllFd(ready_fd, "init " + std::to_string(::getpid()) + "\n");
+  if (!ns.error.empty()) return fail(ready_fd, ns.error);
   auto text = base::readFile(depot_dir + "/spec.json");
   if (!text.ok()) return fail(ready_fd, text.error().message);
   auto spec = parseDepotSpec(*text);
   if (!spec.ok()) return fail(ready_fd, spec.error().message);
+  if (containerNamespaces(*spec) != ns.flags) {
+    return fail(ready_fd, "the container wants a user namespace exactly when microcf runs without "
+                          "root, which this init's user does not match");
+  }
 
   // Blocked before the fork so that neither process loses a signal sent early.
   sigset_t set = waitedSignals();
   ::sigprocmask(SIG_BLOCK, &set, nullptr);
   // Joined before the fork, so that pid 1 and everything after it counts against the limits.
   if (auto st = joinCgroups(spec->cgroup_procs); !st.ok()) return fail(ready_fd, st.error().message);
-  base::UniqueFd host_ns(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
-  int namespaces = containerNamespaces(*spec);
-  if (::unshare(namespaces) != 0) {
-    int err = errno;
-    std::string message = std::string("cannot create namespaces: ") + strerror(err);
-    if (spec->user_namespace.enabled && (err == EPERM || err == ENOSPC)) {
-      message += "; this host does not let users without root create user namespaces "
-                 "(sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone): run "
-                 "`microcf up` as root";
-    }
-    return fail(ready_fd, message);
-  }
-  if (spec->user_namespace.enabled) {
-    if (auto st = mapOwnIds(spec->user_namespace); !st.ok()) {
-      return fail(ready_fd,
-                  "cannot map vcap in the container's user namespace: " + st.error().message);
-    }
-  }
-  if (namespaces & CLONE_NEWNET) {
-    if (auto st = joinNetwork(spec->net, host_ns.get()); !st.ok()) {
+  if ((ns.flags & CLONE_NEWNET) && !spec->net.ip.empty()) {
+    if (auto st = joinNetwork(spec->net, ns.host_net.get()); !st.ok()) {
       return fail(ready_fd, "cannot set up the container's network: " + st.error().message);
     }
   }
-  host_ns.reset();
+  ns.host_net.reset();
   if (auto st = prepareLayer(*spec); !st.ok()) return fail(ready_fd, st.error().message);
   pid_t child = ::fork();
   if (child < 0) return fail(ready_fd, std::string("cannot fork the container's pid 1: ") + strerror(errno));

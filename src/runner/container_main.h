@@ -14,6 +14,8 @@
 
 #include <string>
 
+#include "base/unique_fd.h"
+
 namespace mcf::runner {
 
 // argv[0] is ignored; argv[1] is "init". A leading "__container" in argv[1] is
@@ -29,6 +31,17 @@ void hideArguments();
 // "ready\n" or "error: <message>\n"; ready_fd < 0 means stdout. Pid 1 alone keeps control,
 // its end of the control channel (-1: none, pid 1 only reaps).
 int initMain(const std::string& depot_dir, int ready_fd, int control);
+
+// What an init makes before it knows its container: the namespaces of every container of
+// this microcf (a user namespace without root; a network one with root, its loopback up).
+struct InitNamespaces {
+  int flags = 0;              // CLONE_NEW*
+  base::UniqueFd host_net;    // the host's network namespace, to attach a veth from
+  std::string error;          // why they could not be made: told to the container's create
+};
+InitNamespaces makeInitNamespaces();
+// The rest of the init for depot_dir's container, in namespaces made already.
+int initContainer(const std::string& depot_dir, int ready_fd, int control, InitNamespaces ns);
 
 // The factory: "create ID" with [depot dir in a memfd, ready fd, pid 1's control end] forks an
 // init; "signal ID SIG" signals it; "exit ID STATUS" goes back when it ends. Ends when

@@ -132,9 +132,13 @@ std::vector<std::string> mountsUnder(const std::string& dir) {
 
 }  // namespace
 
-int containerNamespaces(const DepotSpec& spec) {
+int containerNamespaces(bool user_namespace) {
   int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
-  return spec.user_namespace.enabled ? flags | CLONE_NEWUSER : flags | CLONE_NEWNET;
+  return user_namespace ? flags | CLONE_NEWUSER : flags | CLONE_NEWNET;
+}
+
+int containerNamespaces(const DepotSpec& spec) {
+  return containerNamespaces(spec.user_namespace.enabled);
 }
 
 std::string serializeDepotSpec(const DepotSpec& spec) {

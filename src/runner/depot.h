@@ -59,6 +59,7 @@ struct DepotState {
 // The container's namespaces as CLONE_NEW* flags: what the init unshares. A user namespace
 // comes without a network one.
 int containerNamespaces(const DepotSpec& spec);
+int containerNamespaces(bool user_namespace);
 
 std::string serializeDepotSpec(const DepotSpec& spec);
 base::Result<DepotSpec> parseDepotSpec(std::string_view json);

@@ -11,7 +11,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <map>
 #include <string>
 #include <vector>
 
@@ -23,19 +22,6 @@ namespace mcf::runner {
 
 namespace {
 
-base::Result<std::string> readDepotDir(int fd) {
-  std::string out;
-  char buf[4096];
-  for (off_t off = 0;;) {
-    ssize_t n = ::pread(fd, buf, sizeof buf, off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return base::makeError(base::Errc::kIo, "cannot read the depot dir: {}", strerror(errno));
-    if (n == 0) return out;
-    out.append(buf, static_cast<size_t>(n));
-    off += n;
-  }
-}
-
 // A spare init: it makes the namespaces every container gets, then waits for the factory to
 // pass on a "create" (depot dir, ready pipe, pid 1's control end) and becomes that init.
 int spareMain(int sock) {
@@ -43,7 +29,7 @@ int spareMain(int sock) {
   InitNamespaces ns = makeInitNamespaces();  // an error is told to the create that comes
   auto r = receiveControl(sock, true);
   if (!r.ok() || r->kind != Received::Kind::kMessage || r->message.fds.size() != 3) return 0;
-  auto dir = readDepotDir(r->message.fds[0].get());
+  auto dir = readPassedFile(r->message.fds[0].get());
   if (!dir.ok()) ns.error = dir.error().message;
   ::close(sock);
   return initContainer(dir.ok() ? *dir : "", r->message.fds[1].release(),
@@ -55,7 +41,7 @@ constexpr int kSpareSocket = 3;
 class Factory {
  public:
   Factory(int control, int sigfd, const sigset_t& blocked)
-      : control_(control), sigfd_(sigfd), blocked_(blocked) {}
+      : control_(control), sigfd_(sigfd), blocked_(blocked), children_(control) {}
 
   // Forks the next spare; without one, a create forks its init itself.
   void forkSpare() {
@@ -84,7 +70,7 @@ class Factory {
     if (spare_.valid() && m.fds.size() == 3) {
       std::vector<int> fds = {m.fds[0].get(), m.fds[1].get(), m.fds[2].get()};
       if (sendControl(spare_.get(), formatControl("create", m.id), fds, true).ok()) {
-        children_[spare_pid_] = m.id;
+        children_.add(spare_pid_, m.id);
         spare_.reset();
         spare_pid_ = 0;
         forkSpare();  // while that container starts, on the other core if there is one
@@ -93,7 +79,7 @@ class Factory {
       spare_.reset();  // a spare that died: the next create gets a new one
       spare_pid_ = 0;
     }
-    auto dir = m.fds.size() == 3 ? readDepotDir(m.fds[0].get())
+    auto dir = m.fds.size() == 3 ? readPassedFile(m.fds[0].get())
                                  : base::Result<std::string>(base::makeError(
                                        base::Errc::kInvalid, "create needs three descriptors"));
     if (!dir.ok()) {
@@ -114,47 +100,33 @@ class Factory {
       ::sigprocmask(SIG_UNBLOCK, &blocked_, nullptr);
       ::_exit(initMain(*dir, m.fds[1].get(), m.fds[2].get()));
     }
-    children_[child] = m.id;
+    children_.add(child, m.id);
     if (!spare_.valid()) forkSpare();
   }
 
-  void forward(const ControlMessage& m) {
-    for (const auto& [pid, id] : children_) {
-      if (id == m.id) ::kill(pid, m.value);
-    }
-  }
+  void forward(const ControlMessage& m) { children_.signal(m.id, m.value, false); }
 
   void reap() {
-    int status = 0;
-    pid_t pid;
-    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
-      if (pid == spare_pid_) {  // a spare that ended unused
-        spare_.reset();
-        spare_pid_ = 0;
-      }
-      auto it = children_.find(pid);
-      if (it == children_.end()) continue;
-      int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-      (void)sendControl(control_, formatControl("exit", it->second, code), {}, true);
-      children_.erase(it);
+    for (pid_t pid : children_.reap()) {
+      if (pid != spare_pid_) continue;  // a spare that ended unused
+      spare_.reset();
+      spare_pid_ = 0;
     }
   }
 
   // False when microcf's end is gone.
   bool serveRequest() {
-    auto r = receiveControl(control_);
-    if (!r.ok() || r->kind == Received::Kind::kClosed) return false;
-    if (r->kind == Received::Kind::kNone) return true;
-    if (r->message.verb == "create") create(r->message);
-    else if (r->message.verb == "signal") forward(r->message);
-    return true;
+    return serveControl(control_, [this](ControlMessage& m) {
+      if (m.verb == "create") create(m);
+      if (m.verb == "signal") forward(m);
+    });
   }
 
  private:
   int control_;
   int sigfd_;
   sigset_t blocked_;
-  std::map<pid_t, uint64_t> children_;
+  RequestChildren children_;
   base::UniqueFd spare_;  // the factory's end of the spare's socket
   pid_t spare_pid_ = 0;
 };
@@ -178,18 +150,10 @@ int factoryMain(int control) {
   Factory factory(control, sigfd.get(), set);
   factory.forkSpare();
   for (;;) {
-    pollfd fds[2] = {{sigfd.get(), POLLIN, 0}, {control, POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) continue;
-    if (fds[0].revents & POLLIN) {
-      signalfd_siginfo si;
-      if (::read(sigfd.get(), &si, sizeof si) == sizeof si) {
-        if (si.ssi_signo == SIGCHLD) factory.reap();
-        else return 0;  // SIGTERM, SIGINT, SIGHUP: the inits go with it
-      }
-    }
-    if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-      if (!factory.serveRequest()) return 0;
-    }
+    Wakeup w = waitForWork(sigfd.get(), control);
+    if (w.signal == SIGCHLD) factory.reap();
+    if (w.signal != 0 && w.signal != SIGCHLD) return 0;  // SIGTERM, SIGINT, SIGHUP: inits go too
+    if (w.request && !factory.serveRequest()) return 0;
   }
 }
 

@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -159,22 +158,9 @@ bool attachPipes(const std::vector<base::UniqueFd>& fds) {
   ::_exit(fail("cannot run " + spec.path + ": " + strerror(err), execFailureStatus(err)));
 }
 
-base::Result<std::string> readAllFrom(int fd) {
-  std::string out;
-  char buf[65536];
-  for (off_t off = 0;;) {
-    ssize_t n = ::pread(fd, buf, sizeof buf, off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return base::makeError(base::Errc::kIo, "cannot read the process spec: {}", strerror(errno));
-    if (n == 0) return out;
-    out.append(buf, static_cast<size_t>(n));
-    off += n;
-  }
-}
-
 class Pid1 {
  public:
-  Pid1(const DepotSpec& spec, int control) : spec_(spec), control_(control) {}
+  Pid1(const DepotSpec& spec, int control) : spec_(spec), control_(control), children_(control) {}
 
   // "run": fork the process; "started" goes back with its pidfd (and terminal), or "exit"
   // with 125 and a message on its stderr if it could not even be forked.
@@ -185,7 +171,7 @@ class Pid1 {
       (void)sendControl(control_, formatControl("exit", m.id, kSetupFailed), {}, true);
     };
     if (m.fds.empty()) return report_failure("microcf: no process spec came with the request\n");
-    auto text = readAllFrom(m.fds[0].get());
+    auto text = readPassedFile(m.fds[0].get());
     auto spec = text.ok() ? parseProcessSpec(*text) : base::Result<ProcessSpec>(text.takeError());
     if (!spec.ok()) return report_failure("microcf: " + spec.error().message + "\n");
     if (!spec->tty && !pipes) return report_failure("");
@@ -200,46 +186,30 @@ class Pid1 {
     pid_t child = ::fork();
     if (child < 0) return report_failure(std::string("microcf: cannot fork: ") + strerror(errno) + "\n");
     if (child == 0) runProcess(*spec, spec_, m.fds, slave_path);
-    children_[child] = m.id;
+    children_.add(child, m.id);
     base::UniqueFd pidfd(pidfdOpen(child));
     std::vector<int> fds = {pidfd.get()};
     if (master.valid()) fds.push_back(master.get());
     (void)sendControl(control_, formatControl("started", m.id), fds, true);
   }
 
-  void forward(const ControlMessage& m) {
-    for (const auto& [pid, id] : children_) {
-      if (id != m.id) continue;
-      if (::kill(-pid, m.value) != 0) ::kill(pid, m.value);  // before its setsid: no group yet
-    }
-  }
+  void forward(const ControlMessage& m) { children_.signal(m.id, m.value, true); }
 
-  void reap() {
-    int status = 0;
-    pid_t pid;
-    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
-      auto it = children_.find(pid);
-      if (it == children_.end()) continue;  // an orphan the container left to pid 1
-      int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-      (void)sendControl(control_, formatControl("exit", it->second, code), {}, true);
-      children_.erase(it);
-    }
-  }
+  // Orphans the container left to pid 1 are reaped too, and reported to no one.
+  void reap() { (void)children_.reap(); }
 
   // False when microcf's end is gone.
   bool serveRequest() {
-    auto r = receiveControl(control_);
-    if (!r.ok() || r->kind == Received::Kind::kClosed) return false;
-    if (r->kind == Received::Kind::kNone) return true;
-    if (r->message.verb == "run") start(r->message);
-    else if (r->message.verb == "signal") forward(r->message);
-    return true;
+    return serveControl(control_, [this](ControlMessage& m) {
+      if (m.verb == "run") start(m);
+      if (m.verb == "signal") forward(m);
+    });
   }
 
  private:
   const DepotSpec& spec_;
   int control_;
-  std::map<pid_t, uint64_t> children_;
+  RequestChildren children_;
 };
 
 }  // namespace
@@ -256,26 +226,18 @@ int servePid1(const DepotSpec& spec, int control) {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   Pid1 pid1(spec, control);
   for (;;) {
-    pollfd fds[2] = {{sigfd.get(), POLLIN, 0}, {control, POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) continue;
-    if (fds[0].revents & POLLIN) {
-      signalfd_siginfo si;
-      if (::read(sigfd.get(), &si, sizeof si) == sizeof si) {
-        int sig = static_cast<int>(si.ssi_signo);
-        if (sig == SIGCHLD) pid1.reap();
-        // Orders come from outside the container only (a sender in an ancestor pid namespace
-        // shows as pid 0): without root its processes share pid 1's uid and could send them.
-        if (si.ssi_pid != 0) continue;
-        if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
-          return 0;  // the kernel kills everything else in the pid namespace
-        }
-        if (sig == SIGUSR1) ::kill(-1, SIGTERM);  // every process but pid 1: Backend::stop
-        if (sig == SIGUSR2) ::kill(-1, SIGKILL);
+    Wakeup w = waitForWork(sigfd.get(), control);
+    if (w.signal == SIGCHLD) pid1.reap();
+    // Orders come from outside the container only (a sender in an ancestor pid namespace shows
+    // as pid 0): without root its processes share pid 1's uid and could send them.
+    if (w.signal != 0 && w.sender_pid == 0) {
+      if (w.signal == SIGTERM || w.signal == SIGINT || w.signal == SIGHUP) {
+        return 0;  // the kernel kills everything else in the pid namespace
       }
+      if (w.signal == SIGUSR1) ::kill(-1, SIGTERM);  // every process but pid 1: Backend::stop
+      if (w.signal == SIGUSR2) ::kill(-1, SIGKILL);
     }
-    if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-      if (!pid1.serveRequest()) return 0;  // microcf is gone: so is its container
-    }
+    if (w.request && !pid1.serveRequest()) return 0;  // microcf is gone: so is its container
   }
 }
 

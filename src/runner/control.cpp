@@ -3,7 +3,12 @@
 
 #include <errno.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <cstring>
@@ -115,6 +120,63 @@ base::Result<Received> receiveControl(int sock, bool block) {
   r.message = std::move(*m);
   r.message.fds = std::move(fds);
   return r;
+}
+
+Wakeup waitForWork(int sigfd, int control) {
+  Wakeup w;
+  pollfd fds[2] = {{sigfd, POLLIN, 0}, {control, POLLIN, 0}};
+  if (::poll(fds, 2, -1) < 0) return w;
+  signalfd_siginfo si;
+  if ((fds[0].revents & POLLIN) && ::read(sigfd, &si, sizeof si) == sizeof si) {
+    w.signal = static_cast<int>(si.ssi_signo);
+    w.sender_pid = static_cast<int>(si.ssi_pid);
+  }
+  w.request = fds[1].revents & (POLLIN | POLLHUP | POLLERR);
+  return w;
+}
+
+bool serveControl(int control, const std::function<void(ControlMessage&)>& handle) {
+  auto r = receiveControl(control);
+  if (!r.ok() || r->kind == Received::Kind::kClosed) return false;
+  if (r->kind == Received::Kind::kMessage) handle(r->message);
+  return true;
+}
+
+base::Result<std::string> readPassedFile(int fd) {
+  std::string out;
+  char buf[65536];
+  for (off_t off = 0;;) {
+    ssize_t n = ::pread(fd, buf, sizeof buf, off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return makeError(Errc::kIo, "cannot read a passed file: {}", strerror(errno));
+    if (n == 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+    off += n;
+  }
+}
+
+void RequestChildren::signal(uint64_t id, int sig, bool group) const {
+  for (const auto& [pid, child_id] : children_) {
+    if (child_id != id) continue;
+    if (!group || ::kill(-pid, sig) != 0) ::kill(pid, sig);  // no group yet before its setsid
+  }
+}
+
+std::vector<pid_t> RequestChildren::reap() {
+  std::vector<pid_t> others;
+  int status = 0;
+  pid_t pid;
+  while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+    auto it = children_.find(pid);
+    if (it == children_.end()) {
+      others.push_back(pid);
+      continue;
+    }
+    int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+    (void)sendControl(control_, formatControl("exit", it->second, code), {}, true);
+    children_.erase(it);
+  }
+  return others;
 }
 
 }  // namespace mcf::runner

@@ -19,7 +19,11 @@
 // closing means the container is gone.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +52,39 @@ inline constexpr size_t kMaxControlFds = 4;
 // microcf's loop never waits for a container.
 base::Status sendControl(int sock, std::string_view text, const std::vector<int>& fds = {},
                          bool block = false);
+
+// What woke a serving loop (pid 1's, the factory's): a signal read from sigfd (a signalfd),
+// or control with a request to read or hung up.
+struct Wakeup {
+  int signal = 0;       // 0: none
+  int sender_pid = 0;   // 0 for a sender outside this process's pid namespace
+  bool request = false;
+};
+Wakeup waitForWork(int sigfd, int control);
+
+// Reads one message from control, if there is one, and hands it to handle. False once the
+// other end is gone (or unreadable).
+bool serveControl(int control, const std::function<void(ControlMessage&)>& handle);
+
+// The whole content of a memory file passed with a message (a process spec, a depot dir),
+// read from its start.
+base::Result<std::string> readPassedFile(int fd);
+
+// On the side that starts children for requests (pid 1, the factory): the children by
+// request id; reaping reports "exit ID STATUS" on control for each of them.
+class RequestChildren {
+ public:
+  explicit RequestChildren(int control) : control_(control) {}
+  void add(pid_t pid, uint64_t id) { children_[pid] = id; }
+  // Signals the child of request id; with group, its process group first.
+  void signal(uint64_t id, int sig, bool group) const;
+  // Reaps every child that has exited; returns those that were no request's.
+  std::vector<pid_t> reap();
+
+ private:
+  int control_;
+  std::map<pid_t, uint64_t> children_;
+};
 
 struct Received {
   enum class Kind { kMessage, kNone, kClosed };  // kNone: nothing to read now

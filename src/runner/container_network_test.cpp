@@ -290,6 +290,12 @@ TEST_CASE("containers on the bridge: host reaches them; they reach nothing but N
   SUBCASE("a container cannot connect to another container or to the host") {
     CHECK(a.call(fmt::format("connect {} 8080", ip_of["b"])).starts_with("fail"));
     CHECK(b.call(fmt::format("connect {} 8080", ip_of["a"])).starts_with("fail"));
+    // Not even where the bridge could switch frames directly: the ports are isolated.
+    for (const std::string& name : {"a", "b"}) {
+      auto isolated = mcf::base::readFile("/sys/class/net/" + *vethName(config.veth_prefix, ip_of[name]) +
+                               "/brport/isolated");
+      CHECK((isolated.ok() && *isolated == "1\n"));
+    }
     UniqueFd host_server = listenOn("0.0.0.0", 9100 + n);
     REQUIRE(host_server.valid());
     CHECK(tryConnect(ips.gateway(), 9100 + n) == "fail no greeting");  // listening, no greeter
@@ -314,6 +320,18 @@ TEST_CASE("containers on the bridge: host reaches them; they reach nothing but N
     REQUIRE(removeContainerRules(config, ip_of["a"], {}).ok());
     CHECK(a.call(fmt::format("connect {} 9000", outside_ip)) == "fail timeout");
     CHECK(removeContainerRules(config, ip_of["a"], {}).ok());  // a second removal is fine
+  }
+
+  SUBCASE("a container reaches another only where its own NetOut rules allow, unmasqueraded") {
+    REQUIRE(b.call("listen 9003 peer") == "ok");
+    auto allowed = addContainerRules(config, ip_of["a"], {{"tcp", ip_of["b"], 9003, 0}}, {});
+    REQUIRE_MESSAGE(allowed.ok(), allowed.error().message);
+    // b sees a's own address: the host routes between containers, it does not masquerade.
+    CHECK(a.call(fmt::format("connect {} 9003", ip_of["b"])) == "ok " + ip_of["a"]);
+    CHECK(a.call(fmt::format("connect {} 8080", ip_of["b"])) == "fail timeout");  // other port
+    CHECK(b.call(fmt::format("connect {} 8080", ip_of["a"])) == "fail timeout");  // one way
+    REQUIRE(removeContainerRules(config, ip_of["a"], {}).ok());
+    CHECK(a.call(fmt::format("connect {} 9003", ip_of["b"])) == "fail timeout");
   }
 
   SUBCASE("a NetIn port on the host's loopback reaches the container's server") {

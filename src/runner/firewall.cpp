@@ -219,12 +219,11 @@ table inet {t} {{
   }}
   chain forward {{
     type filter hook forward priority filter; policy accept;
-    iifname "{br}" oifname "{br}" drop
-    oifname "{br}" ct state established,related accept
-    oifname "{br}" drop
     iifname "{br}" ct state established,related accept
+    oifname "{br}" ct state established,related accept
     iifname "{br}" ip saddr vmap @outbound
     iifname "{br}" drop
+    oifname "{br}" drop
   }}
   chain prerouting {{
     type nat hook prerouting priority dstnat; policy accept;

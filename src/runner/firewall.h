@@ -8,8 +8,9 @@
 //
 // Policy, for traffic from the bridge's containers:
 // - to the host: only replies (connections the host opened, e.g. the router to IP:8080);
-// - to other containers: nothing (bridge forward between veths, and inet forward for
-//   br_netfilter's bridged packets);
+// - to other containers: never bridged directly (their ports are isolated, and the bridge
+//   table drops veth to veth); the host routes it (proxy ARP), and the inet forward chain
+//   lets through only what the sender's NetOut rules allow, unmasqueraded;
 // - elsewhere: only what the container's NetOut rules allow, masqueraded;
 // - NetIn: 127.0.0.1:host_port on the host is forwarded to ip:container_port.
 #pragma once

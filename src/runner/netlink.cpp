@@ -339,6 +339,18 @@ base::Status setUp(int index) {
   return request(msg, "bringing interface " + std::to_string(index) + " up");
 }
 
+base::Status setPortIsolated(int index) {
+  Message msg(RTM_SETLINK, 0);
+  auto* ifi = msg.header<ifinfomsg>();
+  ifi->ifi_family = AF_BRIDGE;
+  ifi->ifi_index = index;
+  size_t protinfo = msg.begin(IFLA_PROTINFO | NLA_F_NESTED);
+  uint8_t on = 1;
+  msg.put(IFLA_BRPORT_ISOLATED, &on, sizeof on);
+  msg.end(protinfo);
+  return request(msg, "isolating bridge port " + std::to_string(index));
+}
+
 base::Status addAddress(int index, const std::string& ip, int prefix) {
   auto addr = parseIp(ip);
   if (!addr.ok()) return addr.takeError();

@@ -61,6 +61,9 @@ base::Status createVethPair(const std::string& host_name, const std::string& pee
 // Deletes a link (for a veth, both ends). A missing link is fine.
 base::Status deleteLink(const std::string& name);
 base::Status setUp(int index);
+// Makes a bridge port isolated: the bridge forwards nothing between two isolated ports, only
+// between them and the others (the bridge itself, where the host routes).
+base::Status setPortIsolated(int index);
 // Adds ip/prefix (dotted IPv4) to the link; the same address again is fine.
 base::Status addAddress(int index, const std::string& ip, int prefix);
 // The default route via gateway out of the link.

@@ -7,11 +7,12 @@
 // CPU limit) and a tmpfs of the disk limit's size for its writable layer. Running processes
 // as another user than vcap, NetIn, NetOut and limit() are refused with the reason.
 //
-// Owns: the depot folders, the helper processes (init and exec) of its containers, their
+// Owns: the depot folders, the container factory (container_main.h) and through it each
+// container's init, the control channels to their pid 1s, the processes' pipes, their
 // cgroups (under a parent group named after the depot, so that two microcfs never share one),
 // and the network of its subnet: the bridge, the veths and the nftables tables named after the
 // subnet, which a lock file in /run keeps to one microcf at a time.
-// Thread: the loop's. create() blocks the loop for the few ms the init needs to report ready.
+// Thread: the loop's. create() blocks the loop for the ms or two the init needs to report ready.
 #pragma once
 
 #include <cstdint>

@@ -291,7 +291,7 @@ TEST_CASE("containers on the bridge: host reaches them; they reach nothing but N
     CHECK(a.call(fmt::format("connect {} 8080", ip_of["b"])).starts_with("fail"));
     CHECK(b.call(fmt::format("connect {} 8080", ip_of["a"])).starts_with("fail"));
     // Not even where the bridge could switch frames directly: the ports are isolated.
-    for (const std::string& name : {"a", "b"}) {
+    for (const char* name : {"a", "b"}) {
       auto isolated = mcf::base::readFile("/sys/class/net/" + *vethName(config.veth_prefix, ip_of[name]) +
                                "/brport/isolated");
       CHECK((isolated.ok() && *isolated == "1\n"));

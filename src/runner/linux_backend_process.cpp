@@ -111,10 +111,11 @@ base::Result<int> LinuxBackend::run(const std::string& handle, const ProcessSpec
 }
 
 void LinuxBackend::onControl(const std::string& handle) {
-  auto it = containers_.find(handle);
-  if (it == containers_.end()) return;
-  Container& c = *it->second;
   for (;;) {
+    // Looked up for each message: an exit callback may have destroyed the container.
+    auto it = containers_.find(handle);
+    if (it == containers_.end() || !it->second->control.valid()) return;
+    Container& c = *it->second;
     auto r = receiveControl(c.control.get());
     if (!r.ok()) MCF_WARN("runner", "container {}: {}", handle, r.error().message);
     if (r.ok() && r->kind == Received::Kind::kNone) return;

@@ -541,6 +541,26 @@ TEST_CASE("linux: a create that fails says why and undoes everything") {
   CHECK(opened.error().message.find("stack 'host' is incomplete") != std::string::npos);
 }
 
+TEST_CASE("linux: an exit callback may destroy its container while more exits are queued") {
+  if (!privileged()) return;
+  Fixture f;
+  std::string h = f.create();
+  std::vector<int> calls(3, 0);
+  std::vector<int> statuses(3, -1);
+  for (int i = 0; i < 3; ++i) {
+    auto pid = f.backend->run(h, {.path = "/bin/true"}, {}, [&, i](const ProcessExit& e) {
+      ++calls[i];
+      statuses[i] = e.status;
+      CHECK(f.backend->destroy(h).ok());  // the first destroys it; the others find it gone
+    });
+    REQUIRE(pid.ok());
+  }
+  f.runUntil([&] { return calls[0] > 0 && calls[1] > 0 && calls[2] > 0; }, 5000);
+  CHECK(calls == std::vector<int>{1, 1, 1});
+  for (int status : statuses) CHECK((status == 0 || status == 137));
+  CHECK(f.backend->list().empty());
+}
+
 // The helper processes the test process started: the factory (and nothing else lives long).
 std::vector<int> factoryPids() {
   std::vector<int> out;

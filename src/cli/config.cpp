@@ -1,7 +1,6 @@
 // Reading and writing the CLI's files in $MICROCF_HOME.
 #include "cli/config.h"
 
-#include <pwd.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -9,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
+#include "base/install.h"
 #include "cli/json_util.h"
 
 namespace mcf::cli {
@@ -33,15 +33,7 @@ std::optional<json> readJson(const std::string& path) {
 
 }  // namespace
 
-Home Home::fromEnvironment() {
-  const char* env = std::getenv("MICROCF_HOME");
-  if (env && *env) return Home(env);
-  const char* home = std::getenv("HOME");
-  if (home && *home) return Home(base::joinPath(home, ".microcf"));
-  // No $HOME: the user's own home, as `microcf up` picks it (daemon/paths.cpp).
-  const passwd* pw = ::getpwuid(::geteuid());
-  return Home(base::joinPath(pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/root", ".microcf"));
-}
+Home Home::fromEnvironment() { return Home(base::defaultHome()); }
 
 base::Result<Config> Home::loadConfig() const {
   std::string path = base::joinPath(dir_, "config.json");

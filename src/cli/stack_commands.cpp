@@ -7,17 +7,11 @@
 #include <fmt/format.h>
 
 #include "base/fs.h"
+#include "base/install.h"
 #include "cli/commands.h"
 #include "cli/json_util.h"
 #include "cli/session.h"
 #include "cli/table.h"
-
-#ifndef MICROCF_SOURCE_DIR
-#define MICROCF_SOURCE_DIR ""
-#endif
-#ifndef MICROCF_DATA_DIR
-#define MICROCF_DATA_DIR "/usr/local/share/microcf"
-#endif
 
 namespace mcf::cli {
 
@@ -39,22 +33,13 @@ int stacks(const Context& ctx) {
   return 0;
 }
 
-// The stemcell/ folder as `microcf up` finds it: $MICROCF_STEMCELL_DIR, the source tree this
-// binary was built from, the installed share folder.
-std::string stemcellDir() {
-  if (const char* env = ::getenv("MICROCF_STEMCELL_DIR"); env && *env) return env;
-  std::string source = base::joinPath(MICROCF_SOURCE_DIR, "stemcell");
-  if (std::string(MICROCF_SOURCE_DIR).size() && base::isDirectory(source)) return source;
-  return base::joinPath(MICROCF_DATA_DIR, "stemcell");
-}
-
 struct BuildOptions {
   std::string output;  // default: $MICROCF_HOME/stemcells
   std::string mirror;
 };
 
 int stemcellBuild(const Context& ctx, const BuildOptions& o) {
-  std::string script = base::joinPath(stemcellDir(), "build-bookworm.sh");
+  std::string script = base::joinPath(base::shippedDir("MICROCF_STEMCELL_DIR", "stemcell"), "build-bookworm.sh");
   if (::access(script.c_str(), X_OK) != 0)
     return fail(fmt::format("{} not found or not executable: set MICROCF_STEMCELL_DIR to "
                             "microcf's stemcell/ folder",

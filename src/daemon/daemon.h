@@ -25,7 +25,4 @@ struct DaemonOptions {
 // Runs the platform in the foreground until SIGTERM or SIGINT; returns the exit code.
 int runDaemon(const DaemonOptions& options);
 
-// $MICROCF_HOME, else ~/.microcf.
-std::string defaultHome();
-
 }  // namespace mcf::daemon

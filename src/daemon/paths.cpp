@@ -1,7 +1,6 @@
 // Where microcf keeps its state and finds what it ships.
 #include "daemon/paths.h"
 
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,42 +11,23 @@
 #include <map>
 
 #include "base/fs.h"
+#include "base/install.h"
 #include "base/strutil.h"
-
-#ifndef MICROCF_SOURCE_DIR
-#define MICROCF_SOURCE_DIR ""
-#endif
-#ifndef MICROCF_DATA_DIR
-#define MICROCF_DATA_DIR "/usr/local/share/microcf"
-#endif
 
 namespace mcf::daemon {
 
 using base::Errc;
 using base::makeError;
 
-std::string defaultHome() {
-  if (const char* env = ::getenv("MICROCF_HOME"); env && *env) return env;
-  const char* home = ::getenv("HOME");
-  if (home && *home) return base::joinPath(home, ".microcf");
-  // No $HOME (a service, sudo -i, setpriv): the user's own home, which that user can write.
-  const passwd* pw = ::getpwuid(::geteuid());
-  return base::joinPath(pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/root", ".microcf");
-}
-
-// The first of: the option, the environment variable, the source tree this binary was built
-// from, the installed share folder.
+// The option if given, else the folder microcf ships (base::shippedDir).
 static std::string locate(const std::string& option, const char* env_name, const char* sub) {
   if (!option.empty()) return std::filesystem::absolute(option).string();
-  if (const char* env = ::getenv(env_name); env && *env) return env;
-  std::string source = base::joinPath(MICROCF_SOURCE_DIR, sub);
-  if (std::string(MICROCF_SOURCE_DIR).size() && base::isDirectory(source)) return source;
-  return base::joinPath(MICROCF_DATA_DIR, sub);
+  return base::shippedDir(env_name, sub);
 }
 
 base::Result<Paths> resolvePaths(const DaemonOptions& options) {
   Paths p;
-  p.home = options.data_dir.empty() ? defaultHome() : options.data_dir;
+  p.home = options.data_dir.empty() ? base::defaultHome() : options.data_dir;
   std::error_code ec;
   p.home = std::filesystem::absolute(p.home, ec).lexically_normal().string();
   if (!p.home.empty() && p.home.back() == '/') p.home.pop_back();

@@ -46,6 +46,23 @@ Status writeAllFd(int fd, std::string_view data) {
   return {};
 }
 
+Status writeKernelFile(const std::string& path, std::string_view value) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+  if (!fd.valid()) {
+    return makeError(Errc::kIo, "cannot open {} to write '{}': {}", path, value, strerror(errno));
+  }
+  ssize_t n = -1;
+  for (int tries = 0; tries < 100; ++tries) {
+    n = ::write(fd.get(), value.data(), value.size());
+    if (n >= 0 || errno != EINTR) break;
+  }
+  if (n != static_cast<ssize_t>(value.size())) {
+    return makeError(Errc::kIo, "cannot set {} to '{}': {}", path, value,
+                     n < 0 ? strerror(errno) : "short write");
+  }
+  return {};
+}
+
 Status writeFileAtomic(const std::string& path, const std::string& data, int mode) {
   std::string tmp = path + ".tmp";
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));

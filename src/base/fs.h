@@ -12,6 +12,11 @@ namespace mcf::base {
 Result<std::string> readFile(const std::string& path);
 // Writes all of data to fd, across short writes and EINTR.
 Status writeAllFd(int fd, std::string_view data);
+// Sets a kernel file (/proc, /sys, cgroup control files): the whole value in one write, which
+// is how they take one. EINTR is retried: v1's memory.limit_in_bytes gives up with it on any
+// pending signal (a SIGCHLD of microcf's loop will do) before it changes anything. The error
+// names path and the value.
+Status writeKernelFile(const std::string& path, std::string_view value);
 // Writes to path.tmp, fsyncs, renames: readers see the old or the new file, never half.
 Status writeFileAtomic(const std::string& path, const std::string& data, int mode = 0644);
 Status makeDirs(const std::string& path, int mode = 0755);

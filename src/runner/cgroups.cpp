@@ -89,25 +89,6 @@ std::optional<uint64_t> statValue(std::string_view text, std::string_view key) {
   return std::nullopt;
 }
 
-base::Status writeControl(const std::string& path, const std::string& value) {
-  base::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
-  if (!fd.valid()) {
-    return makeError(Errc::kIo, "cannot open {} to write '{}': {}", path, value, strerror(errno));
-  }
-  // v1's memory.limit_in_bytes gives up with EINTR on any pending signal (a SIGCHLD of
-  // microcf's loop will do), before it changes anything: try again.
-  ssize_t n = -1;
-  for (int tries = 0; tries < 100; ++tries) {
-    n = ::write(fd.get(), value.data(), value.size());
-    if (n >= 0 || errno != EINTR) break;
-  }
-  if (n != static_cast<ssize_t>(value.size())) {
-    return makeError(Errc::kIo, "cannot set {} to '{}': {}", path, value,
-                     n < 0 ? strerror(errno) : "short write");
-  }
-  return {};
-}
-
 // A control file the controller provides; missing means the controller is not enabled here.
 base::Status writeLimit(const std::string& controller, const std::string& path,
                         const std::string& value) {
@@ -117,7 +98,7 @@ base::Status writeLimit(const std::string& controller, const std::string& path,
                      "controller for microcf's cgroups or run microcf without resource limits",
                      controller, path, controller);
   }
-  return writeControl(path, value);
+  return base::writeKernelFile(path, value);
 }
 
 base::Result<uint64_t> readStat(const std::string& path, std::string_view key) {
@@ -326,7 +307,7 @@ std::vector<std::pair<std::string, std::string>> memoryWritesV1(uint64_t current
 }
 
 base::Status joinCgroups(const std::vector<std::string>& procs_files) {
-  for (const auto& file : procs_files) MCF_TRY(writeControl(file, "0"));
+  for (const auto& file : procs_files) MCF_TRY(base::writeKernelFile(file, "0"));
   return {};
 }
 
@@ -409,7 +390,7 @@ base::Status Cgroups::enableControllersV2(const std::string& dir) {
     }
   }
   if (add.empty()) return {};
-  auto st = writeControl(file, base::join(add, " "));
+  auto st = base::writeKernelFile(file, base::join(add, " "));
   if (!st.ok()) {
     return makeError(Errc::kUnavailable,
                      "cannot hand the cgroup controllers to microcf's groups ({}): a v2 group "
@@ -440,7 +421,7 @@ base::Status Cgroups::applyLimits(const std::string& handle, const Limits& limit
                        limited ? std::to_string(uint64_t(limits.memory_mb) * kMiB) : "max"));
     // No swap: a container over its memory is killed, as in Cloud Foundry, not slowed down.
     if (base::pathExists(dir + "/memory.swap.max")) {
-      MCF_TRY(writeControl(dir + "/memory.swap.max", limited ? "0" : "max"));
+      MCF_TRY(base::writeKernelFile(dir + "/memory.swap.max", limited ? "0" : "max"));
     }
     MCF_TRY(writeLimit("pids", dir + "/pids.max", pids));
     MCF_TRY(writeLimit("cpu", dir + "/cpu.weight", std::to_string(cpu)));
@@ -521,7 +502,7 @@ base::Result<bool> Cgroups::killAndRemove(const std::string& handle) {
   auto dirs = groupDirs(handle);
   std::string kill_file = groupDir("memory", handle) + "/cgroup.kill";
   bool killed = layout_.version == CgroupVersion::kV2 && base::pathExists(kill_file) &&
-                writeControl(kill_file, "1").ok();
+                base::writeKernelFile(kill_file, "1").ok();
   std::string suffix = "/" + config_.parent + "/" + handle;
   bool empty = true;
   for (auto& dir : dirs) {

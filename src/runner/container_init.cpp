@@ -86,23 +86,14 @@ base::Status makeLayerDir(const std::string& path, mode_t mode, uid_t uid, gid_t
   return {};
 }
 
-base::Status writeProcFile(const std::string& path, const std::string& text) {
-  base::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd.valid() ||
-      ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-    return base::makeError(base::Errc::kIo, "cannot write {}: {}", path, strerror(errno));
-  }
-  return {};
-}
-
 // Right after unshare(CLONE_NEWUSER): vcap inside is microcf's own user and group outside, the
 // one mapping a process without root may write for itself (setgroups denied first, as the
 // kernel requires before such a gid_map). This process keeps every capability in the new
 // namespace as long as it does not exec, which is what lets it and pid 1 mount.
 base::Status mapOwnIds(const DepotSpec::UserNamespace& userns) {
-  MCF_TRY(writeProcFile("/proc/self/setgroups", "deny"));
-  MCF_TRY(writeProcFile("/proc/self/uid_map", singleIdMap(kVcapUid, userns.host_uid)));
-  return writeProcFile("/proc/self/gid_map", singleIdMap(kVcapGid, userns.host_gid));
+  MCF_TRY(base::writeKernelFile("/proc/self/setgroups", "deny"));
+  MCF_TRY(base::writeKernelFile("/proc/self/uid_map", singleIdMap(kVcapUid, userns.host_uid)));
+  return base::writeKernelFile("/proc/self/gid_map", singleIdMap(kVcapGid, userns.host_gid));
 }
 
 // Mounts the layer's own file system on it and makes home/, work/ and tmp/ there.

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "base/fs.h"
 #include "base/log.h"
 #include "base/unique_fd.h"
 
@@ -27,10 +28,8 @@ base::Status writeSysctl(const std::string& name, const std::string& value) {
   for (size_t i = 10; i < path.size(); ++i) {
     if (path[i] == '.') path[i] = '/';
   }
-  base::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd.valid() || ::write(fd.get(), value.data(), value.size()) < 0) {
-    return makeError(Errc::kIo, "cannot set {}={}: {}; container networking needs root", name,
-                     value, strerror(errno));
+  if (auto st = base::writeKernelFile(path, value); !st.ok()) {
+    return makeError(Errc::kIo, "{}; container networking needs root", st.error().message);
   }
   return {};
 }

@@ -601,10 +601,16 @@ void LinuxBackend::onInitExit(uint64_t id, int status) {
   }
 }
 
-base::Status LinuxBackend::stop(const std::string& handle, bool kill) {
+base::Result<LinuxBackend::Container*> LinuxBackend::findContainer(const std::string& handle) {
   auto it = containers_.find(handle);
   if (it == containers_.end()) return makeError(Errc::kNotFound, "container {} not found", handle);
-  Container& c = *it->second;
+  return it->second.get();
+}
+
+base::Status LinuxBackend::stop(const std::string& handle, bool kill) {
+  auto found = findContainer(handle);
+  if (!found.ok()) return found.takeError();
+  Container& c = **found;
   c.stopped = true;
   if (c.init_exited || !c.init_pidfd.valid()) return {};
   // Pid 1 signals every other process of its pid namespace (kill(-1, ...)), daemons included.
@@ -675,9 +681,9 @@ base::Status LinuxBackend::destroy(const std::string& handle) {
 }
 
 base::Result<ContainerInfo> LinuxBackend::info(const std::string& handle) {
-  auto it = containers_.find(handle);
-  if (it == containers_.end()) return makeError(Errc::kNotFound, "container {} not found", handle);
-  const Container& c = *it->second;
+  auto found = findContainer(handle);
+  if (!found.ok()) return found.takeError();
+  const Container& c = **found;
   ContainerInfo info;
   info.handle = handle;
   info.state = c.init_exited || c.stopped ? "stopped" : "active";
@@ -707,9 +713,9 @@ std::vector<std::string> LinuxBackend::list() {
 }
 
 base::Status LinuxBackend::limit(const std::string& handle, const Limits& limits) {
-  auto it = containers_.find(handle);
-  if (it == containers_.end()) return makeError(Errc::kNotFound, "container {} not found", handle);
-  Container& c = *it->second;
+  auto found = findContainer(handle);
+  if (!found.ok()) return found.takeError();
+  Container& c = **found;
   if (limits.disk_mb != c.spec.limits.disk_mb) {
     return makeError(Errc::kInvalid,
                      "the disk limit of container {} is fixed when it is created ({} MB); "
@@ -748,9 +754,9 @@ base::Result<int> freeLoopbackPort() {
 
 base::Result<PortMapping> LinuxBackend::netIn(const std::string& handle, int host_port,
                                               int container_port) {
-  auto it = containers_.find(handle);
-  if (it == containers_.end()) return makeError(Errc::kNotFound, "container {} not found", handle);
-  Container& c = *it->second;
+  auto found = findContainer(handle);
+  if (!found.ok()) return found.takeError();
+  Container& c = **found;
   if (unprivileged_) {
     return makeError(Errc::kUnavailable,
                      "container {} shares the host's network (microcf runs without root): its "
@@ -777,9 +783,9 @@ base::Result<PortMapping> LinuxBackend::netIn(const std::string& handle, int hos
 }
 
 base::Status LinuxBackend::netOut(const std::string& handle, const NetOutRule& rule) {
-  auto it = containers_.find(handle);
-  if (it == containers_.end()) return makeError(Errc::kNotFound, "container {} not found", handle);
-  Container& c = *it->second;
+  auto found = findContainer(handle);
+  if (!found.ok()) return found.takeError();
+  Container& c = **found;
   if (unprivileged_) {
     return makeError(Errc::kUnavailable,
                      "container {} shares the host's network (microcf runs without root), which "

@@ -156,6 +156,7 @@ class LinuxBackend : public Backend {
   void onProcessGone(int id, int status);
   void maybeFinish(int id);
   RunningProcess* findProcess(int id);
+  base::Result<Container*> findContainer(const std::string& handle);
   base::Status startFactory();
   void onFactoryMessages();
   void onFactoryExit(int64_t status, int term_signal);

@@ -63,9 +63,9 @@ void LinuxBackend::readFrom(int id, loop::Stream& stream, bool is_err) {
 
 base::Result<int> LinuxBackend::run(const std::string& handle, const ProcessSpec& spec,
                                     ProcessIO io, ExitCallback exit) {
-  auto it = containers_.find(handle);
-  if (it == containers_.end()) return makeError(Errc::kNotFound, "container {} not found", handle);
-  Container& c = *it->second;
+  auto found = findContainer(handle);
+  if (!found.ok()) return found.takeError();
+  Container& c = **found;
   if (c.init_exited || !c.control.valid()) {
     return makeError(Errc::kUnavailable,
                      "container {} is not running: its init exited; destroy it and create it again",

@@ -23,8 +23,12 @@ fail() {
 }
 
 # start_platform [extra up flags]: starts `microcf up` and waits until the API answers.
+# MICROCF_E2E_SUBNET gives the containers another subnet, so that two test runs can share a
+# machine (one microcf per subnet).
 start_platform() {
-  "$MICROCF" up --port "$PORT" "$@" >> "$E2E_TMP/up.log" 2>&1 &
+  local net=()
+  [ -n "${MICROCF_E2E_SUBNET:-}" ] && net=(--subnet "$MICROCF_E2E_SUBNET")
+  "$MICROCF" up --port "$PORT" "${net[@]}" "$@" >> "$E2E_TMP/up.log" 2>&1 &
   UP_PID=$!
   for _ in $(seq 1 100); do
     code=$(curl -s -o /dev/null -w '%{http_code}' "http://api.localhost:$PORT/v3/info" || true)

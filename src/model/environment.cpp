@@ -82,4 +82,22 @@ std::vector<std::string> runningEnvironment(const AppContext& ctx, const Instanc
   return flatten(vars);
 }
 
+std::vector<std::string> taskEnvironment(const AppContext& ctx, const std::string& task_guid,
+                                         const std::string& internal_ip) {
+  std::map<std::string, std::string> vars(ctx.app->env.begin(), ctx.app->env.end());
+  vars.erase("PORT");  // a task listens nowhere
+  vars["VCAP_APPLICATION"] = vcapApplication(ctx, base::newGuid()).dump();
+  vars["MEMORY_LIMIT"] = std::to_string(ctx.memory_mb) + "m";
+  vars["VCAP_SERVICES"] = "{}";
+  vars["LANG"] = "en_US.UTF-8";
+  vars["CF_INSTANCE_GUID"] = task_guid;
+  vars["CF_INSTANCE_IP"] = internal_ip;
+  vars["CF_INSTANCE_INTERNAL_IP"] = internal_ip;
+  vars["USER"] = "vcap";
+  vars["HOME"] = "/home/vcap/app";
+  vars["TMPDIR"] = "/home/vcap/tmp";
+  vars["PATH"] = "/usr/local/bin:/usr/bin:/bin";
+  return flatten(vars);
+}
+
 }  // namespace mcf::model

@@ -41,4 +41,10 @@ struct InstanceContext {
 // and the executor's variables (PORT, CF_INSTANCE_*, INSTANCE_*), as "K=V" strings.
 std::vector<std::string> runningEnvironment(const AppContext& ctx, const InstanceContext& instance);
 
+// A task's: the running environment without what belongs to a routable instance (no PORT,
+// no instance index or ports), as Diego gives tasks; CF_INSTANCE_GUID is the task's guid.
+// ctx.memory_mb and disk_mb are the task's limits.
+std::vector<std::string> taskEnvironment(const AppContext& ctx, const std::string& task_guid,
+                                         const std::string& internal_ip);
+
 }  // namespace mcf::model

@@ -101,4 +101,8 @@ Result<model::DropletState> decodeDropletState(const std::string& name) {
   return decodeState(model::dropletStateFrom(name), "droplets.state", name);
 }
 
+Result<model::TaskState> decodeTaskState(const std::string& name) {
+  return decodeState(model::taskStateFrom(name), "tasks.state", name);
+}
+
 }  // namespace mcf::store

@@ -7,6 +7,7 @@
 
 #include "base/result.h"
 #include "model/model.h"
+#include "model/task.h"
 
 namespace mcf::store {
 
@@ -27,5 +28,6 @@ Result<model::AppState> decodeAppState(const std::string& name);
 Result<model::PackageState> decodePackageState(const std::string& name);
 Result<model::BuildState> decodeBuildState(const std::string& name);
 Result<model::DropletState> decodeDropletState(const std::string& name);
+Result<model::TaskState> decodeTaskState(const std::string& name);
 
 }  // namespace mcf::store

@@ -160,6 +160,28 @@ CREATE TABLE settings (
 );
 )sql";
 
+// Version 3: tasks (one-off commands of an app). sequence_id counts per app from 1; state and
+// failure_reason are written by the task runner as the task moves.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE tasks (
+  guid TEXT PRIMARY KEY NOT NULL,
+  app_guid TEXT NOT NULL REFERENCES apps(guid) ON DELETE CASCADE,
+  sequence_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  command TEXT NOT NULL,
+  state TEXT NOT NULL,
+  memory_in_mb INTEGER NOT NULL,
+  disk_in_mb INTEGER NOT NULL,
+  log_rate_limit_in_bytes_per_second INTEGER NOT NULL,
+  failure_reason TEXT NOT NULL,
+  droplet_guid TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (app_guid, sequence_id)
+);
+CREATE INDEX tasks_state ON tasks (state);
+)sql";
+
 Result<int> userVersion(Db& db) {
   return first<int>(db.query("PRAGMA user_version"),
                     [](Stmt& row) -> Result<int> { return row.integer(0); },
@@ -171,6 +193,7 @@ Result<int> userVersion(Db& db) {
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> kSteps = {
       {1, kV1},
+      {3, kV3},
   };
   return kSteps;
 }

@@ -72,6 +72,12 @@ class SqliteStore final : public Store {
   Result<std::vector<model::RouteDestination>> listDestinations(const std::string& route_guid) override;
   Result<std::vector<model::RouteDestination>> listDestinationsForApp(const std::string& app_guid) override;
 
+  Result<model::Task> createTask(model::Task task) override;
+  Result<model::Task> getTask(const std::string& guid) override;
+  Result<std::vector<model::Task>> listTasks(const std::string& app_guid) override;
+  Result<std::vector<model::Task>> listTasksInState(model::TaskState state) override;
+  Status updateTask(const model::Task& task) override;
+
   Result<std::optional<std::string>> getSetting(const std::string& key) override;
   Status setSetting(const std::string& key, const std::string& value) override;
 

@@ -12,6 +12,7 @@
 
 #include "base/result.h"
 #include "model/model.h"
+#include "model/task.h"
 
 namespace mcf::store {
 
@@ -99,6 +100,16 @@ class Store {
   // Destinations of one route ("" = every route).
   virtual Result<std::vector<model::RouteDestination>> listDestinations(const std::string& route_guid) = 0;
   virtual Result<std::vector<model::RouteDestination>> listDestinationsForApp(const std::string& app_guid) = 0;
+
+  // Tasks. createTask gives the task its app's next sequence id (1, 2, ...) and ignores the
+  // one passed; kInvalid when the app does not exist.
+  virtual Result<model::Task> createTask(model::Task task) = 0;
+  virtual Result<model::Task> getTask(const std::string& guid) = 0;
+  // One app's tasks ("" = every app's), by app and sequence id.
+  virtual Result<std::vector<model::Task>> listTasks(const std::string& app_guid) = 0;
+  virtual Result<std::vector<model::Task>> listTasksInState(model::TaskState state) = 0;
+  // Writes name, command, state, limits and failure reason; sets updated_at.
+  virtual Status updateTask(const model::Task& task) = 0;
 
   // Small key/value settings of the platform (e.g. the token signing key's id).
   virtual Result<std::optional<std::string>> getSetting(const std::string& key) = 0;

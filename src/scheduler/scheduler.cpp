@@ -10,7 +10,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "archive/archive.h"
 #include "base/fs.h"
 #include "base/ids.h"
 #include "base/log.h"
@@ -58,6 +57,7 @@ Scheduler::Scheduler(loop::Loop& loop, store::Store& store, runner::Backend& bac
       endpoints_(endpoints),
       clock_(clock),
       config_(std::move(config)),
+      droplets_(loop, blobs, backend, config_.droplets_dir),
       ports_(config_.first_port, config_.last_port),
       tick_(loop),
       prober_(std::make_unique<HealthProber>(loop)) {}
@@ -188,7 +188,7 @@ void Scheduler::startInstance(const Desired& d, int index, int crash_count) {
   cell(*inst, fmt::format("Cell {} creating container for instance {}", config_.cell_id, guid));
   instances_[guid] = std::move(inst);
   launching_[guid] = std::make_unique<Desired>(d);
-  ensureDroplet(d.droplet.guid, d.droplet.blob_key, [this, guid](base::Status st) {
+  droplets_.ensure(d.droplet.guid, d.droplet.blob_key, [this, guid](base::Status st) {
     Instance* inst = find(guid);
     if (!inst || inst->state != InstanceState::kStarting) {
       launching_.erase(guid);
@@ -200,46 +200,6 @@ void Scheduler::startInstance(const Desired& d, int index, int crash_count) {
     }
     launch(guid);
   });
-}
-
-void Scheduler::ensureDroplet(const std::string& droplet_guid, const std::string& blob_key,
-                              std::function<void(base::Status)> done) {
-  std::string dir = base::joinPath(config_.droplets_dir, droplet_guid);
-  if (base::isDirectory(dir)) {
-    done({});
-    return;
-  }
-  // After a restart the extracted tree may be gone: unpack the stored droplet once, however
-  // many instances wait for it.
-  auto& waiters = extracting_[droplet_guid];
-  waiters.push_back(std::move(done));
-  if (waiters.size() > 1) return;
-  std::string blob = blobs_.path(blob_key);
-  auto status = std::make_shared<base::Status>();
-  runner::HostIds vcap = backend_.vcapHostIds();
-  loop::queueWork(
-      loop_,
-      [status, dir, blob, vcap] {
-        std::string tmp = dir + ".extracting";
-        auto step = [&]() -> base::Status {
-          MCF_TRY(base::removeTree(tmp));
-          archive::Limits droplet;  // made by the stager: its links resolve in containers
-          droplet.container_symlinks = true;
-          droplet.max_total_bytes = int64_t{4} << 30;
-          MCF_TRY(archive::extract(blob, tmp, droplet));
-          // Instances run as vcap and write their own files through the overlay.
-          MCF_TRY(base::chownTree(tmp, static_cast<int>(vcap.uid), static_cast<int>(vcap.gid)));
-          if (::rename(tmp.c_str(), dir.c_str()) != 0)
-            return makeError(Errc::kIo, "cannot move droplet into place: {}", strerror(errno));
-          return {};
-        };
-        *status = step();
-      },
-      [this, status, droplet_guid] {
-        auto waiters = std::move(extracting_[droplet_guid]);
-        extracting_.erase(droplet_guid);
-        for (auto& w : waiters) w(*status);
-      });
 }
 
 // A container with a network of its own listens on its IP at 8080, as on Cloud Foundry; one
@@ -271,7 +231,7 @@ void Scheduler::launch(const std::string& guid) {
   spec.handle = guid;
   spec.hostname = guid;
   spec.stack = d->droplet.stack.empty() ? d->app.stack : d->droplet.stack;
-  spec.home_lower_dir = base::joinPath(config_.droplets_dir, d->droplet.guid);
+  spec.home_lower_dir = droplets_.path(d->droplet.guid);
   spec.limits.memory_mb = d->process.memory_in_mb;
   spec.limits.disk_mb = d->process.disk_in_mb;
   spec.net_out = config_.running_net_out;

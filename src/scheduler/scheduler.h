@@ -17,6 +17,7 @@
 #include "logs/log_store.h"
 #include "loop/loop.h"
 #include "runner/backend.h"
+#include "scheduler/droplet_cache.h"
 #include "scheduler/endpoint_sink.h"
 #include "scheduler/health.h"
 #include "scheduler/instance.h"
@@ -72,6 +73,8 @@ class Scheduler {
   void shutdown(std::function<void()> done);
 
   size_t running() const;
+  // The droplets extracted for containers; tasks share it.
+  DropletCache& droplets() { return droplets_; }
 
   // `microcf ssh`: runs bash in the RUNNING instance of process_guid at index, as vcap, with
   // the instance's launch environment and the droplet's profile scripts sourced as the
@@ -96,8 +99,6 @@ class Scheduler {
   void converge(const std::string& app_guid);
   void startInstance(const Desired& desired, int index, int crash_count);
   void launch(const std::string& instance_guid);
-  void ensureDroplet(const std::string& droplet_guid, const std::string& blob_key,
-                     std::function<void(base::Status)> done);
   base::Status assignAddress(Instance& inst);
   void sampleUsage(Instance& inst, int64_t now_ns, InstanceView& v);
   void onExit(const std::string& instance_guid, const runner::ProcessExit& exit);
@@ -120,12 +121,12 @@ class Scheduler {
   EndpointSink& endpoints_;
   const base::Clock& clock_;
   SchedulerConfig config_;
+  DropletCache droplets_;
   PortAllocator ports_;
   loop::Timer tick_;
   std::unique_ptr<HealthProber> prober_;
   std::map<std::string, std::unique_ptr<Instance>> instances_;  // by instance guid
   std::map<std::string, std::unique_ptr<Desired>> launching_;     // desired snapshot per instance
-  std::map<std::string, std::vector<std::function<void(base::Status)>>> extracting_;
   std::map<int, std::unique_ptr<loop::Timer>> shells_;  // by pid; a timer once hung up
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;

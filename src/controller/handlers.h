@@ -94,6 +94,13 @@ Reply addDestinations(Api& api, const Call& call);
 Reply removeDestination(Api& api, const Call& call);
 Reply listAppRoutes(Api& api, const Call& call);
 
+// tasks.cpp
+Reply createTask(Api& api, const Call& call);
+Reply getTask(Api& api, const Call& call);
+Reply listTasks(Api& api, const Call& call);
+Reply listAppTasks(Api& api, const Call& call);
+Reply cancelTask(Api& api, const Call& call);
+
 // manifests.cpp
 Reply manifestDiff(Api& api, const Call& call);
 Reply applyManifest(Api& api, const Call& call);

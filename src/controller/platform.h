@@ -103,6 +103,12 @@ class Runtime {
   // at that index is not running.
   virtual base::Result<std::unique_ptr<Shell>> openShell(const ShellRequest& request,
                                                          ShellIo io) = 0;
+  // A task was stored PENDING; the runtime runs it and records RUNNING, SUCCEEDED or FAILED
+  // in the store. Returns at once (the task may have started already).
+  virtual void taskCreated(const std::string& task_guid) = 0;
+  // The task was stored CANCELING; the runtime stops it (SIGTERM, SIGKILL after 10 s) and
+  // records it FAILED with "task was cancelled".
+  virtual void cancelTask(const std::string& task_guid) = 0;
 };
 
 class Routing {

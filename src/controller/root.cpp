@@ -46,7 +46,7 @@ Reply getV3(Api& api, const Call&) {
   json links = {{"self", link(api, "/v3")}};
   for (const char* name : {"apps", "builds", "buildpacks", "deployments", "domains", "droplets",
                            "organizations", "packages", "processes", "resource_matches",
-                           "routes", "spaces", "stacks"}) {
+                           "routes", "spaces", "stacks", "tasks"}) {
     links[name] = link(api, std::string("/v3/") + name);
   }
   return jsonReply(200, {{"links", links}});

@@ -57,6 +57,8 @@ const Endpoint kEndpoints[] = {
      nullptr},
     {"PATCH", "/v3/apps/:guid/relationships/current_droplet", kToken, setCurrentDroplet, nullptr},
     {"GET", "/v3/apps/:guid/routes", kToken, listAppRoutes, nullptr},
+    {"GET", "/v3/apps/:guid/tasks", kToken, listAppTasks, nullptr},
+    {"POST", "/v3/apps/:guid/tasks", kToken, createTask, nullptr},
     // Processes.
     {"GET", "/v3/processes", kToken, listProcesses, nullptr},
     {"GET", "/v3/processes/:guid", kToken, getProcess, nullptr},
@@ -75,6 +77,11 @@ const Endpoint kEndpoints[] = {
     {"GET", "/v3/builds/:guid", kToken, getBuild, nullptr},
     {"GET", "/v3/droplets", kToken, listDroplets, nullptr},
     {"GET", "/v3/droplets/:guid", kToken, getDroplet, nullptr},
+    // Tasks (the cf CLI before v7 cancels with PUT /v3/tasks/:guid/cancel).
+    {"GET", "/v3/tasks", kToken, listTasks, nullptr},
+    {"GET", "/v3/tasks/:guid", kToken, getTask, nullptr},
+    {"POST", "/v3/tasks/:guid/actions/cancel", kToken, cancelTask, nullptr},
+    {"PUT", "/v3/tasks/:guid/cancel", kToken, cancelTask, nullptr},
     // Routes.
     {"GET", "/v3/routes", kToken, listRoutes, nullptr},
     {"POST", "/v3/routes", kToken, createRoute, nullptr},

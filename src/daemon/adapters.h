@@ -6,6 +6,7 @@
 #include "runner/stacks.h"
 #include "scheduler/endpoint_sink.h"
 #include "scheduler/scheduler.h"
+#include "scheduler/tasks.h"
 #include "stager/stager.h"
 
 namespace mcf::daemon {
@@ -21,18 +22,25 @@ class StagerAdapter final : public controller::Stager {
   stager::Stager& stager_;
 };
 
-// controller::Runtime → scheduler::Scheduler.
+// controller::Runtime → scheduler::Scheduler (instances) and scheduler::TaskRunner (tasks).
 class RuntimeAdapter final : public controller::Runtime {
  public:
-  RuntimeAdapter(scheduler::Scheduler& scheduler, runner::Backend& backend)
-      : scheduler_(scheduler), backend_(backend) {}
-  void desiredChanged(const std::string& app_guid) override { scheduler_.desiredChanged(app_guid); }
+  RuntimeAdapter(scheduler::Scheduler& scheduler, scheduler::TaskRunner& tasks,
+                 runner::Backend& backend)
+      : scheduler_(scheduler), tasks_(tasks), backend_(backend) {}
+  void desiredChanged(const std::string& app_guid) override {
+    scheduler_.desiredChanged(app_guid);
+    tasks_.appChanged(app_guid);
+  }
+  void taskCreated(const std::string& task_guid) override { tasks_.taskCreated(task_guid); }
+  void cancelTask(const std::string& task_guid) override { tasks_.cancel(task_guid); }
   std::vector<controller::InstanceStatus> instances(const std::string& process_guid) override;
   base::Result<std::unique_ptr<controller::Shell>> openShell(
       const controller::ShellRequest& request, controller::ShellIo io) override;
 
  private:
   scheduler::Scheduler& scheduler_;
+  scheduler::TaskRunner& tasks_;
   runner::Backend& backend_;
 };
 

@@ -34,6 +34,7 @@
 #include "router/router.h"
 #include "runner/linux_backend.h"
 #include "scheduler/scheduler.h"
+#include "scheduler/tasks.h"
 #include "stager/buildpacks.h"
 #include "stager/stager.h"
 #include "store/store.h"
@@ -65,6 +66,7 @@ struct Platform {
   std::unique_ptr<router::RouteTable> routes;
   std::unique_ptr<RouteAdapter> route_adapter;
   std::unique_ptr<scheduler::Scheduler> scheduler;
+  std::unique_ptr<scheduler::TaskRunner> tasks;
   std::unique_ptr<StagerAdapter> stager_adapter;
   std::unique_ptr<RuntimeAdapter> runtime_adapter;
   std::unique_ptr<controller::Controller> controller;
@@ -168,8 +170,13 @@ base::Status buildComponents(Platform& p) {
   if (p.backend->unprivileged()) sayUnprivileged(sched);
   p.scheduler = std::make_unique<scheduler::Scheduler>(p.loop, *p.store, *p.backend, *p.blobs,
                                                        *p.logs, *p.route_adapter, p.clock, sched);
+  scheduler::TaskRunnerConfig tasks;
+  tasks.cf_api = p.api_url;
+  tasks.net_out = *running_rules;
+  p.tasks = std::make_unique<scheduler::TaskRunner>(p.loop, *p.store, *p.backend,
+                                                    p.scheduler->droplets(), *p.logs, tasks);
   p.stager_adapter = std::make_unique<StagerAdapter>(*p.stager);
-  p.runtime_adapter = std::make_unique<RuntimeAdapter>(*p.scheduler, *p.backend);
+  p.runtime_adapter = std::make_unique<RuntimeAdapter>(*p.scheduler, *p.tasks, *p.backend);
   controller::ControllerConfig cc;
   cc.domain = p.options.domain;
   cc.api_url = p.api_url;
@@ -284,6 +291,7 @@ int runDaemon(const DaemonOptions& options) {
     }
   }
   p.scheduler->start();
+  p.tasks->start();
 
   std::printf(
       "microcf is up in %.2fs\n"
@@ -305,9 +313,15 @@ int runDaemon(const DaemonOptions& options) {
     MCF_INFO("daemon", "{} received: stopping every app instance", sig == SIGINT ? "SIGINT" : "SIGTERM");
     p.router->close();
     if (p.ssh) p.ssh->close();
-    // Instances get Cloud Foundry's 10 s grace; the deadline covers anything that hangs.
+    // Instances and tasks get Cloud Foundry's 10 s grace; the deadline covers anything that
+    // hangs. The loop stops once both are done.
     deadline.start(15000, 0, [&] { p.loop.stop(); });
-    p.scheduler->shutdown([&] { p.loop.stop(); });
+    auto left = std::make_shared<int>(2);
+    auto one_done = [&p, left] {
+      if (--*left == 0) p.loop.stop();
+    };
+    p.scheduler->shutdown(one_done);
+    p.tasks->shutdown(one_done);
   };
   sigterm.start(SIGTERM, stop);
   sigint.start(SIGINT, stop);

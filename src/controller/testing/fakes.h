@@ -43,8 +43,13 @@ class FakeRuntime final : public Runtime {
     return base::makeError(base::Errc::kNotFound, "no shells in the fake runtime");
   }
 
+  void taskCreated(const std::string& task_guid) override { tasks_created.push_back(task_guid); }
+  void cancelTask(const std::string& task_guid) override { tasks_cancelled.push_back(task_guid); }
+
   std::vector<std::string> changed;                                // app guids, in call order
   std::vector<ShellRequest> shell_requests;
+  std::vector<std::string> tasks_created;                          // task guids, in call order
+  std::vector<std::string> tasks_cancelled;
   std::map<std::string, std::vector<InstanceStatus>> statuses;     // by process guid
 };
 

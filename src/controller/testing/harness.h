@@ -124,6 +124,8 @@ class Harness {
   }
 
   const std::string& dir() const { return dir_; }
+  // The database behind the API, for states only the runtime writes (a task's end).
+  store::Store& store() { return *store_; }
 
   base::FakeClock clock;
   loop::Loop loop;

@@ -247,3 +247,24 @@ TEST_CASE("login without a terminal needs -u and -p") {
   CHECK(has(r.err, "-u USER -p PASSWORD"));
   CHECK_FALSE(api.contacted());
 }
+
+TEST_CASE("task commands check their arguments before asking the API") {
+  TempHome home;
+  Listener api;
+  home.daemonAt(api.port);
+  Run none = run({"run-task", "hello"});
+  CHECK(none.code == 1);
+  CHECK(has(none.err, "the task needs a command"));
+  Run twice = run({"run-task", "hello", "echo a", "--command", "echo b"});
+  CHECK(twice.code == 1);
+  CHECK(has(twice.err, "give the task's command once"));
+  Run memory = run({"run-task", "hello", "true", "-m", "12"});
+  CHECK(memory.code == 1);
+  CHECK(has(memory.err, "-m 12"));
+  Run id = run({"terminate-task", "hello", "first"});
+  CHECK(id.code == 1);
+  CHECK(has(id.err, "Value for TASK_ID must be integer"));
+  Run missing = run({"terminate-task", "hello"});
+  CHECK(missing.code == 1);
+  CHECK_FALSE(api.contacted());
+}

@@ -2,7 +2,7 @@
 # succeed, fail with the exit reason, are terminated, log as APP/TASK/<name>, and a task that
 # was running when microcf stopped (SIGTERM) or died (kill -9) is FAILED afterwards.
 source "$(dirname "$0")/lib.sh"
-start_platform
+start_platform --ssh-port 0  # no ssh needed; another microcf may hold 2222
 (cd "$MICROCF_SOURCE/test/e2e/apps/crashy" && mcf push >/dev/null) || fail "push crashy"
 mcf set-env crashy GREETING hello-from-env >/dev/null || fail "set-env"
 
@@ -36,7 +36,7 @@ expect_contains "$out" "task id:     1" "run-task gives the id"
 wait_task_state 1 SUCCEEDED
 tasks=$(mcf tasks crashy)
 expect_contains "$tasks" "Getting tasks for app crashy in org" "tasks header"
-printf '%s\n' "$tasks" | grep -Eq '^1 +hello +SUCCEEDED +[A-Z][a-z]{2}, ' || { echo "$tasks"; fail "tasks shows hello SUCCEEDED with its start time"; }
+grep -Eq '^1 +hello +SUCCEEDED +[A-Z][a-z]{2}, ' <<< "$tasks" || { echo "$tasks"; fail "tasks shows hello SUCCEEDED with its start time"; }
 expect_contains "$tasks" 'echo "task says $GREETING' "tasks shows the command"
 logs=$(mcf logs crashy --recent)
 expect_contains "$logs" "[APP/TASK/hello/0] OUT task says hello-from-env port=none" "the task's output, with the app's env and no PORT"
@@ -50,7 +50,7 @@ mcf run-task crashy "echo about to fail; exit 3" --name broken >/dev/null || fai
 wait_task_state 2 FAILED
 [ "$(task_field 2 failure_reason)" = "APP/TASK/broken: Exited with status 3" ] ||
   fail "failure reason of broken: $(task_field 2 failure_reason)"
-printf '%s\n' "$(mcf tasks crashy)" | grep -Eq '^2 +broken +FAILED ' || fail "tasks shows broken FAILED"
+grep -Eq '^2 +broken +FAILED ' <<< "$(mcf tasks crashy)" || fail "tasks shows broken FAILED"
 expect_contains "$(mcf logs crashy --recent)" "[APP/TASK/broken/0] OUT Exit status 3" "broken's exit status"
 
 # 3. A long task, terminated: FAILED, cancelled; its container is gone.
@@ -85,7 +85,7 @@ mcf run-task crashy "sleep 300" --name interrupted >/dev/null || fail "run-task 
 wait_task_state 4 RUNNING
 stop_platform
 [ -z "$(leftover_processes)" ] || fail "processes left after SIGTERM: $(leftover_processes)"
-start_platform
+start_platform --ssh-port 0  # no ssh needed; another microcf may hold 2222
 wait_task_state 4 FAILED 5
 expect_contains "$(task_field 4 failure_reason)" "microcf stopped while the task ran" "reason after SIGTERM"
 
@@ -95,7 +95,7 @@ wait_task_state 5 RUNNING
 kill9_platform
 sleep 0.5
 [ -z "$(leftover_processes)" ] || fail "task processes outlived a kill -9 of microcf: $(leftover_processes)"
-start_platform
+start_platform --ssh-port 0  # no ssh needed; another microcf may hold 2222
 wait_task_state 5 FAILED 5
 expect_contains "$(task_field 5 failure_reason)" "microcf stopped while the task ran" "reason after kill -9"
 # The platform still runs tasks afterwards, from the cached (or re-extracted) droplet.

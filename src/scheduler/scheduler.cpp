@@ -52,7 +52,6 @@ Scheduler::Scheduler(loop::Loop& loop, store::Store& store, runner::Backend& bac
     : loop_(loop),
       store_(store),
       backend_(backend),
-      blobs_(blobs),
       logs_(logs),
       endpoints_(endpoints),
       clock_(clock),

@@ -116,7 +116,6 @@ class Scheduler {
   loop::Loop& loop_;
   store::Store& store_;
   runner::Backend& backend_;
-  blobstore::Blobstore& blobs_;
   logs::LogStore& logs_;
   EndpointSink& endpoints_;
   const base::Clock& clock_;

@@ -72,6 +72,10 @@ class SqliteStore final : public Store {
   Result<std::vector<model::RouteDestination>> listDestinations(const std::string& route_guid) override;
   Result<std::vector<model::RouteDestination>> listDestinationsForApp(const std::string& app_guid) override;
 
+  Result<model::AuditEvent> createEvent(model::AuditEvent event) override;
+  Result<model::AuditEvent> getEvent(const std::string& guid) override;
+  Result<std::vector<model::AuditEvent>> listEvents(const EventFilter& filter) override;
+
   Result<std::optional<std::string>> getSetting(const std::string& key) override;
   Status setSetting(const std::string& key, const std::string& value) override;
 

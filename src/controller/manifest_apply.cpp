@@ -43,6 +43,15 @@ void applyProcess(model::Process& p, const model::ManifestProcess& m) {
     p.health_check.invocation_timeout = *m.health_check_invocation_timeout;
   if (m.health_check_interval) p.health_check.interval = *m.health_check_interval;
   if (m.timeout) p.health_check.timeout = *m.timeout;
+  if (m.readiness_type) {
+    p.readiness_check.type = *m.readiness_type;
+    if (p.readiness_check.type != "http") p.readiness_check.endpoint.clear();
+    else if (p.readiness_check.endpoint.empty()) p.readiness_check.endpoint = "/";
+  }
+  if (m.readiness_http_endpoint) p.readiness_check.endpoint = *m.readiness_http_endpoint;
+  if (m.readiness_invocation_timeout)
+    p.readiness_check.invocation_timeout = *m.readiness_invocation_timeout;
+  if (m.readiness_interval) p.readiness_check.interval = *m.readiness_interval;
 }
 
 base::Status applyProcesses(Api& api, const model::App& app, const model::ManifestApp& m) {

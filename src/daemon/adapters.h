@@ -28,6 +28,9 @@ class RuntimeAdapter final : public controller::Runtime {
       : scheduler_(scheduler), backend_(backend) {}
   void desiredChanged(const std::string& app_guid) override { scheduler_.desiredChanged(app_guid); }
   std::vector<controller::InstanceStatus> instances(const std::string& process_guid) override;
+  base::Status restartInstance(const std::string& process_guid, int index) override {
+    return scheduler_.restartInstance(process_guid, index);
+  }
   base::Result<std::unique_ptr<controller::Shell>> openShell(
       const controller::ShellRequest& request, controller::ShellIo io) override;
 

@@ -53,5 +53,7 @@ void addApiCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 void addSshCommand(CLI::App& app, CommandTable& table, const Context& ctx);
 // stacks, stemcell build
 void addStackCommands(CLI::App& app, CommandTable& table, const Context& ctx);
+// events, set-health-check, set-readiness-health-check, restart-app-instance
+void addHealthCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 
 }  // namespace mcf::cli

@@ -86,10 +86,11 @@ std::string formatInstanceTable(const json& stats_resources, int64_t now_seconds
     rows.push_back({fmt::format("#{}", jint(s, "index")), state, since, cpu, mem, disk, details});
   }
   std::string out = formatTable(rows);
-  // Crashed and starting instances: the app's last lines say why.
+  // Crashed instances and starting ones whose check failed: the app's last lines say why.
   for (const auto& s : stats_resources) {
     const json& last = jarr(s, "last_output");
-    if (last.empty()) continue;
+    std::string state = jstr(s, "state");
+    if (last.empty() || (state != "CRASHED" && jstr(s, "details").empty())) continue;
     out += fmt::format("#{} last output:\n", jint(s, "index"));
     for (const auto& line : last)
       if (line.is_string()) out += "   " + line.get<std::string>() + "\n";

@@ -47,4 +47,12 @@ TEST_CASE("the instance table shows crash counts, since when, and what crashed i
   CHECK(table.find("#0   crashed   2023-11-14T22:13:20Z") != std::string::npos);
   CHECK(table.find("crashed 2 times: APP/PROC/WEB: Exited with status 1\n") != std::string::npos);
   CHECK(table.find("#0 last output:\n   boom\n   Traceback\n") != std::string::npos);
+
+  // A starting instance whose check has not failed yet is not worth the lines.
+  stats[0]["state"] = "STARTING";
+  stats[0]["details"] = nullptr;
+  CHECK(mcf::cli::formatInstanceTable(stats, 1700000060).find("last output") == std::string::npos);
+  stats[0]["details"] = "health check: Failed to make TCP connection to port 8080";
+  CHECK(mcf::cli::formatInstanceTable(stats, 1700000060).find("#0 last output:") !=
+        std::string::npos);
 }

@@ -6,11 +6,11 @@ CRASHY="$MICROCF_SOURCE/test/e2e/apps/crashy"
 start_platform
 
 guid_of() { api GET "/v3/apps?names=$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["resources"][0]["guid"])'; }
-# stats APP: "index guid state uptime" per line.
+# stats APP: "index guid state uptime routable host" per line.
 stats() {
   api GET "/v3/processes/$(guid_of "$1")/stats" |
     python3 -c 'import json,sys
-for r in json.load(sys.stdin)["resources"]: print(r["index"], r.get("instance_guid", "-"), r["state"], r["uptime"])'
+for r in json.load(sys.stdin)["resources"]: print(r["index"], r.get("instance_guid", "-"), r["state"], r["uptime"], str(r.get("routable", False)).lower(), r.get("host", "-"))'
 }
 manifest() {  # manifest FILE NAME EXTRA-YAML...
   local file=$1 name=$2; shift 2
@@ -96,7 +96,31 @@ expect_contains "$(api GET "/v3/processes/$(guid_of crashy)")" '"health_check":{
 out=$(mcf set-health-check crashy port --endpoint /x 2>&1) && fail "set-health-check port with an endpoint succeeded"
 expect_contains "$out" "--endpoint can only be used with the \"http\" type" "set-health-check endpoint without http"
 
-# 7. An app that ignores SIGTERM is killed 10 s after the stop.
+# 7. A readiness check: failing it takes the instance out of the router, and only that.
+manifest "$E2E_TMP/ready.yml" ready "health-check-type: port" "readiness-health-check-type: http" \
+  "readiness-health-check-http-endpoint: /health" "readiness-health-check-interval: 1"
+out=$(mcf push -f "$E2E_TMP/ready.yml" 2>&1) || { echo "$out"; fail "push ready"; }
+expect_contains "$(api GET "/v3/processes/$(guid_of ready)")" '"readiness_health_check":{"data":{"endpoint":"/health","interval":1,"invocation_timeout":null},"type":"http"}' "the readiness check from the manifest"
+wait_for_body ready "crashy v1 instance 0"
+read -r _ ready_guid _ _ _ ready_host <<< "$(stats ready)"
+curl -s --max-time 5 "$(app_url ready /sick)" >/dev/null || true
+for _ in $(seq 1 100); do
+  [ "$(stats ready | awk '{print $5}')" = "false" ] && break
+  sleep 0.1
+done
+now=$(stats ready)
+[ "$(echo "$now" | awk '{print $5}')" = "false" ] || { echo "$now"; fail "a failing readiness check makes the instance unroutable"; }
+[ "$(echo "$now" | awk '{print $2, $3}')" = "$ready_guid RUNNING" ] || { echo "$now"; fail "the unready instance keeps running"; }
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$(app_url ready)" || true)
+[ "$code" != 200 ] || fail "the router still sends traffic to the unready instance"
+curl -s --max-time 5 "http://$ready_host:8080/well" >/dev/null || fail "reach the instance at $ready_host:8080"
+wait_for_body ready "crashy v1 instance 0"
+[ "$(stats ready | awk '{print $2, $5}')" = "$ready_guid true" ] || { stats ready; fail "the same instance is routable again"; }
+logs=$(mcf logs ready --recent 2>&1)
+expect_contains "$logs" "Container failed the readiness health check. Container marked not ready and removed from route pool." "readiness failure line"
+expect_contains "$logs" "Container passed the readiness health check. Container marked ready and added to route pool." "readiness success line"
+
+# 8. An app that ignores SIGTERM is killed 10 s after the stop.
 manifest "$E2E_TMP/stubborn.yml" stubborn "health-check-type: process" "env: {CRASHY_IGNORE_TERM: '1'}"
 out=$(mcf push -f "$E2E_TMP/stubborn.yml" 2>&1) || { echo "$out"; fail "push stubborn"; }
 wait_for_body stubborn "crashy v1 instance 0"

@@ -2,7 +2,7 @@
 # `microcf app` and in the logs as Cloud Foundry writes it.
 source "$(dirname "$0")/lib.sh"
 CRASHY="$MICROCF_SOURCE/test/e2e/apps/crashy"
-start_platform
+start_platform --ssh-port 0
 
 out=$(cd "$CRASHY" && mcf push 2>&1) || { echo "$out"; fail "push crashy"; }
 wait_for_body crashy "crashy v1 instance 0"

@@ -3,7 +3,7 @@
 # that ignores SIGTERM.
 source "$(dirname "$0")/lib.sh"
 CRASHY="$MICROCF_SOURCE/test/e2e/apps/crashy"
-start_platform
+start_platform --ssh-port 0
 
 guid_of() { api GET "/v3/apps?names=$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["resources"][0]["guid"])'; }
 # stats APP: "index guid state uptime routable host" per line.

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include "store/db.h"
+#include "store/schema.h"
 #include "store/testing/temp_store.h"
 
 using namespace mcf;
@@ -106,4 +108,32 @@ TEST_CASE("a process's readiness check is stored and defaults to process") {
   CHECK(got->readiness_check.endpoint == "/ready");
   CHECK(got->readiness_check.interval == std::optional<int>(3));
   CHECK(got->readiness_check.invocation_timeout == std::optional<int>(2));
+}
+
+TEST_CASE("a version 1 database gains the events table and processes keep working") {
+  char tmpl[] = "/tmp/mcf-store-v1-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  std::string path = std::string(tmpl) + "/microcf.db";
+  {
+    auto db = Db::open(path);
+    REQUIRE(db.ok());
+    REQUIRE(migrate(**db, {migrations()[0]}).ok());
+    REQUIRE(db.value()->exec(
+        "INSERT INTO orgs VALUES ('o', 'org', 1, 1);"
+        "INSERT INTO spaces VALUES ('s', 'o', 'dev', 1, 1);"
+        "INSERT INTO apps VALUES ('a', 's', 'hello', 'STARTED', '[]', 'host', '{}', '', 1, 1);"
+        "INSERT INTO processes VALUES ('a', 'a', 'web', NULL, 1, 256, 1024, -1, 'http', 90, "
+        "NULL, NULL, '/health', 'v', 1, 1);").ok());
+  }
+  auto store = Store::open(path);
+  REQUIRE(store.ok());
+  auto web = store.value()->getProcess("a");
+  REQUIRE(web.ok());
+  CHECK(web->health_check.type == "http");
+  CHECK(web->health_check.timeout == std::optional<int>(90));
+  CHECK(web->readiness_check.type == "process");
+  CHECK(web->readiness_check.endpoint.empty());
+  CHECK(store.value()->createEvent(event("app.crash", "a")).ok());
+  store->reset();
+  (void)base::removeTree(tmpl);
 }

@@ -37,11 +37,16 @@ std::string lastPathSegment(const std::string& href) {
   return slash == std::string::npos ? href : href.substr(slash + 1);
 }
 
+// details: one line per crashed instance; last_output: what those instances printed last
+// (from stats), else the app's last log lines stand in.
 std::string startFailure(Session& session, const std::string& app_guid,
-                         const std::string& app_name, const std::vector<std::string>& details) {
+                         const std::string& app_name, const std::vector<std::string>& details,
+                         const std::vector<std::string>& last_output) {
   std::string out = "Start unsuccessful\n";
   if (!details.empty()) out += "\n" + base::join(details, "\n") + "\n";
-  if (auto batch = session.readLogs(app_guid, 0, 200, true)) {
+  if (!last_output.empty()) {
+    out += "\nLast lines the app printed:\n" + base::join(last_output, "\n") + "\n";
+  } else if (auto batch = session.readLogs(app_guid, 0, 200, true)) {
     auto lines = lastAppLines(*batch, 10);
     if (!lines.empty()) out += "\nLast lines of the app's log:\n" + base::join(lines, "\n") + "\n";
   }
@@ -150,7 +155,7 @@ base::Status waitForStart(Session& session, const std::string& app_guid,
       auto stats = session.get("/v3/processes/" + jstr(process, "guid") + "/stats");
       if (!stats) return stats.takeError();
       size_t running = 0, crashed = 0, total = 0;
-      std::vector<std::string> details;
+      std::vector<std::string> details, last_output;
       for (const auto& s : jarr(*stats, "resources")) {
         ++total;
         std::string state = jstr(s, "state");
@@ -160,11 +165,16 @@ base::Status waitForStart(Session& session, const std::string& app_guid,
         std::string d = jstr(s, "details");
         details.push_back(fmt::format("   {} instance #{} crashed{}{}", jstr(process, "type"),
                                       jint(s, "index"), d.empty() ? "" : ": ", d));
+        // One instance's lines are enough: they usually all fail the same way.
+        if (last_output.empty()) {
+          for (const auto& line : jarr(s, "last_output"))
+            if (line.is_string()) last_output.push_back("   " + line.get<std::string>());
+        }
       }
       if (running == 0) all_running = false;
       if (total > 0 && crashed == total)
         return base::Error{base::Errc::kInvalid,
-                           startFailure(session, app_guid, app_name, details)};
+                           startFailure(session, app_guid, app_name, details, last_output)};
     }
     if (all_running) return {};
     if (Clock::now() > deadline)

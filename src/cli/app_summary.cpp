@@ -72,15 +72,30 @@ std::string formatInstanceTable(const json& stats_resources, int64_t now_seconds
     std::string since = uptime > 0 || state == "running"
                             ? base::formatTimestamp(now_seconds - uptime)
                             : std::string("-");
+    if (state != "running" && state != "down" && jint(s, "since") > 0)
+      since = base::formatTimestamp(jint(s, "since"));
     std::string cpu = fmt::format("{:.1f}%", jnum(usage, "cpu") * 100.0);
     std::string mem = fmt::format("{} of {}", shortBytes(jint(usage, "mem")),
                                   shortBytes(jint(s, "mem_quota")));
     std::string disk = fmt::format("{} of {}", shortBytes(jint(usage, "disk")),
                                    shortBytes(jint(s, "disk_quota")));
-    rows.push_back({fmt::format("#{}", jint(s, "index")), state, since, cpu, mem, disk,
-                    jstr(s, "details")});
+    std::string details = jstr(s, "details");
+    if (state == "crashed" && jint(s, "crash_count") > 0)
+      details = fmt::format("crashed {} time{}: {}", jint(s, "crash_count"),
+                            jint(s, "crash_count") == 1 ? "" : "s", details);
+    rows.push_back({fmt::format("#{}", jint(s, "index")), state, since, cpu, mem, disk, details});
   }
-  return formatTable(rows);
+  std::string out = formatTable(rows);
+  // Crashed instances and starting ones whose check failed: the app's last lines say why.
+  for (const auto& s : stats_resources) {
+    const json& last = jarr(s, "last_output");
+    std::string state = jstr(s, "state");
+    if (last.empty() || (state != "CRASHED" && jstr(s, "details").empty())) continue;
+    out += fmt::format("#{} last output:\n", jint(s, "index"));
+    for (const auto& line : last)
+      if (line.is_string()) out += "   " + line.get<std::string>() + "\n";
+  }
+  return out;
 }
 
 base::Status printAppSummary(Session& session, const json& app) {

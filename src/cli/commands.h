@@ -55,5 +55,7 @@ void addSshCommand(CLI::App& app, CommandTable& table, const Context& ctx);
 void addStackCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 // run-task, tasks, terminate-task
 void addTaskCommands(CLI::App& app, CommandTable& table, const Context& ctx);
+// events, set-health-check, set-readiness-health-check, restart-app-instance
+void addHealthCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 
 }  // namespace mcf::cli

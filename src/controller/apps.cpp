@@ -4,6 +4,7 @@
 #include "base/strutil.h"
 #include "controller/api.h"
 #include "controller/app_ops.h"
+#include "controller/audit.h"
 #include "controller/handlers.h"
 #include "controller/pagination.h"
 #include "controller/presenters.h"
@@ -100,6 +101,7 @@ Reply createApp(Api& api, const Call& call) {
     MCF_TRY(mergeEnv(*env, app.env));
   auto created = createAppWithWeb(api, std::move(app));
   if (!created.ok()) return created.takeError();
+  recordAppEvent(api, call, "audit.app.create", *created);
   return jsonReply(201, presentApp(api, *created));
 }
 
@@ -160,6 +162,7 @@ Reply updateApp(Api& api, const Call& call) {
   MCF_TRY(api.store.updateApp(*app));
   auto updated = api.store.getApp(app->guid);
   if (!updated.ok()) return updated.takeError();
+  recordAppEvent(api, call, "audit.app.update", *updated, {{"request", *body}});
   return jsonReply(200, presentApp(api, *updated));
 }
 
@@ -167,6 +170,7 @@ Reply deleteApp(Api& api, const Call& call) {
   auto app = api.app(call, call.param("guid"), Action::kWrite);
   if (!app.ok()) return app.takeError();
   MCF_TRY(deleteAppEverywhere(api, *app));
+  recordAppEvent(api, call, "audit.app.delete-request", *app);
   // The app's logs stay readable (cf logs --recent) until the log store ages them out.
   return accepted(api, api.jobs.add("app.delete", "/v3/apps/" + app->guid, api.nowSeconds()));
 }
@@ -176,6 +180,7 @@ Reply startApp(Api& api, const Call& call) {
   if (!app.ok()) return app.takeError();
   auto started = setAppState(api, *app, model::AppState::kStarted, false);
   if (!started.ok()) return started.takeError();
+  recordAppEvent(api, call, "audit.app.start", *started);
   return jsonReply(200, presentApp(api, *started));
 }
 
@@ -184,6 +189,7 @@ Reply stopApp(Api& api, const Call& call) {
   if (!app.ok()) return app.takeError();
   auto stopped = setAppState(api, *app, model::AppState::kStopped, false);
   if (!stopped.ok()) return stopped.takeError();
+  recordAppEvent(api, call, "audit.app.stop", *stopped);
   return jsonReply(200, presentApp(api, *stopped));
 }
 
@@ -192,6 +198,7 @@ Reply restartApp(Api& api, const Call& call) {
   if (!app.ok()) return app.takeError();
   auto restarted = setAppState(api, *app, model::AppState::kStarted, true);
   if (!restarted.ok()) return restarted.takeError();
+  recordAppEvent(api, call, "audit.app.restart", *restarted);
   return jsonReply(200, presentApp(api, *restarted));
 }
 

@@ -1,5 +1,6 @@
 // Droplets: show, list, and an app's current droplet (which creates its process types).
 #include "controller/api.h"
+#include "controller/audit.h"
 #include "controller/app_ops.h"
 #include "controller/handlers.h"
 #include "controller/pagination.h"
@@ -89,6 +90,8 @@ Reply setCurrentDroplet(Api& api, const Call& call) {
   app->droplet_guid = d->guid;
   MCF_TRY(api.store.updateApp(*app));
   api.runtime.desiredChanged(app->guid);
+  recordAppEvent(api, call, "audit.app.droplet.mapped", *app,
+                 {{"request", {{"droplet_guid", d->guid}}}});
   return jsonReply(200, currentDropletBody(api, *app));
 }
 

@@ -61,6 +61,11 @@ Reply listAppProcesses(Api& api, const Call& call);
 Reply getAppProcess(Api& api, const Call& call);
 Reply scaleAppProcess(Api& api, const Call& call);
 Reply appProcessStats(Api& api, const Call& call);
+Reply restartAppInstance(Api& api, const Call& call);
+
+// audit_events.cpp
+Reply listAuditEvents(Api& api, const Call& call);
+Reply getAuditEvent(Api& api, const Call& call);
 
 // packages.cpp and package_upload.cpp
 Reply createPackage(Api& api, const Call& call);

@@ -4,6 +4,7 @@
 #include "base/strutil.h"
 #include "controller/api.h"
 #include "controller/app_ops.h"
+#include "controller/audit.h"
 #include "controller/route_ops.h"
 #include "store/store.h"
 
@@ -14,7 +15,8 @@ using base::Errc;
 namespace {
 
 base::Result<model::App> findOrCreate(Api& api, const model::Space& space,
-                                      const model::ManifestApp& m) {
+                                      const model::ManifestApp& m, bool& created) {
+  created = false;
   store::AppFilter filter;
   filter.space_guids = {space.guid};
   auto apps = api.store.listApps(filter);
@@ -24,6 +26,7 @@ base::Result<model::App> findOrCreate(Api& api, const model::Space& space,
   model::App app;
   app.name = m.name;
   app.space_guid = space.guid;
+  created = true;
   return createAppWithWeb(api, app);
 }
 
@@ -43,6 +46,15 @@ void applyProcess(model::Process& p, const model::ManifestProcess& m) {
     p.health_check.invocation_timeout = *m.health_check_invocation_timeout;
   if (m.health_check_interval) p.health_check.interval = *m.health_check_interval;
   if (m.timeout) p.health_check.timeout = *m.timeout;
+  if (m.readiness_type) {
+    p.readiness_check.type = *m.readiness_type;
+    if (p.readiness_check.type != "http") p.readiness_check.endpoint.clear();
+    else if (p.readiness_check.endpoint.empty()) p.readiness_check.endpoint = "/";
+  }
+  if (m.readiness_http_endpoint) p.readiness_check.endpoint = *m.readiness_http_endpoint;
+  if (m.readiness_invocation_timeout)
+    p.readiness_check.invocation_timeout = *m.readiness_invocation_timeout;
+  if (m.readiness_interval) p.readiness_check.interval = *m.readiness_interval;
 }
 
 base::Status applyProcesses(Api& api, const model::App& app, const model::ManifestApp& m) {
@@ -113,7 +125,7 @@ base::Status applyRoutes(Api& api, const model::App& app, const model::Space& sp
 
 base::Status applyManifestApp(Api& api, const Call& call, const model::Space& space,
                               const model::ManifestApp& m) {
-  (void)call;  // authorization happened on the space; roles may refine it per app later
+  // Authorization happened on the space; roles may refine it per app later.
   // Checked before anything changes: a missing service instance would otherwise leave the
   // app half configured.
   if (!m.services.empty()) {
@@ -122,8 +134,10 @@ base::Status applyManifestApp(Api& api, const Call& call, const model::Space& sp
   }
   std::map<std::string, std::string> checked;
   MCF_TRY(mergeEnv(nlohmann::json(m.env), checked));  // the same name rules as the API
-  auto app = findOrCreate(api, space, m);
+  bool created = false;
+  auto app = findOrCreate(api, space, m, created);
   if (!app.ok()) return app.takeError();
+  if (created) recordAppEvent(api, call, "audit.app.create", *app);
   if (m.buildpacks) app->buildpacks = *m.buildpacks;
   if (m.stack) app->stack = *m.stack;
   for (const auto& [k, v] : m.env) app->env[k] = v;  // additive, as Cloud Foundry
@@ -131,6 +145,7 @@ base::Status applyManifestApp(Api& api, const Call& call, const model::Space& sp
   MCF_TRY(applyProcesses(api, *app, m));
   MCF_TRY(applyRoutes(api, *app, space, m));
   api.runtime.desiredChanged(app->guid);
+  recordAppEvent(api, call, "audit.app.apply_manifest", *app);
   return {};
 }
 

@@ -61,6 +61,7 @@ struct InstanceStatus {
   std::string details;       // crash or placement details, "" if none
   int crash_count = 0;
   bool routable = false;
+  std::vector<std::string> last_output;  // the app's last lines, for instances not RUNNING
 };
 
 // A process run inside a running instance's container for `microcf ssh` (Diego's ssh).
@@ -98,6 +99,9 @@ class Runtime {
   virtual void desiredChanged(const std::string& app_guid) = 0;
   // Actual instances of a process, one entry per desired index (missing ones DOWN).
   virtual std::vector<InstanceStatus> instances(const std::string& process_guid) = 0;
+  // Replaces one instance (stop, then start a new one at the same index); the others keep
+  // running. kNotFound "Instance not found" for an index the process does not have.
+  virtual base::Status restartInstance(const std::string& process_guid, int index) = 0;
   // Runs a shell in the instance's container as vcap, with the instance's environment and
   // the droplet's profile scripts sourced as the launcher does. kNotFound when the instance
   // at that index is not running.

@@ -123,8 +123,10 @@ json presentProcess(const Api& api, const model::Process& p, const model::App& a
                {"interval", orNull(p.health_check.interval)}};
   if (p.health_check.type == "http") data["endpoint"] = p.health_check.endpoint;
   j["health_check"] = {{"type", p.health_check.type}, {"data", data}};
-  j["readiness_health_check"] = {
-      {"type", "process"}, {"data", {{"invocation_timeout", nullptr}, {"interval", nullptr}}}};
+  json ready = {{"invocation_timeout", orNull(p.readiness_check.invocation_timeout)},
+                {"interval", orNull(p.readiness_check.interval)}};
+  if (p.readiness_check.type == "http") ready["endpoint"] = p.readiness_check.endpoint;
+  j["readiness_health_check"] = {{"type", p.readiness_check.type}, {"data", ready}};
   j["version"] = p.version;
   j["relationships"] = {{"app", relationship(p.app_guid)}, {"revision", relationship("")}};
   j["links"] = {{"self", link(api, self)},
@@ -283,6 +285,25 @@ json presentInstance(const Api& api, const model::Process& p, const InstanceStat
   j["disk_quota"] = int64_t(p.disk_in_mb) * 1024 * 1024;
   j["log_rate_limit"] = p.log_rate_limit_in_bytes_per_second;
   j["fds_quota"] = 16384;
+  // microcf's own: when the instance entered its state, its crashes, and what the app printed
+  // last (for instances that are not running: why they did not start).
+  j["since"] = s.since_ns / 1000000000;
+  j["crash_count"] = s.crash_count;
+  if (!s.last_output.empty()) j["last_output"] = s.last_output;
+  return j;
+}
+
+json presentAuditEvent(const Api& api, const model::AuditEvent& e) {
+  json j = base(e.guid, e);
+  j.erase("metadata");
+  j["type"] = e.type;
+  j["actor"] = {{"guid", e.actor_guid}, {"type", e.actor_type}, {"name", e.actor_name}};
+  j["target"] = {{"guid", e.target_guid}, {"type", e.target_type}, {"name", e.target_name}};
+  json data = json::parse(e.data, nullptr, false);
+  j["data"] = data.is_object() ? data : json::object();
+  j["space"] = e.space_guid.empty() ? json(nullptr) : json{{"guid", e.space_guid}};
+  j["organization"] = e.org_guid.empty() ? json(nullptr) : json{{"guid", e.org_guid}};
+  j["links"] = {{"self", link(api, "/v3/audit_events/" + e.guid)}};
   return j;
 }
 

@@ -32,6 +32,7 @@ json presentRoute(const Api& api, const model::Route& route, const model::Domain
 json presentJob(const Api& api, const Job& job);
 // One entry of GET /v3/processes/:guid/stats.
 json presentInstance(const Api& api, const model::Process& process, const InstanceStatus& status);
+json presentAuditEvent(const Api& api, const model::AuditEvent& event);
 
 // {"href": url(path)}, with "method" for action links.
 json link(const Api& api, const std::string& path, const char* method = nullptr);

@@ -1,10 +1,12 @@
 // Processes: list, show, update (command, health check), scale, stats, sidecars.
 #include <cstdint>
 #include <map>
+#include <string_view>
 #include <tuple>
 
 #include "controller/api.h"
 #include "controller/app_ops.h"
+#include "controller/audit.h"
 #include "controller/handlers.h"
 #include "controller/pagination.h"
 #include "controller/presenters.h"
@@ -60,19 +62,27 @@ Reply scale(Api& api, const Call& call, model::Process p, const model::App& app)
   p.log_rate_limit_in_bytes_per_second = *log_rate;
   MCF_TRY(api.store.updateProcess(p));
   api.runtime.desiredChanged(app.guid);
+  recordAppEvent(api, call, "audit.app.process.scale", app,
+                 {{"process_guid", p.guid},
+                  {"process_type", p.type},
+                  {"request", {{"instances", p.instances},
+                               {"memory_in_mb", p.memory_in_mb},
+                               {"disk_in_mb", p.disk_in_mb}}}});
   auto updated = api.store.getProcess(p.guid);
   if (!updated.ok()) return updated.takeError();
   return jsonReply(202, present(api, *updated, app));
 }
 
-base::Status readHealthCheck(const json& hc, model::HealthCheck& out) {
-  if (!hc.is_object()) return base::makeError(Errc::kInvalid, "Health check must be an object");
+// health_check, or readiness_health_check (which has no start timeout) when readiness.
+base::Status readHealthCheck(const json& hc, model::HealthCheck& out, bool readiness = false) {
+  const char* what = readiness ? "Readiness health check" : "Health check";
+  if (!hc.is_object()) return base::makeError(Errc::kInvalid, "{} must be an object", what);
   auto type = optString(hc, "type", "Health check type");
   if (!type.ok()) return type.takeError();
   if (*type) {
     std::string t = **type == "none" ? "process" : **type;
     if (t != "port" && t != "process" && t != "http")
-      return base::makeError(Errc::kInvalid, "Health check type must be port, process or http");
+      return base::makeError(Errc::kInvalid, "{} type must be port, process or http", what);
     out.type = t;
   }
   auto data = hc.find("data");
@@ -82,7 +92,7 @@ base::Status readHealthCheck(const json& hc, model::HealthCheck& out) {
         std::tuple{"invocation_timeout", &out.invocation_timeout,
                    "Health check invocation timeout"},
         std::tuple{"interval", &out.interval, "Health check interval"}}) {
-    if (!d.contains(key)) continue;
+    if (!d.contains(key) || (readiness && std::string_view(key) == "timeout")) continue;
     auto v = optInt(d, key, label);
     if (!v.ok()) return v.takeError();
     if (*v && (**v < 1 || **v > 180))
@@ -161,8 +171,12 @@ Reply updateProcess(Api& api, const Call& call) {
   }
   if (auto hc = body->find("health_check"); hc != body->end())
     MCF_TRY(readHealthCheck(*hc, p->health_check));
+  if (auto rc = body->find("readiness_health_check"); rc != body->end())
+    MCF_TRY(readHealthCheck(*rc, p->readiness_check, true));
   MCF_TRY(api.store.updateProcess(*p));
   api.runtime.desiredChanged(app.guid);
+  recordAppEvent(api, call, "audit.app.process.update", app,
+                 {{"process_guid", p->guid}, {"process_type", p->type}, {"request", *body}});
   auto updated = api.store.getProcess(p->guid);
   if (!updated.ok()) return updated.takeError();
   return jsonReply(200, present(api, *updated, app));
@@ -222,6 +236,23 @@ Reply appProcessStats(Api& api, const Call& call) {
   auto p = byType(api, call, Action::kRead, app);
   if (!p.ok()) return p.takeError();
   return stats(api, *p);
+}
+
+// DELETE /v3/apps/:guid/processes/:type/instances/:index: only that instance is replaced.
+Reply restartAppInstance(Api& api, const Call& call) {
+  model::App app;
+  auto p = byType(api, call, Action::kWrite, app);
+  if (!p.ok()) return p.takeError();
+  const std::string& raw = call.param("index");
+  int index = -1;
+  if (!raw.empty() && raw.size() < 9 && raw.find_first_not_of("0123456789") == std::string::npos)
+    index = std::stoi(raw);
+  if (index < 0 || index >= p->instances)
+    return base::makeError(Errc::kNotFound, "Instance not found");
+  MCF_TRY(api.runtime.restartInstance(p->guid, index));
+  recordAppEvent(api, call, "audit.app.process.terminate_instance", app,
+                 {{"process_guid", p->guid}, {"process_type", p->type}, {"process_index", index}});
+  return noContent();
 }
 
 }  // namespace mcf::controller

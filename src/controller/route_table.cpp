@@ -49,6 +49,8 @@ const Endpoint kEndpoints[] = {
     {"GET", "/v3/apps/:guid/processes/:type", kToken, getAppProcess, nullptr},
     {"GET", "/v3/apps/:guid/processes/:type/stats", kToken, appProcessStats, nullptr},
     {"POST", "/v3/apps/:guid/processes/:type/actions/scale", kToken, scaleAppProcess, nullptr},
+    {"DELETE", "/v3/apps/:guid/processes/:type/instances/:index", kToken, restartAppInstance,
+     nullptr},
     {"GET", "/v3/apps/:guid/packages", kToken, listAppPackages, nullptr},
     {"GET", "/v3/apps/:guid/builds", kToken, listAppBuilds, nullptr},
     {"GET", "/v3/apps/:guid/droplets", kToken, listAppDroplets, nullptr},
@@ -90,6 +92,9 @@ const Endpoint kEndpoints[] = {
     {"GET", "/v3/routes/:guid/destinations", kToken, listDestinations, nullptr},
     {"POST", "/v3/routes/:guid/destinations", kToken, addDestinations, nullptr},
     {"DELETE", "/v3/routes/:guid/destinations/:dguid", kToken, removeDestination, nullptr},
+    // Audit events.
+    {"GET", "/v3/audit_events", kToken, listAuditEvents, nullptr},
+    {"GET", "/v3/audit_events/:guid", kToken, getAuditEvent, nullptr},
     // Jobs and deployments.
     {"GET", "/v3/jobs/:guid", kToken, getJob, nullptr},
     {"GET", "/v3/deployments", kToken, listDeployments, nullptr},

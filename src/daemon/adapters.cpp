@@ -47,6 +47,7 @@ std::vector<controller::InstanceStatus> RuntimeAdapter::instances(const std::str
     s.details = v.details;
     s.crash_count = v.crash_count;
     s.routable = v.routable;
+    s.last_output = v.last_output;
     out.push_back(std::move(s));
   }
   return out;

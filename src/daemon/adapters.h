@@ -35,6 +35,9 @@ class RuntimeAdapter final : public controller::Runtime {
   void taskCreated(const std::string& task_guid) override { tasks_.taskCreated(task_guid); }
   void cancelTask(const std::string& task_guid) override { tasks_.cancel(task_guid); }
   std::vector<controller::InstanceStatus> instances(const std::string& process_guid) override;
+  base::Status restartInstance(const std::string& process_guid, int index) override {
+    return scheduler_.restartInstance(process_guid, index);
+  }
   base::Result<std::unique_ptr<controller::Shell>> openShell(
       const controller::ShellRequest& request, controller::ShellIo io) override;
 

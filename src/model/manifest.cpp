@@ -26,12 +26,11 @@ const std::vector<std::string> kAppKeys = {
 const std::vector<std::string> kProcessKeys = {
     "command", "instances", "memory", "disk-quota", "health-check-type",
     "health-check-http-endpoint", "health-check-invocation-timeout", "health-check-interval",
-    "timeout"};
+    "timeout", "readiness-health-check-type", "readiness-health-check-http-endpoint",
+    "readiness-health-check-invocation-timeout", "readiness-health-check-interval"};
 // Cloud Foundry keys microcf accepts and ignores, so that existing manifests keep working.
 const std::vector<std::string> kIgnoredKeys = {
-    "log-rate-limit-per-second", "readiness-health-check-type",
-    "readiness-health-check-http-endpoint", "readiness-health-check-invocation-timeout",
-    "readiness-health-check-interval", "metadata", "features", "lifecycle", "sidecars", "user"};
+    "log-rate-limit-per-second", "metadata", "features", "lifecycle", "sidecars", "user"};
 const std::vector<std::string> kDeprecatedRouteKeys = {"host", "hosts", "domain", "domains",
                                                         "no-hostname"};
 
@@ -170,6 +169,20 @@ class Parser {
         s.reset();
       }
       p.health_check_type = s;
+    } else if (k == "readiness-health-check-type") {
+      auto s = string(key, v);
+      if (s && *s != "port" && *s != "process" && *s != "http") {
+        add(lineOf(key), fmt::format("'readiness-health-check-type' must be port, process or "
+                                     "http, got '{}'", *s));
+        s.reset();
+      }
+      p.readiness_type = s;
+    } else if (k == "readiness-health-check-http-endpoint") {
+      p.readiness_http_endpoint = string(key, v);
+    } else if (k == "readiness-health-check-invocation-timeout") {
+      p.readiness_invocation_timeout = wholeNumber(key, v, 1);
+    } else if (k == "readiness-health-check-interval") {
+      p.readiness_interval = wholeNumber(key, v, 1);
     } else if (k == "health-check-http-endpoint") {
       p.health_check_http_endpoint = string(key, v);
     } else if (k == "health-check-invocation-timeout") {
@@ -431,6 +444,16 @@ void emitProcessKeys(YAML::Emitter& out, const ManifestProcess& p) {
   if (p.health_check_interval)
     out << YAML::Key << "health-check-interval" << YAML::Value << *p.health_check_interval;
   if (p.timeout) out << YAML::Key << "timeout" << YAML::Value << *p.timeout;
+  if (p.readiness_type)
+    out << YAML::Key << "readiness-health-check-type" << YAML::Value << *p.readiness_type;
+  if (p.readiness_http_endpoint)
+    out << YAML::Key << "readiness-health-check-http-endpoint" << YAML::Value
+        << YAML::DoubleQuoted << *p.readiness_http_endpoint;
+  if (p.readiness_invocation_timeout)
+    out << YAML::Key << "readiness-health-check-invocation-timeout" << YAML::Value
+        << *p.readiness_invocation_timeout;
+  if (p.readiness_interval)
+    out << YAML::Key << "readiness-health-check-interval" << YAML::Value << *p.readiness_interval;
 }
 
 void emitApp(YAML::Emitter& out, const ManifestApp& app) {

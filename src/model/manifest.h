@@ -31,6 +31,10 @@ struct ManifestProcess {
   std::optional<int> health_check_invocation_timeout;
   std::optional<int> health_check_interval;
   std::optional<int> timeout;
+  std::optional<std::string> readiness_type;
+  std::optional<std::string> readiness_http_endpoint;
+  std::optional<int> readiness_invocation_timeout;
+  std::optional<int> readiness_interval;
 };
 
 struct ManifestApp {

@@ -134,3 +134,34 @@ TEST_CASE("sizes are 1024-based with a unit in any case") {
   CHECK_FALSE(parseMegabytes("M").ok());
   CHECK_FALSE(parseMegabytes("0M").ok());
 }
+
+TEST_CASE("readiness health check keys parse, survive a round trip and are validated") {
+  auto m = parseManifest(R"(applications:
+- name: hello
+  readiness-health-check-type: http
+  readiness-health-check-http-endpoint: /ready
+  readiness-health-check-invocation-timeout: 3
+  readiness-health-check-interval: 7
+)");
+  REQUIRE(m.ok());
+  const ManifestProcess& web = m->applications[0].web;
+  CHECK(web.readiness_type == "http");
+  CHECK(web.readiness_http_endpoint == "/ready");
+  CHECK(web.readiness_invocation_timeout == 3);
+  CHECK(web.readiness_interval == 7);
+  auto again = parseManifest(manifestToYaml(*m));
+  REQUIRE(again.ok());
+  CHECK(again->applications[0].web.readiness_http_endpoint == "/ready");
+  CHECK(again->applications[0].web.readiness_interval == 7);
+
+  auto bad = parseManifest(R"(applications:
+- name: hello
+  readiness-health-check-type: tcp
+  timeout: 181
+)");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("line 3: 'readiness-health-check-type' must be port, process or "
+                                 "http, got 'tcp'") != std::string::npos);
+  CHECK(bad.error().message.find("line 4: 'timeout' must be at most 180 seconds, got 181") !=
+        std::string::npos);
+}

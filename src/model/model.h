@@ -125,6 +125,8 @@ struct Process : Stamps {
   int disk_in_mb = 1024;
   int64_t log_rate_limit_in_bytes_per_second = -1;
   HealthCheck health_check;
+  // Decides whether a running instance gets traffic; "process" (the default) = always.
+  HealthCheck readiness_check{"process", std::nullopt, std::nullopt, std::nullopt, ""};
   std::string version;  // uuid; changes whenever running instances must be recreated
 };
 
@@ -149,6 +151,21 @@ struct RouteDestination {
   std::string process_type = "web";
   int port = 8080;
   std::string protocol = "http1";
+};
+
+// An audit event (Cloud Controller's /v3/audit_events): who did what to which object.
+struct AuditEvent : Stamps {
+  std::string guid;
+  std::string type;         // "audit.app.start", "app.crash", ...
+  std::string actor_guid;
+  std::string actor_type;   // user | process | system
+  std::string actor_name;
+  std::string target_guid;
+  std::string target_type;  // app | process | ...
+  std::string target_name;
+  std::string space_guid;
+  std::string org_guid;
+  std::string data;         // a JSON object's text
 };
 
 // Actual instance states, as process stats report them.

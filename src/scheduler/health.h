@@ -23,10 +23,12 @@ struct ProbeSpec {
 class HealthProber {
  public:
   explicit HealthProber(loop::Loop& loop) : loop_(loop), client_(loop) {}
+  virtual ~HealthProber() = default;
   // done gets ok, or kUnavailable with Diego's wording: "Failed to make TCP connection to
   // port 8080: connection refused" / "Failed to make HTTP request to '/health' on port 8080:
   // received status code 500".
-  void probe(const ProbeSpec& spec, std::function<void(base::Status)> done);
+  // A probe that gets no answer within timeout_ms fails ("no response ... within N ms").
+  virtual void probe(const ProbeSpec& spec, std::function<void(base::Status)> done);
 
  private:
   loop::Loop& loop_;

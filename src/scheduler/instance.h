@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,9 @@ namespace mcf::scheduler {
 // STARTING → RUNNING → CRASHED | STOPPING → DOWN; STARTING → CRASHED | STOPPING;
 // CRASHED → STARTING (restart) | DOWN. Anything else is a bug.
 bool legalTransition(model::InstanceState from, model::InstanceState to);
+
+// How many of the app's last output lines an instance keeps.
+constexpr size_t kLastOutputLines = 5;
 
 struct Instance {
   std::string guid;          // instance guid; also the container handle and hostname
@@ -36,6 +40,10 @@ struct Instance {
   std::string details;          // why it crashed
   std::string health_error;     // last failed probe, for messages
   model::HealthCheck health;    // the process's check when the instance started
+  model::HealthCheck readiness; // decides routable once RUNNING ("process": always)
+  bool routable = false;        // the router has it
+  bool readiness_probing = false;
+  std::deque<std::string> last_output;  // the app's last lines: why it did not start
   std::vector<std::string> env; // "K=V": what the launcher got (shells get it too)
   bool probing = false;         // a probe is in flight
   uint64_t startup_poll_ms = 0; // delay before the next startup probe
@@ -43,6 +51,7 @@ struct Instance {
   uint64_t cpu_ns = 0;          // the container's CPU time at the last look, and when
   int64_t cpu_sampled_ns = 0;
   std::unique_ptr<loop::Timer> health_timer;
+  std::unique_ptr<loop::Timer> readiness_timer;
   std::unique_ptr<loop::Timer> kill_timer;
   std::unique_ptr<logs::LineSplitter> out;
   std::unique_ptr<logs::LineSplitter> err;

@@ -183,6 +183,7 @@ void Scheduler::startInstance(const Desired& d, int index, int crash_count) {
   inst->since_ns = clock_.nowNs();
   inst->crash_count = crash_count;
   inst->health = d.process.health_check;
+  inst->readiness = d.process.readiness_check;
   std::string guid = inst->guid;
   cell(*inst, fmt::format("Cell {} creating container for instance {}", config_.cell_id, guid));
   instances_[guid] = std::move(inst);
@@ -268,9 +269,13 @@ void Scheduler::launch(const std::string& guid) {
   std::string app_guid = inst.app_guid;
   std::string source = sourceType(inst);
   std::string index = std::to_string(inst.index);
-  auto emitter = [this, app_guid, source, index](bool is_err) {
-    return [this, app_guid, source, index, is_err](std::string_view line) {
+  auto emitter = [this, guid, app_guid, source, index](bool is_err) {
+    return [this, guid, app_guid, source, index, is_err](std::string_view line) {
       logs_.emit(app_guid, source, index, is_err, line);
+      if (Instance* i = find(guid)) {
+        i->last_output.emplace_back(line);
+        if (i->last_output.size() > kLastOutputLines) i->last_output.pop_front();
+      }
     };
   };
   inst.out = std::make_unique<logs::LineSplitter>(emitter(false));
@@ -290,9 +295,7 @@ void Scheduler::launch(const std::string& guid) {
   inst.pid = *pid;
 
   if (inst.health.type == "process" || inst.health.type == "none") {
-    setState(inst, InstanceState::kRunning);
-    inst.started_ms = clock_.steadyMs();
-    endpoints_.addEndpoint({inst.app_guid, guid, inst.index, inst.host, inst.port});
+    becameRunning(inst);
     return;
   }
   cell(inst, "Starting health monitoring of container");
@@ -302,6 +305,47 @@ void Scheduler::launch(const std::string& guid) {
   inst.health_timer->start(inst.startup_poll_ms, 0, [this, guid] { healthTick(guid); });
 }
 
+void Scheduler::at(loop::Timer& timer, int64_t due_ms, std::function<void()> fn) {
+  int64_t wait = std::max<int64_t>(0, due_ms - clock_.steadyMs());
+  uint64_t delay = std::min<uint64_t>(static_cast<uint64_t>(wait), config_.health_recheck_ms);
+  timer.start(delay, 0, [this, &timer, due_ms, fn = std::move(fn)]() mutable {
+    if (clock_.steadyMs() < due_ms) {
+      at(timer, due_ms, std::move(fn));
+      return;
+    }
+    fn();
+  });
+}
+
+static int64_t secondsMs(const std::optional<int>& s, int fallback) {
+  return int64_t{s.value_or(fallback)} * 1000;
+}
+
+void Scheduler::setRoutable(Instance& inst, bool routable) {
+  if (inst.routable == routable) return;
+  inst.routable = routable;
+  if (routable) endpoints_.addEndpoint({inst.app_guid, inst.guid, inst.index, inst.host, inst.port});
+  else endpoints_.removeEndpoint(inst.app_guid, inst.guid);
+}
+
+void Scheduler::becameRunning(Instance& inst) {
+  std::string guid = inst.guid;
+  setState(inst, InstanceState::kRunning);
+  inst.started_ms = clock_.steadyMs();
+  if (inst.health.type == "port" || inst.health.type == "http") {
+    if (!inst.health_timer) inst.health_timer = std::make_unique<loop::Timer>(loop_);
+    at(*inst.health_timer, clock_.steadyMs() + secondsMs(inst.health.interval, 30),
+       [this, guid] { healthTick(guid); });
+  }
+  if (inst.readiness.type != "port" && inst.readiness.type != "http") {
+    setRoutable(inst, true);
+    return;
+  }
+  // Traffic only once the readiness check passes; the first probe runs at once.
+  inst.readiness_timer = std::make_unique<loop::Timer>(loop_);
+  at(*inst.readiness_timer, clock_.steadyMs(), [this, guid] { readinessTick(guid); });
+}
+
 void Scheduler::healthTick(const std::string& guid) {
   Instance* inst = find(guid);
   if (!inst || inst->probing ||
@@ -309,23 +353,19 @@ void Scheduler::healthTick(const std::string& guid) {
     return;
   inst->probing = true;
   ProbeSpec spec{inst->health.type, inst->host, inst->port, inst->health.endpoint.empty() ? "/" : inst->health.endpoint,
-                 static_cast<uint64_t>(inst->health.invocation_timeout.value_or(1)) * 1000};
+                 static_cast<uint64_t>(secondsMs(inst->health.invocation_timeout, 1))};
   prober_->probe(spec, [this, guid](base::Status result) {
     Instance* inst = find(guid);
     if (!inst) return;
     inst->probing = false;
     if (inst->state == InstanceState::kStarting) {
       if (result.ok()) {
-        setState(*inst, InstanceState::kRunning);
-        inst->started_ms = clock_.steadyMs();
         cell(*inst, "Container became healthy");
-        endpoints_.addEndpoint({inst->app_guid, guid, inst->index, inst->host, inst->port});
-        uint64_t interval = static_cast<uint64_t>(inst->health.interval.value_or(30)) * 1000;
-        inst->health_timer->start(interval, 0, [this, guid] { healthTick(guid); });
+        becameRunning(*inst);
         return;
       }
       inst->health_error = result.error().message;
-      int64_t timeout_ms = int64_t{inst->health.timeout.value_or(60)} * 1000;
+      int64_t timeout_ms = secondsMs(inst->health.timeout, 60);
       if (clock_.steadyMs() - inst->started_ms >= timeout_ms) {
         std::string after = durationText(timeout_ms);
         logs_.emit(inst->app_guid, "HEALTH", std::to_string(inst->index), true, inst->health_error);
@@ -342,19 +382,51 @@ void Scheduler::healthTick(const std::string& guid) {
       inst->health_timer->start(inst->startup_poll_ms, 0, [this, guid] { healthTick(guid); });
       return;
     }
-    // RUNNING: liveness.
+    if (inst->state != InstanceState::kRunning) return;
+    // RUNNING: liveness. A probe that hangs fails after invocation_timeout like any other.
     if (result.ok()) {
-      uint64_t interval = static_cast<uint64_t>(inst->health.interval.value_or(30)) * 1000;
-      inst->health_timer->start(interval, 0, [this, guid] { healthTick(guid); });
+      at(*inst->health_timer, clock_.steadyMs() + secondsMs(inst->health.interval, 30),
+         [this, guid] { healthTick(guid); });
       return;
     }
     inst->health_error = result.error().message;
     logs_.emit(inst->app_guid, "HEALTH", std::to_string(inst->index), true, inst->health_error);
     cell(*inst, "Container became unhealthy", true);
-    endpoints_.removeEndpoint(inst->app_guid, guid);
+    setRoutable(*inst, false);
     inst->details = "Instance became unhealthy: " + inst->health_error;
     inst->killed_by_health = true;
     (void)backend_.stop(guid, true);
+  });
+}
+
+void Scheduler::readinessTick(const std::string& guid) {
+  Instance* inst = find(guid);
+  if (!inst || inst->readiness_probing || inst->state != InstanceState::kRunning) return;
+  inst->readiness_probing = true;
+  const model::HealthCheck& rc = inst->readiness;
+  ProbeSpec spec{rc.type, inst->host, inst->port, rc.endpoint.empty() ? "/" : rc.endpoint,
+                 static_cast<uint64_t>(secondsMs(rc.invocation_timeout, 1))};
+  prober_->probe(spec, [this, guid](base::Status result) {
+    Instance* inst = find(guid);
+    if (!inst) return;
+    inst->readiness_probing = false;
+    if (inst->state != InstanceState::kRunning || inst->killed_by_health) return;
+    // Readiness decides only whether the router sends traffic; the instance keeps running.
+    if (result.ok() && !inst->routable) {
+      cell(*inst, "Container passed the readiness health check. Container marked ready and "
+                  "added to route pool.");
+      setRoutable(*inst, true);
+    } else if (!result.ok() && inst->routable) {
+      logs_.emit(inst->app_guid, "HEALTH", std::to_string(inst->index), true,
+                 result.error().message);
+      cell(*inst, "Container failed the readiness health check. Container marked not ready and "
+                  "removed from route pool.", true);
+      setRoutable(*inst, false);
+    } else if (!result.ok()) {
+      inst->health_error = result.error().message;
+    }
+    at(*inst->readiness_timer, clock_.steadyMs() + secondsMs(inst->readiness.interval, 30),
+       [this, guid] { readinessTick(guid); });
   });
 }
 
@@ -381,6 +453,7 @@ void Scheduler::crash(Instance& inst, const std::string& details, int exit_statu
   std::string guid = inst.guid;
   std::string index = std::to_string(inst.index);
   endpoints_.removeEndpoint(inst.app_guid, guid);
+  inst.routable = false;
   if (exit_status >= 0) logs_.emit(inst.app_guid, sourceType(inst), index, false, fmt::format("Exit status {}", exit_status));
   else logs_.emit(inst.app_guid, "CELL", index, true, details);
   int64_t ran_for = inst.state == InstanceState::kRunning ? clock_.steadyMs() - inst.started_ms : 0;
@@ -389,8 +462,10 @@ void Scheduler::crash(Instance& inst, const std::string& details, int exit_statu
   if (inst.container) cell(inst, fmt::format("Cell {} stopping instance {}", config_.cell_id, guid));
   releaseContainer(inst);
   inst.health_timer.reset();
+  inst.readiness_timer.reset();
   inst.kill_timer.reset();
   launching_.erase(guid);
+  recordCrashEvents(inst, details, exit_status, count);
 
   nlohmann::json payload = {{"instance", guid},
                             {"index", inst.index},
@@ -429,14 +504,72 @@ void Scheduler::stopInstance(Instance& inst) {
     return;
   }
   endpoints_.removeEndpoint(inst.app_guid, guid);
+  inst.routable = false;
   setState(inst, InstanceState::kStopping);
   inst.health_timer.reset();
+  inst.readiness_timer.reset();
   cell(inst, fmt::format("Cell {} stopping instance {}", config_.cell_id, guid));
   (void)backend_.stop(guid, false);
   inst.kill_timer = std::make_unique<loop::Timer>(loop_);
   inst.kill_timer->start(config_.stop_grace_ms, 0, [this, guid] {
     if (find(guid)) (void)backend_.stop(guid, true);
   });
+}
+
+base::Status Scheduler::restartInstance(const std::string& process_guid, int index) {
+  auto process = store_.getProcess(process_guid);
+  if (!process.ok()) return process.takeError();
+  Instance* target = nullptr;
+  for (auto& [guid, inst] : instances_) {
+    if (inst->process_guid == process_guid && inst->index == index &&
+        inst->state != InstanceState::kStopping)
+      target = inst.get();
+  }
+  if (index < 0 || index >= process->instances || !target)
+    return makeError(Errc::kNotFound, "Instance not found");
+  std::string app_guid = target->app_guid;
+  cell(*target, fmt::format("Cell {} restarting instance {} on request", config_.cell_id,
+                            target->guid));
+  stopInstance(*target);
+  // The index has no live instance now: convergence starts a new one in its place.
+  converge(app_guid);
+  return {};
+}
+
+void Scheduler::recordCrashEvents(const Instance& inst, const std::string& details,
+                                  int exit_status, int crash_count) {
+  model::AuditEvent e;
+  e.target_guid = inst.app_guid;
+  e.target_type = "app";
+  if (auto app = store_.getApp(inst.app_guid); app.ok()) {
+    e.target_name = app->name;
+    e.space_guid = app->space_guid;
+    if (auto space = store_.getSpace(app->space_guid); space.ok()) e.org_guid = space->org_guid;
+  }
+  nlohmann::json data = {{"instance", inst.guid},
+                         {"index", inst.index},
+                         {"cell_id", config_.cell_id},
+                         {"exit_status", exit_status},
+                         {"exit_description", details},
+                         {"reason", "CRASHED"},
+                         {"crash_count", crash_count},
+                         {"crash_timestamp", clock_.nowNs()}};
+  e.data = data.dump();
+  // Cloud Controller records both: app.crash by the app, audit.app.process.crash by the process.
+  model::AuditEvent app_crash = e;
+  app_crash.type = "app.crash";
+  app_crash.actor_guid = inst.app_guid;
+  app_crash.actor_type = "app";
+  app_crash.actor_name = e.target_name;
+  model::AuditEvent process_crash = e;
+  process_crash.type = "audit.app.process.crash";
+  process_crash.actor_guid = inst.process_guid;
+  process_crash.actor_type = "process";
+  process_crash.actor_name = inst.process_type;
+  for (auto& ev : {app_crash, process_crash}) {
+    if (auto st = store_.createEvent(ev); !st.ok())
+      MCF_WARN("scheduler", "recording the crash of {}: {}", inst.guid, st.error().message);
+  }
 }
 
 namespace {
@@ -552,7 +685,12 @@ std::vector<InstanceView> Scheduler::instances(const std::string& process_guid) 
       v.since_ns = best->since_ns;
       v.details = best->details;
       v.crash_count = best->crash_count;
-      v.routable = best->state == InstanceState::kRunning;
+      v.routable = best->state == InstanceState::kRunning && best->routable;
+      if (best->state != InstanceState::kRunning)
+        v.last_output.assign(best->last_output.begin(), best->last_output.end());
+      // A starting instance says what its health check is waiting for.
+      if (best->state == InstanceState::kStarting && !best->health_error.empty())
+        v.details = "health check: " + best->health_error;
       if (best->state == InstanceState::kRunning) {
         v.uptime_s = (now_ns - best->since_ns) / 1000000000;
         sampleUsage(*best, now_ns, v);

@@ -36,6 +36,9 @@ struct SchedulerConfig {
   uint64_t converge_interval_ms = 1000;
   uint64_t startup_poll_ms = 200;  // the longest wait between probes of a starting instance
   uint64_t stop_grace_ms = 10000;  // SIGTERM, then SIGKILL after this
+  // The longest a health timer sleeps before it looks at the clock again (tests with a fake
+  // clock make it short; liveness and readiness intervals are measured on the clock).
+  uint64_t health_recheck_ms = 1000;
   // Outbound traffic instances may start (the platform's running security groups).
   std::vector<runner::NetOutRule> running_net_out;
 };
@@ -54,6 +57,7 @@ struct InstanceView {
   std::string details;
   int crash_count = 0;
   bool routable = false;
+  std::vector<std::string> last_output;  // the app's last lines (crashed or starting instances)
 };
 
 class Scheduler {
@@ -75,6 +79,14 @@ class Scheduler {
   size_t running() const;
   // The droplets extracted for containers; tasks share it.
   DropletCache& droplets() { return droplets_; }
+
+  // `microcf restart-app-instance`: stops the instance at index (SIGTERM, SIGKILL after the
+  // grace) and starts a new one in its place; the others are not touched. kNotFound
+  // ("Instance not found") when the process has no such index.
+  base::Status restartInstance(const std::string& process_guid, int index);
+
+  // Tests answer health probes themselves.
+  void useProber(std::unique_ptr<HealthProber> prober) { prober_ = std::move(prober); }
 
   // `microcf ssh`: runs bash in the RUNNING instance of process_guid at index, as vcap, with
   // the instance's launch environment and the droplet's profile scripts sourced as the
@@ -108,6 +120,14 @@ class Scheduler {
   void releaseContainer(Instance& inst);
   void finalize(const std::string& instance_guid);
   void healthTick(const std::string& instance_guid);
+  void readinessTick(const std::string& instance_guid);
+  // The startup check passed (or there is none): RUNNING, liveness and readiness begin.
+  void becameRunning(Instance& inst);
+  void setRoutable(Instance& inst, bool routable);
+  // Runs fn on timer once the clock reaches due_ms (steady clock).
+  void at(loop::Timer& timer, int64_t due_ms, std::function<void()> fn);
+  void recordCrashEvents(const Instance& inst, const std::string& details, int exit_status,
+                         int crash_count);
   void setState(Instance& inst, model::InstanceState to);
   void cell(const Instance& inst, const std::string& line, bool is_err = false);
   Instance* find(const std::string& instance_guid);

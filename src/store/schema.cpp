@@ -160,6 +160,33 @@ CREATE TABLE settings (
 );
 )sql";
 
+// Version 2: audit events, and the readiness check of processes (Cloud Foundry's
+// readiness_health_check; "process" = every running instance gets traffic).
+constexpr const char* kV2 = R"sql(
+CREATE TABLE events (
+  guid TEXT PRIMARY KEY NOT NULL,
+  type TEXT NOT NULL,
+  actor_guid TEXT NOT NULL,
+  actor_type TEXT NOT NULL,
+  actor_name TEXT NOT NULL,
+  target_guid TEXT NOT NULL,
+  target_type TEXT NOT NULL,
+  target_name TEXT NOT NULL,
+  space_guid TEXT NOT NULL,
+  org_guid TEXT NOT NULL,
+  data TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX events_target ON events (target_guid, created_at);
+CREATE INDEX events_created ON events (created_at);
+
+ALTER TABLE processes ADD COLUMN readiness_check_type TEXT NOT NULL DEFAULT 'process';
+ALTER TABLE processes ADD COLUMN readiness_check_invocation_timeout INTEGER;
+ALTER TABLE processes ADD COLUMN readiness_check_interval INTEGER;
+ALTER TABLE processes ADD COLUMN readiness_check_endpoint TEXT NOT NULL DEFAULT '';
+)sql";
+
 // Version 3: tasks (one-off commands of an app). sequence_id counts per app from 1; state and
 // failure_reason are written by the task runner as the task moves.
 constexpr const char* kV3 = R"sql(
@@ -193,6 +220,7 @@ Result<int> userVersion(Db& db) {
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> kSteps = {
       {1, kV1},
+      {2, kV2},
       {3, kV3},
   };
   return kSteps;

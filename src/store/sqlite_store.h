@@ -77,6 +77,9 @@ class SqliteStore final : public Store {
   Result<std::vector<model::Task>> listTasks(const std::string& app_guid) override;
   Result<std::vector<model::Task>> listTasksInState(model::TaskState state) override;
   Status updateTask(const model::Task& task) override;
+  Result<model::AuditEvent> createEvent(model::AuditEvent event) override;
+  Result<model::AuditEvent> getEvent(const std::string& guid) override;
+  Result<std::vector<model::AuditEvent>> listEvents(const EventFilter& filter) override;
 
   Result<std::optional<std::string>> getSetting(const std::string& key) override;
   Status setSetting(const std::string& key, const std::string& value) override;

@@ -15,7 +15,8 @@ using base::Errc;
   "guid, app_guid, type, command, instances, memory_in_mb, disk_in_mb, "                   \
   "log_rate_limit_in_bytes_per_second, health_check_type, health_check_timeout, "          \
   "health_check_invocation_timeout, health_check_interval, health_check_endpoint, version, " \
-  "created_at, updated_at"
+  "created_at, updated_at, readiness_check_type, readiness_check_invocation_timeout, "      \
+  "readiness_check_interval, readiness_check_endpoint"
 
 namespace {
 
@@ -58,6 +59,10 @@ Result<model::Process> readProcess(Stmt& row) {
   p.version = row.text(13);
   p.created_at = row.int64(14);
   p.updated_at = row.int64(15);
+  p.readiness_check.type = row.text(16);
+  p.readiness_check.invocation_timeout = row.optInt(17);
+  p.readiness_check.interval = row.optInt(18);
+  p.readiness_check.endpoint = row.text(19);
   return p;
 }
 
@@ -136,12 +141,14 @@ Status SqliteStore::deleteApp(const std::string& guid) {
 Result<model::Process> SqliteStore::createProcess(model::Process p) {
   stamp(p.guid, p);
   const model::HealthCheck& hc = p.health_check;
+  const model::HealthCheck& rc = p.readiness_check;
   Status ran = db_->run(
       "INSERT INTO processes (" MCF_PROCESS_COLS ") "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       p.guid, p.app_guid, p.type, p.command, p.instances, p.memory_in_mb, p.disk_in_mb,
       p.log_rate_limit_in_bytes_per_second, hc.type, hc.timeout, hc.invocation_timeout,
-      hc.interval, hc.endpoint, p.version, p.created_at, p.updated_at);
+      hc.interval, hc.endpoint, p.version, p.created_at, p.updated_at, rc.type,
+      rc.invocation_timeout, rc.interval, rc.endpoint);
   ran = remap(std::move(ran), Errc::kConflict,
               fmt::format("The app already has a process of type '{}'.", p.type));
   MCF_TRY(remap(std::move(ran), Errc::kInvalid, kInvalidApp));
@@ -164,15 +171,18 @@ Result<std::vector<model::Process>> SqliteStore::listProcesses(const std::string
 
 Status SqliteStore::updateProcess(const model::Process& p) {
   const model::HealthCheck& hc = p.health_check;
+  const model::HealthCheck& rc = p.readiness_check;
   return requireChanged(
       db_->run("UPDATE processes SET command = ?, instances = ?, memory_in_mb = ?, "
                "disk_in_mb = ?, log_rate_limit_in_bytes_per_second = ?, health_check_type = ?, "
                "health_check_timeout = ?, health_check_invocation_timeout = ?, "
                "health_check_interval = ?, health_check_endpoint = ?, version = ?, "
-               "updated_at = ? WHERE guid = ?",
+               "updated_at = ?, readiness_check_type = ?, readiness_check_invocation_timeout = ?, "
+               "readiness_check_interval = ?, readiness_check_endpoint = ? WHERE guid = ?",
                p.command, p.instances, p.memory_in_mb, p.disk_in_mb,
                p.log_rate_limit_in_bytes_per_second, hc.type, hc.timeout, hc.invocation_timeout,
-               hc.interval, hc.endpoint, p.version, now(), p.guid),
+               hc.interval, hc.endpoint, p.version, now(), rc.type, rc.invocation_timeout,
+               rc.interval, rc.endpoint, p.guid),
       "Process not found");
 }
 

@@ -27,6 +27,13 @@ struct AppFilter {
   std::optional<model::AppState> state;
 };
 
+// Filters of listEvents; values within one filter are ORed, empty = any.
+struct EventFilter {
+  std::vector<std::string> types;
+  std::vector<std::string> target_guids;
+  std::vector<std::string> space_guids;
+};
+
 class Store {
  public:
   // Opens (creating if needed) the database at path and migrates it to the newest schema.
@@ -110,6 +117,10 @@ class Store {
   virtual Result<std::vector<model::Task>> listTasksInState(model::TaskState state) = 0;
   // Writes name, command, state, limits and failure reason; sets updated_at.
   virtual Status updateTask(const model::Task& task) = 0;
+  // Audit events (by created_at, then insertion order). They outlive their target.
+  virtual Result<model::AuditEvent> createEvent(model::AuditEvent event) = 0;
+  virtual Result<model::AuditEvent> getEvent(const std::string& guid) = 0;
+  virtual Result<std::vector<model::AuditEvent>> listEvents(const EventFilter& filter) = 0;
 
   // Small key/value settings of the platform (e.g. the token signing key's id).
   virtual Result<std::optional<std::string>> getSetting(const std::string& key) = 0;

@@ -38,6 +38,14 @@ class FakeRuntime final : public Runtime {
     return it == statuses.end() ? std::vector<InstanceStatus>{} : it->second;
   }
 
+  base::Status restartInstance(const std::string& process_guid, int index) override {
+    auto it = statuses.find(process_guid);
+    if (it == statuses.end() || index < 0 || index >= static_cast<int>(it->second.size()))
+      return base::makeError(base::Errc::kNotFound, "Instance not found");
+    restarted.emplace_back(process_guid, index);
+    return {};
+  }
+
   base::Result<std::unique_ptr<Shell>> openShell(const ShellRequest& request, ShellIo) override {
     shell_requests.push_back(request);
     return base::makeError(base::Errc::kNotFound, "no shells in the fake runtime");
@@ -50,6 +58,7 @@ class FakeRuntime final : public Runtime {
   std::vector<ShellRequest> shell_requests;
   std::vector<std::string> tasks_created;                          // task guids, in call order
   std::vector<std::string> tasks_cancelled;
+  std::vector<std::pair<std::string, int>> restarted;              // (process guid, index)
   std::map<std::string, std::vector<InstanceStatus>> statuses;     // by process guid
 };
 

@@ -5,6 +5,7 @@ GET /crash       exits with status 1 (after answering), as an app that crashes
 GET /health      200, or 500 once /sick was called; hangs forever once /hang was called
 GET /sick        makes /health answer 500 from now on
 GET /hang        makes /health hang from now on
+GET /well        makes /health answer 200 again (after /sick)
 Environment:
   CRASHY_START_DELAY  seconds to wait before listening (a slow start)
   CRASHY_NO_LISTEN    set: never listen (a start that never gets healthy)
@@ -44,8 +45,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if state["health"] == "hang":
                 time.sleep(3600)
             self.answer(200 if state["health"] == "ok" else 500, state["health"] + "\n")
-        elif self.path in ("/sick", "/hang"):
-            state["health"] = self.path[1:]
+        elif self.path in ("/sick", "/hang", "/well"):
+            state["health"] = "ok" if self.path == "/well" else self.path[1:]
             self.answer(200, f"health is now {state['health']}\n")
         else:
             self.answer(200, f"crashy {VERSION} instance {INDEX}\n")

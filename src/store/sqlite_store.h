@@ -72,6 +72,11 @@ class SqliteStore final : public Store {
   Result<std::vector<model::RouteDestination>> listDestinations(const std::string& route_guid) override;
   Result<std::vector<model::RouteDestination>> listDestinationsForApp(const std::string& app_guid) override;
 
+  Result<model::Deployment> createDeployment(model::Deployment deployment) override;
+  Result<model::Deployment> getDeployment(const std::string& guid) override;
+  Result<std::vector<model::Deployment>> listDeployments(const DeploymentFilter& filter) override;
+  Status updateDeployment(const model::Deployment& deployment) override;
+
   Result<std::optional<std::string>> getSetting(const std::string& key) override;
   Status setSetting(const std::string& key, const std::string& value) override;
 

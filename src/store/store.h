@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "model/deployment.h"
 #include "model/model.h"
 
 namespace mcf::store {
@@ -24,6 +25,13 @@ struct AppFilter {
   std::vector<std::string> names;        // exact, case-sensitive as CC does
   std::vector<std::string> space_guids;
   std::optional<model::AppState> state;
+};
+
+struct DeploymentFilter {
+  std::vector<std::string> app_guids;
+  std::vector<std::string> states;
+  std::vector<std::string> status_values;
+  std::vector<std::string> status_reasons;
 };
 
 class Store {
@@ -99,6 +107,13 @@ class Store {
   // Destinations of one route ("" = every route).
   virtual Result<std::vector<model::RouteDestination>> listDestinations(const std::string& route_guid) = 0;
   virtual Result<std::vector<model::RouteDestination>> listDestinationsForApp(const std::string& app_guid) = 0;
+
+  // Deployments (by created_at). Only status fields, the error and the health check time
+  // change after creation.
+  virtual Result<model::Deployment> createDeployment(model::Deployment deployment) = 0;
+  virtual Result<model::Deployment> getDeployment(const std::string& guid) = 0;
+  virtual Result<std::vector<model::Deployment>> listDeployments(const DeploymentFilter& filter) = 0;
+  virtual Status updateDeployment(const model::Deployment& deployment) = 0;
 
   // Small key/value settings of the platform (e.g. the token signing key's id).
   virtual Result<std::optional<std::string>> getSetting(const std::string& key) = 0;

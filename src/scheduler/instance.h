@@ -44,6 +44,7 @@ struct Instance {
   int64_t cpu_sampled_ns = 0;
   std::unique_ptr<loop::Timer> health_timer;
   std::unique_ptr<loop::Timer> kill_timer;
+  std::unique_ptr<loop::Timer> drain_timer;  // out of routing, SIGTERM when it fires
   std::unique_ptr<logs::LineSplitter> out;
   std::unique_ptr<logs::LineSplitter> err;
 };

@@ -66,6 +66,7 @@ int cliMain(int argc, char** argv, const std::function<int(const UpOptions&)>& u
   addUpCommand(app, table, up);
   addPushCommand(app, table, ctx);
   addAppCommands(app, table, ctx);
+  addDeployCommands(app, table, ctx);
   addEnvCommands(app, table, ctx);
   addLogsCommand(app, table, ctx);
   addApiCommands(app, table, ctx);

@@ -186,7 +186,8 @@ void Scheduler::drainInstance(Instance& inst) {
   std::string guid = inst.guid;
   endpoints_.removeEndpoint(inst.app_guid, guid);
   setState(inst, InstanceState::kStopping);
-  inst.health_timer.reset();
+  // Stopped, not destroyed: a probe in flight still finds the timer when it answers.
+  if (inst.health_timer) inst.health_timer->stop();
   cell(inst, fmt::format("Cell {} draining instance {}: out of routing, stopping it in {} ms",
                          config_.cell_id, guid, config_.drain_ms));
   inst.drain_timer = std::make_unique<loop::Timer>(loop_);

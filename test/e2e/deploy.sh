@@ -74,7 +74,7 @@ stop_load() {
   for v in "${got[@]}"; do
     [ "$v" = "$first" ] || [ "$v" = "$last" ] || fail "answer from $v during $2 (versions: $versions)"
   done
-  echo "   $ok requests during $2, none failed, from ${got[0]} to ${got[${#got[@]}-1]} (${#got[@]} switches while both served)"
+  echo "   $ok requests during $2, none failed, from ${got[0]} to ${got[${#got[@]}-1]} (the version changed $((${#got[@]} - 1)) times while both served)"
 }
 
 (cd "$v1" && mcf push >/dev/null) || fail "push v1"

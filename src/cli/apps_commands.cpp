@@ -5,6 +5,7 @@
 #include "cli/app_ops.h"
 #include "cli/app_summary.h"
 #include "cli/commands.h"
+#include "cli/deploy.h"
 #include "cli/json_util.h"
 #include "cli/prompt.h"
 #include "cli/session.h"
@@ -98,14 +99,32 @@ int start(const Context& ctx, const std::string& name) {
   return startAndShow(session, *app, "start");
 }
 
-int restart(const Context& ctx, const std::string& name) {
+struct RestartOptions {
+  std::string name;
+  std::string strategy;
+  int max_in_flight = 0;
+};
+
+int restart(const Context& ctx, const RestartOptions& o) {
+  if (auto s = checkStrategy(o.strategy); !s) return fail(s.error());
+  if (o.max_in_flight != 0 && o.strategy.empty())
+    return fail("--max-in-flight needs --strategy rolling");
   Session session(ctx.home);
   if (auto s = session.ensureTarget(); !s) return fail(s.error());
-  fmt::print("Restarting app {} {}...\n\n", name, whereAs(session));
+  fmt::print("Restarting app {} {}...\n\n", o.name, whereAs(session));
   flush();
-  auto app = findApp(session, name);
+  auto app = findApp(session, o.name);
   if (!app) return fail(app.error());
-  return startAndShow(session, *app, "restart");
+  if (o.strategy.empty() || jstr(*app, "state") != "STARTED")
+    return startAndShow(session, *app, "restart");
+  // A rolling restart: the current droplet deployed again, a batch of instances at a time.
+  std::string guid = jstr(*app, "guid");
+  if (auto s = deployAndWait(session, guid, o.name, "", o.max_in_flight); !s) return fail(s.error());
+  if (auto s = waitForStart(session, guid, o.name); !s) return fail(s.error());
+  auto fresh = session.get("/v3/apps/" + guid);
+  if (!fresh) return fail(fresh.error());
+  if (auto s = printAppSummary(session, *fresh); !s) return fail(s.error());
+  return 0;
 }
 
 int stop(const Context& ctx, const std::string& name) {
@@ -245,8 +264,15 @@ void addAppCommands(CLI::App& app, CommandTable& table, const Context& ctx) {
                  [&ctx](const std::string& n) { return start(ctx, n); });
   addNameCommand(app, table, "stop", "Stop an app",
                  [&ctx](const std::string& n) { return stop(ctx, n); });
-  addNameCommand(app, table, "restart", "Stop all instances of the app, then start them again",
-                 [&ctx](const std::string& n) { return restart(ctx, n); });
+  auto ro = std::make_shared<RestartOptions>();
+  CLI::App* rs = app.add_subcommand("restart", "Stop all instances of the app, then start them "
+                                               "again (--strategy rolling: without downtime)");
+  rs->add_option("name", ro->name, "App name")->required();
+  rs->add_option("--strategy", ro->strategy,
+                 "Deployment strategy: 'rolling' replaces instances without downtime");
+  rs->add_option("--max-in-flight", ro->max_in_flight,
+                 "With --strategy rolling: how many new instances start at a time (default 1)");
+  table.add(rs, [ro, &ctx] { return restart(ctx, *ro); });
 
   auto so = std::make_shared<ScaleOptions>();
   CLI::App* sc = app.add_subcommand("scale", "Change or view the instance count, disk space "

@@ -67,6 +67,7 @@ int cliMain(int argc, char** argv, const std::function<int(const UpOptions&)>& u
   addPushCommand(app, table, ctx);
   addAppCommands(app, table, ctx);
   addHealthCommands(app, table, ctx);
+  addDeployCommands(app, table, ctx);
   addEnvCommands(app, table, ctx);
   addLogsCommand(app, table, ctx);
   addApiCommands(app, table, ctx);

@@ -44,6 +44,8 @@ std::string whereAs(const Session& session);
 void addPushCommand(CLI::App& app, CommandTable& table, const Context& ctx);
 // apps, app, scale, start, stop, restart, delete, env, set-env, unset-env
 void addAppCommands(CLI::App& app, CommandTable& table, const Context& ctx);
+// rollback, cancel-deployment
+void addDeployCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 void addLogsCommand(CLI::App& app, CommandTable& table, const Context& ctx);
 // env, set-env, unset-env
 void addEnvCommands(CLI::App& app, CommandTable& table, const Context& ctx);

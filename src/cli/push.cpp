@@ -9,6 +9,7 @@
 #include "base/strutil.h"
 #include "cli/app_ops.h"
 #include "cli/app_summary.h"
+#include "cli/deploy.h"
 #include "cli/json_util.h"
 #include "cli/package.h"
 #include "cli/session.h"
@@ -74,7 +75,7 @@ base::Status checkAppPath(const std::string& path) {
                          "The app path '{}' is neither a directory nor a .zip/.jar file", path);
 }
 
-base::Status pushOne(Session& session, const PushTarget& target, bool no_start) {
+base::Status pushOne(Session& session, const PushTarget& target, const PushFlags& flags) {
   auto app = findApp(session, target.name);
   if (!app) return app.takeError();
   std::string app_guid = jstr(*app, "guid");
@@ -97,7 +98,7 @@ base::Status pushOne(Session& session, const PushTarget& target, bool no_start) 
   fmt::print(" {} file{}, {}{}\n\n", uploaded->files, uploaded->files == 1 ? "" : "s",
              shortBytes(uploaded->bytes), matched);
 
-  if (no_start) {
+  if (flags.no_start) {
     if (jstr(*app, "state") == "STARTED") {
       auto stopped = session.api("POST", "/v3/apps/" + app_guid + "/actions/stop");
       if (!stopped) return stopped.takeError();
@@ -107,6 +108,16 @@ base::Status pushOne(Session& session, const PushTarget& target, bool no_start) 
     std::fflush(stdout);
     auto droplet = stagePackage(session, app_guid, package_guid);
     if (!droplet) return droplet.takeError();
+    if (flags.strategy == "rolling") {
+      // The new droplet replaces the old instances one batch at a time; the old ones serve
+      // until the new ones do.
+      fmt::print("\n");
+      MCF_TRY(deployAndWait(session, app_guid, target.name, *droplet, flags.max_in_flight));
+      MCF_TRY(waitForStart(session, app_guid, target.name));
+      auto fresh = findApp(session, target.name);
+      if (!fresh) return fresh.takeError();
+      return printAppSummary(session, *fresh);
+    }
     MCF_TRY(setCurrentDroplet(session, app_guid, *droplet));
     fmt::print("\nWaiting for app {} to start...\n\n", target.name);
     std::fflush(stdout);
@@ -123,6 +134,12 @@ base::Status pushOne(Session& session, const PushTarget& target, bool no_start) 
 
 int runPush(const Context& ctx, PushFlags flags) {
   std::string cwd = stdfs::current_path().string();
+  if (auto status = checkStrategy(flags.strategy); !status) return fail(status.error());
+  if (flags.max_in_flight != 0 && flags.strategy.empty())
+    return fail("--max-in-flight needs --strategy rolling");
+  if (flags.max_in_flight < 0) return fail("--max-in-flight must be 1 or more");
+  if (!flags.strategy.empty() && flags.no_start)
+    return fail("--strategy and --no-start cannot be used together");
   // `microcf push ./app`: a NAME that is a path names the app's directory, and that
   // directory's manifest is used. Otherwise the manifest is the working directory's (or -f),
   // as with the cf CLI: `push NAME -p DIR` does not read DIR/manifest.yml.
@@ -168,7 +185,7 @@ int runPush(const Context& ctx, PushFlags flags) {
     if (plan->apps.size() > 1)
       fmt::print("\nPushing app {} ({} of {})...\n", plan->apps[i].name, i + 1,
                  plan->apps.size());
-    if (auto status = pushOne(session, plan->apps[i], flags.no_start); !status)
+    if (auto status = pushOne(session, plan->apps[i], flags); !status)
       return fail(status.error());
   }
   return 0;
@@ -193,6 +210,10 @@ void addPushCommand(CLI::App& app, CommandTable& table, const Context& ctx) {
   cmd->add_option("-s,--stack", flags->stack, "Stack to use");
   cmd->add_flag("--no-start", flags->no_start, "Do not stage and start the app after pushing");
   cmd->add_flag("--no-route", flags->no_route, "Do not map a route to this app");
+  cmd->add_option("--strategy", flags->strategy,
+                  "Deployment strategy: 'rolling' replaces instances without downtime");
+  cmd->add_option("--max-in-flight", flags->max_in_flight,
+                  "With --strategy rolling: how many new instances start at a time (default 1)");
   cmd->add_flag("--random-route", flags->random_route, "Create a random route for this app");
   table.add(cmd, [flags, instances, command, i, c, &ctx] {
     if (i->count() > 0) flags->instances = *instances;

@@ -24,6 +24,8 @@ struct PushFlags {
   bool no_start = false;
   bool no_route = false;
   bool random_route = false;
+  std::string strategy;       // --strategy: "" or "rolling"
+  int max_in_flight = 0;      // --max-in-flight, 0 = not given
 
   // Flags that change one app (everything but -f, -p and --no-start).
   bool overridesApp() const;

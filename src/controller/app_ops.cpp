@@ -76,6 +76,20 @@ base::Status deleteAppEverywhere(Api& api, const model::App& app) {
   return {};
 }
 
+base::Status ensureProcessTypes(Api& api, const model::App& app, const model::Droplet& droplet) {
+  auto processes = api.store.listProcesses(app.guid);
+  if (!processes.ok()) return processes.takeError();
+  for (const auto& entry : droplet.process_types) {
+    bool exists = false;
+    for (const auto& p : *processes) exists = exists || p.type == entry.first;
+    if (!exists) {
+      auto created = api.store.createProcess(model::defaultProcess(app.guid, entry.first));
+      if (!created.ok()) return created.takeError();
+    }
+  }
+  return {};
+}
+
 std::string detectedCommand(Api& api, const model::App& app, const std::string& type) {
   if (app.droplet_guid.empty()) return "";
   auto droplet = api.store.getDroplet(app.droplet_guid);

@@ -44,6 +44,10 @@ base::Result<model::App> setAppState(Api& api, model::App app, model::AppState s
 // Removes the app's routes from Routing, deletes it with everything it owns, tells the Runtime.
 base::Status deleteAppEverywhere(Api& api, const model::App& app);
 
+// Creates, with Cloud Foundry's defaults, the processes of the types the droplet brings that
+// the app lacks (web exists already).
+base::Status ensureProcessTypes(Api& api, const model::App& app, const model::Droplet& droplet);
+
 // The current droplet's command for a process type ("" if none).
 std::string detectedCommand(Api& api, const model::App& app, const std::string& type);
 

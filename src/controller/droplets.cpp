@@ -77,16 +77,7 @@ Reply setCurrentDroplet(Api& api, const Call& call) {
     return base::makeError(Errc::kInvalid, "Unable to assign current droplet. Ensure the droplet "
                                            "exists and belongs to this app.");
   }
-  auto processes = api.store.listProcesses(app->guid);
-  if (!processes.ok()) return processes.takeError();
-  for (const auto& entry : d->process_types) {
-    bool exists = false;
-    for (const auto& p : *processes) exists = exists || p.type == entry.first;
-    if (!exists) {
-      auto created = api.store.createProcess(model::defaultProcess(app->guid, entry.first));
-      if (!created.ok()) return created.takeError();
-    }
-  }
+  MCF_TRY(ensureProcessTypes(api, *app, *d));
   app->droplet_guid = d->guid;
   MCF_TRY(api.store.updateApp(*app));
   api.runtime.desiredChanged(app->guid);

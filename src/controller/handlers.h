@@ -112,7 +112,12 @@ Reply applyManifest(Api& api, const Call& call);
 
 // jobs.cpp
 Reply getJob(Api& api, const Call& call);
+
+// deployments.cpp
+Reply createDeployment(Api& api, const Call& call);
+Reply getDeployment(Api& api, const Call& call);
 Reply listDeployments(Api& api, const Call& call);
+Reply cancelDeployment(Api& api, const Call& call);
 
 // log_cache.cpp
 Reply logCacheInfo(Api& api, const Call& call);

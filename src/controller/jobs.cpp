@@ -35,11 +35,4 @@ Reply getJob(Api& api, const Call& call) {
   return jsonReply(200, presentJob(api, *job));
 }
 
-// Rolling deployments are not there yet: the list is empty, so `cf push` sees none active.
-Reply listDeployments(Api& api, const Call& call) {
-  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
-  if (!q.ok()) return q.takeError();
-  return jsonReply(200, paginate(api, "/v3/deployments", *q, {}));
-}
-
 }  // namespace mcf::controller

@@ -98,6 +98,9 @@ const Endpoint kEndpoints[] = {
     // Jobs and deployments.
     {"GET", "/v3/jobs/:guid", kToken, getJob, nullptr},
     {"GET", "/v3/deployments", kToken, listDeployments, nullptr},
+    {"POST", "/v3/deployments", kToken, createDeployment, nullptr},
+    {"GET", "/v3/deployments/:guid", kToken, getDeployment, nullptr},
+    {"POST", "/v3/deployments/:guid/actions/cancel", kToken, cancelDeployment, nullptr},
     // log-cache (CF-CONTRACT §6).
     {"GET", "/api/v1/info", kPublic, logCacheInfo, nullptr},
     {"GET", "/api/v1/read/:source_id", kToken, logCacheRead, nullptr},

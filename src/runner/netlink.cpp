@@ -339,6 +339,15 @@ base::Status setUp(int index) {
   return request(msg, "bringing interface " + std::to_string(index) + " up");
 }
 
+base::Status setAddress(int index, const std::array<uint8_t, 6>& mac) {
+  Message msg(RTM_NEWLINK, 0);
+  auto* ifi = msg.header<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = index;
+  msg.put(IFLA_ADDRESS, mac.data(), mac.size());
+  return request(msg, "setting the MAC address of interface " + std::to_string(index));
+}
+
 base::Status setPortIsolated(int index) {
   Message msg(RTM_SETLINK, 0);
   auto* ifi = msg.header<ifinfomsg>();

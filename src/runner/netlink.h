@@ -6,6 +6,8 @@
 // Thread: any; every call blocks for one kernel round trip (tens of microseconds).
 #pragma once
 
+#include <array>
+
 #include <sys/types.h>
 
 #include <cstdint>
@@ -61,6 +63,9 @@ base::Status createVethPair(const std::string& host_name, const std::string& pee
 // Deletes a link (for a veth, both ends). A missing link is fine.
 base::Status deleteLink(const std::string& name);
 base::Status setUp(int index);
+// Sets the link's MAC address. A bridge given one keeps it; otherwise it takes the lowest MAC of
+// its ports and changes as ports come and go.
+base::Status setAddress(int index, const std::array<uint8_t, 6>& mac);
 // Makes a bridge port isolated: the bridge forwards nothing between two isolated ports, only
 // between them and the others (the bridge itself, where the host routes).
 base::Status setPortIsolated(int index);

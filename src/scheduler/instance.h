@@ -53,6 +53,7 @@ struct Instance {
   std::unique_ptr<loop::Timer> health_timer;
   std::unique_ptr<loop::Timer> readiness_timer;
   std::unique_ptr<loop::Timer> kill_timer;
+  std::unique_ptr<loop::Timer> drain_timer;  // out of routing, SIGTERM when it fires
   std::unique_ptr<logs::LineSplitter> out;
   std::unique_ptr<logs::LineSplitter> err;
 };

@@ -30,15 +30,6 @@ constexpr uint64_t kFirstProbeMs = 5;
 // Where apps listen when their container has a network of its own ($PORT on Cloud Foundry).
 constexpr int kContainerPort = 8080;
 
-struct Scheduler::Desired {
-  model::App app;
-  model::Process process;
-  model::Droplet droplet;
-  model::Space space;
-  model::Org org;
-  std::vector<std::string> uris;
-};
-
 static std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
@@ -109,6 +100,8 @@ void Scheduler::convergeAll() {
 }
 
 void Scheduler::converge(const std::string& app_guid) {
+  // First, since a canceling deployment sets the app's droplet back.
+  std::optional<model::Deployment> deployment = activeDeployment(app_guid);
   std::vector<Desired> want;
   auto app = store_.getApp(app_guid);
   if (app.ok() && app->state == model::AppState::kStarted && !app->droplet_guid.empty()) {
@@ -135,27 +128,20 @@ void Scheduler::converge(const std::string& app_guid) {
 
   int64_t now = clock_.steadyMs();
   for (const auto& d : want) {
-    for (int idx = 0; idx < d.process.instances; ++idx) {
-      Instance* current = nullptr;
-      for (auto& [guid, inst] : instances_) {
-        if (inst->process_guid == d.process.guid && inst->index == idx &&
-            inst->state != InstanceState::kStopping) {
-          current = inst.get();
-          break;
-        }
-      }
-      if (!current) {
-        startInstance(d, idx, 0);
-      } else if (current->version != d.process.version) {
-        stopInstance(*current);
-        startInstance(d, idx, 0);
-      } else if (current->state == InstanceState::kCrashed && current->restart_at_ms >= 0 &&
-                 now >= current->restart_at_ms) {
-        int count = current->crash_count;
-        std::string old = current->guid;
-        finalize(old);
-        startInstance(d, idx, count);
-      }
+    if (deployment && deployment->process_guid == d.process.guid) {
+      rollOut(d, *deployment);
+      deployment.reset();
+    } else {
+      convergeProcess(d, now);
+    }
+  }
+  // A deployment of a web process scaled to zero has nothing left to replace.
+  if (deployment) {
+    if (auto web = store_.getProcess(deployment->process_guid); web.ok() && web->instances <= 0) {
+      Desired none;
+      none.process.guid = web->guid;
+      none.process.instances = 0;
+      rollOut(none, *deployment);
     }
   }
 
@@ -163,12 +149,44 @@ void Scheduler::converge(const std::string& app_guid) {
   for (const auto& [guid, inst] : instances_) {
     if (inst->app_guid != app_guid || inst->state == InstanceState::kStopping) continue;
     bool wanted = false;
-    for (const auto& d : want)
-      if (d.process.guid == inst->process_guid && inst->index < d.process.instances) wanted = true;
+    for (const auto& d : want) wanted |= d.process.guid == inst->process_guid;
     if (!wanted) extra.push_back(guid);
   }
   for (const auto& guid : extra)
     if (Instance* inst = find(guid)) stopInstance(*inst);
+}
+
+void Scheduler::convergeProcess(const Desired& d, int64_t now) {
+  std::vector<std::string> mine;
+  for (const auto& [guid, inst] : instances_)
+    if (inst->process_guid == d.process.guid && inst->state != InstanceState::kStopping)
+      mine.push_back(guid);
+  for (int idx = 0; idx < d.process.instances; ++idx) {
+    // The instance of the current version at idx, if any; any other there goes.
+    Instance* current = nullptr;
+    std::vector<std::string> stale;
+    for (const auto& guid : mine) {
+      Instance* inst = find(guid);
+      if (!inst || inst->index != idx) continue;
+      if (!current && inst->version == d.process.version) current = inst;
+      else stale.push_back(guid);
+    }
+    for (const auto& guid : stale)
+      if (Instance* inst = find(guid)) stopInstance(*inst);
+    if (!current) {
+      startInstance(d, idx, 0);
+    } else if (current->state == InstanceState::kCrashed && current->restart_at_ms >= 0 &&
+               now >= current->restart_at_ms) {
+      int count = current->crash_count;
+      std::string old = current->guid;
+      finalize(old);
+      startInstance(d, idx, count);
+    }
+  }
+  for (const auto& guid : mine)
+    if (Instance* inst = find(guid); inst && inst->index >= d.process.instances &&
+                                     inst->state != InstanceState::kStopping)
+      stopInstance(*inst);
 }
 
 void Scheduler::startInstance(const Desired& d, int index, int crash_count) {
@@ -670,10 +688,16 @@ std::vector<InstanceView> Scheduler::instances(const std::string& process_guid) 
   if (!process.ok()) return out;
   int64_t now_ns = clock_.nowNs();
   for (int idx = 0; idx < process->instances; ++idx) {
+    // During a deployment an index may have an old and a new instance: show the one that
+    // serves, the new one once it does.
+    auto rank = [&](const Instance* i) {
+      return (i->state != InstanceState::kStopping ? 4 : 0) +
+             (i->state == InstanceState::kRunning ? 2 : 0) + (i->version == process->version ? 1 : 0);
+    };
     Instance* best = nullptr;
     for (const auto& [guid, inst] : instances_) {
       if (inst->process_guid != process_guid || inst->index != idx) continue;
-      if (!best || best->state == InstanceState::kStopping) best = inst.get();
+      if (!best || rank(inst.get()) > rank(best)) best = inst.get();
     }
     InstanceView v;
     v.index = idx;

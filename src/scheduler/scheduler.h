@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,9 @@ struct SchedulerConfig {
   // The longest a health timer sleeps before it looks at the clock again (tests with a fake
   // clock make it short; liveness and readiness intervals are measured on the clock).
   uint64_t health_recheck_ms = 1000;
+  // A deployment takes an old instance out of routing this long before its SIGTERM, so that
+  // requests the router already sent it finish.
+  uint64_t drain_ms = 1000;
   // Outbound traffic instances may start (the platform's running security groups).
   std::vector<runner::NetOutRule> running_net_out;
 };
@@ -106,9 +110,30 @@ class Scheduler {
   static constexpr uint64_t kShellHangupGraceMs = 3000;
 
  private:
-  struct Desired;
+  // What one process should run, read from the store at the start of a convergence.
+  struct Desired {
+    model::App app;
+    model::Process process;
+    model::Droplet droplet;
+    model::Space space;
+    model::Org org;
+    std::vector<std::string> uris;
+  };
   void convergeAll();
   void converge(const std::string& app_guid);
+  // Without a deployment: one instance of the process's version at each index.
+  void convergeProcess(const Desired& d, int64_t now_ms);
+  // Rolling deployments (rollout.cpp). The app's active deployment, brought in line with the
+  // app first: one that is canceling has the app's droplet and the process's version set
+  // back; one whose app stopped is canceled.
+  std::optional<model::Deployment> activeDeployment(const std::string& app_guid);
+  // One step of the deployment's algorithm for its web process (CF-CONTRACT §1.6).
+  void rollOut(const Desired& d, model::Deployment deployment);
+  void failDeployment(model::Deployment deployment, const std::string& error);
+  void finishDeployment(model::Deployment deployment, const char* state, const char* reason,
+                        const std::string& error);
+  // Out of routing at once, SIGTERM after drain_ms, SIGKILL after the grace.
+  void drainInstance(Instance& inst);
   void startInstance(const Desired& desired, int index, int crash_count);
   void launch(const std::string& instance_guid);
   base::Status assignAddress(Instance& inst);

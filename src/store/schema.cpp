@@ -209,6 +209,31 @@ CREATE TABLE tasks (
 CREATE INDEX tasks_state ON tasks (state);
 )sql";
 
+// Version 4: rolling deployments. Only the active ones matter to the scheduler; finished ones
+// stay for GET /v3/deployments. Timestamps in seconds like every other table.
+constexpr const char* kV4 = R"sql(
+CREATE TABLE deployments (
+  guid TEXT PRIMARY KEY NOT NULL,
+  app_guid TEXT NOT NULL REFERENCES apps(guid) ON DELETE CASCADE,
+  state TEXT NOT NULL,
+  status_value TEXT NOT NULL,
+  status_reason TEXT NOT NULL,
+  strategy TEXT NOT NULL,
+  max_in_flight INTEGER NOT NULL,
+  droplet_guid TEXT NOT NULL,
+  previous_droplet_guid TEXT NOT NULL,
+  process_guid TEXT NOT NULL,
+  version TEXT NOT NULL,
+  previous_version TEXT NOT NULL,
+  error TEXT NOT NULL,
+  last_healthcheck INTEGER NOT NULL,
+  last_status_change INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX deployments_app ON deployments (app_guid, status_value);
+)sql";
+
 Result<int> userVersion(Db& db) {
   return first<int>(db.query("PRAGMA user_version"),
                     [](Stmt& row) -> Result<int> { return row.integer(0); },
@@ -222,6 +247,7 @@ const std::vector<Migration>& migrations() {
       {1, kV1},
       {2, kV2},
       {3, kV3},
+      {4, kV4},
   };
   return kSteps;
 }

@@ -80,6 +80,10 @@ class SqliteStore final : public Store {
   Result<model::AuditEvent> createEvent(model::AuditEvent event) override;
   Result<model::AuditEvent> getEvent(const std::string& guid) override;
   Result<std::vector<model::AuditEvent>> listEvents(const EventFilter& filter) override;
+  Result<model::Deployment> createDeployment(model::Deployment deployment) override;
+  Result<model::Deployment> getDeployment(const std::string& guid) override;
+  Result<std::vector<model::Deployment>> listDeployments(const DeploymentFilter& filter) override;
+  Status updateDeployment(const model::Deployment& deployment) override;
 
   Result<std::optional<std::string>> getSetting(const std::string& key) override;
   Status setSetting(const std::string& key, const std::string& value) override;

@@ -128,6 +128,7 @@ Status SqliteStore::deleteApp(const std::string& guid) {
   // does not depend on PRAGMA foreign_keys being on for this connection.
   MCF_TRY(db_->run("DELETE FROM route_destinations WHERE app_guid = ?", guid));
   MCF_TRY(db_->run("DELETE FROM tasks WHERE app_guid = ?", guid));
+  MCF_TRY(db_->run("DELETE FROM deployments WHERE app_guid = ?", guid));
   MCF_TRY(db_->run("DELETE FROM processes WHERE app_guid = ?", guid));
   MCF_TRY(db_->run("DELETE FROM droplets WHERE app_guid = ?", guid));
   MCF_TRY(db_->run("DELETE FROM builds WHERE app_guid = ?", guid));

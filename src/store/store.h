@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "model/deployment.h"
 #include "model/model.h"
 #include "model/task.h"
 
@@ -32,6 +33,14 @@ struct EventFilter {
   std::vector<std::string> types;
   std::vector<std::string> target_guids;
   std::vector<std::string> space_guids;
+};
+
+// Filters of listDeployments; values within one filter are ORed, empty = any.
+struct DeploymentFilter {
+  std::vector<std::string> app_guids;
+  std::vector<std::string> states;
+  std::vector<std::string> status_values;
+  std::vector<std::string> status_reasons;
 };
 
 class Store {
@@ -121,6 +130,12 @@ class Store {
   virtual Result<model::AuditEvent> createEvent(model::AuditEvent event) = 0;
   virtual Result<model::AuditEvent> getEvent(const std::string& guid) = 0;
   virtual Result<std::vector<model::AuditEvent>> listEvents(const EventFilter& filter) = 0;
+  // Deployments (by created_at). Only status fields, the error and the health check time
+  // change after creation.
+  virtual Result<model::Deployment> createDeployment(model::Deployment deployment) = 0;
+  virtual Result<model::Deployment> getDeployment(const std::string& guid) = 0;
+  virtual Result<std::vector<model::Deployment>> listDeployments(const DeploymentFilter& filter) = 0;
+  virtual Status updateDeployment(const model::Deployment& deployment) = 0;
 
   // Small key/value settings of the platform (e.g. the token signing key's id).
   virtual Result<std::optional<std::string>> getSetting(const std::string& key) = 0;

@@ -24,9 +24,12 @@ class StagerAdapter final : public controller::Stager {
 // controller::Runtime → scheduler::Scheduler.
 class RuntimeAdapter final : public controller::Runtime {
  public:
-  RuntimeAdapter(scheduler::Scheduler& scheduler, runner::Backend& backend)
-      : scheduler_(scheduler), backend_(backend) {}
+  // memory_mb: `microcf up --memory`; 0 = the memory the backend reports (the host's MemTotal,
+  // as a Diego cell advertises its physical memory).
+  RuntimeAdapter(scheduler::Scheduler& scheduler, runner::Backend& backend, int64_t memory_mb)
+      : scheduler_(scheduler), backend_(backend), memory_mb_(memory_mb) {}
   void desiredChanged(const std::string& app_guid) override { scheduler_.desiredChanged(app_guid); }
+  int64_t memoryCapacityMb() override;
   std::vector<controller::InstanceStatus> instances(const std::string& process_guid) override;
   base::Result<std::unique_ptr<controller::Shell>> openShell(
       const controller::ShellRequest& request, controller::ShellIo io) override;
@@ -34,6 +37,7 @@ class RuntimeAdapter final : public controller::Runtime {
  private:
   scheduler::Scheduler& scheduler_;
   runner::Backend& backend_;
+  int64_t memory_mb_;
 };
 
 // controller::Routing and scheduler::EndpointSink → router::RouteTable.

@@ -33,6 +33,7 @@ class FakeStager final : public Stager {
 class FakeRuntime final : public Runtime {
  public:
   void desiredChanged(const std::string& app_guid) override { changed.push_back(app_guid); }
+  int64_t memoryCapacityMb() override { return memory_capacity_mb; }
   std::vector<InstanceStatus> instances(const std::string& process_guid) override {
     auto it = statuses.find(process_guid);
     return it == statuses.end() ? std::vector<InstanceStatus>{} : it->second;
@@ -44,6 +45,7 @@ class FakeRuntime final : public Runtime {
   }
 
   std::vector<std::string> changed;                                // app guids, in call order
+  int64_t memory_capacity_mb = int64_t{1} << 30;                   // plenty unless a test says
   std::vector<ShellRequest> shell_requests;
   std::map<std::string, std::vector<InstanceStatus>> statuses;     // by process guid
 };

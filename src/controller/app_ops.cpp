@@ -113,7 +113,7 @@ base::Status checkMemory(Api& api, const model::App& app,
       Errc::kInsufficientResources,
       "One or more instances could not be started because of insufficient running resources. "
       "App '{}' needs {} MB ({}); {} MB of the {} MB for apps are free. Scale this or other apps "
-      "down, lower the memory limit ('microcf scale {} -m 256M'), or give apps more memory "
+      "down, lower its memory limit ('microcf scale {} -m SIZE'), or give apps more memory "
       "('microcf up --memory SIZE').",
       app.name, wanted, shape, std::max<int64_t>(capacity - others, 0), capacity, app.name);
 }

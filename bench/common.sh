@@ -7,9 +7,11 @@ BENCH_TMP=$(mktemp -d /tmp/microcf-bench.XXXXXX)
 export MICROCF_HOME="$BENCH_TMP/home"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 UP_PID=""
+UP_FLAGS=()  # MICROCF_BENCH_SUBNET: the containers' subnet, so that a bench can run beside tests
+if [ -n "${MICROCF_BENCH_SUBNET:-}" ]; then UP_FLAGS+=(--subnet "$MICROCF_BENCH_SUBNET"); fi
 now_ms() { date +%s%3N; }
 start_platform() {
-  "$MICROCF" up --port "$PORT" >> "$BENCH_TMP/up.log" 2>&1 &
+  "$MICROCF" up --port "$PORT" "${UP_FLAGS[@]}" >> "$BENCH_TMP/up.log" 2>&1 &
   UP_PID=$!
   until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://api.localhost:$PORT/v3/info")" = 200 ]; do sleep 0.005; done
 }

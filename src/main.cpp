@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
     options.data_dir = o.data_dir;
     options.buildpacks_dir = o.buildpacks_dir;
     options.subnet = o.subnet;
+    options.memory_mb = o.memory_mb;
     options.running_security_groups = o.running_security_groups;
     options.staging_security_groups = o.staging_security_groups;
     return mcf::daemon::runDaemon(options);

@@ -20,6 +20,7 @@ const char* errcName(Errc code) {
     case Errc::kBuildpackReleaseFailed: return "buildpack_release_failed";
     case Errc::kStagingError: return "staging_error";
     case Errc::kTooLarge: return "too_large";
+    case Errc::kInsufficientResources: return "insufficient_resources";
     case Errc::kUnavailable: return "unavailable";
     case Errc::kIo: return "io";
     case Errc::kInternal: return "internal";

@@ -31,6 +31,8 @@ enum class Errc {
   kBuildpackReleaseFailed,
   kStagingError,
   kTooLarge,             // body or archive over a limit (413 / CF-UnprocessableEntity)
+  kInsufficientResources,  // not enough memory left for the instances asked for
+                           // (CF-InsufficientRunningResourcesAvailable)
   kUnavailable,          // a dependency is down or busy, try again
   kIo,                   // the host failed us (disk, syscalls)
   kInternal,             // a bug

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/session.h"
+#include "model/manifest.h"
 
 namespace mcf::cli {
 
@@ -40,6 +41,9 @@ void addUpCommand(CLI::App& app, CommandTable& table,
                   "Private network of the containers (IPv4 CIDR; as root: without root, "
                   "containers share the host's network)")
       ->capture_default_str();
+  cmd->add_option("--memory", opts->memory,
+                  "Memory the started apps' instances may reserve together (their memory "
+                  "limits add up to at most this; e.g. 8G, 512M; default: the host's memory)");
   cmd->add_option("--running-security-group", opts->running_security_groups,
                   "Outbound rules for app instances: a Cloud Foundry security group JSON file "
                   "(repeatable; default: no outbound traffic; as root only)");
@@ -48,6 +52,12 @@ void addUpCommand(CLI::App& app, CommandTable& table,
                   "as root only)");
   table.add(cmd, [opts, &up] {
     if (!up) return fail("'microcf up' is not available in this build");
+    if (!opts->memory.empty()) {
+      auto mb = model::parseMegabytes(opts->memory);
+      if (!mb) return fail(fmt::format("--memory {}: {}", opts->memory, mb.error().message));
+      if (*mb <= 0) return fail(fmt::format("--memory {}: must be more than 0", opts->memory));
+      opts->memory_mb = *mb;
+    }
     return up(*opts);
   });
 }

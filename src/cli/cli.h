@@ -5,6 +5,7 @@
 // Thread: main thread only; commands block on HTTP.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -19,6 +20,8 @@ struct UpOptions {
   std::string data_dir;        // "" = $MICROCF_HOME
   std::string buildpacks_dir;  // "" = the built-in buildpacks
   std::string subnet = "10.254.0.0/22";  // containers' private network
+  std::string memory;          // --memory: "" = the host's memory; else "8G", "512M"
+  int64_t memory_mb = 0;       // memory parsed (0 = the host's)
   // Cloud Foundry security group rule files (JSON) for running and staging containers;
   // none: instances may not open outbound connections, staging may reach public networks.
   std::vector<std::string> running_security_groups;

@@ -1,6 +1,8 @@
 // App operations that several endpoints share: env merging, creation, state changes, deletion.
 #include "controller/app_ops.h"
 
+#include <algorithm>
+
 #include "controller/pagination.h"
 
 #include "base/ids.h"
@@ -55,6 +57,11 @@ base::Result<model::App> setAppState(Api& api, model::App app, model::AppState s
                                      bool new_versions) {
   if (state == model::AppState::kStarted && app.droplet_guid.empty())
     return base::makeError(Errc::kInvalid, "Assign a droplet before starting this app.");
+  if (state == model::AppState::kStarted) {
+    auto processes = api.store.listProcesses(app.guid);
+    if (!processes.ok()) return processes.takeError();
+    MCF_TRY(checkMemory(api, app, *processes));
+  }
   if (new_versions) {
     auto processes = api.store.listProcesses(app.guid);
     if (!processes.ok()) return processes.takeError();
@@ -67,6 +74,48 @@ base::Result<model::App> setAppState(Api& api, model::App app, model::AppState s
   MCF_TRY(api.store.updateApp(app));
   api.runtime.desiredChanged(app.guid);
   return api.store.getApp(app.guid);
+}
+
+namespace {
+
+int64_t reservedMb(const std::vector<model::Process>& processes) {
+  int64_t mb = 0;
+  for (const auto& p : processes) mb += int64_t{p.instances} * p.memory_in_mb;
+  return mb;
+}
+
+}  // namespace
+
+base::Status checkMemory(Api& api, const model::App& app,
+                         const std::vector<model::Process>& processes) {
+  int64_t wanted = reservedMb(processes);
+  auto apps = api.store.listApps({});
+  if (!apps.ok()) return apps.takeError();
+  auto all = api.store.listProcesses("");
+  if (!all.ok()) return all.takeError();
+  std::map<std::string, int64_t> by_app;
+  for (const auto& p : *all) by_app[p.app_guid] += int64_t{p.instances} * p.memory_in_mb;
+  int64_t others = 0, now = 0;
+  for (const auto& a : *apps) {
+    if (a.state != model::AppState::kStarted) continue;
+    (a.guid == app.guid ? now : others) += by_app[a.guid];
+  }
+  if (wanted <= now) return {};
+  int64_t capacity = api.runtime.memoryCapacityMb();
+  if (others + wanted <= capacity) return {};
+  std::string shape;
+  for (const auto& p : processes) {
+    if (p.instances == 0) continue;
+    shape += fmt::format("{}{} {} instance{} of {} MB", shape.empty() ? "" : ", ", p.instances,
+                         p.type, p.instances == 1 ? "" : "s", p.memory_in_mb);
+  }
+  return base::makeError(
+      Errc::kInsufficientResources,
+      "One or more instances could not be started because of insufficient running resources. "
+      "App '{}' needs {} MB ({}); {} MB of the {} MB for apps are free. Scale this or other apps "
+      "down, lower its memory limit ('microcf scale {} -m SIZE'), or give apps more memory "
+      "('microcf up --memory SIZE').",
+      app.name, wanted, shape, std::max<int64_t>(capacity - others, 0), capacity, app.name);
 }
 
 base::Status deleteAppEverywhere(Api& api, const model::App& app) {

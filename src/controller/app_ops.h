@@ -41,6 +41,15 @@ base::Result<model::App> createAppWithWeb(Api& api, model::App app);
 base::Result<model::App> setAppState(Api& api, model::App app, model::AppState state,
                                      bool new_versions);
 
+// Refuses with kInsufficientResources (Cloud Controller's
+// CF-InsufficientRunningResourcesAvailable) when running the app with `processes` (all of its
+// processes as they are about to be stored) would take the memory limits of every started
+// app's instances past Runtime::memoryCapacityMb(). Asking for no more memory than the app
+// reserves now always passes (scaling down, restarting). Callers check before writing, so a
+// refused request changes nothing.
+base::Status checkMemory(Api& api, const model::App& app,
+                         const std::vector<model::Process>& processes);
+
 // Removes the app's routes from Routing, deletes it with everything it owns, tells the Runtime.
 base::Status deleteAppEverywhere(Api& api, const model::App& app);
 

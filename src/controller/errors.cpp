@@ -24,6 +24,9 @@ CfError cfError(Errc code) {
     // Cloud Controller has no dedicated title for an over-large body; the detail says which limit.
     case Errc::kTooLarge: return {413, 10008, "CF-UnprocessableEntity"};
     case Errc::kUnavailable: return {503, 10015, "CF-ServiceUnavailable"};
+    // Cloud Controller's answer when no cell has room for the instances.
+    case Errc::kInsufficientResources:
+      return {503, 150003, "CF-InsufficientRunningResourcesAvailable"};
     case Errc::kIo:
     case Errc::kInternal: break;
   }

@@ -1,6 +1,8 @@
 // One manifest application applied to the store, the Runtime and Routing.
 #include "controller/manifest_apply.h"
 
+#include <set>
+
 #include "base/strutil.h"
 #include "controller/api.h"
 #include "controller/app_ops.h"
@@ -58,25 +60,26 @@ void applyProcess(model::Process& p, const model::ManifestProcess& m) {
 }
 
 base::Status applyProcesses(Api& api, const model::App& app, const model::ManifestApp& m) {
-  auto web = api.store.getProcess(app.guid);
-  if (!web.ok()) return web.takeError();
-  applyProcess(*web, m.web);
-  MCF_TRY(api.store.updateProcess(*web));
-  for (const auto& entry : m.processes) {
-    auto processes = api.store.listProcesses(app.guid);
-    if (!processes.ok()) return processes.takeError();
-    model::Process p = model::defaultProcess(app.guid, entry.type);
-    bool exists = false;
-    for (const auto& found : *processes) {
-      if (found.type == entry.type) {
-        p = found;
-        exists = true;
-      }
-    }
-    applyProcess(p, entry);
-    if (exists) {
-      MCF_TRY(api.store.updateProcess(p));
-    } else if (auto created = api.store.createProcess(p); !created.ok()) {
+  auto current = api.store.listProcesses(app.guid);
+  if (!current.ok()) return current.takeError();
+  // Every process as it will be, so that memory is checked before anything is stored.
+  std::vector<model::Process> all = std::move(current).value();
+  size_t existing = all.size();
+  std::set<size_t> touched;
+  auto apply = [&](const std::string& type, const model::ManifestProcess& mp) {
+    size_t i = 0;
+    while (i < all.size() && all[i].type != type) ++i;
+    if (i == all.size()) all.push_back(model::defaultProcess(app.guid, type));
+    applyProcess(all[i], mp);
+    touched.insert(i);
+  };
+  apply("web", m.web);
+  for (const auto& entry : m.processes) apply(entry.type, entry);
+  if (app.state == model::AppState::kStarted) MCF_TRY(checkMemory(api, app, all));
+  for (size_t i : touched) {
+    if (i < existing) {
+      MCF_TRY(api.store.updateProcess(all[i]));
+    } else if (auto created = api.store.createProcess(all[i]); !created.ok()) {
       return created.takeError();
     }
   }

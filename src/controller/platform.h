@@ -97,6 +97,10 @@ class Runtime {
   // The desired state of this app changed in the store (start, stop, scale, new droplet,
   // delete); the runtime re-reads it and converges. Returns at once.
   virtual void desiredChanged(const std::string& app_guid) = 0;
+  // Memory in MB that the instances of all started apps may reserve together (the sum of
+  // their memory limits): `microcf up --memory`, else the host's physical memory. The
+  // controller refuses to start or scale past it.
+  virtual int64_t memoryCapacityMb() = 0;
   // Actual instances of a process, one entry per desired index (missing ones DOWN).
   virtual std::vector<InstanceStatus> instances(const std::string& process_guid) = 0;
   // Replaces one instance (stop, then start a new one at the same index); the others keep

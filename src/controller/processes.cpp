@@ -60,6 +60,13 @@ Reply scale(Api& api, const Call& call, model::Process p, const model::App& app)
   p.memory_in_mb = static_cast<int>(*memory);
   p.disk_in_mb = static_cast<int>(*disk);
   p.log_rate_limit_in_bytes_per_second = *log_rate;
+  if (app.state == model::AppState::kStarted) {
+    auto processes = api.store.listProcesses(app.guid);
+    if (!processes.ok()) return processes.takeError();
+    for (auto& other : *processes)
+      if (other.guid == p.guid) other = p;
+    MCF_TRY(checkMemory(api, app, *processes));
+  }
   MCF_TRY(api.store.updateProcess(p));
   api.runtime.desiredChanged(app.guid);
   recordAppEvent(api, call, "audit.app.process.scale", app,

@@ -30,6 +30,13 @@ void StagerAdapter::stage(const controller::StagingRequest& request,
   });
 }
 
+int64_t RuntimeAdapter::memoryCapacityMb() {
+  if (memory_mb_ > 0) return memory_mb_;
+  auto capacity = backend_.capacity();
+  if (capacity.ok() && capacity->memory_bytes > 0) return capacity->memory_bytes >> 20;
+  return int64_t{4} << 10;  // the backend cannot tell: 4 GB
+}
+
 std::vector<controller::InstanceStatus> RuntimeAdapter::instances(const std::string& process_guid) {
   std::vector<controller::InstanceStatus> out;
   for (const auto& v : scheduler_.instances(process_guid)) {

@@ -25,15 +25,18 @@ class StagerAdapter final : public controller::Stager {
 // controller::Runtime → scheduler::Scheduler (instances) and scheduler::TaskRunner (tasks).
 class RuntimeAdapter final : public controller::Runtime {
  public:
+  // memory_mb: `microcf up --memory`; 0 = the memory the backend reports (the host's MemTotal,
+  // as a Diego cell advertises its physical memory).
   RuntimeAdapter(scheduler::Scheduler& scheduler, scheduler::TaskRunner& tasks,
-                 runner::Backend& backend)
-      : scheduler_(scheduler), tasks_(tasks), backend_(backend) {}
+                 runner::Backend& backend, int64_t memory_mb)
+      : scheduler_(scheduler), tasks_(tasks), backend_(backend), memory_mb_(memory_mb) {}
   void desiredChanged(const std::string& app_guid) override {
     scheduler_.desiredChanged(app_guid);
     tasks_.appChanged(app_guid);
   }
   void taskCreated(const std::string& task_guid) override { tasks_.taskCreated(task_guid); }
   void cancelTask(const std::string& task_guid) override { tasks_.cancel(task_guid); }
+  int64_t memoryCapacityMb() override;
   std::vector<controller::InstanceStatus> instances(const std::string& process_guid) override;
   base::Status restartInstance(const std::string& process_guid, int index) override {
     return scheduler_.restartInstance(process_guid, index);
@@ -45,6 +48,7 @@ class RuntimeAdapter final : public controller::Runtime {
   scheduler::Scheduler& scheduler_;
   scheduler::TaskRunner& tasks_;
   runner::Backend& backend_;
+  int64_t memory_mb_;
 };
 
 // controller::Routing and scheduler::EndpointSink → router::RouteTable.

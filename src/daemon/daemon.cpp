@@ -176,7 +176,8 @@ base::Status buildComponents(Platform& p) {
   p.tasks = std::make_unique<scheduler::TaskRunner>(p.loop, *p.store, *p.backend,
                                                     p.scheduler->droplets(), *p.logs, tasks);
   p.stager_adapter = std::make_unique<StagerAdapter>(*p.stager);
-  p.runtime_adapter = std::make_unique<RuntimeAdapter>(*p.scheduler, *p.tasks, *p.backend);
+  p.runtime_adapter = std::make_unique<RuntimeAdapter>(*p.scheduler, *p.tasks, *p.backend,
+                                                       p.options.memory_mb);
   controller::ControllerConfig cc;
   cc.domain = p.options.domain;
   cc.api_url = p.api_url;
@@ -298,10 +299,13 @@ int runDaemon(const DaemonOptions& options) {
       "  API:       %s\n"
       "  apps:      http://APP.%s:%d\n"
       "  data dir:  %s\n"
+      "  memory:    %lld MB for apps (--memory)\n"
       "  admin:     user 'admin', password in %s\n"
       "Push an app from another terminal:  microcf push ./examples/static\n",
       (wall.steadyMs() - started) / 1000.0, p.api_url.c_str(), options.domain.c_str(),
-      options.port, p.paths.home.c_str(), base::joinPath(p.paths.home, "admin-credentials").c_str());
+      options.port, p.paths.home.c_str(),
+      static_cast<long long>(p.runtime_adapter->memoryCapacityMb()),
+      base::joinPath(p.paths.home, "admin-credentials").c_str());
   std::fflush(stdout);
 
   loop::Signal sigterm(p.loop), sigint(p.loop);

@@ -5,6 +5,7 @@
 // Does not own: any component's behaviour. Thread: the loop's (it is the main thread).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct DaemonOptions {
   std::vector<std::string> running_security_groups;  // rule files; see security_groups.h
   std::vector<std::string> staging_security_groups;
   int ssh_port = 2222;  // `microcf ssh` sessions (links.app_ssh); 0 = ssh disabled
+  // What the memory limits of all started apps' instances may add up to, in MB; 0 = the
+  // host's physical memory (MemTotal).
+  int64_t memory_mb = 0;
 };
 
 // Runs the platform in the foreground until SIGTERM or SIGINT; returns the exit code.

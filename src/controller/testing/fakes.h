@@ -33,6 +33,7 @@ class FakeStager final : public Stager {
 class FakeRuntime final : public Runtime {
  public:
   void desiredChanged(const std::string& app_guid) override { changed.push_back(app_guid); }
+  int64_t memoryCapacityMb() override { return memory_capacity_mb; }
   std::vector<InstanceStatus> instances(const std::string& process_guid) override {
     auto it = statuses.find(process_guid);
     return it == statuses.end() ? std::vector<InstanceStatus>{} : it->second;
@@ -55,6 +56,7 @@ class FakeRuntime final : public Runtime {
   void cancelTask(const std::string& task_guid) override { tasks_cancelled.push_back(task_guid); }
 
   std::vector<std::string> changed;                                // app guids, in call order
+  int64_t memory_capacity_mb = int64_t{1} << 30;                   // plenty unless a test says
   std::vector<ShellRequest> shell_requests;
   std::vector<std::string> tasks_created;                          // task guids, in call order
   std::vector<std::string> tasks_cancelled;

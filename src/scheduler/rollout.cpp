@@ -150,7 +150,9 @@ void Scheduler::failDeployment(model::Deployment dep, const std::string& error) 
              fmt::format("Deployment {} failed: {}; rolling back to the previous droplet",
                          dep.guid, error));
   std::string app_guid = dep.app_guid;
-  loop::defer(loop_, [this, app_guid] { desiredChanged(app_guid); });
+  loop::defer(loop_, [this, alive = std::weak_ptr<bool>(alive_), app_guid] {
+    if (!alive.expired()) desiredChanged(app_guid);
+  });
 }
 
 void Scheduler::finishDeployment(model::Deployment dep, const char* state, const char* reason,

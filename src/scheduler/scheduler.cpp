@@ -299,13 +299,16 @@ void Scheduler::launch(const std::string& guid) {
   inst.out = std::make_unique<logs::LineSplitter>(emitter(false));
   inst.err = std::make_unique<logs::LineSplitter>(emitter(true));
   runner::ProcessIO io;
-  io.on_stdout = [this, guid](std::string_view chunk) {
-    if (Instance* i = find(guid)) i->out->feed(chunk);
+  std::weak_ptr<bool> alive = alive_;
+  io.on_stdout = [this, alive, guid](std::string_view chunk) {
+    if (Instance* i = alive.expired() ? nullptr : find(guid)) i->out->feed(chunk);
   };
-  io.on_stderr = [this, guid](std::string_view chunk) {
-    if (Instance* i = find(guid)) i->err->feed(chunk);
+  io.on_stderr = [this, alive, guid](std::string_view chunk) {
+    if (Instance* i = alive.expired() ? nullptr : find(guid)) i->err->feed(chunk);
   };
-  auto pid = backend_.run(guid, proc, std::move(io), [this, guid](const runner::ProcessExit& e) { onExit(guid, e); });
+  auto pid = backend_.run(guid, proc, std::move(io), [this, alive, guid](const runner::ProcessExit& e) {
+    if (!alive.expired()) onExit(guid, e);
+  });
   if (!pid.ok()) {
     crash(inst, "Starting the app failed: " + pid.error().message, -1);
     return;
@@ -509,7 +512,9 @@ void Scheduler::crash(Instance& inst, const std::string& details, int exit_statu
                            "push or restart it.", count));
   } else if (next.delay_ms == 0 && !shutting_down_) {
     std::string app_guid = inst.app_guid;
-    loop::defer(loop_, [this, app_guid] { desiredChanged(app_guid); });
+    loop::defer(loop_, [this, alive = std::weak_ptr<bool>(alive_), app_guid] {
+      if (!alive.expired()) desiredChanged(app_guid);
+    });
   }
   maybeShutdownDone();
 }

@@ -174,6 +174,9 @@ class Scheduler {
   std::map<int, std::unique_ptr<loop::Timer>> shells_;  // by pid; a timer once hung up
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
+  // Expires with the scheduler: callbacks the backend or the loop may still run after it is
+  // gone (a destroyed container's exit, a deferred convergence) check it first.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace mcf::scheduler

@@ -179,14 +179,17 @@ void TaskRunner::launch(const std::string& task_guid) {
   run.out = std::make_unique<logs::LineSplitter>(emitter(false));
   run.err = std::make_unique<logs::LineSplitter>(emitter(true));
   runner::ProcessIO io;
-  io.on_stdout = [this, task_guid](std::string_view chunk) {
-    if (Run* r = find(task_guid)) r->out->feed(chunk);
+  std::weak_ptr<bool> alive = alive_;
+  io.on_stdout = [this, alive, task_guid](std::string_view chunk) {
+    if (Run* r = alive.expired() ? nullptr : find(task_guid)) r->out->feed(chunk);
   };
-  io.on_stderr = [this, task_guid](std::string_view chunk) {
-    if (Run* r = find(task_guid)) r->err->feed(chunk);
+  io.on_stderr = [this, alive, task_guid](std::string_view chunk) {
+    if (Run* r = alive.expired() ? nullptr : find(task_guid)) r->err->feed(chunk);
   };
   auto pid = backend_.run(task_guid, proc, std::move(io),
-                          [this, task_guid](const runner::ProcessExit& e) { onExit(task_guid, e); });
+                          [this, alive, task_guid](const runner::ProcessExit& e) {
+                            if (!alive.expired()) onExit(task_guid, e);
+                          });
   if (!pid.ok()) {
     finish(task_guid, TaskState::kFailed, "Starting the task failed: " + pid.error().message);
     return;

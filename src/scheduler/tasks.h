@@ -80,6 +80,8 @@ class TaskRunner {
   std::map<std::string, std::unique_ptr<Run>> runs_;  // by task guid
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
+  // Expires with the runner: a destroyed container's exit may be reported after it is gone.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace mcf::scheduler

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -11,6 +12,7 @@
 #include "cli/log_batch.h"
 #include "cli/session.h"
 #include "cli/poll.h"
+#include "model/manifest.h"
 
 namespace mcf::cli {
 
@@ -65,6 +67,18 @@ base::Result<json> findApp(Session& session, const std::string& name) {
   if (resources == apps->end() || !resources->is_array() || resources->empty())
     return base::makeError(base::Errc::kNotFound, "App '{}' not found", name);
   return (*resources)[0];
+}
+
+base::Status addMemoryAndDisk(json& body, const std::string& memory, const std::string& disk) {
+  for (auto [flag, value, key] : {std::tuple{"-m", &memory, "memory_in_mb"},
+                                  std::tuple{"-k", &disk, "disk_in_mb"}}) {
+    if (value->empty()) continue;
+    auto mb = model::parseMegabytes(*value);
+    if (!mb)
+      return base::makeError(base::Errc::kInvalid, "{} {}: {}", flag, *value, mb.error().message);
+    body[key] = *mb;
+  }
+  return {};
 }
 
 base::Result<std::string> stagePackage(Session& session, const std::string& app_guid,

@@ -15,6 +15,12 @@ class Session;
 // The app called name in the targeted space; kNotFound "App 'name' not found".
 base::Result<nlohmann::json> findApp(Session& session, const std::string& name);
 
+// Puts the sizes given with -m (memory) and -k (disk), such as "256M" or "1G", into body as
+// memory_in_mb and disk_in_mb; an empty one is left out. A size that does not parse is
+// kInvalid "-m 12X: <why>".
+base::Status addMemoryAndDisk(nlohmann::json& body, const std::string& memory,
+                              const std::string& disk);
+
 // Creates a build of the package and prints its STG lines (payload only) until it is STAGED;
 // returns the droplet guid. A failed build is "Error staging application: <error>".
 base::Result<std::string> stagePackage(Session& session, const std::string& app_guid,

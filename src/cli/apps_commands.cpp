@@ -158,13 +158,7 @@ int scale(const Context& ctx, const ScaleOptions& o) {
     if (o.instances < 0) return fail("-i: the number of instances must be 0 or more");
     body["instances"] = o.instances;
   }
-  for (auto [flag, value, key] : {std::tuple{"-m", &o.memory, "memory_in_mb"},
-                                  std::tuple{"-k", &o.disk, "disk_in_mb"}}) {
-    if (value->empty()) continue;
-    auto mb = model::parseMegabytes(*value);
-    if (!mb) return fail(fmt::format("{} {}: {}", flag, *value, mb.error().message));
-    body[key] = *mb;
-  }
+  if (auto sized = addMemoryAndDisk(body, o.memory, o.disk); !sized) return fail(sized.error());
   Session session(ctx.home);
   if (auto s = session.ensureTarget(); !s) return fail(s.error());
   auto app = findApp(session, o.name);

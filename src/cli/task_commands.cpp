@@ -46,13 +46,7 @@ int runTask(const Context& ctx, const RunTaskOptions& o) {
   json body = json::object();
   if (!command.empty()) body["command"] = command;
   if (!o.name.empty()) body["name"] = o.name;
-  for (auto [flag, value, key] : {std::tuple{"-m", &o.memory, "memory_in_mb"},
-                                  std::tuple{"-k", &o.disk, "disk_in_mb"}}) {
-    if (value->empty()) continue;
-    auto mb = model::parseMegabytes(*value);
-    if (!mb) return fail(fmt::format("{} {}: {}", flag, *value, mb.error().message));
-    body[key] = *mb;
-  }
+  if (auto sized = addMemoryAndDisk(body, o.memory, o.disk); !sized) return fail(sized.error());
 
   Session session(ctx.home);
   if (auto s = session.ensureTarget(); !s) return fail(s.error());

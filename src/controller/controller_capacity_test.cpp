@@ -10,26 +10,6 @@ using namespace mcf::controller;
 
 namespace {
 
-// An app with a staged current droplet, STOPPED, with one 1024 MB web instance.
-std::string stagedApp(Harness& h, const std::string& name) {
-  std::string app = h.createApp(name);
-  json pkg = h.call("POST", "/v3/packages",
-                    {{"type", "bits"}, {"relationships", {{"app", {{"data", {{"guid", app}}}}}}}});
-  std::string pkg_guid = pkg.at("guid");
-  REQUIRE(h.upload(pkg_guid, zipWithEntry("index.html", "hi\n")).status == 200);
-  json build = h.call("POST", "/v3/builds", {{"package", {{"guid", pkg_guid}}}});
-  StagingResult staged;
-  staged.droplet_blob_key = std::string(64, 'b');
-  staged.droplet_sha256 = std::string(64, 'b');
-  staged.process_types = {{"web", "./run"}};
-  h.stager.finish(h.stager.requests.size() - 1, staged);
-  json done = h.call("GET", "/v3/builds/" + build.at("guid").get<std::string>());
-  REQUIRE(done["state"] == "STAGED");
-  h.call("PATCH", "/v3/apps/" + app + "/relationships/current_droplet",
-         {{"data", {{"guid", done["droplet"]["guid"]}}}});
-  return app;
-}
-
 json firstError(const http::Response& r) { return json::parse(r.body)["errors"][0]; }
 
 void checkInsufficient(const http::Response& r, const std::string& needs) {
@@ -49,8 +29,8 @@ void checkInsufficient(const http::Response& r, const std::string& needs) {
 TEST_CASE("starting an app past the memory available is refused and nothing starts") {
   Harness h;
   h.runtime.memory_capacity_mb = 2048;
-  std::string first = stagedApp(h, "first");
-  std::string second = stagedApp(h, "second");
+  std::string first = h.stagedApp("first");
+  std::string second = h.stagedApp("second");
   CHECK(h.as_admin("POST", "/v3/apps/" + first + "/actions/start").status == 200);
   // A stopped app may be scaled past it: nothing runs yet.
   CHECK(h.as_admin("POST", "/v3/processes/" + second + "/actions/scale",
@@ -71,7 +51,7 @@ TEST_CASE("starting an app past the memory available is refused and nothing star
 TEST_CASE("scaling a started app past the memory available changes nothing; less always passes") {
   Harness h;
   h.runtime.memory_capacity_mb = 3000;
-  std::string app = stagedApp(h, "big");
+  std::string app = h.stagedApp("big");
   CHECK(h.as_admin("POST", "/v3/apps/" + app + "/actions/start").status == 200);
   h.runtime.changed.clear();
 
@@ -99,7 +79,7 @@ TEST_CASE("scaling a started app past the memory available changes nothing; less
 TEST_CASE("a manifest that scales a started app past the memory available fails its job") {
   Harness h;
   h.runtime.memory_capacity_mb = 4096;
-  std::string app = stagedApp(h, "grow");
+  std::string app = h.stagedApp("grow");
   CHECK(h.as_admin("POST", "/v3/apps/" + app + "/actions/start").status == 200);
   http::Response r = h.as_admin("POST", "/v3/spaces/" + h.spaceGuid() + "/actions/apply_manifest",
                                 "applications:\n- name: grow\n  instances: 5\n  memory: 1G\n");

@@ -9,25 +9,9 @@ using namespace mcf::controller;
 
 namespace {
 
-// An app with a STAGED current droplet, made as the cf CLI does: package, upload, build, droplet.
-std::string stagedApp(Harness& h, const std::string& name) {
-  std::string app = h.createApp(name);
-  json pkg = h.call("POST", "/v3/packages",
-                    {{"type", "bits"}, {"relationships", {{"app", {{"data", {{"guid", app}}}}}}}});
-  REQUIRE(h.upload(pkg["guid"].get<std::string>(), zipWithEntry("run.sh", "echo hi\n")).status == 200);
-  json build = h.call("POST", "/v3/builds", {{"package", {{"guid", pkg["guid"]}}}});
-  StagingResult r;
-  r.droplet_blob_key = std::string(64, 'a');
-  r.droplet_sha256 = std::string(64, 'a');
-  r.process_types = {{"web", "bash run.sh"}, {"worker", "bash work.sh"}};
-  h.stager.finish(h.stager.requests.size() - 1, r);
-  json staged = h.call("GET", "/v3/builds/" + build["guid"].get<std::string>());
-  REQUIRE(staged["state"] == "STAGED");
-  http::Response set = h.as_admin("PATCH", "/v3/apps/" + app + "/relationships/current_droplet",
-                                  json({{"data", {{"guid", staged["droplet"]["guid"]}}}}).dump());
-  REQUIRE(set.status == 200);
-  return app;
-}
+// The process types of the apps below: web, and worker for tasks from a process template.
+const std::map<std::string, std::string> kTypes = {{"web", "bash run.sh"},
+                                                   {"worker", "bash work.sh"}};
 
 json errorOf(const http::Response& r) { return json::parse(r.body)["errors"][0]; }
 
@@ -35,7 +19,7 @@ json errorOf(const http::Response& r) { return json::parse(r.body)["errors"][0];
 
 TEST_CASE("POST /v3/apps/:guid/tasks creates a PENDING task from the current droplet") {
   Harness h;
-  std::string app = stagedApp(h, "worker");
+  std::string app = h.stagedApp("worker", kTypes);
   std::string droplet = h.call("GET", "/v3/apps/" + app)["relationships"]["current_droplet"]["data"]["guid"];
   http::Response r = h.as_admin("POST", "/v3/apps/" + app + "/tasks",
                                 json({{"command", "bin/migrate"}, {"name", "migrate"},
@@ -81,7 +65,7 @@ TEST_CASE("POST /v3/apps/:guid/tasks creates a PENDING task from the current dro
 
 TEST_CASE("a process template gives the task its command and limits") {
   Harness h;
-  std::string app = stagedApp(h, "worker");
+  std::string app = h.stagedApp("worker", kTypes);
   json processes = h.call("GET", "/v3/apps/" + app + "/processes");
   std::string worker;
   for (const auto& p : processes["resources"])
@@ -106,7 +90,7 @@ TEST_CASE("task creation errors: no droplet, no command, bad limits, unknown app
   CHECK(errorOf(none) == json({{"code", 10008}, {"title", "CF-UnprocessableEntity"},
                                {"detail", "Task must have a droplet. Assign current droplet to app."}}));
 
-  std::string app = stagedApp(h, "worker");
+  std::string app = h.stagedApp("worker", kTypes);
   http::Response blank = h.as_admin("POST", "/v3/apps/" + app + "/tasks", "{}");
   CHECK(blank.status == 422);
   CHECK(errorOf(blank)["detail"] == "Command can't be blank");
@@ -138,8 +122,8 @@ TEST_CASE("task creation errors: no droplet, no command, bad limits, unknown app
 
 TEST_CASE("task lists filter, paginate, and leave commands out of /v3/tasks") {
   Harness h;
-  std::string a = stagedApp(h, "alpha");
-  std::string b = stagedApp(h, "beta");
+  std::string a = h.stagedApp("alpha", kTypes);
+  std::string b = h.stagedApp("beta", kTypes);
   for (const char* name : {"one", "two", "three"})
     h.call("POST", "/v3/apps/" + a + "/tasks", {{"command", "echo a"}, {"name", name}});
   json b1 = h.call("POST", "/v3/apps/" + b + "/tasks", {{"command", "echo b"}, {"name", "one"}});
@@ -180,7 +164,7 @@ TEST_CASE("task lists filter, paginate, and leave commands out of /v3/tasks") {
 
 TEST_CASE("cancel marks the task CANCELING and asks the runtime; a finished task refuses") {
   Harness h;
-  std::string app = stagedApp(h, "worker");
+  std::string app = h.stagedApp("worker", kTypes);
   json t = h.call("POST", "/v3/apps/" + app + "/tasks", {{"command", "sleep 100"}});
   std::string guid = t["guid"];
   http::Response r = h.as_admin("POST", "/v3/tasks/" + guid + "/actions/cancel");
@@ -210,7 +194,7 @@ TEST_CASE("cancel marks the task CANCELING and asks the runtime; a finished task
 
 TEST_CASE("a failed task shows its failure reason; /v3 links tasks") {
   Harness h;
-  std::string app = stagedApp(h, "worker");
+  std::string app = h.stagedApp("worker", kTypes);
   json t = h.call("POST", "/v3/apps/" + app + "/tasks", {{"command", "false"}, {"name", "bad"}});
   auto stored = *h.store().getTask(t["guid"]);
   stored.state = model::TaskState::kFailed;

@@ -3,102 +3,13 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <chrono>
-#include <stdlib.h>
+#include <string>
+#include <vector>
 
-#include "base/fs.h"
-#include "base/testing/fake_clock.h"
-#include "blobstore/blobstore.h"
-#include "logs/log_store.h"
-#include "loop/loop.h"
-#include "runner/testing/fake_backend.h"
-#include "scheduler/scheduler.h"
-#include "store/testing/temp_store.h"
+#include "scheduler/testing/world.h"
 
 using namespace mcf;
-
-namespace {
-
-struct RecordingSink : scheduler::EndpointSink {
-  std::vector<std::string> added, removed;
-  std::vector<std::string> addresses;  // host:port of each added endpoint
-  void addEndpoint(const scheduler::RoutableInstance& i) override {
-    added.push_back(i.instance_guid);
-    addresses.push_back(i.host + ":" + std::to_string(i.port));
-  }
-  void removeEndpoint(const std::string&, const std::string& guid) override { removed.push_back(guid); }
-};
-
-// Runs the loop until pred holds; fails the test after two seconds of real time.
-bool runUntil(loop::Loop& loop, const std::function<bool()>& pred) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  loop.runUntil([&] { return pred() || std::chrono::steady_clock::now() > deadline; });
-  return pred();
-}
-
-struct World {
-  store::TempStore store;
-  std::string dir;
-  base::FakeClock clock;
-  loop::Loop loop;
-  runner::FakeBackend backend{&loop};
-  logs::LogStore logs{clock};
-  RecordingSink sink;
-  std::unique_ptr<blobstore::Blobstore> blobs;
-  model::App app;
-  model::Process web;
-  std::unique_ptr<scheduler::Scheduler> sched;
-
-  World() {
-    char tmpl[] = "/tmp/mcf-sched-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    blobs = std::move(blobstore::Blobstore::open(dir + "/blobs")).value();
-    auto org = store->createOrg({{}, "", "org"});
-    auto space = store->createSpace({{}, "", "dev", org->guid});
-    model::App a;
-    a.name = "hello";
-    a.space_guid = space->guid;
-    app = *store->createApp(a);
-    model::Droplet d;
-    d.app_guid = app.guid;
-    d.process_types = {{"web", "./run"}};
-    auto droplet = store->createDroplet(d);
-    REQUIRE(base::makeDirs(dir + "/droplets/" + droplet->guid).ok());
-    app.droplet_guid = droplet->guid;
-    app.state = model::AppState::kStarted;
-    REQUIRE(store->updateApp(app).ok());
-    web = model::defaultProcess(app.guid, "web");
-    web.instances = 2;
-    web.health_check.type = "process";
-    web = *store->createProcess(web);
-    scheduler::SchedulerConfig config;
-    config.droplets_dir = dir + "/droplets";
-    config.cf_api = "http://api.localhost:8080";
-    config.converge_interval_ms = 5;
-    config.startup_poll_ms = 5;
-    config.stop_grace_ms = 50;
-    sched = std::make_unique<scheduler::Scheduler>(loop, *store, backend, *blobs, logs, sink,
-                                                   clock, config);
-  }
-  ~World() {
-    sched.reset();
-    (void)base::removeTree(dir);
-  }
-  std::vector<scheduler::InstanceView> views() { return sched->instances(web.guid); }
-  bool allRunning() {
-    auto v = views();
-    for (const auto& i : v)
-      if (i.state != model::InstanceState::kRunning) return false;
-    return !v.empty();
-  }
-  std::string logText() {
-    std::string all;
-    for (const auto& e : logs.read(app.guid, {.limit = 1000})) all += e.source_type + " " + e.payload + "\n";
-    return all;
-  }
-};
-
-}  // namespace
+using namespace mcf::scheduler::testing;
 
 TEST_CASE("desired instances start in containers with the launcher and the app's environment") {
   World w;
@@ -136,9 +47,7 @@ TEST_CASE("a crashed instance is reported, unrouted and restarted at once") {
 }
 
 TEST_CASE("instances with a network of their own listen on 8080 at the container's IP") {
-  World w;
-  w.web.instances = 1;
-  REQUIRE(w.store->updateProcess(w.web).ok());
+  World w({.instances = 1});
   w.backend.setContainerIp("10.254.0.7");
   w.sched->start();
   REQUIRE(runUntil(w.loop, [&] { return w.allRunning(); }));
@@ -151,9 +60,7 @@ TEST_CASE("instances with a network of their own listen on 8080 at the container
 }
 
 TEST_CASE("instance views carry the container's memory, disk and CPU usage") {
-  World w;
-  w.web.instances = 1;
-  REQUIRE(w.store->updateProcess(w.web).ok());
+  World w({.instances = 1});
   w.sched->start();
   REQUIRE(runUntil(w.loop, [&] { return w.allRunning(); }));
   std::string h = w.backend.runs()[0].handle;
@@ -168,9 +75,7 @@ TEST_CASE("instance views carry the container's memory, disk and CPU usage") {
 }
 
 TEST_CASE("an instance killed by its memory limit crashes with \"out of memory\"") {
-  World w;
-  w.web.instances = 1;
-  REQUIRE(w.store->updateProcess(w.web).ok());
+  World w({.instances = 1});
   w.sched->start();
   REQUIRE(runUntil(w.loop, [&] { return w.allRunning(); }));
   auto first = w.backend.runs()[0];
@@ -181,15 +86,9 @@ TEST_CASE("an instance killed by its memory limit crashes with \"out of memory\"
 }
 
 TEST_CASE("the fourth crash in a row waits for the backoff and shows CRASHED until then") {
-  World w;
-  w.web.instances = 1;
-  REQUIRE(w.store->updateProcess(w.web).ok());
+  World w({.instances = 1});
   w.sched->start();
-  for (size_t crash = 1; crash <= 4; ++crash) {
-    REQUIRE(runUntil(w.loop, [&] { return w.backend.runs().size() == crash && w.allRunning(); }));
-    auto last = w.backend.runs().back();
-    REQUIRE(w.backend.exit(last.handle, last.pid, 1));
-  }
+  w.crashInARow(4);
   REQUIRE(runUntil(w.loop, [&] { return w.views()[0].state == model::InstanceState::kCrashed; }));
   size_t runs = w.backend.runs().size();
   // No restart before 30 s of (fake) time have passed.

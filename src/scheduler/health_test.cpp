@@ -2,31 +2,21 @@
 // fake backend, a fake prober and a fake clock: no real probe and no sleeping.
 #include <doctest/doctest.h>
 
-#include <chrono>
 #include <deque>
-#include <stdlib.h>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "base/fs.h"
-#include "base/testing/fake_clock.h"
-#include "blobstore/blobstore.h"
-#include "logs/log_store.h"
-#include "loop/loop.h"
-#include "runner/testing/fake_backend.h"
-#include "scheduler/scheduler.h"
-#include "store/testing/temp_store.h"
+#include "scheduler/testing/world.h"
 
 using namespace mcf;
+using namespace mcf::scheduler::testing;
 using model::InstanceState;
 
 namespace {
-
-struct Sink : scheduler::EndpointSink {
-  std::vector<std::string> added, removed;
-  void addEndpoint(const scheduler::RoutableInstance& i) override { added.push_back(i.instance_guid); }
-  void removeEndpoint(const std::string&, const std::string& guid) override { removed.push_back(guid); }
-};
 
 // Answers every probe at once with the answer set for its endpoint ("" = ok).
 struct FakeProber : scheduler::HealthProber {
@@ -46,90 +36,35 @@ struct FakeProber : scheduler::HealthProber {
   std::vector<scheduler::ProbeSpec> specs;
 };
 
-bool runUntil(loop::Loop& loop, const std::function<bool()>& pred) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  loop.runUntil([&] { return pred() || std::chrono::steady_clock::now() > deadline; });
-  return pred();
-}
-
-struct World {
-  store::TempStore store;
-  std::string dir;
-  base::FakeClock clock;
-  loop::Loop loop;
-  runner::FakeBackend backend{&loop};
-  logs::LogStore logs{clock};
-  Sink sink;
+// The app "crashy" with an http health check on /health, and a fake prober.
+struct HealthWorld : World {
   FakeProber* prober = nullptr;
-  std::unique_ptr<blobstore::Blobstore> blobs;
-  model::App app;
-  model::Process web;
-  std::unique_ptr<scheduler::Scheduler> sched;
 
-  explicit World(int instances = 1) {
-    char tmpl[] = "/tmp/mcf-health-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    blobs = std::move(blobstore::Blobstore::open(dir + "/blobs")).value();
-    auto org = store->createOrg({{}, "", "org"});
-    auto space = store->createSpace({{}, "", "dev", org->guid});
-    model::App a;
-    a.name = "crashy";
-    a.space_guid = space->guid;
-    app = *store->createApp(a);
-    model::Droplet d;
-    d.app_guid = app.guid;
-    d.process_types = {{"web", "./run"}};
-    auto droplet = store->createDroplet(d);
-    REQUIRE(base::makeDirs(dir + "/droplets/" + droplet->guid).ok());
-    app.droplet_guid = droplet->guid;
-    app.state = model::AppState::kStarted;
-    REQUIRE(store->updateApp(app).ok());
-    web = model::defaultProcess(app.guid, "web");
-    web.instances = instances;
-    web.health_check.type = "http";
-    web.health_check.endpoint = "/health";
-    web.health_check.timeout = 3;
-    web.health_check.interval = 5;
-    web.health_check.invocation_timeout = 2;
-    web = *store->createProcess(web);
-    scheduler::SchedulerConfig config;
-    config.droplets_dir = dir + "/droplets";
-    config.cf_api = "http://api.localhost:8080";
-    config.converge_interval_ms = 5;
-    config.startup_poll_ms = 5;
-    config.stop_grace_ms = 50;
-    config.health_recheck_ms = 2;
-    sched = std::make_unique<scheduler::Scheduler>(loop, *store, backend, *blobs, logs, sink,
-                                                   clock, config);
+  explicit HealthWorld(int instances = 1)
+      : World({.app_name = "crashy",
+               .instances = instances,
+               .process =
+                   [](model::Process& web) {
+                     web.health_check.type = "http";
+                     web.health_check.endpoint = "/health";
+                     web.health_check.timeout = 3;
+                     web.health_check.interval = 5;
+                     web.health_check.invocation_timeout = 2;
+                   },
+               .config = [](scheduler::SchedulerConfig& c) { c.health_recheck_ms = 2; }}) {
     auto fake = std::make_unique<FakeProber>(loop);
     prober = fake.get();
     sched->useProber(std::move(fake));
   }
-  ~World() {
-    sched.reset();
-    (void)base::removeTree(dir);
-  }
-  void update() {
-    REQUIRE(store->updateProcess(web).ok());
-    sched->desiredChanged(app.guid);
-  }
   scheduler::InstanceView view(int i = 0) { return sched->instances(web.guid).at(i); }
   std::string state(int i = 0) { return model::toString(view(i).state); }
   bool running(int i = 0) { return view(i).state == InstanceState::kRunning; }
-  std::string logText() {
-    std::string all;
-    for (const auto& e : logs.read(app.guid, {.limit = 1000}))
-      all += e.source_type + " " + e.payload + "\n";
-    return all;
-  }
-  // Spins the loop a little without waiting for anything in particular.
-  void spin(int turns = 20) { loop.runUntil([&, n = 0]() mutable { return ++n > turns; }); }
 };
 
 }  // namespace
 
 TEST_CASE("an http health check probes its endpoint with the invocation timeout before routing") {
-  World w;
+  HealthWorld w;
   w.prober->answers["/health"] = "Failed to make HTTP request to '/health' on port 8080: "
                                  "received status code 503";
   w.sched->start();
@@ -148,7 +83,7 @@ TEST_CASE("an http health check probes its endpoint with the invocation timeout 
 }
 
 TEST_CASE("a start that never gets healthy crashes after the timeout and says why") {
-  World w;
+  HealthWorld w;
   w.prober->answers["/health"] = "Failed to make HTTP request to '/health' on port 8080: "
                                  "connection refused";
   w.sched->start();
@@ -179,7 +114,7 @@ TEST_CASE("a start that never gets healthy crashes after the timeout and says wh
 }
 
 TEST_CASE("a crashed starting instance keeps the app's last lines for the user") {
-  World w;
+  HealthWorld w;
   w.prober->answers["/health"] = "connection refused";
   w.sched->start();
   REQUIRE(runUntil(w.loop, [&] { return !w.backend.runs().empty(); }));
@@ -193,7 +128,7 @@ TEST_CASE("a crashed starting instance keeps the app's last lines for the user")
 }
 
 TEST_CASE("liveness: a hanging health endpoint kills the instance after the interval") {
-  World w;
+  HealthWorld w;
   w.sched->start();
   REQUIRE(runUntil(w.loop, [&] { return w.running(); }));
   std::string guid = w.view().instance_guid;
@@ -219,7 +154,7 @@ TEST_CASE("liveness: a hanging health endpoint kills the instance after the inte
 }
 
 TEST_CASE("readiness decides routability only; the instance keeps running") {
-  World w;
+  HealthWorld w;
   w.web.readiness_check.type = "http";
   w.web.readiness_check.endpoint = "/ready";
   w.web.readiness_check.interval = 7;
@@ -253,7 +188,7 @@ TEST_CASE("readiness decides routability only; the instance keeps running") {
 }
 
 TEST_CASE("each crash writes app.crash and audit.app.process.crash with the exit status") {
-  World w;
+  HealthWorld w;
   w.web.health_check.type = "process";
   w.update();
   w.sched->start();
@@ -281,7 +216,7 @@ TEST_CASE("each crash writes app.crash and audit.app.process.crash with the exit
 }
 
 TEST_CASE("restarting one instance replaces only that one") {
-  World w(2);
+  HealthWorld w(2);
   w.web.health_check.type = "process";
   w.update();
   w.sched->start();
@@ -298,7 +233,7 @@ TEST_CASE("restarting one instance replaces only that one") {
 }
 
 TEST_CASE("stopping sends SIGTERM, then SIGKILL after the grace period") {
-  World w;
+  HealthWorld w;
   w.web.health_check.type = "process";
   w.update();
   w.backend.exitOnStop(false);  // the app ignores SIGTERM

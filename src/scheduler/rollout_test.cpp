@@ -8,22 +8,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <set>
-#include <stdlib.h>
+#include <string>
+#include <vector>
 
-#include "base/fs.h"
 #include "base/ids.h"
-#include "base/testing/fake_clock.h"
-#include "blobstore/blobstore.h"
-#include "logs/log_store.h"
-#include "loop/loop.h"
-#include "runner/testing/fake_backend.h"
-#include "scheduler/scheduler.h"
-#include "store/testing/temp_store.h"
+#include "scheduler/testing/world.h"
 
 using namespace mcf;
+using namespace mcf::scheduler::testing;
 namespace dp = model::deployment;
 
 namespace {
@@ -49,12 +43,6 @@ struct RoutingLog : scheduler::EndpointSink {
   }
 };
 
-bool runUntil(loop::Loop& loop, const std::function<bool()>& pred) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-  loop.runUntil([&] { return pred() || std::chrono::steady_clock::now() > deadline; });
-  return pred();
-}
-
 // A loopback port nothing listens on: one the kernel just handed out and took back.
 int refusingPort() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -70,69 +58,17 @@ int refusingPort() {
   return port;
 }
 
-struct World {
-  store::TempStore store;
-  std::string dir;
-  base::FakeClock clock;
-  loop::Loop loop;
-  runner::FakeBackend backend{&loop};
-  logs::LogStore logs{clock};
-  RoutingLog sink;
-  std::unique_ptr<blobstore::Blobstore> blobs;
-  model::App app;
-  model::Process web;
+// A web process with a version of its own, deployments drained after 20 ms.
+struct RolloutWorld : BasicWorld<RoutingLog> {
   std::string old_droplet;
-  scheduler::SchedulerConfig config;
-  std::unique_ptr<scheduler::Scheduler> sched;
 
-  explicit World(int instances) {
-    char tmpl[] = "/tmp/mcf-rollout-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    blobs = std::move(blobstore::Blobstore::open(dir + "/blobs")).value();
-    auto org = store->createOrg({{}, "", "org"});
-    auto space = store->createSpace({{}, "", "dev", org->guid});
-    model::App a;
-    a.name = "hello";
-    a.space_guid = space->guid;
-    app = *store->createApp(a);
-    old_droplet = newDroplet();
-    app.droplet_guid = old_droplet;
-    app.state = model::AppState::kStarted;
-    REQUIRE(store->updateApp(app).ok());
-    web = model::defaultProcess(app.guid, "web");
-    web.instances = instances;
-    web.health_check.type = "process";
-    web.version = base::newGuid();
-    web = *store->createProcess(web);
+  explicit RolloutWorld(int instances)
+      : BasicWorld({.instances = instances,
+                    .process = [](model::Process& web) { web.version = base::newGuid(); },
+                    .config = [](scheduler::SchedulerConfig& c) { c.drain_ms = 20; }}),
+        old_droplet(droplet.guid) {
     // Old instances get addresses of their own; new ones (host network) the ports below.
     backend.setContainerIp("10.254.0.7");
-    config.droplets_dir = dir + "/droplets";
-    config.cf_api = "http://api.localhost:8080";
-    config.converge_interval_ms = 5;
-    config.startup_poll_ms = 5;
-    config.stop_grace_ms = 50;
-    config.drain_ms = 20;
-    makeScheduler();
-  }
-  ~World() {
-    // Let deferred frees run while the loop still owns their timers.
-    loop.runUntil([n = 0]() mutable { return ++n > 3; });
-    sched.reset();
-    loop.runUntil([n = 0]() mutable { return ++n > 3; });
-    (void)base::removeTree(dir);
-  }
-  void makeScheduler() {
-    sched.reset();
-    sched = std::make_unique<scheduler::Scheduler>(loop, *store, backend, *blobs, logs, sink,
-                                                   clock, config);
-  }
-  std::string newDroplet() {
-    model::Droplet d;
-    d.app_guid = app.guid;
-    d.process_types = {{"web", "./run"}};
-    auto droplet = store->createDroplet(d);
-    REQUIRE(base::makeDirs(dir + "/droplets/" + droplet->guid).ok());
-    return droplet->guid;
   }
   // What POST /v3/deployments records: the deployment, the new version, the new droplet.
   model::Deployment deploy(const std::string& droplet, int max_in_flight = 1) {
@@ -156,13 +92,6 @@ struct World {
   }
   model::Deployment deployment(const std::string& guid) { return store->getDeployment(guid).value(); }
   bool finalized(const std::string& guid) { return deployment(guid).status_value == dp::kFinalized; }
-  std::vector<scheduler::InstanceView> views() { return sched->instances(web.guid); }
-  bool allRunning() {
-    auto v = views();
-    for (const auto& i : v)
-      if (i.state != model::InstanceState::kRunning) return false;
-    return !v.empty();
-  }
   std::set<std::string> routedNow() const { return sink.routed; }
   // The droplet each running instance was launched from.
   std::multiset<std::string> runningDroplets() {
@@ -179,7 +108,7 @@ struct World {
 }  // namespace
 
 TEST_CASE("a rolling deployment of one instance routes the new instance before the old one leaves") {
-  World w(1);
+  RolloutWorld w(1);
   w.sched->start();
   REQUIRE(runUntil(w.loop, [&] { return w.allRunning(); }));
   std::string old_guid = *w.sink.routed.begin();
@@ -202,7 +131,7 @@ TEST_CASE("a rolling deployment of one instance routes the new instance before t
 }
 
 TEST_CASE("three instances with max_in_flight 1 keep three routed and surge by one at most") {
-  World w(3);
+  RolloutWorld w(3);
   w.sched->start();
   REQUIRE(runUntil(w.loop, [&] { return w.allRunning() && w.sink.routed.size() == 3; }));
   std::string droplet = w.newDroplet();
@@ -221,7 +150,7 @@ TEST_CASE("three instances with max_in_flight 1 keep three routed and surge by o
 }
 
 TEST_CASE("max_in_flight 2 starts two new instances at a time") {
-  World w(4);
+  RolloutWorld w(4);
   w.sched->start();
   REQUIRE(runUntil(w.loop, [&] { return w.allRunning() && w.sink.routed.size() == 4; }));
   auto d = w.deploy(w.newDroplet(), 2);
@@ -234,7 +163,7 @@ TEST_CASE("max_in_flight 2 starts two new instances at a time") {
 }
 
 TEST_CASE("a new instance that crashes rolls the deployment back; the old ones keep serving") {
-  World w(2);
+  RolloutWorld w(2);
   w.sched->start();
   REQUIRE(runUntil(w.loop, [&] { return w.allRunning() && w.sink.routed.size() == 2; }));
   auto old_routed = w.routedNow();
@@ -264,7 +193,7 @@ TEST_CASE("a new instance that crashes rolls the deployment back; the old ones k
 TEST_CASE("a new instance that never gets healthy holds the old one until its start timeout") {
   int refusing = refusingPort();
   REQUIRE(refusing > 0);
-  World w(1);
+  RolloutWorld w(1);
   w.config.first_port = w.config.last_port = refusing;
   w.makeScheduler();
   w.sched->start();
@@ -295,7 +224,7 @@ TEST_CASE("a new instance that never gets healthy holds the old one until its st
 }
 
 TEST_CASE("cancel brings the old version back and stops the new instances") {
-  World w(2);
+  RolloutWorld w(2);
   w.sched->start();
   REQUIRE(runUntil(w.loop, [&] { return w.allRunning() && w.sink.routed.size() == 2; }));
   auto d = w.deploy(w.newDroplet());
@@ -319,7 +248,7 @@ TEST_CASE("cancel brings the old version back and stops the new instances") {
 }
 
 TEST_CASE("after a restart an active deployment resumes, a canceling one finishes its rollback") {
-  World w(2);
+  RolloutWorld w(2);
   std::string droplet = w.newDroplet();
   auto d = w.deploy(droplet);  // recorded, then microcf "died": no instance runs
   w.sched->start();
@@ -341,7 +270,7 @@ TEST_CASE("after a restart an active deployment resumes, a canceling one finishe
 }
 
 TEST_CASE("stopping the app cancels its deployment") {
-  World w(1);
+  RolloutWorld w(1);
   w.sched->start();
   REQUIRE(runUntil(w.loop, [&] { return w.allRunning(); }));
   auto d = w.deploy(w.newDroplet());

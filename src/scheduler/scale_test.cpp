@@ -123,15 +123,9 @@ TEST_CASE("new memory and disk limits with a new version replace every instance 
 }
 
 TEST_CASE("a crash after five minutes of running restarts at once with the count reset") {
-  World w;
-  w.web.instances = 1;
-  REQUIRE(w.store->updateProcess(w.web).ok());
+  World w({.instances = 1});
   w.sched->start();
-  for (size_t crash = 1; crash <= 3; ++crash) {
-    REQUIRE(runUntil(w.loop, [&] { return w.backend.runs().size() == crash && w.allRunning(); }));
-    auto last = w.backend.runs().back();
-    REQUIRE(w.backend.exit(last.handle, last.pid, 1));
-  }
+  w.crashInARow(3);
   REQUIRE(runUntil(w.loop, [&] { return w.backend.runs().size() == 4 && w.allRunning(); }));
   CHECK(w.views()[0].crash_count == 3);
   w.clock.advanceMs(5 * 60 * 1000 + 1000);

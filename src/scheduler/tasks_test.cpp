@@ -3,75 +3,35 @@
 // are failed honestly after microcf stopped while they ran.
 #include <doctest/doctest.h>
 
-#include <stdlib.h>
-
 #include <algorithm>
-#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
 
-#include "base/fs.h"
-#include "base/testing/fake_clock.h"
-#include "blobstore/blobstore.h"
-#include "logs/log_store.h"
-#include "loop/loop.h"
-#include "runner/testing/fake_backend.h"
 #include "scheduler/droplet_cache.h"
 #include "scheduler/tasks.h"
-#include "store/testing/temp_store.h"
+#include "scheduler/testing/world.h"
 
 using namespace mcf;
+using namespace mcf::scheduler::testing;
 using model::TaskState;
 
 namespace {
 
-bool runUntil(loop::Loop& loop, const std::function<bool()>& pred) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  loop.runUntil([&] { return pred() || std::chrono::steady_clock::now() > deadline; });
-  return pred();
-}
-
-struct World {
-  store::TempStore store;
-  std::string dir;
-  base::FakeClock clock;
-  loop::Loop loop;
-  runner::FakeBackend backend{&loop};
-  logs::LogStore logs{clock};
-  std::unique_ptr<blobstore::Blobstore> blobs;
+// The app "hello" (not started, with GREETING=hi) and its droplet, for a task runner.
+struct TaskWorld : World {
   std::unique_ptr<scheduler::DropletCache> droplets;
-  model::App app;
-  model::Droplet droplet;
   std::unique_ptr<scheduler::TaskRunner> runner;
 
-  World() {
-    char tmpl[] = "/tmp/mcf-tasks-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    blobs = std::move(blobstore::Blobstore::open(dir + "/blobs")).value();
-    auto org = store->createOrg({{}, "", "org"});
-    auto space = store->createSpace({{}, "", "dev", org->guid});
-    model::App a;
-    a.name = "hello";
-    a.space_guid = space->guid;
-    a.env = {{"GREETING", "hi"}};
-    app = *store->createApp(a);
-    model::Droplet d;
-    d.app_guid = app.guid;
-    d.process_types = {{"web", "./run"}};
-    droplet = *store->createDroplet(d);
-    REQUIRE(base::makeDirs(dir + "/droplets/" + droplet.guid).ok());
-    app.droplet_guid = droplet.guid;
-    REQUIRE(store->updateApp(app).ok());
+  TaskWorld() : World({.env = {{"GREETING", "hi"}}, .started = false, .scheduler = false}) {
     droplets = std::make_unique<scheduler::DropletCache>(loop, *blobs, backend, dir + "/droplets");
     makeRunner();
   }
-  ~World() {
-    runner.reset();
-    (void)base::removeTree(dir);
-  }
   void makeRunner() {
-    scheduler::TaskRunnerConfig config;
-    config.cf_api = "http://api.localhost:8080";
-    config.stop_grace_ms = 50;
-    runner = std::make_unique<scheduler::TaskRunner>(loop, *store, backend, *droplets, logs, config);
+    scheduler::TaskRunnerConfig rc;
+    rc.cf_api = "http://api.localhost:8080";
+    rc.stop_grace_ms = 50;
+    runner = std::make_unique<scheduler::TaskRunner>(loop, *store, backend, *droplets, logs, rc);
   }
 
   model::Task create(const std::string& name, const std::string& command) {
@@ -104,7 +64,7 @@ std::string valueOf(const std::vector<std::string>& env, const std::string& key)
 }  // namespace
 
 TEST_CASE("a task runs in a container of its droplet with the app's environment and succeeds") {
-  World w;
+  TaskWorld w;
   auto t = w.create("migrate", "bin/migrate --all");
   w.runner->taskCreated(t.guid);
   REQUIRE(runUntil(w.loop, [&] { return w.backend.runs().size() == 1; }));
@@ -140,7 +100,7 @@ TEST_CASE("a task runs in a container of its droplet with the app's environment 
 }
 
 TEST_CASE("a task that exits non-zero fails with Diego's exit description") {
-  World w;
+  TaskWorld w;
   auto t = w.create("broken", "false");
   w.runner->taskCreated(t.guid);
   REQUIRE(runUntil(w.loop, [&] { return w.backend.runs().size() == 1; }));
@@ -160,7 +120,7 @@ TEST_CASE("a task that exits non-zero fails with Diego's exit description") {
 }
 
 TEST_CASE("cancelling a running task sends SIGTERM, then SIGKILL after the grace") {
-  World w;
+  TaskWorld w;
   w.backend.exitOnStop(false);  // a task that ignores SIGTERM
   auto t = w.create("sleepy", "sleep 1000");
   w.runner->taskCreated(t.guid);
@@ -182,7 +142,7 @@ TEST_CASE("cancelling a running task sends SIGTERM, then SIGKILL after the grace
 }
 
 TEST_CASE("a task that stops on SIGTERM is cancelled without SIGKILL") {
-  World w;
+  TaskWorld w;
   auto t = w.create("polite", "sleep 1000");
   w.runner->taskCreated(t.guid);
   REQUIRE(runUntil(w.loop, [&] { return w.backend.runs().size() == 1; }));
@@ -198,7 +158,7 @@ TEST_CASE("a task that stops on SIGTERM is cancelled without SIGKILL") {
 }
 
 TEST_CASE("a task the runner has not picked up is cancelled at once") {
-  World w;
+  TaskWorld w;
   auto t = w.create("never", "true");
   auto stored = w.task(t.guid);
   stored.state = TaskState::kCanceling;
@@ -211,7 +171,7 @@ TEST_CASE("a task the runner has not picked up is cancelled at once") {
 }
 
 TEST_CASE("a container that cannot be created fails the task and says why") {
-  World w;
+  TaskWorld w;
   w.backend.failNextCreate({base::Errc::kIo, "no space left on device"});
   auto t = w.create("boom", "true");
   w.runner->taskCreated(t.guid);
@@ -222,7 +182,7 @@ TEST_CASE("a container that cannot be created fails the task and says why") {
 }
 
 TEST_CASE("after a restart, RUNNING tasks fail as lost, CANCELING ones as cancelled, PENDING run") {
-  World w;
+  TaskWorld w;
   auto running = w.create("was-running", "sleep 100");
   auto canceling = w.create("was-canceling", "sleep 100");
   auto pending = w.create("was-pending", "echo hi");
@@ -242,7 +202,7 @@ TEST_CASE("after a restart, RUNNING tasks fail as lost, CANCELING ones as cancel
 }
 
 TEST_CASE("shutdown stops running tasks, fails them as lost and then says it is done") {
-  World w;
+  TaskWorld w;
   auto t = w.create("long", "sleep 1000");
   w.runner->taskCreated(t.guid);
   REQUIRE(runUntil(w.loop, [&] { return w.backend.runs().size() == 1; }));
@@ -258,7 +218,7 @@ TEST_CASE("shutdown stops running tasks, fails them as lost and then says it is 
 }
 
 TEST_CASE("deleting the app kills its running tasks") {
-  World w;
+  TaskWorld w;
   w.backend.exitOnStop(false);
   auto t = w.create("orphan", "sleep 1000");
   w.runner->taskCreated(t.guid);

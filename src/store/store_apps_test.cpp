@@ -3,10 +3,12 @@
 
 #include <doctest/doctest.h>
 
+#include "store/testing/seed.h"
 #include "store/testing/temp_store.h"
 
 using namespace mcf;
 using namespace mcf::store;
+using namespace mcf::store::testing;
 using base::Errc;
 
 namespace {
@@ -18,15 +20,9 @@ struct Fixture {
 
   Fixture() {
     REQUIRE(s.ok());
-    model::Org o;
-    o.name = "org";
-    auto org = s->createOrg(o).value();
-    model::Space sp;
-    sp.org_guid = org.guid;
-    sp.name = "one";
-    space1 = s->createSpace(sp).value().guid;
-    sp.name = "two";
-    space2 = s->createSpace(sp).value().guid;
+    std::string org = makeOrg(*s);
+    space1 = makeSpace(*s, org, "one");
+    space2 = makeSpace(*s, org, "two");
   }
 
   model::App app(const std::string& name, const std::string& space_guid, int64_t created_at = 0) {

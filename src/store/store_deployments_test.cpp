@@ -4,28 +4,20 @@
 
 #include <doctest/doctest.h>
 
+#include "store/testing/seed.h"
 #include "store/testing/temp_store.h"
 
 using namespace mcf;
 using namespace mcf::store;
+using namespace mcf::store::testing;
 namespace dp = model::deployment;
 
 TEST_CASE("deployments round-trip, filter by app and status, update and go with their app") {
   TempStore s;
   REQUIRE(s.ok());
-  model::Org o;
-  o.name = "org";
-  model::Space sp;
-  sp.org_guid = s->createOrg(o).value().guid;
-  sp.name = "dev";
-  std::string space = s->createSpace(sp).value().guid;
+  std::string space = devSpace(*s);
   std::vector<std::string> apps;
-  for (const char* name : {"a", "b"}) {
-    model::App a;
-    a.name = name;
-    a.space_guid = space;
-    apps.push_back(s->createApp(a).value().guid);
-  }
+  for (const char* name : {"a", "b"}) apps.push_back(makeApp(*s, space, name).guid);
   model::Deployment d;
   d.app_guid = apps[0];
   d.max_in_flight = 3;

@@ -5,10 +5,12 @@
 
 #include "store/db.h"
 #include "store/schema.h"
+#include "store/testing/seed.h"
 #include "store/testing/temp_store.h"
 
 using namespace mcf;
 using namespace mcf::store;
+using namespace mcf::store::testing;
 using base::Errc;
 
 namespace {
@@ -67,15 +69,7 @@ TEST_CASE("audit events are stored, found by guid and listed by type and target 
 TEST_CASE("events survive a restart and the deletion of their app") {
   TempStore s;
   REQUIRE(s.ok());
-  model::Org o;
-  o.name = "org";
-  model::Space sp;
-  sp.org_guid = s->createOrg(o).value().guid;
-  sp.name = "dev";
-  model::App app;
-  app.name = "hello";
-  app.space_guid = s->createSpace(sp).value().guid;
-  app = s->createApp(app).value();
+  auto app = makeApp(*s, devSpace(*s), "hello");
   REQUIRE(s->createEvent(event("audit.app.delete-request", app.guid)).ok());
   REQUIRE(s->deleteApp(app.guid).ok());
   s.reopen();
@@ -85,15 +79,7 @@ TEST_CASE("events survive a restart and the deletion of their app") {
 TEST_CASE("a process's readiness check is stored and defaults to process") {
   TempStore s;
   REQUIRE(s.ok());
-  model::Org o;
-  o.name = "org";
-  model::Space sp;
-  sp.org_guid = s->createOrg(o).value().guid;
-  sp.name = "dev";
-  model::App app;
-  app.name = "hello";
-  app.space_guid = s->createSpace(sp).value().guid;
-  app = s->createApp(app).value();
+  auto app = makeApp(*s, devSpace(*s), "hello");
   auto web = s->createProcess(model::defaultProcess(app.guid, "web"));
   REQUIRE(web.ok());
   CHECK(s->getProcess(web->guid)->readiness_check.type == "process");

@@ -3,33 +3,23 @@
 
 #include <doctest/doctest.h>
 
-#include "store/testing/temp_store.h"
+#include "store/testing/seed.h"
 
 using namespace mcf;
 using namespace mcf::store;
+using namespace mcf::store::testing;
 using base::Errc;
 
 namespace {
 
-struct Fixture {
-  TempStore s;
-  std::string space, domain, app;
+struct Fixture : StoreWithSpace {
+  std::string domain, app;
 
   Fixture() {
-    REQUIRE(s.ok());
-    model::Org o;
-    o.name = "org";
-    model::Space sp;
-    sp.org_guid = s->createOrg(o).value().guid;
-    sp.name = "dev";
-    space = s->createSpace(sp).value().guid;
     model::Domain d;
     d.name = "localhost";
     domain = s->createDomain(d).value().guid;
-    model::App a;
-    a.name = "web";
-    a.space_guid = space;
-    app = s->createApp(a).value().guid;
+    app = makeApp(*s, space, "web").guid;
   }
 
   Result<model::Route> route(const std::string& host, const std::string& path = "") {

@@ -3,35 +3,17 @@
 
 #include <doctest/doctest.h>
 
-#include "store/testing/temp_store.h"
+#include "store/testing/seed.h"
 
 using namespace mcf;
 using namespace mcf::store;
+using namespace mcf::store::testing;
 using base::Errc;
 
 namespace {
 
-struct Fixture {
-  TempStore s;
-  std::string space;
-
-  Fixture() {
-    REQUIRE(s.ok());
-    model::Org o;
-    o.name = "org";
-    auto org = s->createOrg(o).value();
-    model::Space sp;
-    sp.org_guid = org.guid;
-    sp.name = "dev";
-    space = s->createSpace(sp).value().guid;
-  }
-
-  std::string app(const std::string& name) {
-    model::App a;
-    a.name = name;
-    a.space_guid = space;
-    return s->createApp(a).value().guid;
-  }
+struct Fixture : StoreWithSpace {
+  std::string app(const std::string& name) { return makeApp(*s, space, name).guid; }
 
   model::Task task(const std::string& app_guid, const std::string& name) {
     model::Task t;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,8 @@
 namespace mcf::controller {
 
 using nlohmann::json;
+
+inline std::string zipWithEntry(const std::string& name, const std::string& data);
 
 class Harness {
  public:
@@ -109,6 +112,37 @@ class Harness {
                     {{"name", name},
                      {"relationships", {{"space", {{"data", {{"guid", spaceGuid()}}}}}}}});
     return app.at("guid").get<std::string>();
+  }
+
+  // Uploads a package of the app and stages it through the fake stager as a droplet with these
+  // process types, as the cf CLI does (package, upload, build); returns the droplet's guid.
+  std::string stageDroplet(const std::string& app_guid,
+                           const std::map<std::string, std::string>& process_types = {
+                               {"web", "./run"}}) {
+    json pkg = call("POST", "/v3/packages",
+                    {{"type", "bits"},
+                     {"relationships", {{"app", {{"data", {{"guid", app_guid}}}}}}}});
+    REQUIRE(upload(pkg["guid"].get<std::string>(), zipWithEntry("run.sh", "echo hi\n")).status ==
+            200);
+    json build = call("POST", "/v3/builds", {{"package", {{"guid", pkg["guid"]}}}});
+    StagingResult r;
+    r.droplet_blob_key = std::string(64, 'a');
+    r.droplet_sha256 = std::string(64, 'a');
+    r.process_types = process_types;
+    stager.finish(stager.requests.size() - 1, r);
+    json staged = call("GET", "/v3/builds/" + build["guid"].get<std::string>());
+    REQUIRE(staged["state"] == "STAGED");
+    return staged["droplet"]["guid"].get<std::string>();
+  }
+  // A new app whose current droplet is a staged one (see stageDroplet); it stays STOPPED.
+  std::string stagedApp(const std::string& name,
+                        const std::map<std::string, std::string>& process_types = {
+                            {"web", "./run"}}) {
+    std::string app = createApp(name);
+    http::Response set = as_admin("PATCH", "/v3/apps/" + app + "/relationships/current_droplet",
+                                  json({{"data", {{"guid", stageDroplet(app, process_types)}}}}).dump());
+    REQUIRE(set.status == 200);
+    return app;
   }
 
   // POST /v3/packages/:guid/upload with a multipart `bits` part.

@@ -225,24 +225,37 @@ TEST_CASE("a new instance that never gets healthy holds the old one until its st
 
 TEST_CASE("cancel brings the old version back and stops the new instances") {
   RolloutWorld w(2);
+  // No convergence tick: the test takes the steps itself, so that it cancels at a known point
+  // however slowly the machine runs.
+  w.config.converge_interval_ms = 3600 * 1000;
+  w.makeScheduler();
   w.sched->start();
   REQUIRE(runUntil(w.loop, [&] { return w.allRunning() && w.sink.routed.size() == 2; }));
   auto d = w.deploy(w.newDroplet());
-  w.sched->desiredChanged(w.app.guid);
-  // The first new instance serves and one old one left; cancel now.
-  REQUIRE(runUntil(w.loop, [&] { return w.backend.runs().size() == 4; }));
+  w.sched->desiredChanged(w.app.guid);  // new instance 0 starts and serves beside both old ones
+  REQUIRE(w.backend.runs().size() == 3);
+  CHECK(w.sink.routed.size() == 3);
+  w.sched->desiredChanged(w.app.guid);  // old instance 0 drains, new instance 1 starts
+  REQUIRE(w.backend.runs().size() == 4);
+  REQUIRE(!w.finalized(d.guid));
   auto c = w.deployment(d.guid);
   c.state = dp::kCanceling;
   c.status_reason = dp::kCanceling;
   REQUIRE(w.store->updateDeployment(c).ok());
   w.sched->desiredChanged(w.app.guid);
   CHECK(w.store->getApp(w.app.guid)->droplet_guid == w.old_droplet);
-  REQUIRE(runUntil(w.loop, [&] { return w.finalized(d.guid) && w.allRunning(); }));
+  auto converged = [&](const std::function<bool()>& pred) {
+    return runUntil(w.loop, [&] {
+      w.sched->desiredChanged(w.app.guid);
+      return pred();
+    });
+  };
+  REQUIRE(converged([&] { return w.finalized(d.guid) && w.allRunning(); }));
   auto done = w.deployment(d.guid);
   CHECK(done.state == dp::kCanceled);
   CHECK(done.error.empty());
   CHECK(w.sink.min_after_first >= 2);
-  REQUIRE(runUntil(w.loop, [&] {
+  REQUIRE(converged([&] {
     return w.runningDroplets() == std::multiset<std::string>{w.old_droplet, w.old_droplet};
   }));
 }

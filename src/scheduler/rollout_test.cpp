@@ -64,8 +64,7 @@ struct RolloutWorld : BasicWorld<RoutingLog> {
 
   explicit RolloutWorld(int instances)
       : BasicWorld({.instances = instances,
-                    .process = [](model::Process& web) { web.version = base::newGuid(); },
-                    .config = [](scheduler::SchedulerConfig& c) { c.drain_ms = 20; }}),
+                    .process = [](model::Process& web) { web.version = base::newGuid(); }}),
         old_droplet(droplet.guid) {
     // Old instances get addresses of their own; new ones (host network) the ports below.
     backend.setContainerIp("10.254.0.7");

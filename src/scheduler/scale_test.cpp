@@ -85,7 +85,12 @@ TEST_CASE("scaling down stops only the highest indexes") {
   REQUIRE(runUntil(w.loop, [&] { return w.allRunning() && w.views().size() == 4; }));
   std::vector<std::string> before = w.guids();
   w.update([](model::Process& p) { p.instances = 2; });
-  REQUIRE(runUntil(w.loop, [&] { return w.sched->running() == 2; }));
+  // Out of routing at once; SIGTERM only after the drain, so that requests on their way finish.
+  CHECK(w.sched->running() == 2);
+  CHECK(w.backend.stops().empty());
+  for (const auto& guid : {before[2], before[3]})
+    CHECK(std::count(w.sink.removed.begin(), w.sink.removed.end(), guid) == 1);
+  REQUIRE(runUntil(w.loop, [&] { return w.backend.stops().size() == 2; }));
   std::vector<std::string> stopped;
   for (const auto& [handle, kill] : w.backend.stops()) {
     if (!kill) stopped.push_back(handle);

@@ -183,10 +183,11 @@ void Scheduler::convergeProcess(const Desired& d, int64_t now) {
       startInstance(d, idx, count);
     }
   }
+  // Scaling down: out of routing first, so that requests already on their way finish.
   for (const auto& guid : mine)
     if (Instance* inst = find(guid); inst && inst->index >= d.process.instances &&
                                      inst->state != InstanceState::kStopping)
-      stopInstance(*inst);
+      drainInstance(*inst);
 }
 
 void Scheduler::startInstance(const Desired& d, int index, int crash_count) {

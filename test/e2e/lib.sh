@@ -106,3 +106,64 @@ api() {
     curl -s -X "$1" -H "Authorization: $token" "http://api.localhost:$PORT$2"
   fi
 }
+
+# A load loop on loopback through the router against the crashy app (test/e2e/apps/crashy):
+# sequential requests, each on a new connection, until the stop file appears (at most 20000
+# requests or 150 s). Writes "OK FAILED VERSIONS" (the versions in the order they answered)
+# and the first errors.
+LOAD_PID=""
+start_load() {
+  rm -f "$E2E_TMP/load.stop" "$E2E_TMP/load.out" "$E2E_TMP/load.started"
+  python3 - "$PORT" "$E2E_TMP/load.stop" "$E2E_TMP/load.out" "$E2E_TMP/load.started" <<'PY' &
+import http.client, os, sys, time
+port, stop, out, started = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+ok = failed = 0
+versions, errors = [], []
+deadline = time.time() + 150
+while time.time() < deadline and ok + failed < 20000 and not os.path.exists(stop):
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        c.request("GET", "/", headers={"Host": "crashy.localhost"})
+        r = c.getresponse()
+        body = r.read().decode(errors="replace")
+        c.close()
+        if r.status != 200 or not body.startswith("crashy "):
+            raise RuntimeError(f"{r.status} {body.strip()[:120]}")
+        ok += 1
+        v = body.split()[1]
+        if not versions or versions[-1] != v:
+            versions.append(v)
+        if ok == 1:
+            open(started, "w").close()
+    except Exception as e:
+        failed += 1
+        errors.append(time.strftime("%H:%M:%S ") + str(e))
+with open(out, "w") as f:
+    f.write(f"{ok} {failed} {' '.join(versions)}\n")
+    f.write("\n".join(errors[:5]) + "\n")
+PY
+  LOAD_PID=$!
+  for _ in $(seq 1 100); do [ -f "$E2E_TMP/load.started" ] && return 0; sleep 0.1; done
+  fail "the load loop got no answer within 10 s"
+}
+# stop_load "FIRST [LAST]" WHAT: ends the loop; fails on any failed request, too few requests,
+# or when the answers did not begin with FIRST and end with LAST (only those two versions;
+# while old and new instances both serve, answers alternate between them).
+stop_load() {
+  touch "$E2E_TMP/load.stop"
+  wait "$LOAD_PID" || true
+  LOAD_PID=""
+  read -r ok failed versions < <(head -1 "$E2E_TMP/load.out")
+  [ "$failed" -eq 0 ] || fail "$failed of $((ok + failed)) requests failed during $2: $(tail -n +2 "$E2E_TMP/load.out")"
+  [ "$ok" -ge 50 ] || fail "only $ok requests were made during $2"
+  local want=($1) got=($versions)
+  local first=${want[0]} last=${want[${#want[@]}-1]}
+  [ "${got[0]}" = "$first" ] && [ "${got[${#got[@]}-1]}" = "$last" ] ||
+    fail "answers during $2 went '$versions', expected from $first to $last"
+  for v in "${got[@]}"; do
+    [ "$v" = "$first" ] || [ "$v" = "$last" ] || fail "answer from $v during $2 (versions: $versions)"
+  done
+  local changes=""
+  [ ${#got[@]} -gt 1 ] && changes=" (the version changed $((${#got[@]} - 1)) times while both served)"
+  echo "   $ok requests during $2, none failed, from ${got[0]} to ${got[${#got[@]}-1]}$changes"
+}

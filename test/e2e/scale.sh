@@ -1,4 +1,5 @@
-# Scaling the static example to 3 instances: all three answer through the router.
+# Scaling the static example to 3 instances: all three answer through the router. Scaling
+# the crashy app up and down under a load loop: no request fails.
 source "$(dirname "$0")/lib.sh"
 start_platform
 (cd "$EXAMPLES/static" && mcf push >/dev/null) || fail "push static"
@@ -23,4 +24,17 @@ for _ in $(seq 1 100); do
 done
 [ "$(mcf app static | grep -cE '^#[0-9]')" -eq 1 ] || fail "scale down to 1 instance"
 wait_for_body static "Hello from microcf static"
-echo "ok: 3 instances answered, scaled back to 1"
+
+(cd "$MICROCF_SOURCE/test/e2e/apps/crashy" && mcf push >/dev/null) || fail "push crashy"
+wait_for_body crashy "crashy v1"
+crashy_running() { mcf app crashy | grep -cE '^#[0-9].*running' || true; }
+start_load
+mcf scale crashy -i 3 >/dev/null || fail "scale crashy -i 3"
+for _ in $(seq 1 100); do [ "$(crashy_running)" -eq 3 ] && break; sleep 0.1; done
+[ "$(crashy_running)" -eq 3 ] || fail "crashy scaled up to 3 running instances"
+sleep 1  # traffic reaches all three
+mcf scale crashy -i 1 >/dev/null || fail "scale crashy -i 1"
+for _ in $(seq 1 100); do [ "$(mcf app crashy | grep -cE '^#[0-9]')" -eq 1 ] && break; sleep 0.1; done
+sleep 2  # the scaled-down instances drain and stop while the load goes on
+stop_load "v1" "scaling crashy 1 → 3 → 1"
+echo "ok: 3 instances answered, scaled back to 1; scaling under load failed no request"

@@ -102,6 +102,7 @@ struct BasicWorld {
     config.converge_interval_ms = 5;
     config.startup_poll_ms = 5;
     config.stop_grace_ms = 50;
+    config.drain_ms = 20;
     if (options.config) options.config(config);
     makeScheduler();
   }

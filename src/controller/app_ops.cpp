@@ -156,7 +156,7 @@ void fillAppContext(Api& api, const model::App& app, int memory_mb, int disk_mb,
   h.ctx.app = &h.app;
   h.ctx.space = &h.space;
   h.ctx.org = &h.org;
-  h.ctx.uris = appUris(api, app.guid);
+  h.ctx.uris = store::appRouteUrls(api.store, app.guid);
   h.ctx.cf_api = api.config.api_url;
   h.ctx.memory_mb = memory_mb;
   h.ctx.disk_mb = disk_mb;

@@ -2,7 +2,6 @@
 #include "controller/route_ops.h"
 
 #include <algorithm>
-#include <set>
 
 #include "base/ids.h"
 #include "base/strutil.h"
@@ -167,21 +166,6 @@ base::Status unmapAllRoutes(Api& api, const std::string& app_guid) {
   if (!dests.ok()) return dests.takeError();
   for (const auto& d : *dests) MCF_TRY(unmapDestination(api, d));
   return {};
-}
-
-std::vector<std::string> appUris(Api& api, const std::string& app_guid) {
-  std::vector<std::string> uris;
-  auto dests = api.store.listDestinationsForApp(app_guid);
-  if (!dests.ok()) return uris;
-  std::set<std::string> seen;
-  for (const auto& d : *dests) {
-    if (!seen.insert(d.route_guid).second) continue;
-    auto route = api.store.getRoute(d.route_guid);
-    if (!route.ok()) continue;
-    auto domain = api.store.getDomain(route->domain_guid);
-    if (domain.ok()) uris.push_back(model::routeUrl(*route, domain->name));
-  }
-  return uris;
 }
 
 }  // namespace mcf::controller

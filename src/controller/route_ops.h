@@ -42,7 +42,4 @@ base::Result<model::RouteDestination> mapApp(Api& api, const model::Route& route
 base::Status unmapDestination(Api& api, const model::RouteDestination& dest);
 base::Status unmapAllRoutes(Api& api, const std::string& app_guid);
 
-// The app's routes as VCAP_APPLICATION lists them: "hello.localhost", "hello.localhost/api".
-std::vector<std::string> appUris(Api& api, const std::string& app_guid);
-
 }  // namespace mcf::controller

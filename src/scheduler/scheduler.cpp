@@ -110,15 +110,7 @@ void Scheduler::converge(const std::string& app_guid) {
     auto space = store_.getSpace(app->space_guid);
     if (droplet.ok() && processes.ok() && space.ok()) {
       auto org = store_.getOrg(space->org_guid);
-      std::vector<std::string> uris;
-      if (auto dests = store_.listDestinationsForApp(app_guid); dests.ok()) {
-        for (const auto& d : *dests) {
-          auto route = store_.getRoute(d.route_guid);
-          if (!route.ok()) continue;
-          auto domain = store_.getDomain(route->domain_guid);
-          if (domain.ok()) uris.push_back(model::routeUrl(*route, domain->name));
-        }
-      }
+      std::vector<std::string> uris = store::appRouteUrls(store_, app_guid);
       for (const auto& p : *processes) {
         if (p.instances <= 0) continue;
         want.push_back({*app, p, *droplet, *space, org.ok() ? *org : model::Org{}, uris});

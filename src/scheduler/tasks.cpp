@@ -129,15 +129,7 @@ void TaskRunner::launch(const std::string& task_guid) {
     return;
   }
   auto org = store_.getOrg(space->org_guid);
-  std::vector<std::string> uris;
-  if (auto dests = store_.listDestinationsForApp(app->guid); dests.ok()) {
-    for (const auto& d : *dests) {
-      auto route = store_.getRoute(d.route_guid);
-      if (!route.ok()) continue;
-      auto domain = store_.getDomain(route->domain_guid);
-      if (domain.ok()) uris.push_back(model::routeUrl(*route, domain->name));
-    }
-  }
+  std::vector<std::string> uris = store::appRouteUrls(store_, app->guid);
 
   runner::ContainerSpec spec;
   spec.handle = task_guid;

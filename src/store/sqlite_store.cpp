@@ -1,5 +1,7 @@
-// Store::open, and the organization, space, user, domain and setting tables.
+// Store::open, appRouteUrls, and the organization, space, user, domain and setting tables.
 #include "store/sqlite_store.h"
+
+#include <set>
 
 #include "base/ids.h"
 #include "store/schema.h"
@@ -7,6 +9,21 @@
 namespace mcf::store {
 
 using base::Errc;
+
+std::vector<std::string> appRouteUrls(Store& store, const std::string& app_guid) {
+  std::vector<std::string> urls;
+  auto dests = store.listDestinationsForApp(app_guid);
+  if (!dests.ok()) return urls;
+  std::set<std::string> seen;
+  for (const auto& d : *dests) {
+    if (!seen.insert(d.route_guid).second) continue;
+    auto route = store.getRoute(d.route_guid);
+    if (!route.ok()) continue;
+    auto domain = store.getDomain(route->domain_guid);
+    if (domain.ok()) urls.push_back(model::routeUrl(*route, domain->name));
+  }
+  return urls;
+}
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
   auto db = Db::open(path);

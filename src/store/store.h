@@ -142,4 +142,8 @@ class Store {
   virtual Status setSetting(const std::string& key, const std::string& value) = 0;
 };
 
+// The app's routes as VCAP_APPLICATION lists them ("hello.localhost", "hello.localhost/api"),
+// each route once however many destinations the app has on it.
+std::vector<std::string> appRouteUrls(Store& store, const std::string& app_guid);
+
 }  // namespace mcf::store

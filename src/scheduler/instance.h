@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "logs/line_splitter.h"
 #include "loop/loop.h"
 #include "model/model.h"
+#include "scheduler/process_output.h"
 
 namespace mcf::scheduler {
 
@@ -54,8 +54,7 @@ struct Instance {
   std::unique_ptr<loop::Timer> readiness_timer;
   std::unique_ptr<loop::Timer> kill_timer;
   std::unique_ptr<loop::Timer> drain_timer;  // out of routing, SIGTERM when it fires
-  std::unique_ptr<logs::LineSplitter> out;
-  std::unique_ptr<logs::LineSplitter> err;
+  ProcessOutput output;
 };
 
 }  // namespace mcf::scheduler

@@ -280,25 +280,15 @@ void Scheduler::launch(const std::string& guid) {
   std::string app_guid = inst.app_guid;
   std::string source = sourceType(inst);
   std::string index = std::to_string(inst.index);
-  auto emitter = [this, guid, app_guid, source, index](bool is_err) {
-    return [this, guid, app_guid, source, index, is_err](std::string_view line) {
-      logs_.emit(app_guid, source, index, is_err, line);
-      if (Instance* i = find(guid)) {
-        i->last_output.emplace_back(line);
-        if (i->last_output.size() > kLastOutputLines) i->last_output.pop_front();
-      }
-    };
-  };
-  inst.out = std::make_unique<logs::LineSplitter>(emitter(false));
-  inst.err = std::make_unique<logs::LineSplitter>(emitter(true));
-  runner::ProcessIO io;
+  runner::ProcessIO io = inst.output.attach(alive_, [this, guid, app_guid, source, index](
+                                                        bool is_err, std::string_view line) {
+    logs_.emit(app_guid, source, index, is_err, line);
+    if (Instance* i = find(guid)) {
+      i->last_output.emplace_back(line);
+      if (i->last_output.size() > kLastOutputLines) i->last_output.pop_front();
+    }
+  });
   std::weak_ptr<bool> alive = alive_;
-  io.on_stdout = [this, alive, guid](std::string_view chunk) {
-    if (Instance* i = alive.expired() ? nullptr : find(guid)) i->out->feed(chunk);
-  };
-  io.on_stderr = [this, alive, guid](std::string_view chunk) {
-    if (Instance* i = alive.expired() ? nullptr : find(guid)) i->err->feed(chunk);
-  };
   auto pid = backend_.run(guid, proc, std::move(io), [this, alive, guid](const runner::ProcessExit& e) {
     if (!alive.expired()) onExit(guid, e);
   });
@@ -448,8 +438,7 @@ void Scheduler::onExit(const std::string& guid, const runner::ProcessExit& exit)
   Instance* inst = find(guid);
   if (!inst) return;
   inst->pid = 0;
-  if (inst->out) inst->out->flush();
-  if (inst->err) inst->err->flush();
+  inst->output.flush();
   if (inst->state == InstanceState::kStopping) {
     finalize(guid);
     return;

@@ -2,8 +2,8 @@
 #include "scheduler/tasks.h"
 
 #include "base/log.h"
-#include "logs/line_splitter.h"
 #include "model/environment.h"
+#include "scheduler/process_output.h"
 
 namespace mcf::scheduler {
 
@@ -18,8 +18,7 @@ struct TaskRunner::Run {
   bool cancelled = false;    // ends FAILED "task was cancelled"
   bool lost = false;         // microcf shuts down: ends FAILED kTaskLostReason
   std::unique_ptr<loop::Timer> kill_timer;
-  std::unique_ptr<logs::LineSplitter> out;
-  std::unique_ptr<logs::LineSplitter> err;
+  ProcessOutput output;
 };
 
 TaskRunner::TaskRunner(loop::Loop& loop, store::Store& store, runner::Backend& backend,
@@ -163,21 +162,11 @@ void TaskRunner::launch(const std::string& task_guid) {
 
   std::string app_guid = run.app_guid;
   std::string source = run.source;
-  auto emitter = [this, app_guid, source](bool is_err) {
-    return [this, app_guid, source, is_err](std::string_view line) {
-      logs_.emit(app_guid, source, "0", is_err, line);
-    };
-  };
-  run.out = std::make_unique<logs::LineSplitter>(emitter(false));
-  run.err = std::make_unique<logs::LineSplitter>(emitter(true));
-  runner::ProcessIO io;
+  runner::ProcessIO io = run.output.attach(
+      alive_, [this, app_guid, source](bool is_err, std::string_view line) {
+        logs_.emit(app_guid, source, "0", is_err, line);
+      });
   std::weak_ptr<bool> alive = alive_;
-  io.on_stdout = [this, alive, task_guid](std::string_view chunk) {
-    if (Run* r = alive.expired() ? nullptr : find(task_guid)) r->out->feed(chunk);
-  };
-  io.on_stderr = [this, alive, task_guid](std::string_view chunk) {
-    if (Run* r = alive.expired() ? nullptr : find(task_guid)) r->err->feed(chunk);
-  };
   auto pid = backend_.run(task_guid, proc, std::move(io),
                           [this, alive, task_guid](const runner::ProcessExit& e) {
                             if (!alive.expired()) onExit(task_guid, e);
@@ -194,8 +183,7 @@ void TaskRunner::onExit(const std::string& task_guid, const runner::ProcessExit&
   Run* run = find(task_guid);
   if (!run) return;
   run->pid = 0;
-  if (run->out) run->out->flush();
-  if (run->err) run->err->flush();
+  run->output.flush();
   logs_.emit(run->app_guid, run->source, "0", false, fmt::format("Exit status {}", exit.status));
   if (run->lost) {
     finish(task_guid, TaskState::kFailed, kTaskLostReason);
@@ -255,7 +243,7 @@ void TaskRunner::finish(const std::string& task_guid, TaskState state, const std
   Run* run = find(task_guid);
   if (!run) return;
   if (state == TaskState::kFailed && !reason.empty() && reason != model::kTaskCancelledReason &&
-      run->pid == 0 && !run->out) {
+      run->pid == 0 && !run->output.attached()) {
     cell(*run, reason, true);  // it never ran: say why where the user looks
   }
   record(task_guid, state, reason);

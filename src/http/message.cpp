@@ -60,6 +60,7 @@ Response Response::text(int status, std::string body) {
 struct Responder::State {
   std::function<void(Response)> deliver;
   std::function<bool()> alive;
+  StreamOpener open;
   bool sent = false;
 
   ~State() {
@@ -80,17 +81,56 @@ void Responder::send(Response response) {
   if (state_->deliver) state_->deliver(std::move(response));
 }
 
+namespace {
+
+// stream() over a transport that only takes whole responses: the body is sent at end().
+class CollectingWriter : public BodyWriter {
+ public:
+  CollectingWriter(Response head, std::function<void(Response)> deliver,
+                   std::function<bool()> alive)
+      : head_(std::move(head)), deliver_(std::move(deliver)), alive_(std::move(alive)) {}
+
+  bool write(std::string_view piece) override {
+    if (ended_ || (alive_ && !alive_())) return false;
+    head_.body.append(piece);
+    return true;
+  }
+  size_t pending() const override { return 0; }
+  void end() override {
+    if (ended_) return;
+    ended_ = true;
+    if (deliver_) deliver_(std::move(head_));
+  }
+  void onClose(std::function<void()>) override {}
+
+ private:
+  Response head_;
+  std::function<void(Response)> deliver_;
+  std::function<bool()> alive_;
+  bool ended_ = false;
+};
+
+}  // namespace
+
+std::shared_ptr<BodyWriter> Responder::stream(Response head) {
+  if (!alive()) return nullptr;
+  state_->sent = true;
+  if (state_->open) return state_->open(std::move(head));
+  return std::make_shared<CollectingWriter>(std::move(head), state_->deliver, state_->alive);
+}
+
 bool Responder::alive() const {
   if (!state_ || state_->sent) return false;
   return state_->alive ? state_->alive() : true;
 }
 
 Responder Responder::toCallback(std::function<void(Response)> deliver,
-                                std::function<bool()> alive) {
+                                std::function<bool()> alive, StreamOpener open) {
   Responder r;
   r.state_ = std::make_shared<State>();
   r.state_->deliver = std::move(deliver);
   r.state_->alive = std::move(alive);
+  r.state_->open = std::move(open);
   return r;
 }
 

@@ -55,3 +55,41 @@ TEST_CASE("statusText knows the common codes") {
   CHECK(std::string(statusText(431)) == "Request Header Fields Too Large");
   CHECK(std::string(statusText(599)) == "Unknown");
 }
+
+TEST_CASE("stream() without a streaming transport delivers the head and pieces at end()") {
+  std::vector<Response> got;
+  Responder r = Responder::toCallback([&](Response resp) { got.push_back(std::move(resp)); });
+  Response head = Response::text(200, "first\n");
+  std::shared_ptr<BodyWriter> w = r.stream(std::move(head));
+  REQUIRE(w);
+  CHECK(w->write("second\n"));
+  CHECK(got.empty());
+  w->end();
+  CHECK_FALSE(w->write("late\n"));
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].status == 200);
+  CHECK(got[0].body == "first\nsecond\n");
+  CHECK(r.stream(Response::text(200, "")) == nullptr);  // answered already
+  r.send(Response::text(500, "no"));                     // and send() is a no-op now
+  CHECK(got.size() == 1);
+}
+
+TEST_CASE("stream() goes to the transport's opener when it has one") {
+  struct Writer : BodyWriter {
+    std::string out;
+    bool write(std::string_view p) override { out.append(p); return true; }
+    size_t pending() const override { return 0; }
+    void end() override {}
+    void onClose(std::function<void()>) override {}
+  };
+  auto writer = std::make_shared<Writer>();
+  int opened = 0;
+  Responder r = Responder::toCallback([](Response) {}, nullptr, [&](Response head) {
+    ++opened;
+    CHECK(head.status == 201);
+    return writer;
+  });
+  std::shared_ptr<BodyWriter> w = r.stream(Response::text(201, ""));
+  CHECK(opened == 1);
+  CHECK(w == writer);
+}

@@ -25,8 +25,10 @@ bool pathMatches(const std::string& route_path, const std::string& request_path)
 }  // namespace
 
 void RouteTable::mapRoute(const std::string& host, const std::string& path,
-                          const std::string& app_guid) {
-  auto& apps = routes_[base::toLower(host)][normalizePath(path)];
+                          const std::string& app_guid, const RouteOptions& options) {
+  Route& route = routes_[base::toLower(host)][normalizePath(path)];
+  route.options = options;
+  auto& apps = route.apps;
   if (std::find(apps.begin(), apps.end(), app_guid) == apps.end()) apps.push_back(app_guid);
 }
 
@@ -36,8 +38,8 @@ void RouteTable::unmapRoute(const std::string& host, const std::string& path,
   if (h == routes_.end()) return;
   auto p = h->second.find(normalizePath(path));
   if (p == h->second.end()) return;
-  std::erase(p->second, app_guid);
-  if (p->second.empty()) h->second.erase(p);
+  std::erase(p->second.apps, app_guid);
+  if (p->second.apps.empty()) h->second.erase(p);
   if (h->second.empty()) routes_.erase(h);
 }
 
@@ -63,8 +65,8 @@ void RouteTable::removeApp(const std::string& app_guid) {
   endpoints_.erase(app_guid);
   for (auto h = routes_.begin(); h != routes_.end();) {
     for (auto p = h->second.begin(); p != h->second.end();) {
-      std::erase(p->second, app_guid);
-      p = p->second.empty() ? h->second.erase(p) : std::next(p);
+      std::erase(p->second.apps, app_guid);
+      p = p->second.apps.empty() ? h->second.erase(p) : std::next(p);
     }
     h = h->second.empty() ? routes_.erase(h) : std::next(h);
   }
@@ -76,18 +78,19 @@ std::optional<RouteMatch> RouteTable::lookup(std::string_view host, std::string_
   if (it == routes_.end()) return std::nullopt;
   std::string request_path = base::toLower(path);
   const std::string* best_path = nullptr;
-  const std::vector<std::string>* best_apps = nullptr;
-  for (const auto& [route_path, apps] : it->second) {
+  const Route* best = nullptr;
+  for (const auto& [route_path, route] : it->second) {
     if (!pathMatches(route_path, request_path)) continue;
     if (!best_path || route_path.size() > best_path->size()) {
       best_path = &route_path;
-      best_apps = &apps;
+      best = &route;
     }
   }
   if (!best_path) return std::nullopt;
   RouteMatch match;
   match.route = h + *best_path;
-  for (const std::string& app : *best_apps) {
+  match.options = best->options;
+  for (const std::string& app : best->apps) {
     auto e = endpoints_.find(app);
     if (e != endpoints_.end())
       match.endpoints.insert(match.endpoints.end(), e->second.begin(), e->second.end());

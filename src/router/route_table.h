@@ -22,9 +22,15 @@ struct Endpoint {
   int port = 0;
 };
 
+// A route's `options` (CC v3): how its requests are spread over its endpoints.
+struct RouteOptions {
+  std::string loadbalancing = "round-robin";  // or "least-connection"
+};
+
 struct RouteMatch {
   std::string route;                // the matched route, "host/path", for per-route state
   std::vector<Endpoint> endpoints;  // pooled over every app mapped to it; may be empty
+  RouteOptions options;
 };
 
 // Hosts and paths match case-insensitively (Gorouter lowercases route keys). A route's path
@@ -32,7 +38,9 @@ struct RouteMatch {
 // "/api" and "/api/v1" but not "/apix"; the empty path matches everything.
 class RouteTable {
  public:
-  void mapRoute(const std::string& host, const std::string& path, const std::string& app_guid);
+  // Mapping again updates the route's options (they belong to the route, not the mapping).
+  void mapRoute(const std::string& host, const std::string& path, const std::string& app_guid,
+                const RouteOptions& options = {});
   // A route left with no app is gone (its requests get unknown_route).
   void unmapRoute(const std::string& host, const std::string& path, const std::string& app_guid);
   // Keyed by app_guid + instance_guid; re-adding replaces in place (keeps round-robin order).
@@ -46,8 +54,12 @@ class RouteTable {
   std::vector<Endpoint> endpoints(const std::string& app_guid) const;
 
  private:
-  // host → normalized path → app guids in mapping order.
-  std::unordered_map<std::string, std::map<std::string, std::vector<std::string>>> routes_;
+  struct Route {
+    std::vector<std::string> apps;  // in mapping order
+    RouteOptions options;
+  };
+  // host → normalized path → route.
+  std::unordered_map<std::string, std::map<std::string, Route>> routes_;
   std::unordered_map<std::string, std::vector<Endpoint>> endpoints_;
 };
 

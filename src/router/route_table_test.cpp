@@ -80,3 +80,13 @@ TEST_CASE("endpoints are replaced by instance guid and removed by instance or ap
   CHECK_FALSE(t.lookup("a.localhost", "/").has_value());
   CHECK_FALSE(t.lookup("b.localhost", "/").has_value());
 }
+
+TEST_CASE("a route's options come with its match; mapping again updates them") {
+  RouteTable t;
+  t.mapRoute("a.localhost", "", "app1");
+  CHECK(t.lookup("a.localhost", "/")->options.loadbalancing == "round-robin");
+  t.mapRoute("a.localhost", "", "app2", RouteOptions{"least-connection"});
+  CHECK(t.lookup("a.localhost", "/x")->options.loadbalancing == "least-connection");
+  t.unmapRoute("a.localhost", "", "app1");
+  CHECK(t.lookup("a.localhost", "/")->options.loadbalancing == "least-connection");
+}

@@ -224,8 +224,9 @@ base::Status listen(Platform& p) {
   p.router = std::make_unique<router::Router>(
       p.loop, *p.routes, router::RouterConfig{p.options.domain},
       [&p](http::Request&& req, http::Responder res) { p.controller->handle(std::move(req), std::move(res)); },
-      [logs](const std::string& app_guid, int index, const std::string& line) {
-        logs->emit(app_guid, "RTR", std::to_string(index), false, line);
+      [logs](const router::AccessRecord& rec) {
+        logs->emit(rec.app_guid, "RTR", std::to_string(rec.app_index), false,
+                   router::formatAccessLine(rec));
       });
   auto st = p.router->listen(p.options.listen_host, p.options.port);
   if (!st.ok())

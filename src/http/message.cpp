@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "base/log.h"
 #include "base/strutil.h"
 
@@ -132,6 +134,37 @@ Responder Responder::toCallback(std::function<void(Response)> deliver,
   r.state_->alive = std::move(alive);
   r.state_->open = std::move(open);
   return r;
+}
+
+bool hasNoBody(int status) {
+  return (status >= 100 && status < 200) || status == 204 || status == 304;
+}
+
+std::string serializeResponse(const Response& r, bool head, bool keep_alive) {
+  std::string out = fmt::format("HTTP/1.1 {} {}\r\n", r.status, statusText(r.status));
+  const std::string* given_length = nullptr;
+  for (const auto& h : r.headers) {
+    if (base::iequals(h.name, "Content-Length")) {
+      given_length = &h.value;
+      continue;
+    }
+    if (base::iequals(h.name, "Connection") || base::iequals(h.name, "Transfer-Encoding")) continue;
+    out += h.name;
+    out += ": ";
+    out += h.value;
+    out += "\r\n";
+  }
+  bool no_body = hasNoBody(r.status);
+  if (!no_body) {
+    // A HEAD answer with no body may state the length a GET would have (a proxy relays it).
+    if (head && r.body.empty() && given_length)
+      out += fmt::format("Content-Length: {}\r\n", *given_length);
+    else
+      out += fmt::format("Content-Length: {}\r\n", r.body.size());
+  }
+  out += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+  if (!head && !no_body) out += r.body;
+  return out;
 }
 
 const char* statusText(int status) {

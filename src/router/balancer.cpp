@@ -15,6 +15,34 @@ size_t pickRoundRobin(const std::vector<Endpoint>& eps, uint64_t& cursor,
   return kNoEndpoint;
 }
 
+size_t pickLeastConnection(const std::vector<Endpoint>& eps, const std::vector<uint32_t>& inflight,
+                           uint64_t& cursor, const std::vector<bool>& tried) {
+  const size_t n = eps.size();
+  size_t best = kNoEndpoint;
+  uint32_t best_load = 0;
+  for (size_t i = 0; i < n; ++i) {
+    size_t candidate = static_cast<size_t>((cursor + i) % n);
+    if (candidate < tried.size() && tried[candidate]) continue;
+    uint32_t load = candidate < inflight.size() ? inflight[candidate] : 0;
+    if (best == kNoEndpoint || load < best_load) {
+      best = candidate;
+      best_load = load;
+    }
+  }
+  if (best != kNoEndpoint) cursor = best + 1;
+  return best;
+}
+
+size_t pickInstance(const std::vector<Endpoint>& eps, std::string_view instance,
+                    const std::vector<bool>& tried) {
+  if (instance.empty()) return kNoEndpoint;
+  for (size_t i = 0; i < eps.size(); ++i) {
+    if (i < tried.size() && tried[i]) continue;
+    if (eps[i].instance_guid == instance) return i;
+  }
+  return kNoEndpoint;
+}
+
 std::string endpointKey(const Endpoint& e) {
   return e.app_guid + "/" + e.instance_guid + "@" + e.host + ":" + std::to_string(e.port);
 }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -19,6 +20,17 @@ inline constexpr size_t kNoEndpoint = static_cast<size_t>(-1);
 // entries count as not tried); advances cursor past it. kNoEndpoint when all were tried.
 size_t pickRoundRobin(const std::vector<Endpoint>& eps, uint64_t& cursor,
                       const std::vector<bool>& tried);
+
+// Least-connection: among endpoints not tried, one with the fewest requests in flight
+// (inflight[i], missing entries count 0); ties go round-robin from cursor, which advances
+// past the pick. kNoEndpoint when all were tried.
+size_t pickLeastConnection(const std::vector<Endpoint>& eps, const std::vector<uint32_t>& inflight,
+                           uint64_t& cursor, const std::vector<bool>& tried);
+
+// The endpoint whose instance_guid is instance (a sticky session's __VCAP_ID__) and that is
+// not tried; kNoEndpoint if none.
+size_t pickInstance(const std::vector<Endpoint>& eps, std::string_view instance,
+                    const std::vector<bool>& tried);
 
 // Identifies an endpoint across route table updates: app, instance and address.
 std::string endpointKey(const Endpoint& e);

@@ -42,3 +42,32 @@ TEST_CASE("recently failed endpoints are avoided unless nothing else is left") {
   eps[0].port = 9;  // the instance came back elsewhere: a new endpoint
   CHECK(avoidRecentFailures(eps, failed, 500) == std::vector<bool>{false, true});
 }
+
+TEST_CASE("least-connection picks the least loaded endpoint; ties go round robin") {
+  std::vector<Endpoint> eps(3);
+  uint64_t cursor = 0;
+  CHECK(pickLeastConnection(eps, {2, 0, 1}, cursor, {}) == 1);
+  CHECK(cursor == 2);
+  CHECK(pickLeastConnection(eps, {1, 1, 0}, cursor, {}) == 2);
+  // All equal: round robin from the cursor.
+  cursor = 0;
+  std::vector<size_t> picks;
+  for (int i = 0; i < 4; ++i) picks.push_back(pickLeastConnection(eps, {}, cursor, {}));
+  CHECK(picks == std::vector<size_t>{0, 1, 2, 0});
+  // Tried endpoints are skipped even when idle; all tried is kNoEndpoint.
+  cursor = 0;
+  CHECK(pickLeastConnection(eps, {0, 5, 3}, cursor, {true}) == 2);
+  CHECK(pickLeastConnection(eps, {}, cursor, {true, true, true}) == kNoEndpoint);
+  CHECK(pickLeastConnection({}, {}, cursor, {}) == kNoEndpoint);
+}
+
+TEST_CASE("a sticky instance is picked only when it is among the untried endpoints") {
+  std::vector<Endpoint> eps(3);
+  eps[0].instance_guid = "i0";
+  eps[1].instance_guid = "i1";
+  eps[2].instance_guid = "i2";
+  CHECK(pickInstance(eps, "i1", {}) == 1);
+  CHECK(pickInstance(eps, "i1", {false, true}) == kNoEndpoint);
+  CHECK(pickInstance(eps, "gone", {}) == kNoEndpoint);
+  CHECK(pickInstance(eps, "", {}) == kNoEndpoint);
+}

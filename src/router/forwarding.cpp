@@ -1,6 +1,9 @@
 // Proxy header rules.
 #include "router/forwarding.h"
 
+#include <charconv>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "base/ids.h"
@@ -55,7 +58,37 @@ std::string clientIp(const std::string& remote_addr) {
 
 std::string requestId(const http::Request& req) {
   const std::string* id = req.header("X-Vcap-Request-Id");
-  return id && !id->empty() ? *id : base::newGuid();
+  return id && !id->empty() ? *id : fastGuid();
+}
+
+std::string fastGuid() {
+  // splitmix64 over a random seed: distinct outputs for 2^64 calls.
+  thread_local uint64_t state = [] {
+    uint64_t seed = 0;
+    base::randomBytes(&seed, sizeof seed);
+    return seed;
+  }();
+  auto next = [] {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  uint8_t b[16];
+  uint64_t hi = next(), lo = next();
+  std::memcpy(b, &hi, 8);
+  std::memcpy(b + 8, &lo, 8);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  static const char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  size_t o = 0;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++o;
+    out[o++] = kHex[b[i] >> 4];
+    out[o++] = kHex[b[i] & 15];
+  }
+  return out;
 }
 
 std::string forwardedFor(const http::Request& req, const std::string& client_ip) {
@@ -87,6 +120,88 @@ http::Headers backendRequestHeaders(const http::Request& req, const ForwardInfo&
 
 http::Headers clientResponseHeaders(const http::Headers& backend) {
   return withoutHopByHop(backend);
+}
+
+namespace {
+
+void appendHeader(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append("\r\n");
+}
+
+bool hasConnectionHeader(const http::Headers& headers) {
+  for (const auto& h : headers)
+    if (base::iequals(h.name, "Connection")) return true;
+  return false;
+}
+
+}  // namespace
+
+void appendBackendHead(std::string& out, const http::Request& req, const ForwardInfo& info,
+                       Framing framing, uint64_t content_length, bool upgrade) {
+  out.append(req.method);
+  out.push_back(' ');
+  out.append(req.target);
+  out.append(" HTTP/1.1\r\n");
+  bool named = hasConnectionHeader(req.headers);
+  for (const auto& h : req.headers) {
+    std::string_view n = h.name;
+    if (isHopByHop(n) || base::iequals(n, "Expect") || base::iequals(n, "Content-Length") ||
+        base::iequals(n, "X-Forwarded-For") || base::iequals(n, "X-Forwarded-Proto") ||
+        base::iequals(n, "X-Vcap-Request-Id") || base::iequals(n, "X-Request-Start"))
+      continue;
+    if (named && namedByConnection(req.headers, n)) continue;
+    appendHeader(out, n, h.value);
+  }
+  appendHeader(out, "X-Forwarded-For", info.forwarded_for);
+  appendHeader(out, "X-Forwarded-Proto", info.forwarded_proto);
+  appendHeader(out, "X-Vcap-Request-Id", info.request_id);
+  char num[24];
+  auto [end, ec] = std::to_chars(num, num + sizeof num, info.start_ms);
+  appendHeader(out, "X-Request-Start", std::string_view(num, end - num));
+  if (framing == Framing::kLength) {
+    auto [e2, ec2] = std::to_chars(num, num + sizeof num, content_length);
+    appendHeader(out, "Content-Length", std::string_view(num, e2 - num));
+  } else if (framing == Framing::kChunked) {
+    appendHeader(out, "Transfer-Encoding", "chunked");
+  }
+  if (upgrade) {
+    appendHeader(out, "Connection", "Upgrade");
+    if (const std::string* u = req.header("Upgrade")) appendHeader(out, "Upgrade", *u);
+  }
+  out.append("\r\n");
+}
+
+void appendClientHead(std::string& out, int status, std::string_view reason,
+                      const http::Headers& backend, Framing framing, bool keep_alive,
+                      const http::Headers& extra) {
+  char num[24];
+  auto [end, ec] = std::to_chars(num, num + sizeof num, status);
+  out.append("HTTP/1.1 ");
+  out.append(num, end - num);
+  out.push_back(' ');
+  out.append(reason.empty() ? std::string_view(http::statusText(status)) : reason);
+  out.append("\r\n");
+  bool named = hasConnectionHeader(backend);
+  bool keep_length = framing == Framing::kLength || framing == Framing::kNone;
+  for (const auto& h : backend) {
+    std::string_view n = h.name;
+    if (isHopByHop(n)) continue;
+    if (!keep_length && base::iequals(n, "Content-Length")) continue;
+    if (named && namedByConnection(backend, n)) continue;
+    appendHeader(out, n, h.value);
+  }
+  for (const auto& h : extra) appendHeader(out, h.name, h.value);
+  if (framing == Framing::kChunked) appendHeader(out, "Transfer-Encoding", "chunked");
+  if (status == 101) {
+    appendHeader(out, "Connection", "Upgrade");
+    if (const std::string* u = http::findHeader(backend, "Upgrade")) appendHeader(out, "Upgrade", *u);
+  } else {
+    appendHeader(out, "Connection", keep_alive ? "keep-alive" : "close");
+  }
+  out.append("\r\n");
 }
 
 }  // namespace mcf::router

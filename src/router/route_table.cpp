@@ -2,6 +2,7 @@
 #include "router/route_table.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "base/strutil.h"
 
@@ -47,7 +48,8 @@ void RouteTable::addEndpoint(const Endpoint& endpoint) {
   auto& list = endpoints_[endpoint.app_guid];
   for (auto& e : list) {
     if (e.instance_guid == endpoint.instance_guid) {
-      e = endpoint;
+      Endpoint old = std::exchange(e, endpoint);
+      if (removed_ && (old.host != endpoint.host || old.port != endpoint.port)) removed_(old);
       return;
     }
   }
@@ -57,12 +59,25 @@ void RouteTable::addEndpoint(const Endpoint& endpoint) {
 void RouteTable::removeEndpoint(const std::string& app_guid, const std::string& instance_guid) {
   auto it = endpoints_.find(app_guid);
   if (it == endpoints_.end()) return;
-  std::erase_if(it->second, [&](const Endpoint& e) { return e.instance_guid == instance_guid; });
+  std::vector<Endpoint> gone;
+  std::erase_if(it->second, [&](const Endpoint& e) {
+    if (e.instance_guid != instance_guid) return false;
+    gone.push_back(e);
+    return true;
+  });
   if (it->second.empty()) endpoints_.erase(it);
+  if (removed_)
+    for (const Endpoint& e : gone) removed_(e);
 }
 
 void RouteTable::removeApp(const std::string& app_guid) {
-  endpoints_.erase(app_guid);
+  auto eps = endpoints_.find(app_guid);
+  if (eps != endpoints_.end()) {
+    std::vector<Endpoint> gone = std::move(eps->second);
+    endpoints_.erase(eps);
+    if (removed_)
+      for (const Endpoint& e : gone) removed_(e);
+  }
   for (auto h = routes_.begin(); h != routes_.end();) {
     for (auto p = h->second.begin(); p != h->second.end();) {
       std::erase(p->second.apps, app_guid);

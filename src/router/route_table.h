@@ -5,6 +5,7 @@
 // Thread: the loop's thread.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -53,6 +54,11 @@ class RouteTable {
   std::optional<RouteMatch> lookup(std::string_view host, std::string_view path) const;
   std::vector<Endpoint> endpoints(const std::string& app_guid) const;
 
+  // fn runs for every endpoint that leaves the table (removed, its app removed, or replaced
+  // by one at another address), right after the change; the router closes its idle
+  // connections to it. One observer; nullptr removes it.
+  void setRemovalObserver(std::function<void(const Endpoint&)> fn) { removed_ = std::move(fn); }
+
  private:
   struct Route {
     std::vector<std::string> apps;  // in mapping order
@@ -61,6 +67,7 @@ class RouteTable {
   // host → normalized path → route.
   std::unordered_map<std::string, std::map<std::string, Route>> routes_;
   std::unordered_map<std::string, std::vector<Endpoint>> endpoints_;
+  std::function<void(const Endpoint&)> removed_;
 };
 
 }  // namespace mcf::router

@@ -60,8 +60,8 @@ struct Fixture {
               api_request = std::move(r);
               resp.send(http::Response::json(200, "{\"api\":true}"));
             },
-            [this](const std::string& app, int index, const std::string& line) {
-              logs.emplace_back(app, index, line);
+            [this](const AccessRecord& rec) {
+              logs.emplace_back(rec.app_guid, rec.app_index, formatAccessLine(rec));
             }) {
     REQUIRE(router.listen("127.0.0.1", 0).ok());
   }

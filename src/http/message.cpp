@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "base/strutil.h"
+#include "http/serialize.h"
 
 namespace mcf::http {
 

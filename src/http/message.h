@@ -91,14 +91,6 @@ class Responder {
 
 using Handler = std::function<void(Request&& request, Responder responder)>;
 
-// 1xx, 204 and 304 responses have no body.
-bool hasNoBody(int status);
-// The bytes of a response on HTTP/1.1: status line, headers (minus Connection and
-// Transfer-Encoding), Content-Length (except when hasNoBody; a HEAD answer with an empty
-// body keeps a Content-Length the response states), Connection: keep-alive|close, and the
-// body unless head.
-std::string serializeResponse(const Response& r, bool head, bool keep_alive);
-
 // "Not Found" for 404; "Unknown" for codes it does not know.
 const char* statusText(int status);
 

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/strutil.h"
 #include "http/address.h"
+#include "http/serialize.h"
 #include "http/url.h"
 
 namespace mcf::http {

@@ -28,6 +28,7 @@
 #include "base/log.h"
 #include "base/strutil.h"
 #include "http/address.h"
+#include "http/serialize.h"
 #include "http/url.h"
 #include "router/balancer.h"
 #include "router/forwarding.h"

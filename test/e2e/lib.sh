@@ -28,6 +28,11 @@ fail() {
 start_platform() {
   local net=()
   [ -n "${MICROCF_E2E_SUBNET:-}" ] && net=(--subnet "$MICROCF_E2E_SUBNET")
+  # A free ssh port unless the test picks one: the default 2222 clashes between runs.
+  case " $* " in
+    *" --ssh-port "*) ;;
+    *) net+=(--ssh-port "$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')") ;;
+  esac
   "$MICROCF" up --port "$PORT" "${net[@]}" "$@" >> "$E2E_TMP/up.log" 2>&1 &
   UP_PID=$!
   for _ in $(seq 1 100); do

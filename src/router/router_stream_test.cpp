@@ -528,3 +528,54 @@ TEST_CASE("the API can stream its answer in chunks through the router") {
   CHECK(got.find("Transfer-Encoding: chunked\r\n") != std::string::npos);
   CHECK(got.ends_with("\r\n\r\n6\r\nfirst;\r\n7\r\nsecond;\r\n0\r\n\r\n"));
 }
+
+TEST_CASE("a pooled connection the instance closed is not reused; the request still succeeds") {
+  Fixture f;
+  int hits = 0;
+  http::ServerOptions opts;
+  opts.idle_timeout_ms = 40;  // the instance drops idle connections quickly
+  http::Server server(
+      f.loop,
+      [&](http::Request&&, http::Responder resp) {
+        ++hits;
+        resp.send(http::Response::text(200, "ok"));
+      },
+      opts);
+  REQUIRE(server.listen("127.0.0.1", 0).ok());
+  f.table.mapRoute("drop.localhost", "", "app1");
+  f.addInstance("app1", 0, server.port());
+  auto r1 = f.call("drop.localhost");
+  REQUIRE(r1.ok());
+  CHECK(f.router.stats().idle_backends == 1);
+  loop::Timer wait(f.loop);
+  bool waited = false;
+  wait.start(300, 0, [&] { waited = true; });
+  f.loop.runUntil([&] { return waited; });
+  CHECK(f.router.stats().idle_backends == 0);  // the close was seen while parked
+  auto r2 = f.call("drop.localhost");
+  REQUIRE(r2.ok());
+  CHECK(r2->status == 200);
+  CHECK(hits == 2);
+  CHECK(f.router.stats().backend_connects == 2);
+}
+
+TEST_CASE("connections beyond the cap are closed at once; those within are served") {
+  RouterConfig cfg;
+  cfg.max_connections = 1;
+  Fixture f(cfg);
+  int port = f.router.port();
+  std::string got = f.onThread([&] {
+    int first = connectTo(port);
+    usleep(100000);
+    int second = connectTo(port);
+    std::string closed = readUntil(second, untilClosed);  // EOF at once
+    sendAll(first, "GET /v3/info HTTP/1.1\r\nHost: api.localhost\r\n\r\n");
+    std::string ok = readUntil(first, [](const std::string& s) {
+      return s.find("{\"api\":true}") != std::string::npos;
+    });
+    ::close(first);
+    ::close(second);
+    return "[" + closed + "]" + ok.substr(0, 15);
+  });
+  CHECK(got == "[]HTTP/1.1 200 OK");
+}

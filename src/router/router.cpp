@@ -139,8 +139,13 @@ class Socket {
   bool reading() const { return reading_; }
   size_t queued() const { return queued_ + out_.size(); }
   void cork() { ++corked_; }
+  // Written out at once, the corked bytes leave no write callback behind: onDrained runs
+  // here then, so that what waits for an empty queue (closing after the answer) goes on.
   void uncork() {
-    if (corked_ > 0 && --corked_ == 0) flush();
+    if (corked_ > 0 && --corked_ == 0 && !out_.empty()) {
+      flush();
+      if (queued_ == 0 && !closing_) onDrained();
+    }
   }
   void uncorkAll() {
     corked_ = 0;
@@ -1554,8 +1559,9 @@ int Backend::onMessageComplete() {
 void Backend::finish(bool clean) {
   Front* f = front_;
   bool reusable = clean && llhttp_should_keep_alive(&parser_) != 0 && f &&
-                  f->requestComplete() && !retired_ && !read_paused_;
+                  f->requestComplete() && !retired_;
   front_ = nullptr;
+  read_paused_ = false;  // its reader is done: parked, it reads again (to see a close)
   if (reusable)
     core_->release(this);
   else

@@ -579,3 +579,26 @@ TEST_CASE("connections beyond the cap are closed at once; those within are serve
   });
   CHECK(got == "[]HTTP/1.1 200 OK");
 }
+
+TEST_CASE("Connection: close gets the whole answer, then the close") {
+  Fixture f;
+  Backend a(f.loop, "a");
+  f.table.mapRoute("bye.localhost", "", "app1");
+  f.addInstance("app1", 0, a.port());
+  int port = f.router.port();
+  std::string got = f.onThread([&] {
+    int fd = connectTo(port);
+    timeval tv{3, 0};  // far below the idle timeout: only our close ends the read in time
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sendAll(fd, "GET / HTTP/1.1\r\nHost: bye.localhost\r\nConnection: close\r\n\r\n");
+    std::string out;
+    char tmp[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, tmp, sizeof tmp, 0)) > 0) out.append(tmp, static_cast<size_t>(n));
+    ::close(fd);
+    return out + (n == 0 ? "<EOF>" : "<timeout>");
+  });
+  CHECK(got.starts_with("HTTP/1.1 200 OK\r\n"));
+  CHECK(got.find("Connection: close\r\n") != std::string::npos);
+  CHECK(got.ends_with("\r\n\r\na:<EOF>"));
+}

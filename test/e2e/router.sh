@@ -81,7 +81,7 @@ SLOW_STARTED=$(date +%s)
 keepalive() {
   local err
   err=$(curl -sv --max-time 10 "$(app_url routerapp)" "$(app_url routerapp /headers)" 2>&1 >/dev/null)
-  expect_contains "$err" "Re-using existing connection" "curl with two URLs on one connection"
+  expect_contains "$err" "Re-using existing" "curl with two URLs on one connection (curl -v: Re-using existing connection)"
   [ "$(grep -c '^< HTTP/1.1 200' <<< "$err")" -eq 2 ] || { echo "$err"; fail "two 200 answers"; }
   ! grep -qi '^< Connection: close' <<< "$err" || { echo "$err"; fail "the router asked to close"; }
 }
@@ -269,7 +269,7 @@ rss_during() {
     [ "$cur" -gt "$max" ] && max=$cur
     sleep 0.1
   done
-  wait "$pid" || { cat "$E2E_TMP/big.out"; return 1; }
+  wait "$pid" || { cat "$E2E_TMP/big.out" >&2; return 1; }
   echo "$start $max"
 }
 

@@ -205,9 +205,13 @@ def download(port, host, mb):
             state["count"] += n
             piece = piece[n:]
 
-    r.body(headers, sink)
+    ended = ""
+    try:
+        r.body(headers, sink)
+    except (EOFError, ConnectionResetError):
+        ended = " (the connection ended early)"
     print("status", status)
-    print("bytes", state["count"], "of", mb * MIB)
+    print(f"bytes {state['count']} of {mb * MIB}{ended}")
     print("content", "same" if state["same"] else "different")
 
 

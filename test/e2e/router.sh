@@ -255,6 +255,19 @@ dead_instance() {
   [ "$bad" -eq 0 ] || fail "$bad of 30 requests failed after instance 1 was killed:$codes"
 }
 
+refused_instance() {
+  local out idx bad=0 c codes=""
+  out=$(curl -s --max-time 10 "$(app_url routerapp /unlisten)")
+  idx=$(sed -n 's/^instance \([0-9]*\) stops listening$/\1/p' <<< "$out")
+  [ -n "$idx" ] || fail "/unlisten answered '$out'"
+  echo "   instance $idx refuses connections from now on"
+  for _ in $(seq 1 30); do  # each on a new connection; round-robin reaches the refusing one too
+    c=$(code "$(app_url routerapp)")
+    [ "$c" = 200 ] || { bad=$((bad + 1)); codes="$codes $c"; }
+  done
+  [ "$bad" -eq 0 ] || fail "$bad of 30 requests failed while instance $idx refused connections:$codes"
+}
+
 # rss_during CMD...: runs CMD while sampling microcf's VmRSS; prints "START MAX" in KiB, START
 # being microcf's VmRSS before the first large transfer (memory a transfer took and kept
 # counts against the next one too).
@@ -340,6 +353,7 @@ check "$BIG_MB MiB download streamed with flat memory" big_download
 check "$BIG_MB MiB upload streamed with flat memory" big_upload
 check "503 no_endpoints for a route whose app has no instances" no_endpoints
 check "slowloris: slow clients cut off, others served" slowloris
+check "retry on another instance when one refuses connections" refused_instance
 check "retry on another instance when one is dead" dead_instance
 
 wait "${SLOW_PIDS[@]}" || true  # each slow client gives up after HEADER_TIMEOUT_S + 10 s

@@ -11,6 +11,8 @@ GET  /slow?ms=N        sleeps N ms, then answers like /
 GET  /close            reads the request and closes the connection without an answer
 GET  /ws               WebSocket (RFC 6455): echoes text and binary messages, answers pings,
                        closes when asked
+GET  /unlisten         closes the listening socket and stays alive: new connections are
+                       refused (until the health check notices and the instance is replaced)
 """
 import base64
 import hashlib
@@ -20,6 +22,7 @@ import os
 import socket
 import struct
 import sys
+import threading
 import time
 import urllib.parse
 import uuid
@@ -82,6 +85,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         elif path == "/ws":
             self.websocket()
+        elif path == "/unlisten":
+            self.close_connection = True
+            self.answer(200, f"instance {INDEX} stops listening\n", extra=[("Connection", "close")])
+            print(f"instance {INDEX} stops listening", flush=True)
+            threading.Thread(target=lambda: (self.server.shutdown(), self.server.server_close())).start()
         else:
             self.answer(200, self.identity())
 
@@ -193,3 +201,5 @@ if __name__ == "__main__":
     print(f"routerapp {NAME} instance {INDEX} listening on port {PORT}", flush=True)
     sys.stdout.flush()
     server.serve_forever()
+    while True:  # after /unlisten: alive, not listening
+        time.sleep(3600)

@@ -45,7 +45,7 @@ check() {  # check NAME FUNCTION: runs it in a subshell, so that a failure ends 
   if [ $rc -eq 0 ]; then PASSED+=("$1"); echo "   ok"; else FAILED+=("$1"); fi
 }
 
-start_platform
+start_platform --ssh-port 0
 out=$(cd "$APP" && mcf push 2>&1) || { echo "$out"; fail "push routerapp"; }
 cat > "$E2E_TMP/api.yml" <<EOF
 applications:

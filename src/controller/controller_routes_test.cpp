@@ -265,4 +265,37 @@ TEST_CASE("Routes API: deleting a domain deletes its routes and unmaps their app
   CHECK(detail(r).find("microcf's default domain") != std::string::npos);
 }
 
+TEST_CASE("Routes API: apply_manifest gives manifest routes their options, in a private domain") {
+  Harness h;
+  h.call("POST", "/v3/domains",
+         {{"name", "example.test"}, {"relationships", {{"organization", rel(orgGuid(h))}}}});
+  std::string yaml = "applications:\n"
+                     "- name: front\n"
+                     "  routes:\n"
+                     "  - route: front.example.test/api\n"
+                     "    options:\n"
+                     "      loadbalancing: least-connection\n";
+  http::Response r = h.as_admin("POST", "/v3/spaces/" + h.spaceGuid() + "/actions/apply_manifest",
+                                yaml, {{"Content-Type", "application/x-yaml"}});
+  REQUIRE(r.status == 202);
+  json routes = h.call("GET", "/v3/routes?hosts=front");
+  REQUIRE(routes["resources"].size() == 1);
+  CHECK(routes["resources"][0]["url"] == "front.example.test/api");
+  CHECK(routes["resources"][0]["options"] == json({{"loadbalancing", "least-connection"}}));
+  REQUIRE(!h.routing.mapped.empty());
+  CHECK(h.routing.mapped.back().host == "front.example.test");
+  CHECK(h.routing.mapped_loadbalancing.back() == "least-connection");
+
+  std::string bad = "applications:\n"
+                    "- name: front\n"
+                    "  routes:\n"
+                    "  - route: front.example.test\n"
+                    "    options: {loadbalancing: fastest}\n";
+  r = h.as_admin("POST", "/v3/spaces/" + h.spaceGuid() + "/actions/apply_manifest", bad,
+                 {{"Content-Type", "application/x-yaml"}});
+  CHECK(r.status == 422);
+  CHECK(detail(r).find("line 5: route option 'loadbalancing' must be round-robin or "
+                       "least-connection, got 'fastest'") != std::string::npos);
+}
+
 }  // namespace mcf::controller

@@ -59,5 +59,8 @@ void addStackCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 void addTaskCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 // events, set-health-check, set-readiness-health-check, restart-app-instance
 void addHealthCommands(CLI::App& app, CommandTable& table, const Context& ctx);
+// routes, domains, create-domain, create-private-domain, create-shared-domain, delete-domain,
+// create-route, check-route, map-route, unmap-route, delete-route, update-route
+void addRouteCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 
 }  // namespace mcf::cli

@@ -29,6 +29,8 @@ Reply listSpaces(Api& api, const Call& call);
 Reply getSpace(Api& api, const Call& call);
 Reply listDomains(Api& api, const Call& call);
 Reply getDomain(Api& api, const Call& call);
+Reply createDomain(Api& api, const Call& call);
+Reply deleteDomain(Api& api, const Call& call);
 
 // stacks.cpp
 Reply listStacks(Api& api, const Call& call);
@@ -94,6 +96,8 @@ Reply listRoutes(Api& api, const Call& call);
 Reply createRoute(Api& api, const Call& call);
 Reply getRoute(Api& api, const Call& call);
 Reply deleteRoute(Api& api, const Call& call);
+Reply updateRoute(Api& api, const Call& call);
+Reply replaceDestinations(Api& api, const Call& call);
 Reply listDestinations(Api& api, const Call& call);
 Reply addDestinations(Api& api, const Call& call);
 Reply removeDestination(Api& api, const Call& call);

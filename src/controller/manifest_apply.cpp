@@ -107,6 +107,10 @@ base::Status applyRoutes(Api& api, const model::App& app, const model::Space& sp
                                r.route);
       auto route = ensureRoute(api, r.route, space.guid);
       if (!route.ok()) return route.takeError();
+      if (r.loadbalancing && *r.loadbalancing != route->loadbalancing) {
+        route->loadbalancing = *r.loadbalancing;
+        MCF_TRY(updateRouteOptions(api, *route));
+      }
       MCF_TRY(mapTo(api, *route, app, r.protocol));
     }
     return {};

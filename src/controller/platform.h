@@ -119,12 +119,18 @@ class Runtime {
   virtual void cancelTask(const std::string& task_guid) = 0;
 };
 
+// A route's `options` as the router applies them.
+struct RouteOptions {
+  std::string loadbalancing;  // "" = the router's default (round-robin), or least-connection
+};
+
 class Routing {
  public:
   virtual ~Routing() = default;
-  // host is the full host name ("hello.localhost"); path "" or "/x".
+  // host is the full host name ("hello.localhost"); path "" or "/x". Mapping again (another
+  // app, or the same one) replaces the route's options, so a changed option applies at once.
   virtual void mapRoute(const std::string& host, const std::string& path,
-                        const std::string& app_guid) = 0;
+                        const std::string& app_guid, const RouteOptions& options) = 0;
   virtual void unmapRoute(const std::string& host, const std::string& path,
                           const std::string& app_guid) = 0;
 };

@@ -76,7 +76,7 @@ json presentDomain(const Api& api, const model::Domain& domain) {
   j["internal"] = domain.internal;
   j["router_group"] = nullptr;
   j["supported_protocols"] = {"http"};
-  j["relationships"] = {{"organization", relationship("")},
+  j["relationships"] = {{"organization", relationship(domain.org_guid)},
                         {"shared_organizations", {{"data", json::array()}}}};
   j["links"] = {{"self", link(api, self)},
                 {"route_reservations", link(api, self + "/route_reservations")}};
@@ -224,6 +224,7 @@ json presentRoute(const Api& api, const model::Route& r, const model::Domain& do
   for (const auto& d : destinations) dests.push_back(presentDestination(d));
   j["destinations"] = dests;
   j["options"] = json::object();
+  if (!r.loadbalancing.empty()) j["options"]["loadbalancing"] = r.loadbalancing;
   j["relationships"] = {{"space", relationship(r.space_guid)},
                         {"domain", relationship(r.domain_guid)}};
   j["links"] = {{"self", link(api, self)},

@@ -64,14 +64,75 @@ std::string randomHost(const std::string& app_name) {
   return fmt::format("{}-{}-{}-{}", prefix, kAdjectives[r[0] % 16], kNouns[r[1] % 16], letters);
 }
 
+bool domainUsableBy(const model::Domain& domain, const std::string& org_guid) {
+  return domain.org_guid.empty() || domain.org_guid == org_guid;
+}
+
+base::Status readRouteOptions(const nlohmann::json& options, model::Route& route) {
+  if (options.is_null()) return {};
+  if (!options.is_object()) return base::makeError(Errc::kInvalid, "Options must be an object");
+  std::string unknown;
+  for (const auto& [key, value] : options.items()) {
+    if (key != "loadbalancing") {
+      unknown += (unknown.empty() ? "'" : ", '") + key + "'";
+      continue;
+    }
+    if (value.is_null()) {
+      route.loadbalancing.clear();
+      continue;
+    }
+    std::string lb = value.is_string() ? value.get<std::string>() : value.dump();
+    if (lb != "round-robin" && lb != "least-connection") {
+      return base::makeError(Errc::kInvalid, "Options Loadbalancing must be one of "
+                                             "'round-robin, least-connection' if present");
+    }
+    route.loadbalancing = lb;
+  }
+  if (!unknown.empty())
+    return base::makeError(Errc::kInvalid, "Options Unknown field(s): {}", unknown);
+  return {};
+}
+
+nlohmann::json routeOptionsJson(const model::Route& route) {
+  nlohmann::json j = nlohmann::json::object();
+  if (!route.loadbalancing.empty()) j["loadbalancing"] = route.loadbalancing;
+  return j;
+}
+
+base::Status updateRouteOptions(Api& api, const model::Route& route) {
+  MCF_TRY(api.store.updateRoute(route));
+  auto domain = api.store.getDomain(route.domain_guid);
+  if (!domain.ok()) return domain.takeError();
+  auto dests = api.store.listDestinations(route.guid);
+  if (!dests.ok()) return dests.takeError();
+  std::vector<std::string> apps;
+  for (const auto& d : *dests) {
+    if (std::find(apps.begin(), apps.end(), d.app_guid) != apps.end()) continue;
+    apps.push_back(d.app_guid);
+    api.routing.mapRoute(routeHostname(route, *domain), route.path, d.app_guid,
+                         RouteOptions{route.loadbalancing});
+  }
+  return {};
+}
+
 base::Result<model::Route> ensureRoute(Api& api, const std::string& host,
                                        const model::Domain& domain, const std::string& path,
                                        const std::string& space_guid) {
-  if (host.empty()) {
+  if (host.empty() && domain.org_guid.empty()) {
     return base::makeError(Errc::kInvalid, "Missing host. Routes in shared domains must have a "
                                            "host defined.");
   }
-  MCF_TRY(validateHost(host));
+  if (!host.empty()) MCF_TRY(validateHost(host));
+  if (!domain.org_guid.empty()) {
+    auto space = api.store.getSpace(space_guid);
+    if (!space.ok()) return space.takeError();
+    if (!domainUsableBy(domain, space->org_guid)) {
+      auto org = api.store.getOrg(space->org_guid);
+      return base::makeError(Errc::kInvalid, "Invalid domain. Domain '{}' is not available in "
+                                             "organization '{}'.",
+                             domain.name, org.ok() ? org->name : space->org_guid);
+    }
+  }
   if (!path.empty() && (path[0] != '/' || path == "/" || path.find_first_of("?#") !=
                                                              std::string::npos)) {
     return base::makeError(Errc::kInvalid, "Path '{}' is not valid: it must start with '/' and "
@@ -109,8 +170,11 @@ base::Result<model::Route> ensureRoute(Api& api, const std::string& url,
   }
   auto domains = api.store.listDomains();
   if (!domains.ok()) return domains.takeError();
+  auto space = api.store.getSpace(space_guid);
+  if (!space.ok()) return space.takeError();
   const model::Domain* best = nullptr;
   for (const auto& d : *domains) {
+    if (!domainUsableBy(d, space->org_guid)) continue;
     bool fits = hostname == d.name ||
                 (hostname.size() > d.name.size() &&
                  hostname.compare(hostname.size() - d.name.size(), d.name.size(), d.name) == 0 &&
@@ -143,7 +207,10 @@ base::Result<model::RouteDestination> mapApp(Api& api, const model::Route& route
   dest.route_guid = route.guid;
   auto added = api.store.addDestination(dest);
   if (!added.ok()) return added.takeError();
-  if (!app_mapped) api.routing.mapRoute(routeHostname(route, *domain), route.path, dest.app_guid);
+  if (!app_mapped) {
+    api.routing.mapRoute(routeHostname(route, *domain), route.path, dest.app_guid,
+                         RouteOptions{route.loadbalancing});
+  }
   return added;
 }
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "base/result.h"
 #include "model/model.h"
 
@@ -33,6 +35,17 @@ base::Result<model::Route> ensureRoute(Api& api, const std::string& host,
                                        const model::Domain& domain, const std::string& path,
                                        const std::string& space_guid);
 
+// Whether a space of org_guid may have routes in the domain: shared ones, and private ones
+// the org owns.
+bool domainUsableBy(const model::Domain& domain, const std::string& org_guid);
+// A route's `options` object (CC v3): {"loadbalancing": "round-robin"|"least-connection"|null}.
+// Sets route.loadbalancing for each key given (null clears it); kInvalid in CC's words for an
+// unknown key or value.
+base::Status readRouteOptions(const nlohmann::json& options, model::Route& route);
+// {"loadbalancing": ...} or {} when no option is set.
+nlohmann::json routeOptionsJson(const model::Route& route);
+// Stores the route's options and hands them to Routing for every app mapped to it.
+base::Status updateRouteOptions(Api& api, const model::Route& route);
 // Adds the destination unless the app's process type is already mapped to the route (then the
 // existing one is returned), and tells Routing when the app gains the route.
 base::Result<model::RouteDestination> mapApp(Api& api, const model::Route& route,

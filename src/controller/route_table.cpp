@@ -30,6 +30,8 @@ const Endpoint kEndpoints[] = {
     {"POST", "/v3/spaces/:guid/actions/apply_manifest", kToken, applyManifest, nullptr},
     {"GET", "/v3/domains", kToken, listDomains, nullptr},
     {"GET", "/v3/domains/:guid", kToken, getDomain, nullptr},
+    {"POST", "/v3/domains", kToken, createDomain, nullptr},
+    {"DELETE", "/v3/domains/:guid", kToken, deleteDomain, nullptr},
     {"GET", "/v3/stacks", kToken, listStacks, nullptr},
     {"GET", "/v3/stacks/:guid", kToken, getStack, nullptr},
     // Apps.
@@ -89,8 +91,10 @@ const Endpoint kEndpoints[] = {
     {"POST", "/v3/routes", kToken, createRoute, nullptr},
     {"GET", "/v3/routes/:guid", kToken, getRoute, nullptr},
     {"DELETE", "/v3/routes/:guid", kToken, deleteRoute, nullptr},
+    {"PATCH", "/v3/routes/:guid", kToken, updateRoute, nullptr},
     {"GET", "/v3/routes/:guid/destinations", kToken, listDestinations, nullptr},
     {"POST", "/v3/routes/:guid/destinations", kToken, addDestinations, nullptr},
+    {"PATCH", "/v3/routes/:guid/destinations", kToken, replaceDestinations, nullptr},
     {"DELETE", "/v3/routes/:guid/destinations/:dguid", kToken, removeDestination, nullptr},
     // Audit events.
     {"GET", "/v3/audit_events", kToken, listAuditEvents, nullptr},

@@ -33,6 +33,14 @@ base::Result<json> present(Api& api, const model::Route& route) {
   return presentRoute(api, route, *domain, *dests);
 }
 
+// Cloud Controller's words for a route that exists already.
+std::string routeTaken(const model::Route& r, const model::Domain& domain) {
+  std::string path = r.path.empty() ? "" : fmt::format(" and path '{}'", r.path);
+  if (r.host.empty()) return fmt::format("Route already exists{} for domain '{}'.", path, domain.name);
+  return fmt::format("Route already exists with host '{}'{} for domain '{}'.", r.host, path,
+                     domain.name);
+}
+
 json destinationsBody(const Api& api, const model::Route& route,
                       const std::vector<model::RouteDestination>& dests) {
   json list = json::array();
@@ -91,7 +99,7 @@ Reply listAppRoutes(Api& api, const Call& call) {
   return list(api, call, *q, "/v3/apps/" + app->guid + "/routes");
 }
 
-// {host, path?, relationships:{space:{data:{guid}}, domain:{data:{guid}}}}
+// {host, path?, options?, relationships:{space:{data:{guid}}, domain:{data:{guid}}}}
 Reply createRoute(Api& api, const Call& call) {
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
@@ -114,17 +122,39 @@ Reply createRoute(Api& api, const Call& call) {
     return base::makeError(Errc::kInvalid, "Invalid domain. Ensure that the domain exists and "
                                            "you have access to it.");
   }
+  model::Route wanted;
+  MCF_TRY(readRouteOptions(body->value("options", json(nullptr)), wanted));
   std::string p = path->value_or("");
   if (p == "/") p.clear();
   auto existing = api.store.findRoute(host->value_or(""), domain->guid, p);
-  if (existing.ok()) {
-    return base::makeError(Errc::kConflict, "Route already exists for domain '{}' with host '{}'"
-                                            "{}", domain->name, existing->host,
-                           p.empty() ? "" : " and path '" + p + "'");
-  }
+  if (existing.ok()) return base::makeError(Errc::kInvalid, "{}", routeTaken(*existing, *domain));
   auto route = ensureRoute(api, host->value_or(""), *domain, p, space->guid);
   if (!route.ok()) return route.takeError();
+  if (!wanted.loadbalancing.empty()) {
+    route->loadbalancing = wanted.loadbalancing;
+    MCF_TRY(updateRouteOptions(api, *route));
+  }
   return jsonReply(201, presentRoute(api, *route, *domain, {}));
+}
+
+// {options?: {loadbalancing}, metadata?}: options merge into the route's (null removes one)
+// and reach the router at once.
+Reply updateRoute(Api& api, const Call& call) {
+  auto route = findRoute(api, call, Action::kWrite);
+  if (!route.ok()) return route.takeError();
+  auto body = parseBody(call.request);
+  if (!body.ok()) return body.takeError();
+  std::string unknown;
+  for (const auto& [key, value] : body->items())
+    if (key != "options" && key != "metadata") unknown += (unknown.empty() ? "'" : ", '") + key + "'";
+  if (!unknown.empty()) return base::makeError(Errc::kInvalid, "Unknown field(s): {}", unknown);
+  MCF_TRY(readRouteOptions(body->value("options", json(nullptr)), *route));
+  MCF_TRY(updateRouteOptions(api, *route));
+  auto stored = api.store.getRoute(route->guid);
+  if (!stored.ok()) return stored.takeError();
+  auto j = present(api, *stored);
+  if (!j.ok()) return j.takeError();
+  return jsonReply(200, *j);
 }
 
 Reply getRoute(Api& api, const Call& call) {
@@ -153,17 +183,19 @@ Reply listDestinations(Api& api, const Call& call) {
   return jsonReply(200, destinationsBody(api, *route, *dests));
 }
 
-// {"destinations":[{"app":{"guid":A,"process":{"type":"web"}},"port"?,"protocol"?}]}: added to
-// the route's destinations (existing ones stay); answers with all of them.
-Reply addDestinations(Api& api, const Call& call) {
-  auto route = findRoute(api, call, Action::kWrite);
-  if (!route.ok()) return route.takeError();
-  auto body = parseBody(call.request);
-  if (!body.ok()) return body.takeError();
-  auto list = body->find("destinations");
-  if (list == body->end() || !list->is_array() || list->empty())
-    return base::makeError(Errc::kInvalid, "Destinations must be a non-empty list of "
-                                           "{{\"app\": {{\"guid\": ...}}}} entries");
+namespace {
+
+// {"destinations":[{"app":{"guid":A,"process":{"type":"web"}},"port"?,"protocol"?}]}, each
+// app checked to exist in the route's space. allow_empty: PATCH may replace with no destination.
+base::Result<std::vector<model::RouteDestination>> readDestinations(Api& api, const Call& call,
+                                                                   const model::Route& route,
+                                                                   const json& body,
+                                                                   bool allow_empty) {
+  auto list = body.find("destinations");
+  if (list == body.end() || !list->is_array() || (list->empty() && !allow_empty))
+    return base::makeError(Errc::kInvalid, "Destinations must be a {}list of "
+                                           "{{\"app\": {{\"guid\": ...}}}} entries",
+                           allow_empty ? "" : "non-empty ");
   std::vector<model::RouteDestination> wanted;
   for (const auto& entry : *list) {
     model::RouteDestination d;
@@ -178,20 +210,62 @@ Reply addDestinations(Api& api, const Call& call) {
     if (d.protocol != "http1" && d.protocol != "http2")
       return base::makeError(Errc::kInvalid, "Destination protocol must be http1 or http2");
     auto target = api.app(call, d.app_guid, Action::kWrite);
-    if (!target.ok() || target->space_guid != route->space_guid) {
+    if (!target.ok() || target->space_guid != route.space_guid) {
       if (!target.ok() && target.error().code != Errc::kNotFound) return target.takeError();
       return base::makeError(Errc::kInvalid, "App '{}' must exist and be in the route's space",
                              d.app_guid);
     }
     wanted.push_back(d);
   }
-  for (auto& d : wanted) {
+  return wanted;
+}
+
+Reply answerDestinations(Api& api, const model::Route& route) {
+  auto dests = api.store.listDestinations(route.guid);
+  if (!dests.ok()) return dests.takeError();
+  return jsonReply(200, destinationsBody(api, route, *dests));
+}
+
+}  // namespace
+
+// Added to the route's destinations (existing ones stay); answers with all of them.
+Reply addDestinations(Api& api, const Call& call) {
+  auto route = findRoute(api, call, Action::kWrite);
+  if (!route.ok()) return route.takeError();
+  auto body = parseBody(call.request);
+  if (!body.ok()) return body.takeError();
+  auto wanted = readDestinations(api, call, *route, *body, false);
+  if (!wanted.ok()) return wanted.takeError();
+  for (auto& d : *wanted) {
     auto added = mapApp(api, *route, d);
     if (!added.ok()) return added.takeError();
   }
-  auto dests = api.store.listDestinations(route->guid);
-  if (!dests.ok()) return dests.takeError();
-  return jsonReply(200, destinationsBody(api, *route, *dests));
+  return answerDestinations(api, *route);
+}
+
+// The route's destinations become exactly these (by app and process type).
+Reply replaceDestinations(Api& api, const Call& call) {
+  auto route = findRoute(api, call, Action::kWrite);
+  if (!route.ok()) return route.takeError();
+  auto body = parseBody(call.request);
+  if (!body.ok()) return body.takeError();
+  auto wanted = readDestinations(api, call, *route, *body, true);
+  if (!wanted.ok()) return wanted.takeError();
+  auto current = api.store.listDestinations(route->guid);
+  if (!current.ok()) return current.takeError();
+  auto same = [](const model::RouteDestination& a, const model::RouteDestination& b) {
+    return a.app_guid == b.app_guid && a.process_type == b.process_type;
+  };
+  for (const auto& d : *current) {
+    bool keep = std::any_of(wanted->begin(), wanted->end(),
+                            [&](const model::RouteDestination& w) { return same(d, w); });
+    if (!keep) MCF_TRY(unmapDestination(api, d));
+  }
+  for (auto& d : *wanted) {
+    auto added = mapApp(api, *route, d);
+    if (!added.ok()) return added.takeError();
+  }
+  return answerDestinations(api, *route);
 }
 
 Reply removeDestination(Api& api, const Call& call) {

@@ -56,7 +56,7 @@ Reply getOrgDefaultDomain(Api& api, const Call& call) {
 Reply listOrgDomains(Api& api, const Call& call) {
   auto org = findOrg(api, call, call.param("guid"));
   if (!org.ok()) return org.takeError();
-  return listDomains(api, call);  // every domain is shared with every organization
+  return listDomains(api, call);  // the shared domains and this org's private ones
 }
 
 Reply listSpaces(Api& api, const Call& call) {
@@ -99,8 +99,11 @@ Reply listDomains(Api& api, const Call& call) {
   auto domains = api.store.listDomains();
   if (!domains.ok()) return domains.takeError();
   std::vector<json> out;
+  const std::string* org = call.params.count("guid") ? &call.param("guid") : nullptr;
   for (const auto& d : *domains) {
-    if (q->matches("names", d.name) && q->matches("guids", d.guid))
+    if (org && !domainUsableBy(d, *org)) continue;
+    if (q->matches("names", d.name) && q->matches("guids", d.guid) &&
+        (!q->has("organization_guids") || q->matches("organization_guids", d.org_guid)))
       out.push_back(presentDomain(api, d));
   }
   std::string path = call.params.count("guid")

@@ -55,8 +55,11 @@ class RuntimeAdapter final : public controller::Runtime {
 class RouteAdapter final : public controller::Routing, public scheduler::EndpointSink {
  public:
   explicit RouteAdapter(router::RouteTable& table) : table_(table) {}
-  void mapRoute(const std::string& host, const std::string& path, const std::string& app_guid) override {
-    table_.mapRoute(host, path, app_guid);
+  void mapRoute(const std::string& host, const std::string& path, const std::string& app_guid,
+                const controller::RouteOptions& options) override {
+    router::RouteOptions o;
+    if (!options.loadbalancing.empty()) o.loadbalancing = options.loadbalancing;
+    table_.mapRoute(host, path, app_guid, o);
   }
   void unmapRoute(const std::string& host, const std::string& path, const std::string& app_guid) override {
     table_.unmapRoute(host, path, app_guid);

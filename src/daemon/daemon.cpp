@@ -214,7 +214,9 @@ base::Status loadRoutes(Platform& p) {
     auto dests = p.store->listDestinations(route.guid);
     if (!domain.ok() || !dests.ok()) continue;
     std::string host = route.host.empty() ? domain->name : route.host + "." + domain->name;
-    for (const auto& d : *dests) p.routes->mapRoute(host, route.path, d.app_guid);
+    router::RouteOptions options;
+    if (!route.loadbalancing.empty()) options.loadbalancing = route.loadbalancing;
+    for (const auto& d : *dests) p.routes->mapRoute(host, route.path, d.app_guid, options);
   }
   return {};
 }

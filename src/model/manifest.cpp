@@ -247,6 +247,34 @@ class Parser {
     }
   }
 
+  // options: {loadbalancing: round-robin | least-connection}
+  void routeOptions(const YAML::Node& key, const YAML::Node& v, ManifestRoute& r) {
+    if (v.IsNull()) return;
+    if (!v.IsMap()) {
+      add(lineOf(key), "route 'options' must be a map, e.g. options: {loadbalancing: "
+                       "least-connection}");
+      return;
+    }
+    for (const auto& kv : v) {
+      std::string k = kv.first.Scalar();
+      if (k != "loadbalancing") {
+        add(lineOf(kv.first), fmt::format("unknown route option '{}'; the route option is "
+                                          "'loadbalancing' (round-robin or least-connection)",
+                                          k));
+        continue;
+      }
+      auto s = string(kv.first, kv.second);
+      if (!s) continue;
+      if (*s != "round-robin" && *s != "least-connection") {
+        add(lineOf(kv.first), fmt::format("route option 'loadbalancing' must be round-robin or "
+                                          "least-connection, got '{}'",
+                                          *s));
+        continue;
+      }
+      r.loadbalancing = *s;
+    }
+  }
+
   void routes(const YAML::Node& key, const YAML::Node& v, ManifestApp& app) {
     app.routes.emplace();
     if (v.IsNull()) return;
@@ -267,7 +295,9 @@ class Parser {
               add(lineOf(kv.first), fmt::format("route 'protocol' must be http1, http2 or tcp, "
                                                 "got '{}'", r.protocol));
             }
-          } else if (k != "options") {
+          } else if (k == "options") {
+            routeOptions(kv.first, kv.second, r);
+          } else {
             add(lineOf(kv.first), fmt::format("unknown key '{}' in a route of application "
                                               "'{}'{}", kv.first.Scalar(), app.name,
                                               suggestion(k, {{"route", "protocol", "options"}})));
@@ -478,6 +508,10 @@ void emitApp(YAML::Emitter& out, const ManifestApp& app) {
     for (const auto& r : *app.routes) {
       out << YAML::BeginMap << YAML::Key << "route" << YAML::Value << YAML::DoubleQuoted << r.route;
       if (!r.protocol.empty()) out << YAML::Key << "protocol" << YAML::Value << r.protocol;
+      if (r.loadbalancing) {
+        out << YAML::Key << "options" << YAML::Value << YAML::BeginMap << YAML::Key
+            << "loadbalancing" << YAML::Value << *r.loadbalancing << YAML::EndMap;
+      }
       out << YAML::EndMap;
     }
     out << YAML::EndSeq;

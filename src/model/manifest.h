@@ -17,6 +17,8 @@ namespace mcf::model {
 struct ManifestRoute {
   std::string route;     // "host.domain/path"
   std::string protocol;  // "" | http1 | http2 | tcp
+  // options.loadbalancing: round-robin | least-connection; unset leaves the route's as it is.
+  std::optional<std::string> loadbalancing;
 };
 
 struct ManifestProcess {

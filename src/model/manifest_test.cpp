@@ -165,3 +165,40 @@ TEST_CASE("readiness health check keys parse, survive a round trip and are valid
   CHECK(bad.error().message.find("line 4: 'timeout' must be at most 180 seconds, got 181") !=
         std::string::npos);
 }
+
+TEST_CASE("route options: loadbalancing is read, written back, and checked with its line") {
+  auto m = parseManifest(R"(applications:
+- name: hello
+  routes:
+  - route: hello.localhost
+    options:
+      loadbalancing: least-connection
+  - route: other.localhost
+)");
+  REQUIRE(m.ok());
+  const auto& routes = *m->applications[0].routes;
+  REQUIRE(routes.size() == 2);
+  CHECK(routes[0].loadbalancing == std::optional<std::string>("least-connection"));
+  CHECK_FALSE(routes[1].loadbalancing.has_value());
+  auto again = parseManifest(manifestToYaml(*m));
+  REQUIRE(again.ok());
+  CHECK((*again->applications[0].routes)[0].loadbalancing ==
+        std::optional<std::string>("least-connection"));
+
+  auto bad = parseManifest(R"(applications:
+- name: hello
+  routes:
+  - route: hello.localhost
+    options:
+      loadbalancing: fastest
+      stickiness: on
+  - route: two.localhost
+    options: least-connection
+)");
+  REQUIRE_FALSE(bad.ok());
+  const std::string& msg = bad.error().message;
+  CHECK(msg.find("line 6: route option 'loadbalancing' must be round-robin or least-connection, "
+                 "got 'fastest'") != std::string::npos);
+  CHECK(msg.find("line 7: unknown route option 'stickiness'") != std::string::npos);
+  CHECK(msg.find("line 9: route 'options' must be a map") != std::string::npos);
+}

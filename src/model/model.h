@@ -134,6 +134,7 @@ struct Domain : Stamps {
   std::string guid;
   std::string name;
   bool internal = false;
+  std::string org_guid;  // the owning org of a private domain; "" = shared with every org
 };
 
 struct Route : Stamps {
@@ -142,6 +143,7 @@ struct Route : Stamps {
   std::string path;  // "" or "/something"
   std::string domain_guid;
   std::string space_guid;
+  std::string loadbalancing;  // options.loadbalancing: "" (not set), round-robin, least-connection
 };
 
 struct RouteDestination {

@@ -234,6 +234,12 @@ CREATE TABLE deployments (
 CREATE INDEX deployments_app ON deployments (app_guid, status_value);
 )sql";
 
+// Private domains (owned by one org) and route options.
+constexpr const char* kV5 = R"sql(
+ALTER TABLE domains ADD COLUMN org_guid TEXT NOT NULL DEFAULT '';
+ALTER TABLE routes ADD COLUMN loadbalancing TEXT NOT NULL DEFAULT '';
+)sql";
+
 Result<int> userVersion(Db& db) {
   return first<int>(db.query("PRAGMA user_version"),
                     [](Stmt& row) -> Result<int> { return row.integer(0); },
@@ -248,6 +254,7 @@ const std::vector<Migration>& migrations() {
       {2, kV2},
       {3, kV3},
       {4, kV4},
+      {5, kV5},
   };
   return kSteps;
 }

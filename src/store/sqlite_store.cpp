@@ -207,6 +207,7 @@ Result<model::Domain> readDomain(Stmt& row) {
   domain.internal = row.boolean(2);
   domain.created_at = row.int64(3);
   domain.updated_at = row.int64(4);
+  domain.org_guid = row.text(5);
   return domain;
 }
 
@@ -215,32 +216,44 @@ Result<model::Domain> readDomain(Stmt& row) {
 Result<model::Domain> SqliteStore::createDomain(model::Domain domain) {
   stamp(domain.guid, domain);
   MCF_TRY(remap(
-      db_->run("INSERT INTO domains (guid, name, internal, created_at, updated_at) "
-               "VALUES (?, ?, ?, ?, ?)",
-               domain.guid, domain.name, domain.internal, domain.created_at, domain.updated_at),
+      db_->run("INSERT INTO domains (guid, name, internal, created_at, updated_at, org_guid) "
+               "VALUES (?, ?, ?, ?, ?, ?)",
+               domain.guid, domain.name, domain.internal, domain.created_at, domain.updated_at,
+               domain.org_guid),
       Errc::kConflict, fmt::format("The domain name \"{}\" is already in use.", domain.name)));
   return domain;
 }
 
 Result<model::Domain> SqliteStore::getDomain(const std::string& guid) {
   return first<model::Domain>(
-      db_->query("SELECT guid, name, internal, created_at, updated_at FROM domains WHERE guid = ?",
+      db_->query("SELECT guid, name, internal, created_at, updated_at, org_guid FROM domains WHERE guid = ?",
                  guid),
       readDomain, "Domain not found");
 }
 
 Result<model::Domain> SqliteStore::findDomainByName(const std::string& name) {
   return first<model::Domain>(
-      db_->query("SELECT guid, name, internal, created_at, updated_at FROM domains WHERE name = ?",
+      db_->query("SELECT guid, name, internal, created_at, updated_at, org_guid FROM domains WHERE name = ?",
                  name),
       readDomain, "Domain not found");
 }
 
 Result<std::vector<model::Domain>> SqliteStore::listDomains() {
   return collect<model::Domain>(
-      db_->query("SELECT guid, name, internal, created_at, updated_at FROM domains "
+      db_->query("SELECT guid, name, internal, created_at, updated_at, org_guid FROM domains "
                  "ORDER BY created_at, rowid"),
       readDomain);
+}
+
+Status SqliteStore::deleteDomain(const std::string& guid) {
+  auto txn = db_->begin();
+  if (!txn.ok()) return txn.takeError();
+  MCF_TRY(db_->run("DELETE FROM route_destinations WHERE route_guid IN "
+                   "(SELECT guid FROM routes WHERE domain_guid = ?)",
+                   guid));
+  MCF_TRY(db_->run("DELETE FROM routes WHERE domain_guid = ?", guid));
+  MCF_TRY(requireChanged(db_->run("DELETE FROM domains WHERE guid = ?", guid), "Domain not found"));
+  return txn->commit();
 }
 
 // ---- Settings

@@ -60,6 +60,7 @@ class SqliteStore final : public Store {
   Result<model::Domain> getDomain(const std::string& guid) override;
   Result<model::Domain> findDomainByName(const std::string& name) override;
   Result<std::vector<model::Domain>> listDomains() override;
+  Status deleteDomain(const std::string& guid) override;
 
   Result<model::Route> createRoute(model::Route route) override;
   Result<model::Route> getRoute(const std::string& guid) override;
@@ -67,6 +68,7 @@ class SqliteStore final : public Store {
                                  const std::string& path) override;
   Result<std::vector<model::Route>> listRoutes(const std::string& space_guid) override;
   Status deleteRoute(const std::string& guid) override;
+  Status updateRoute(const model::Route& route) override;
   Result<model::RouteDestination> addDestination(model::RouteDestination dest) override;
   Status removeDestination(const std::string& guid) override;
   Result<std::vector<model::RouteDestination>> listDestinations(const std::string& route_guid) override;

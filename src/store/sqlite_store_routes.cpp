@@ -7,7 +7,8 @@ namespace mcf::store {
 
 using base::Errc;
 
-#define MCF_ROUTE_COLS "guid, host, path, domain_guid, space_guid, created_at, updated_at"
+#define MCF_ROUTE_COLS \
+  "guid, host, path, domain_guid, space_guid, created_at, updated_at, loadbalancing"
 #define MCF_DEST_COLS "guid, route_guid, app_guid, process_type, port, protocol"
 
 namespace {
@@ -21,6 +22,7 @@ Result<model::Route> readRoute(Stmt& row) {
   r.space_guid = row.text(4);
   r.created_at = row.int64(5);
   r.updated_at = row.int64(6);
+  r.loadbalancing = row.text(7);
   return r;
 }
 
@@ -49,9 +51,9 @@ std::string routeTaken(const model::Route& r, const std::string& domain_name) {
 
 Result<model::Route> SqliteStore::createRoute(model::Route route) {
   stamp(route.guid, route);
-  Status ran = db_->run("INSERT INTO routes (" MCF_ROUTE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?)",
+  Status ran = db_->run("INSERT INTO routes (" MCF_ROUTE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         route.guid, route.host, route.path, route.domain_guid, route.space_guid,
-                        route.created_at, route.updated_at);
+                        route.created_at, route.updated_at, route.loadbalancing);
   if (!ran.ok() && ran.error().code == Errc::kConflict &&
       !ran.error().message.starts_with(kDuplicateGuid)) {
     auto domain = getDomain(route.domain_guid);
@@ -92,6 +94,13 @@ Status SqliteStore::deleteRoute(const std::string& guid) {
   MCF_TRY(db_->run("DELETE FROM route_destinations WHERE route_guid = ?", guid));
   MCF_TRY(requireChanged(db_->run("DELETE FROM routes WHERE guid = ?", guid), "Route not found"));
   return txn->commit();
+}
+
+Status SqliteStore::updateRoute(const model::Route& route) {
+  return requireChanged(db_->run("UPDATE routes SET loadbalancing = ?, updated_at = ? "
+                                 "WHERE guid = ?",
+                                 route.loadbalancing, now(), route.guid),
+                        "Route not found");
 }
 
 // ---- Destinations

@@ -103,6 +103,8 @@ class Store {
   virtual Result<model::Domain> getDomain(const std::string& guid) = 0;
   virtual Result<model::Domain> findDomainByName(const std::string& name) = 0;
   virtual Result<std::vector<model::Domain>> listDomains() = 0;
+  // The domain, its routes and their destinations.
+  virtual Status deleteDomain(const std::string& guid) = 0;
 
   // Routes and their destinations. (host, domain, path) is unique (kConflict).
   virtual Result<model::Route> createRoute(model::Route route) = 0;
@@ -111,6 +113,8 @@ class Store {
                                          const std::string& path) = 0;
   virtual Result<std::vector<model::Route>> listRoutes(const std::string& space_guid) = 0;  // "" = all
   virtual Status deleteRoute(const std::string& guid) = 0;  // and its destinations
+  // Writes the route's options (loadbalancing); updated_at becomes now.
+  virtual Status updateRoute(const model::Route& route) = 0;
   virtual Result<model::RouteDestination> addDestination(model::RouteDestination dest) = 0;
   virtual Status removeDestination(const std::string& guid) = 0;
   // Destinations of one route ("" = every route).

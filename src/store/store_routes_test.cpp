@@ -123,3 +123,38 @@ TEST_CASE("destinations: add, list by route and by app, remove; deleteRoute take
   CHECK(f.s->deleteRoute(r2.guid).error().message == "Route not found");
   CHECK(f.s->getApp(f.app).ok());  // apps outlive their routes
 }
+
+TEST_CASE("routes: options are stored; a private domain keeps its org; deleting a domain takes its routes") {
+  Fixture f;
+  auto web = f.route("web", "/api").value();
+  CHECK(web.loadbalancing.empty());
+  web.loadbalancing = "least-connection";
+  REQUIRE(f.s->updateRoute(web).ok());
+  CHECK(f.s->getRoute(web.guid).value().loadbalancing == "least-connection");
+  model::Route missing;
+  missing.guid = "nope";
+  CHECK(f.s->updateRoute(missing).error().code == Errc::kNotFound);
+
+  auto space = f.s->getSpace(f.space).value();
+  model::Domain priv;
+  priv.name = "example.test";
+  priv.org_guid = space.org_guid;
+  auto stored = f.s->createDomain(priv).value();
+  CHECK(f.s->getDomain(stored.guid).value().org_guid == space.org_guid);
+  CHECK(f.s->findDomainByName("localhost").value().org_guid.empty());
+
+  model::Route r;
+  r.host = "shop";
+  r.domain_guid = stored.guid;
+  r.space_guid = f.space;
+  auto shop = f.s->createRoute(r).value();
+  model::RouteDestination d;
+  d.route_guid = shop.guid;
+  d.app_guid = f.app;
+  REQUIRE(f.s->addDestination(d).ok());
+  REQUIRE(f.s->deleteDomain(stored.guid).ok());
+  CHECK(f.s->getRoute(shop.guid).error().code == Errc::kNotFound);
+  CHECK(f.s->listDestinationsForApp(f.app).value().empty());
+  CHECK(f.s->getRoute(web.guid).ok());  // other domains' routes stay
+  CHECK(f.s->deleteDomain(stored.guid).error().code == Errc::kNotFound);
+}

@@ -90,9 +90,10 @@ class FakeRouting final : public Routing {
     std::string host, path, app_guid;
     bool operator==(const Call&) const = default;
   };
-  void mapRoute(const std::string& host, const std::string& path,
-                const std::string& app_guid) override {
+  void mapRoute(const std::string& host, const std::string& path, const std::string& app_guid,
+                const RouteOptions& options) override {
     mapped.push_back({host, path, app_guid});
+    mapped_loadbalancing.push_back(options.loadbalancing);
   }
   void unmapRoute(const std::string& host, const std::string& path,
                   const std::string& app_guid) override {
@@ -100,6 +101,7 @@ class FakeRouting final : public Routing {
   }
 
   std::vector<Call> mapped;
+  std::vector<std::string> mapped_loadbalancing;  // options.loadbalancing of each mapped call
   std::vector<Call> unmapped;
 };
 

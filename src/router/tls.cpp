@@ -300,6 +300,34 @@ std::string TlsSession::protocol() const {
   return handshakeDone() ? SSL_get_version(ssl_) : std::string();
 }
 
+// --- TlsFilter ---
+
+TlsFilter::Input TlsFilter::onRead(const char* data, size_t len) {
+  Input in;
+  auto st = session_.receive(data, len, in.plaintext);
+  in.to_write = session_.takeOutput();
+  if (!st.ok()) {
+    in.error = st.error().message;
+    in.close = true;
+    if (session_.plainHttp()) in.to_write = plainHttpAnswer();
+  } else if (session_.closed()) {
+    session_.close();
+    in.to_write += session_.takeOutput();
+    in.close = true;
+  }
+  return in;
+}
+
+std::string TlsFilter::onWrite(std::string_view plaintext) {
+  if (!session_.send(plaintext).ok()) return {};
+  return session_.takeOutput();
+}
+
+std::string TlsFilter::onClose() {
+  session_.close();
+  return session_.takeOutput();
+}
+
 std::string plainHttpAnswer() {
   static const std::string kBody =
       "This port speaks HTTPS: use https:// in the URL (or the router's HTTP port).\n";

@@ -135,6 +135,40 @@ class TlsSession {
   std::string error_;
 };
 
+// A front connection's TLS in three calls, for the HTTPS port: everything a TlsSession
+// needs the caller to decide, decided (alerts written, close_notify answered, plain HTTP
+// answered with plainHttpAnswer()).
+//
+//   on read:   auto in = filter.onRead(buf, n);
+//              if (!in.to_write.empty()) write(std::move(in.to_write));
+//              if (!in.error.empty()) log(in.error);       // says what the client did wrong
+//              parse(in.plaintext);                        // may be empty (handshake)
+//              if (in.close) close after the pending writes;
+//   to answer: write(filter.onWrite(bytes));               // "" before the handshake is done:
+//                                                          // it comes with a later onRead
+//   to close:  write(filter.onClose()); close after the pending writes.
+class TlsFilter {
+ public:
+  explicit TlsFilter(TlsContext& context) : session_(context) {}
+
+  struct Input {
+    std::string plaintext;  // decrypted bytes for the HTTP parser
+    std::string to_write;   // ciphertext (handshake, alerts, answers) or a plain 400
+    bool close = false;     // the peer closed or the session failed: close after to_write
+    std::string error;      // why it failed; "" if it did not
+  };
+  Input onRead(const char* data, size_t len);
+  // Ciphertext for plaintext; after a failure "" (the connection is closing anyway).
+  std::string onWrite(std::string_view plaintext);
+  // Our close_notify, to write before closing the socket.
+  std::string onClose();
+
+  const TlsSession& session() const { return session_; }
+
+ private:
+  TlsSession session_;
+};
+
 // A plain HTTP/1.1 400 response (with Connection: close) for a client that sent plain HTTP
 // to the HTTPS port, telling it to use https://.
 std::string plainHttpAnswer();

@@ -450,5 +450,52 @@ TEST_CASE("TLS session: plain HTTP or garbage gets a clear error, and stays fail
   CHECK(ERR_peek_error() == 0);  // nothing left behind for the next connection
 }
 
+TEST_CASE("TLS filter: a front connection's reads and writes; plain HTTP gets a 400") {
+  TempDir dir;
+  auto t = makeContext(dir.path, "localhost");
+  Client c(*base::readFile(t->caCertPath()), "app.localhost");
+  TlsFilter f(*t);
+  auto feed = [&](const std::string& bytes) {
+    TlsFilter::Input in = f.onRead(bytes.data(), bytes.size());
+    BIO_write(c.in, in.to_write.data(), static_cast<int>(in.to_write.size()));
+    return in;
+  };
+  for (int i = 0; i < 10 && !SSL_is_init_finished(c.ssl); ++i) {
+    SSL_do_handshake(c.ssl);
+    auto in = feed(c.take());
+    CHECK(in.error == "");
+    CHECK_FALSE(in.close);
+    CHECK(in.plaintext == "");
+  }
+  REQUIRE(SSL_is_init_finished(c.ssl));
+  CHECK(f.session().serverName() == "app.localhost");
+
+  std::string request = "GET / HTTP/1.1\r\nHost: app.localhost\r\n\r\n";
+  REQUIRE(SSL_write(c.ssl, request.data(), static_cast<int>(request.size())) > 0);
+  auto in = feed(c.take());
+  CHECK(in.plaintext == request);
+  CHECK_FALSE(in.close);
+  std::string response = "HTTP/1.1 204 No Content\r\n\r\n";
+  std::string cipher = f.onWrite(response);
+  BIO_write(c.in, cipher.data(), static_cast<int>(cipher.size()));
+  CHECK(c.read() == response);
+
+  SSL_shutdown(c.ssl);
+  in = feed(c.take());
+  CHECK(in.close);
+  CHECK(in.error == "");
+  c.read();
+  CHECK((SSL_get_shutdown(c.ssl) & SSL_RECEIVED_SHUTDOWN) != 0);  // our close_notify came
+
+  TlsFilter plain_http(*t);
+  std::string http = "GET / HTTP/1.1\r\nHost: app.localhost\r\n\r\n";
+  in = plain_http.onRead(http.data(), http.size());
+  CHECK(in.close);
+  CHECK(in.error == "the client spoke plain HTTP to the HTTPS port");
+  CHECK(in.to_write == plainHttpAnswer());
+  CHECK(in.plaintext == "");
+  CHECK(plain_http.onWrite("HTTP/1.1 200 OK\r\n\r\n") == "");
+}
+
 }  // namespace
 }  // namespace mcf::router

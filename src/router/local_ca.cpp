@@ -88,7 +88,8 @@ base::Result<X509Ptr> issue(const Issue& what, EVP_PKEY* key, X509* issuer,
     MCF_TRY(addExtension(cert.get(), signer, NID_subject_alt_name, san));
   }
   MCF_TRY(addExtension(cert.get(), signer, NID_subject_key_identifier, "hash"));
-  if (issuer) MCF_TRY(addExtension(cert.get(), signer, NID_authority_key_identifier, "keyid:always"));
+  if (issuer)
+    MCF_TRY(addExtension(cert.get(), signer, NID_authority_key_identifier, "keyid:always"));
   if (!X509_sign(cert.get(), issuer_key ? issuer_key : key, EVP_sha256()))
     return makeError(Errc::kInternal, "cannot sign a certificate: {}", takeSslErrors());
   return cert;
@@ -228,8 +229,8 @@ base::Status checkDnsName(const std::string& name) {
     return makeError(Errc::kInvalid, "'{}' is not a DNS name (1 to 253 characters)", name);
   if (name.front() == '.' || name.back() == '.' || name.front() == '-' || name.back() == '-' ||
       name.find("..") != std::string::npos)
-    return makeError(Errc::kInvalid, "'{}' is not a DNS name (empty label, or '-' or '.' at an end)",
-                     name);
+    return makeError(Errc::kInvalid,
+                     "'{}' is not a DNS name (empty label, or '-' or '.' at an end)", name);
   for (char c : name)
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
       return makeError(Errc::kInvalid,

@@ -22,7 +22,8 @@ class LocalCa {
   // Loads DIR/ca.crt and DIR/ca.key, or makes both (DIR created 0700, the key 0600) when
   // neither exists. One without the other, files that do not parse, or a key that does not
   // match are errors naming the file; an expired CA is replaced (with a warning: clients
-  // must trust the new one). The clock gives the time certificates are checked and issued at, and must outlive the CA.
+  // must trust the new one). The clock gives the time certificates are checked and issued
+  // at, and must outlive the CA.
   static base::Result<std::unique_ptr<LocalCa>> open(const std::string& dir,
                                                      const base::Clock& clock);
   ~LocalCa();

@@ -89,7 +89,8 @@ base::Result<std::shared_ptr<const CertKey>> loadCertKey(const std::string& cert
                                                           const std::string& key_path) {
   auto cert_text = base::readFile(cert_path);
   if (!cert_text.ok())
-    return makeError(Errc::kInvalid, "TLS certificate {}: {}", cert_path, cert_text.error().message);
+    return makeError(Errc::kInvalid, "TLS certificate {}: {}", cert_path,
+                     cert_text.error().message);
   auto key_text = base::readFile(key_path);
   if (!key_text.ok())
     return makeError(Errc::kInvalid, "TLS key {}: {}", key_path, key_text.error().message);

@@ -64,7 +64,8 @@ std::string serial(const CertKey& ck) {
 // Writes a certificate (and key) made by a second, "operator" CA to dir/name.crt|.key.
 void writePair(const CertKey& ck, const std::string& dir, const std::string& name) {
   REQUIRE(base::writeFileAtomic(base::joinPath(dir, name + ".crt"), certPem(ck.cert.get())).ok());
-  REQUIRE(base::writeFileAtomic(base::joinPath(dir, name + ".key"), keyPem(ck.key.get()), 0600).ok());
+  REQUIRE(
+      base::writeFileAtomic(base::joinPath(dir, name + ".key"), keyPem(ck.key.get()), 0600).ok());
 }
 
 // An OpenSSL client in memory that trusts ca_pem, sends SNI and checks the host name.
@@ -185,7 +186,8 @@ TEST_CASE("TLS local CA: a missing half, garbage or a foreign key is an error na
 
   TempDir other;
   REQUIRE(LocalCa::open(other.path, clock).ok());
-  REQUIRE(base::writeFileAtomic(key, *base::readFile(base::joinPath(other.path, "ca.key")), 0600).ok());
+  REQUIRE(
+      base::writeFileAtomic(key, *base::readFile(base::joinPath(other.path, "ca.key")), 0600).ok());
   auto foreign = LocalCa::open(dir.path, clock);
   REQUIRE_FALSE(foreign.ok());
   CHECK(foreign.error().message.find("does not belong to the certificate") != std::string::npos);
@@ -323,7 +325,8 @@ TEST_CASE("TLS operator certificates: bad files stop start-up with the file's na
     REQUIRE_FALSE(t.ok());
     return t.error().message;
   };
-  CHECK(fails({crt}) == "--tls-cert '" + crt + "': expected CERT.pem,KEY.pem (two files, one comma)");
+  CHECK(fails({crt}) ==
+        "--tls-cert '" + crt + "': expected CERT.pem,KEY.pem (two files, one comma)");
   CHECK(fails({crt + "," + ca_key}) ==
         "TLS key " + ca_key + " does not belong to the certificate " + crt);
   CHECK(fails({key + "," + key}).starts_with("TLS certificate " + key + ": no PEM certificate"));

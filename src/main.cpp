@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
     options.port = o.port;
     options.domain = o.domain;
     options.ssh_port = o.ssh_port;
+    options.tls_port = o.tls_port;
+    options.tls_certs = o.tls_certs;
     options.data_dir = o.data_dir;
     options.buildpacks_dir = o.buildpacks_dir;
     options.subnet = o.subnet;

@@ -34,6 +34,14 @@ void addUpCommand(CLI::App& app, CommandTable& table,
                   "Port of the ssh endpoint for 'microcf ssh' (0 disables ssh)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
+  cmd->add_option("--tls-port", opts->tls_port,
+                  "Port of the router's HTTPS listener, with certificates from a local CA "
+                  "made on first start (0: no HTTPS)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--tls-cert", opts->tls_certs,
+                  "CERT.pem,KEY.pem: an operator certificate for custom domains on the HTTPS "
+                  "port, chosen by SNI (repeatable; also DATA_DIR/tls/certs/NAME.crt + NAME.key)");
   cmd->add_option("--data-dir", opts->data_dir,
                   "State directory (default $MICROCF_HOME, else ~/.microcf)");
   cmd->add_option("--buildpacks-dir", opts->buildpacks_dir, "Buildpacks to install");
@@ -52,6 +60,11 @@ void addUpCommand(CLI::App& app, CommandTable& table,
                   "as root only)");
   table.add(cmd, [opts, &up] {
     if (!up) return fail("'microcf up' is not available in this build");
+    if (opts->tls_port != 0 && (opts->tls_port == opts->port || opts->tls_port == opts->ssh_port))
+      return fail(fmt::format("--tls-port {}: the port is taken by --port or --ssh-port; pick "
+                              "another", opts->tls_port));
+    if (!opts->tls_certs.empty() && opts->tls_port == 0)
+      return fail("--tls-cert needs an HTTPS port: add --tls-port PORT (e.g. 8443)");
     if (!opts->memory.empty()) {
       auto mb = model::parseMegabytes(opts->memory);
       if (!mb) return fail(fmt::format("--memory {}: {}", opts->memory, mb.error().message));

@@ -17,6 +17,8 @@ struct UpOptions {
   int port = 8080;
   std::string domain = "localhost";
   int ssh_port = 2222;         // 0 = ssh disabled
+  int tls_port = 0;            // 0 = no HTTPS port
+  std::vector<std::string> tls_certs;  // --tls-cert CERT.pem,KEY.pem, repeatable
   std::string data_dir;        // "" = $MICROCF_HOME
   std::string buildpacks_dir;  // "" = the built-in buildpacks
   std::string subnet = "10.254.0.0/22";  // containers' private network

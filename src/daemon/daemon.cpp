@@ -32,6 +32,7 @@
 #include "loop/loop.h"
 #include "router/route_table.h"
 #include "router/router.h"
+#include "router/tls.h"
 #include "runner/linux_backend.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/tasks.h"
@@ -70,6 +71,10 @@ struct Platform {
   std::unique_ptr<StagerAdapter> stager_adapter;
   std::unique_ptr<RuntimeAdapter> runtime_adapter;
   std::unique_ptr<controller::Controller> controller;
+  // Certificates (local CA, *.DOMAIN, operator certificates by SNI) of the router's HTTPS
+  // port, --tls-port; null without it. Each connection accepted on that port runs a
+  // router::TlsSession on it, so it is built before the router and outlives it.
+  std::unique_ptr<router::TlsContext> tls;
   std::unique_ptr<router::Router> router;
   std::unique_ptr<controller::SshProxy> ssh;
   std::string api_url;
@@ -221,6 +226,31 @@ base::Status loadRoutes(Platform& p) {
   return {};
 }
 
+base::Status setUpTls(Platform& p) {
+  if (p.options.tls_port == 0) return {};
+  auto tls = router::TlsContext::create(
+      {base::joinPath(p.paths.home, "tls"), p.options.domain, p.options.tls_certs}, p.clock);
+  if (!tls.ok()) return tls.takeError();
+  p.tls = std::move(tls).value();
+  if (p.tls->caCreated())
+    MCF_INFO("daemon", "made the local CA {} for the HTTPS port", p.tls->caCertPath());
+  for (const auto& line : p.tls->operatorCerts()) MCF_INFO("daemon", "TLS certificate {}", line);
+  return {};
+}
+
+// How to make clients trust the local CA, said at every start with --tls-port.
+void sayHowToTrust(const Platform& p) {
+  const std::string& ca = p.tls->caCertPath();
+  std::printf(
+      "  HTTPS:     https://APP.%s:%d, certificates from the local CA %s%s\n"
+      "             curl --cacert %s https://APP.%s:%d/\n"
+      "             trust it system-wide (Debian, Ubuntu): sudo cp %s "
+      "/usr/local/share/ca-certificates/microcf.crt && sudo update-ca-certificates\n",
+      p.options.domain.c_str(), p.options.tls_port, ca.c_str(),
+      p.tls->caCreated() ? " (new)" : "", ca.c_str(), p.options.domain.c_str(),
+      p.options.tls_port, ca.c_str());
+}
+
 base::Status listen(Platform& p) {
   auto* logs = p.logs.get();
   p.router = std::make_unique<router::Router>(
@@ -251,6 +281,7 @@ base::Status writeDaemonFile(Platform& p) {
                       {"port", p.options.port},
                       {"domain", p.options.domain},
                       {"ssh_port", p.options.ssh_port},
+                      {"tls_port", p.options.tls_port},
                       {"pid", ::getpid()}};
   return base::writeFileAtomic(p.paths.daemon_file, d.dump(2) + "\n", 0644);
 }
@@ -278,6 +309,7 @@ int runDaemon(const DaemonOptions& options) {
   const Phase phases[] = {
       {"prepare the data dir", [](Platform& p) { return prepareDataDir(p.paths); }},
       {"take the data dir lock", lockDataDir},
+      {"set up TLS", setUpTls},
       {"open the database and blobstore", openState},
       {"install the lifecycle", [](Platform& p) { return installLifecycle(p.paths); }},
       {"load the token signing key", loadSigningKey},
@@ -303,12 +335,13 @@ int runDaemon(const DaemonOptions& options) {
       "  apps:      http://APP.%s:%d\n"
       "  data dir:  %s\n"
       "  memory:    %lld MB for apps (--memory)\n"
-      "  admin:     user 'admin', password in %s\n"
-      "Push an app from another terminal:  microcf push ./examples/static\n",
+      "  admin:     user 'admin', password in %s\n",
       (wall.steadyMs() - started) / 1000.0, p.api_url.c_str(), options.domain.c_str(),
       options.port, p.paths.home.c_str(),
       static_cast<long long>(p.runtime_adapter->memoryCapacityMb()),
       base::joinPath(p.paths.home, "admin-credentials").c_str());
+  if (p.tls) sayHowToTrust(p);
+  std::printf("Push an app from another terminal:  microcf push ./examples/static\n");
   std::fflush(stdout);
 
   loop::Signal sigterm(p.loop), sigint(p.loop);

@@ -21,6 +21,9 @@ struct DaemonOptions {
   std::vector<std::string> running_security_groups;  // rule files; see security_groups.h
   std::vector<std::string> staging_security_groups;
   int ssh_port = 2222;  // `microcf ssh` sessions (links.app_ssh); 0 = ssh disabled
+  int tls_port = 0;     // the router's HTTPS port; 0 = no HTTPS
+  // Operator certificates for custom domains, each "CERT.pem,KEY.pem" (router/tls.h).
+  std::vector<std::string> tls_certs;
   // What the memory limits of all started apps' instances may add up to, in MB; 0 = the
   // host's physical memory (MemTotal).
   int64_t memory_mb = 0;

@@ -165,3 +165,17 @@ TEST_CASE("readiness health check keys parse, survive a round trip and are valid
   CHECK(bad.error().message.find("line 4: 'timeout' must be at most 180 seconds, got 181") !=
         std::string::npos);
 }
+
+TEST_CASE("parseLogRate reads the manifest's sizes") {
+  CHECK(mcf::model::parseLogRate("16K") == 16384);
+  CHECK(mcf::model::parseLogRate("1M") == 1048576);
+  CHECK(mcf::model::parseLogRate("1mb") == 1048576);
+  CHECK(mcf::model::parseLogRate("1G") == 1073741824);
+  CHECK(mcf::model::parseLogRate("512B") == 512);
+  CHECK(mcf::model::parseLogRate("100") == 100);
+  CHECK(mcf::model::parseLogRate("-1") == -1);
+  CHECK(!mcf::model::parseLogRate("lots"));
+  CHECK(!mcf::model::parseLogRate("-5"));
+  CHECK(!mcf::model::parseLogRate(""));
+  CHECK(!mcf::model::parseLogRate("K"));
+}

@@ -12,7 +12,7 @@ API="http://api.localhost:$PORT"
 # wait_for_log TEXT: until the app's log (read through log-cache) has a line with TEXT.
 wait_for_log() {
   for _ in $(seq 1 100); do
-    python3 "$LOGREAD" "$API" "$(mcf oauth-token)" "$guid" | grep -q -- "$1" && return 0
+    python3 "$LOGREAD" "$API" "$(mcf oauth-token)" "$guid" 2>/dev/null | grep -q -- "$1" && return 0
     sleep 0.2
   done
   fail "no log line with '$1' within 20 s"
@@ -34,7 +34,8 @@ echo "ok: logs --recent shows the last 1000 lines (n=$first..1500) in order"
 # 2. tail: started while the app prints; every number once, in order, until SIGINT.
 curl -sf "$(app_url talker '/drip?tag=d&from=1&to=3000&ms=1')" >/dev/null || fail "talker /drip"
 sleep 0.5
-mcf logs talker > "$E2E_TMP/tail.out" 2>&1 &
+# Not through the mcf function: the signal must reach microcf itself, not a subshell.
+"$MICROCF" logs talker > "$E2E_TMP/tail.out" 2>&1 &
 TAIL_PID=$!
 for _ in $(seq 1 300); do
   grep -q "OUT d=3000$" "$E2E_TMP/tail.out" && break

@@ -12,9 +12,10 @@ mcf() { "$MICROCF" "$@"; }
 API="http://api.localhost:$PORT"
 TOKEN=$(mcf oauth-token)
 guid=$(curl -s -H "Authorization: $TOKEN" "$API/v3/apps?names=talker" | python3 -c 'import json,sys; print(json.load(sys.stdin)["resources"][0]["guid"])')
+# The newest app line (the router's access log line comes after it).
 newest() {
-  curl -s -H "Authorization: $TOKEN" "$API/api/v1/read/$guid?limit=1&descending=true&envelope_types=LOG" |
-    python3 -c 'import json,sys,base64; b=json.load(sys.stdin)["envelopes"]["batch"]; print(base64.b64decode(b[0]["log"]["payload"]).decode() if b else "")'
+  curl -s -H "Authorization: $TOKEN" "$API/api/v1/read/$guid?limit=5&descending=true&envelope_types=LOG" |
+    python3 -c 'import json,sys,base64; b=[e for e in json.load(sys.stdin)["envelopes"]["batch"] if e["tags"]["source_type"].startswith("APP/")]; print(base64.b64decode(b[0]["log"]["payload"]).decode() if b else "")'
 }
 
 # Into the buffer: from the request that makes the app print LINES lines until the newest

@@ -33,7 +33,7 @@ echo "ok: logs --recent shows the last 1000 lines (n=$first..1500) in order"
 
 # 2. tail: started while the app prints; every number once, in order, until SIGINT.
 curl -sf "$(app_url talker '/drip?tag=d&from=1&to=3000&ms=1')" >/dev/null || fail "talker /drip"
-sleep 0.5
+sleep 1.5  # so that the tail's first read (the last second) starts in the middle
 # Not through the mcf function: the signal must reach microcf itself, not a subshell.
 "$MICROCF" logs talker > "$E2E_TMP/tail.out" 2>&1 &
 TAIL_PID=$!

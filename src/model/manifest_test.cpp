@@ -179,3 +179,18 @@ TEST_CASE("parseLogRate reads the manifest's sizes") {
   CHECK(!mcf::model::parseLogRate(""));
   CHECK(!mcf::model::parseLogRate("K"));
 }
+
+TEST_CASE("log-rate-limit-per-second is read, written back, and checked") {
+  auto m = parseManifest("applications:\n- name: chatty\n  log-rate-limit-per-second: 16K\n");
+  REQUIRE(m.ok());
+  CHECK(m->applications[0].web.log_rate_bps == 16384);
+  std::string yaml = manifestToYaml(*m);
+  CHECK(yaml.find("log-rate-limit-per-second: 16K") != std::string::npos);
+  auto unlimited = parseManifest("applications:\n- name: a\n  log-rate-limit-per-second: -1\n");
+  REQUIRE(unlimited.ok());
+  CHECK(unlimited->applications[0].web.log_rate_bps == -1);
+  auto bad = parseManifest("applications:\n- name: a\n  log-rate-limit-per-second: lots\n");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("line 3: 'log-rate-limit-per-second' must be a size in bytes "
+                                 "per second") != std::string::npos);
+}

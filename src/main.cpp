@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
     options.buildpacks_dir = o.buildpacks_dir;
     options.subnet = o.subnet;
     options.memory_mb = o.memory_mb;
+    options.log_buffer_envelopes = o.log_buffer_envelopes;
+    options.log_buffer_mb = o.log_buffer_mb;
     options.running_security_groups = o.running_security_groups;
     options.staging_security_groups = o.staging_security_groups;
     return mcf::daemon::runDaemon(options);

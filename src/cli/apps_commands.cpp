@@ -148,6 +148,7 @@ struct ScaleOptions {
   int instances = 1;
   std::string memory;
   std::string disk;
+  std::string log_rate;
   bool force = false;
   CLI::Option* instances_opt = nullptr;
 };
@@ -159,6 +160,14 @@ int scale(const Context& ctx, const ScaleOptions& o) {
     body["instances"] = o.instances;
   }
   if (auto sized = addMemoryAndDisk(body, o.memory, o.disk); !sized) return fail(sized.error());
+  if (!o.log_rate.empty()) {
+    auto rate = model::parseLogRate(o.log_rate);
+    if (!rate)
+      return fail(base::makeError(base::Errc::kInvalid, "-l {}: the log rate limit must be a size "
+                                  "per second with a unit (B, K, M, G; e.g. 16K, 1M) or -1 for "
+                                  "unlimited", o.log_rate));
+    body["log_rate_limit_in_bytes_per_second"] = *rate;
+  }
   Session session(ctx.home);
   if (auto s = session.ensureTarget(); !s) return fail(s.error());
   auto app = findApp(session, o.name);
@@ -178,7 +187,8 @@ int scale(const Context& ctx, const ScaleOptions& o) {
   auto scaled = session.api("POST", "/v3/apps/" + guid + "/processes/web/actions/scale", body);
   if (!scaled) return fail(scaled.error());
   // Memory and disk limits apply to new containers only: restart as cf does.
-  bool needs_restart = body.contains("memory_in_mb") || body.contains("disk_in_mb");
+  bool needs_restart = body.contains("memory_in_mb") || body.contains("disk_in_mb") ||
+                       body.contains("log_rate_limit_in_bytes_per_second");
   if (needs_restart && jstr(*app, "state") == "STARTED") {
     fmt::print("Restarting app {}...\n\n", o.name);
     return startAndShow(session, *app, "restart");
@@ -275,6 +285,8 @@ void addAppCommands(CLI::App& app, CommandTable& table, const Context& ctx) {
   so->instances_opt = sc->add_option("-i,--instances", so->instances, "Number of instances");
   sc->add_option("-m,--memory", so->memory, "Memory limit (e.g. 256M, 1024M, 1G)");
   sc->add_option("-k,--disk", so->disk, "Disk limit (e.g. 256M, 1024M, 1G)");
+  sc->add_option("-l,--log-rate-limit", so->log_rate,
+                 "Log rate limit per second, in bytes (e.g. 128B, 4K, 1M); -1 for unlimited");
   sc->add_flag("-f,--force", so->force, "Restart without asking (microcf never asks)");
   table.add(sc, [so, &ctx] { return scale(ctx, *so); });
 

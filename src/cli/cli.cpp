@@ -52,6 +52,14 @@ void addUpCommand(CLI::App& app, CommandTable& table,
   cmd->add_option("--memory", opts->memory,
                   "Memory the started apps' instances may reserve together (their memory "
                   "limits add up to at most this; e.g. 8G, 512M; default: the host's memory)");
+  cmd->add_option("--log-buffer-envelopes", opts->log_buffer_envelopes,
+                  "Log lines kept per app for 'microcf logs' and log-cache (oldest go first)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{100000000}));
+  cmd->add_option("--log-buffer-mb", opts->log_buffer_mb,
+                  "Memory the log lines kept per app may take, in MB (oldest go first)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   cmd->add_option("--running-security-group", opts->running_security_groups,
                   "Outbound rules for app instances: a Cloud Foundry security group JSON file "
                   "(repeatable; default: no outbound traffic; as root only)");

@@ -24,6 +24,9 @@ struct UpOptions {
   std::string subnet = "10.254.0.0/22";  // containers' private network
   std::string memory;          // --memory: "" = the host's memory; else "8G", "512M"
   int64_t memory_mb = 0;       // memory parsed (0 = the host's)
+  // Log buffer per app: --log-buffer-envelopes and --log-buffer-mb (see logs::LogLimits).
+  int64_t log_buffer_envelopes = 100000;
+  int64_t log_buffer_mb = 64;
   // Cloud Foundry security group rule files (JSON) for running and staging containers;
   // none: instances may not open outbound connections, staging may reach public networks.
   std::vector<std::string> running_security_groups;

@@ -83,3 +83,18 @@ TEST_CASE("lastAppLines keeps the newest app lines only") {
   CHECK(lines.front().ends_with("OUT 5"));
   CHECK(lines.back().ends_with("OUT 14"));
 }
+
+TEST_CASE("task and LGR lines print with their source type and instance") {
+  mcf::logs::Envelope task{.timestamp_ns = 1700000000000000000, .source_id = "a",
+                           .instance_id = "0", .source_type = "APP/TASK/migrate",
+                           .is_err = false, .payload = "done", .tags = {}};
+  auto lines = mcf::cli::formatEnvelope(task);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find(" [APP/TASK/migrate/0] OUT done") != std::string::npos);
+  mcf::logs::Envelope lgr = task;
+  lgr.source_type = "LGR";
+  lgr.is_err = true;
+  lgr.payload = "dropped 3 lines: rate limit";
+  CHECK(mcf::cli::formatEnvelope(lgr)[0].find(" [LGR/0] ERR dropped 3 lines: rate limit") !=
+        std::string::npos);
+}

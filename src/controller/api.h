@@ -33,6 +33,7 @@ struct Call {
   std::map<std::string, std::string> params;          // ":guid" of the pattern -> value
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   std::optional<auth::Claims> claims;                 // set on endpoints that need a token
+  std::string request_id;                             // X-Vcap-Request-Id of the answer
 
   const std::string& param(const std::string& name) const;
   // The first value of a query parameter, or nullptr.

@@ -135,10 +135,14 @@ void Controller::handle(http::Request&& request, http::Responder responder) {
   }
   call.query = http::parseQuery(request.query);
   call.request = std::move(request);
+  call.request_id = request_id;
   // Library exceptions stop here (STYLE.md): a handler bug answers 500, never unwinds the loop.
   try {
     if (endpoint->sync) {
       finish(endpoint->sync(*api_, call));
+    } else if (endpoint->stream) {
+      if (auto st = endpoint->stream(*api_, std::move(call), responder); !st.ok())
+        finish(st.takeError());
     } else {
       endpoint->async(*api_, std::move(call), finish);
     }

@@ -12,6 +12,9 @@ using SyncHandler = Reply (*)(Api& api, const Call& call);
 // For endpoints whose work leaves the loop: done runs exactly once, maybe later.
 using Done = std::function<void(Reply)>;
 using AsyncHandler = void (*)(Api& api, Call&& call, Done done);
+// For endpoints that answer with a body in pieces (Server-Sent Events): an error answers the
+// request as usual; success means the handler answered through responder (usually stream()).
+using StreamHandler = base::Status (*)(Api& api, Call&& call, http::Responder responder);
 
 // root.cpp and oauth.cpp: discovery and login, no token needed.
 Reply getRoot(Api& api, const Call& call);
@@ -126,5 +129,6 @@ Reply cancelDeployment(Api& api, const Call& call);
 // log_cache.cpp
 Reply logCacheInfo(Api& api, const Call& call);
 Reply logCacheRead(Api& api, const Call& call);
+base::Status logCacheStream(Api& api, Call&& call, http::Responder responder);
 
 }  // namespace mcf::controller

@@ -38,6 +38,7 @@ void applyProcess(model::Process& p, const model::ManifestProcess& m) {
   if (m.instances) p.instances = *m.instances;
   if (m.memory_mb) p.memory_in_mb = *m.memory_mb;
   if (m.disk_mb) p.disk_in_mb = *m.disk_mb;
+  if (m.log_rate_bps) p.log_rate_limit_in_bytes_per_second = *m.log_rate_bps;
   if (m.health_check_type) {
     p.health_check.type = *m.health_check_type;
     if (p.health_check.type != "http") p.health_check.endpoint.clear();

@@ -15,8 +15,9 @@ struct Endpoint {
   const char* method;
   const char* pattern;  // "/v3/apps/:guid/processes/:type"
   Access access;
-  SyncHandler sync;     // exactly one of sync and async is set
+  SyncHandler sync;     // exactly one of sync, async and stream is set
   AsyncHandler async;
+  StreamHandler stream;
 };
 
 // The endpoint for method and path (no trailing '/'), with params filled; nullptr if none.

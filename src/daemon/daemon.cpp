@@ -134,7 +134,9 @@ void sayUnprivileged(const scheduler::SchedulerConfig& sched) {
 }
 
 base::Status buildComponents(Platform& p) {
-  p.logs = std::make_unique<logs::LogStore>(p.clock);
+  p.logs = std::make_unique<logs::LogStore>(
+      p.clock, logs::LogLimits{static_cast<size_t>(p.options.log_buffer_envelopes),
+                               static_cast<size_t>(p.options.log_buffer_mb) << 20});
   auto stacks = runner::StackRegistry::open(
       p.loop, {p.paths.stemcell, p.paths.stemcells, p.paths.stacks});
   if (!stacks.ok()) return stacks.takeError();

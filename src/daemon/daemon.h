@@ -27,6 +27,9 @@ struct DaemonOptions {
   // What the memory limits of all started apps' instances may add up to, in MB; 0 = the
   // host's physical memory (MemTotal).
   int64_t memory_mb = 0;
+  // The log buffer of each app: at most this many envelopes and this many MB.
+  int64_t log_buffer_envelopes = 100000;
+  int64_t log_buffer_mb = 64;
 };
 
 // Runs the platform in the foreground until SIGTERM or SIGINT; returns the exit code.

@@ -4,13 +4,14 @@
 #include <time.h>
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
 namespace mcf::logs {
 
-LogStore::LogStore(const base::Clock& clock, size_t per_source)
-    : clock_(clock), per_source_(per_source) {}
+LogStore::LogStore(const base::Clock& clock, LogLimits limits)
+    : clock_(clock), limits_(limits) {}
 
 void LogStore::emit(const std::string& source_id, const std::string& source_type,
                     const std::string& instance_id, bool is_err, std::string_view payload) {
@@ -40,32 +41,51 @@ void LogStore::append(Envelope envelope) {
   if (ts <= last_ts_) ts = last_ts_ + 1;
   last_ts_ = ts;
   envelope.timestamp_ns = ts;
-  auto& buf = buffers_[envelope.source_id];
-  buf.push_back(std::move(envelope));
-  while (buf.size() > per_source_) buf.pop_front();
-  const Envelope& stored = buf.back();
-  // Subscribers may unsubscribe while we iterate: walk a snapshot of the ids.
-  std::vector<uint64_t> ids;
-  for (const auto& [id, sub] : subs_)
-    if (sub.source_id == stored.source_id) ids.push_back(id);
-  for (uint64_t id : ids) {
-    auto it = subs_.find(id);
-    if (it != subs_.end()) it->second.fn(stored);
+  auto ring = buffers_.find(envelope.source_id);
+  if (ring == buffers_.end())
+    ring = buffers_
+               .try_emplace(envelope.source_id, limits_.envelopes_per_source,
+                            limits_.bytes_per_source)
+               .first;
+  auto subs = subs_.find(envelope.source_id);
+  if (subs == subs_.end()) {
+    ring->second.push(Entry{ts, std::move(envelope.source_type), std::move(envelope.instance_id),
+                            envelope.is_err, std::move(envelope.payload)});
+    return;
+  }
+  ring->second.push(Entry{ts, envelope.source_type, envelope.instance_id, envelope.is_err,
+                          envelope.payload});
+  // A subscriber may unsubscribe (itself or another) from its callback: those are only marked
+  // while we dispatch, and erased after, so no function is destroyed while it runs.
+  ++dispatching_;
+  for (auto& [id, fn] : subs->second)
+    if (!unsubscribed_.count(id)) fn(envelope);
+  if (--dispatching_ == 0 && !unsubscribed_.empty()) {
+    std::set<uint64_t> gone = std::move(unsubscribed_);
+    unsubscribed_.clear();
+    for (uint64_t id : gone) unsubscribe(id);
   }
 }
 
 std::vector<Envelope> LogStore::read(const std::string& source_id, const ReadQuery& q) const {
   std::vector<Envelope> out;
   auto it = buffers_.find(source_id);
-  if (it == buffers_.end() || q.limit == 0) return out;
-  const auto& buf = it->second;
-  auto by_ts = [](const Envelope& e, int64_t ts) { return e.timestamp_ns < ts; };
-  auto lo = std::lower_bound(buf.begin(), buf.end(), q.start_time_ns, by_ts);
-  auto hi = std::lower_bound(lo, buf.end(), q.end_time_ns, by_ts);
+  if (it == buffers_.end() || q.limit == 0 || q.start_time_ns >= q.end_time_ns) return out;
+  const LogRing& ring = it->second;
+  size_t lo = ring.lowerBound(q.start_time_ns);
+  size_t hi = q.end_time_ns == INT64_MAX ? ring.size() : ring.lowerBound(q.end_time_ns);
+  if (hi < lo) hi = lo;
+  size_t n = std::min(q.limit, hi - lo);
+  out.reserve(n);
+  auto make = [&](const Entry& e) {
+    return Envelope{.timestamp_ns = e.timestamp_ns, .source_id = source_id,
+                    .instance_id = e.instance_id, .source_type = e.source_type,
+                    .is_err = e.is_err, .payload = e.payload, .tags = {}};
+  };
   if (q.descending) {
-    for (auto r = hi; r != lo && out.size() < q.limit;) out.push_back(*--r);
+    for (size_t i = hi; i > hi - n; --i) out.push_back(make(ring.at(i - 1)));
   } else {
-    for (auto f = lo; f != hi && out.size() < q.limit; ++f) out.push_back(*f);
+    for (size_t i = lo; i < lo + n; ++i) out.push_back(make(ring.at(i)));
   }
   return out;
 }
@@ -77,13 +97,37 @@ size_t LogStore::size(const std::string& source_id) const {
   return it == buffers_.end() ? 0 : it->second.size();
 }
 
+size_t LogStore::bytes(const std::string& source_id) const {
+  auto it = buffers_.find(source_id);
+  return it == buffers_.end() ? 0 : it->second.bytes();
+}
+
+uint64_t LogStore::evicted(const std::string& source_id) const {
+  auto it = buffers_.find(source_id);
+  return it == buffers_.end() ? 0 : it->second.evicted();
+}
+
 uint64_t LogStore::subscribe(const std::string& source_id, Subscriber fn) {
   uint64_t id = next_sub_++;
-  subs_[id] = Sub{source_id, std::move(fn)};
+  subs_[source_id][id] = std::move(fn);
+  sub_sources_[id] = source_id;
   return id;
 }
 
-void LogStore::unsubscribe(uint64_t id) { subs_.erase(id); }
+void LogStore::unsubscribe(uint64_t id) {
+  if (dispatching_ > 0) {
+    unsubscribed_.insert(id);
+    return;
+  }
+  auto it = sub_sources_.find(id);
+  if (it == sub_sources_.end()) return;
+  auto s = subs_.find(it->second);
+  if (s != subs_.end()) {
+    s->second.erase(id);
+    if (s->second.empty()) subs_.erase(s);
+  }
+  sub_sources_.erase(it);
+}
 
 std::string formatLine(const Envelope& e) {
   time_t secs = static_cast<time_t>(e.timestamp_ns / 1000000000);

@@ -6,14 +6,15 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/clock.h"
+#include "logs/log_ring.h"
 
 namespace mcf::logs {
 
@@ -21,10 +22,17 @@ struct Envelope {
   int64_t timestamp_ns = 0;
   std::string source_id;     // app guid
   std::string instance_id;   // "0", "1", ...
-  std::string source_type;   // APP/PROC/WEB, STG, API, CELL, RTR, HEALTH, LGR
+  std::string source_type;   // APP/PROC/WEB, APP/TASK/<name>, STG, API, CELL, RTR, HEALTH, LGR
   bool is_err = false;       // log.type ERR
   std::string payload;       // one line, no trailing newline
-  std::map<std::string, std::string> tags;  // extra tags (app_name, space_id, ...)
+  // Extra tags (app_name, space_id, ...): not stored; the log-cache API adds them on read.
+  std::map<std::string, std::string> tags;
+};
+
+// How much one source (app) keeps: the oldest go first when either bound is reached.
+struct LogLimits {
+  size_t envelopes_per_source = 100000;
+  size_t bytes_per_source = 64u << 20;  // entryCost, see log_ring.h
 };
 
 struct ReadQuery {
@@ -36,8 +44,7 @@ struct ReadQuery {
 
 class LogStore {
  public:
-  // Keeps up to per_source envelopes per source id; the oldest go first.
-  LogStore(const base::Clock& clock, size_t per_source = 100000);
+  explicit LogStore(const base::Clock& clock, LogLimits limits = {});
 
   // Splits payload on "\n" (trailing "\r\n" trimmed) and appends one envelope per line,
   // each with a strictly increasing timestamp so that order is never ambiguous.
@@ -50,6 +57,10 @@ class LogStore {
   // Forgets a source (app deleted).
   void drop(const std::string& source_id);
   size_t size(const std::string& source_id) const;
+  size_t bytes(const std::string& source_id) const;
+  // Envelopes evicted from the source's ring to make room (lifetime of the source).
+  uint64_t evicted(const std::string& source_id) const;
+  const LogLimits& limits() const { return limits_; }
 
   // Live subscription: fn sees every envelope appended after this call, until unsubscribe.
   using Subscriber = std::function<void(const Envelope&)>;
@@ -58,15 +69,14 @@ class LogStore {
 
  private:
   const base::Clock& clock_;
-  size_t per_source_;
+  LogLimits limits_;
   int64_t last_ts_ = 0;
-  std::map<std::string, std::deque<Envelope>> buffers_;
-  struct Sub {
-    std::string source_id;
-    Subscriber fn;
-  };
-  std::map<uint64_t, Sub> subs_;
+  std::map<std::string, LogRing> buffers_;
+  std::map<std::string, std::map<uint64_t, Subscriber>> subs_;  // by source id
+  std::map<uint64_t, std::string> sub_sources_;
   uint64_t next_sub_ = 1;
+  int dispatching_ = 0;
+  std::set<uint64_t> unsubscribed_;  // while dispatching
 };
 
 // A line as `cf logs` prints it: "   2024-05-01T10:00:00.12+0200 [APP/PROC/WEB/0] OUT text".

@@ -20,7 +20,7 @@ TEST_CASE("multi-line payloads become one envelope per line, in order") {
 
 TEST_CASE("the buffer keeps the newest envelopes and reads time ranges both ways") {
   mcf::base::FakeClock clock;
-  LogStore store(clock, 3);
+  LogStore store(clock, {.envelopes_per_source = 3});
   for (int i = 0; i < 5; ++i) {
     store.emit("app", "STG", "0", false, std::to_string(i));
     clock.advanceMs(1);

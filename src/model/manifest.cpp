@@ -160,6 +160,13 @@ class Parser {
       p.memory_mb = megabytes(key, v);
     } else if (k == "disk-quota") {
       p.disk_mb = megabytes(key, v);
+    } else if (k == "log-rate-limit-per-second") {
+      auto rate = v.IsScalar() && !v.IsNull() ? parseLogRate(v.Scalar()) : std::nullopt;
+      if (!rate)
+        add(lineOf(key), fmt::format("'log-rate-limit-per-second' must be a size in bytes per "
+                                     "second with a unit (B, K, M, G; e.g. 16K, 1M) or -1 for "
+                                     "unlimited, got '{}'", v.IsScalar() ? v.Scalar() : "a list or map"));
+      p.log_rate_bps = rate;
     } else if (k == "health-check-type") {
       auto s = string(key, v);
       if (s && *s == "none") s = "process";
@@ -451,6 +458,13 @@ class Parser {
   }
 };
 
+std::string logRateText(int64_t bps) {
+  if (bps > 0 && bps % (1 << 30) == 0) return fmt::format("{}G", bps >> 30);
+  if (bps > 0 && bps % (1 << 20) == 0) return fmt::format("{}M", bps >> 20);
+  if (bps > 0 && bps % 1024 == 0) return fmt::format("{}K", bps >> 10);
+  return fmt::format("{}B", bps);
+}
+
 std::string megabytesText(int mb) {
   if (mb % 1024 == 0) return fmt::format("{}G", mb / 1024);
   return fmt::format("{}M", mb);
@@ -463,6 +477,9 @@ void emitProcessKeys(YAML::Emitter& out, const ManifestProcess& p) {
   if (p.instances) out << YAML::Key << "instances" << YAML::Value << *p.instances;
   if (p.memory_mb) out << YAML::Key << "memory" << YAML::Value << megabytesText(*p.memory_mb);
   if (p.disk_mb) out << YAML::Key << "disk-quota" << YAML::Value << megabytesText(*p.disk_mb);
+  if (p.log_rate_bps)
+    out << YAML::Key << "log-rate-limit-per-second" << YAML::Value
+        << (*p.log_rate_bps < 0 ? std::string("-1") : logRateText(*p.log_rate_bps));
   if (p.health_check_type)
     out << YAML::Key << "health-check-type" << YAML::Value << *p.health_check_type;
   if (p.health_check_http_endpoint)
@@ -591,6 +608,30 @@ base::Result<int> parseMegabytes(const std::string& value) {
   if (mb < 1 || mb > 1024.0 * 1024.0 * 1024.0)
     return base::makeError(base::Errc::kInvalid, "must be between 1M and 1024T, got '{}'", value);
   return static_cast<int>(mb);
+}
+
+std::optional<int64_t> parseLogRate(std::string_view text) {
+  std::string s;
+  for (char c : text)
+    if (!std::isspace(static_cast<unsigned char>(c))) s += char(std::toupper(static_cast<unsigned char>(c)));
+  if (s == "-1") return -1;
+  if (s.empty()) return std::nullopt;
+  int64_t unit = 1;
+  auto strip = [&](std::string_view suffix, int64_t u) {
+    if (s.size() > suffix.size() && s.ends_with(suffix)) {
+      s.resize(s.size() - suffix.size());
+      unit = u;
+      return true;
+    }
+    return false;
+  };
+  strip("KB", 1024) || strip("MB", 1 << 20) || strip("GB", 1 << 30) || strip("K", 1024) ||
+      strip("M", 1 << 20) || strip("G", 1 << 30) || strip("B", 1);
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || end != s.data() + s.size() || n < 0) return std::nullopt;
+  if (n > INT64_MAX / unit) return std::nullopt;
+  return n * unit;
 }
 
 }  // namespace mcf::model

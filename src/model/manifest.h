@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -28,6 +29,7 @@ struct ManifestProcess {
   std::optional<int> instances;
   std::optional<int> memory_mb;
   std::optional<int> disk_mb;
+  std::optional<int64_t> log_rate_bps;  // log-rate-limit-per-second; -1 unlimited
   std::optional<std::string> health_check_type;
   std::optional<std::string> health_check_http_endpoint;
   std::optional<int> health_check_invocation_timeout;
@@ -71,5 +73,8 @@ std::string manifestToYaml(const Manifest& manifest);
 // "256M", "1G", "512mb", "1024K" (1024-based, any case) to megabytes. A bare number or an
 // unknown unit is kInvalid ("must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB").
 base::Result<int> parseMegabytes(const std::string& value);
+// A log rate ("16K", "1M", "1G", "512B", "100", "-1" = unlimited) in bytes per second;
+// nullopt if it is not one.
+std::optional<int64_t> parseLogRate(std::string_view text);
 
 }  // namespace mcf::model

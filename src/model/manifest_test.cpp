@@ -202,3 +202,32 @@ TEST_CASE("route options: loadbalancing is read, written back, and checked with 
   CHECK(msg.find("line 7: unknown route option 'stickiness'") != std::string::npos);
   CHECK(msg.find("line 9: route 'options' must be a map") != std::string::npos);
 }
+
+TEST_CASE("parseLogRate reads the manifest's sizes") {
+  CHECK(mcf::model::parseLogRate("16K") == 16384);
+  CHECK(mcf::model::parseLogRate("1M") == 1048576);
+  CHECK(mcf::model::parseLogRate("1mb") == 1048576);
+  CHECK(mcf::model::parseLogRate("1G") == 1073741824);
+  CHECK(mcf::model::parseLogRate("512B") == 512);
+  CHECK(mcf::model::parseLogRate("100") == 100);
+  CHECK(mcf::model::parseLogRate("-1") == -1);
+  CHECK(!mcf::model::parseLogRate("lots"));
+  CHECK(!mcf::model::parseLogRate("-5"));
+  CHECK(!mcf::model::parseLogRate(""));
+  CHECK(!mcf::model::parseLogRate("K"));
+}
+
+TEST_CASE("log-rate-limit-per-second is read, written back, and checked") {
+  auto m = parseManifest("applications:\n- name: chatty\n  log-rate-limit-per-second: 16K\n");
+  REQUIRE(m.ok());
+  CHECK(m->applications[0].web.log_rate_bps == 16384);
+  std::string yaml = manifestToYaml(*m);
+  CHECK(yaml.find("log-rate-limit-per-second: 16K") != std::string::npos);
+  auto unlimited = parseManifest("applications:\n- name: a\n  log-rate-limit-per-second: -1\n");
+  REQUIRE(unlimited.ok());
+  CHECK(unlimited->applications[0].web.log_rate_bps == -1);
+  auto bad = parseManifest("applications:\n- name: a\n  log-rate-limit-per-second: lots\n");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("line 3: 'log-rate-limit-per-second' must be a size in bytes "
+                                 "per second") != std::string::npos);
+}

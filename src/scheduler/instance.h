@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "logs/rate_limiter.h"
 #include "loop/loop.h"
 #include "model/model.h"
 #include "scheduler/process_output.h"
@@ -55,6 +56,7 @@ struct Instance {
   std::unique_ptr<loop::Timer> kill_timer;
   std::unique_ptr<loop::Timer> drain_timer;  // out of routing, SIGTERM when it fires
   ProcessOutput output;
+  logs::LogRateLimiter log_limit;  // the process's log_rate_limit_in_bytes_per_second
 };
 
 }  // namespace mcf::scheduler

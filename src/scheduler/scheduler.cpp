@@ -95,8 +95,23 @@ void Scheduler::convergeAll() {
   std::set<std::string> apps;
   if (auto listed = store_.listApps({}); listed.ok())
     for (const auto& app : *listed) apps.insert(app.guid);
-  for (const auto& [guid, inst] : instances_) apps.insert(inst->app_guid);
+  for (const auto& [guid, inst] : instances_) {
+    apps.insert(inst->app_guid);
+    reportLogDrops(*inst, false);  // drops at the end of a burst are said without new output
+  }
   for (const auto& app_guid : apps) converge(app_guid);
+}
+
+void Scheduler::reportLogDrops(Instance& inst, bool now) {
+  auto r = now ? inst.log_limit.flush() : inst.log_limit.report(clock_.steadyMs());
+  if (!r) return;
+  std::string index = std::to_string(inst.index);
+  if (r->first)
+    logs_.emit(inst.app_guid, sourceType(inst), index, false,
+               fmt::format("app instance exceeded log rate limit ({} bytes/sec)",
+                           inst.log_limit.limit()));
+  logs_.emit(inst.app_guid, "LGR", index, true,
+             fmt::format("dropped {} lines: rate limit", r->dropped));
 }
 
 void Scheduler::converge(const std::string& app_guid) {
@@ -195,6 +210,7 @@ void Scheduler::startInstance(const Desired& d, int index, int crash_count) {
   inst->crash_count = crash_count;
   inst->health = d.process.health_check;
   inst->readiness = d.process.readiness_check;
+  inst->log_limit = logs::LogRateLimiter(d.process.log_rate_limit_in_bytes_per_second);
   std::string guid = inst->guid;
   cell(*inst, fmt::format("Cell {} creating container for instance {}", config_.cell_id, guid));
   instances_[guid] = std::move(inst);
@@ -282,8 +298,13 @@ void Scheduler::launch(const std::string& guid) {
   std::string index = std::to_string(inst.index);
   runner::ProcessIO io = inst.output.attach(alive_, [this, guid, app_guid, source, index](
                                                         bool is_err, std::string_view line) {
+    Instance* i = find(guid);
+    if (i && !i->log_limit.admit(line.size(), clock_.steadyMs())) {
+      reportLogDrops(*i, false);
+      return;
+    }
     logs_.emit(app_guid, source, index, is_err, line);
-    if (Instance* i = find(guid)) {
+    if (i) {
       i->last_output.emplace_back(line);
       if (i->last_output.size() > kLastOutputLines) i->last_output.pop_front();
     }
@@ -439,6 +460,7 @@ void Scheduler::onExit(const std::string& guid, const runner::ProcessExit& exit)
   if (!inst) return;
   inst->pid = 0;
   inst->output.flush();
+  reportLogDrops(*inst, true);
   if (inst->state == InstanceState::kStopping) {
     finalize(guid);
     return;

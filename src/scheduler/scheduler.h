@@ -155,6 +155,9 @@ class Scheduler {
                          int crash_count);
   void setState(Instance& inst, model::InstanceState to);
   void cell(const Instance& inst, const std::string& line, bool is_err = false);
+  // Says in the app's log that lines were dropped over its log rate limit: at most once a
+  // second, or now when the instance's output ends.
+  void reportLogDrops(Instance& inst, bool now);
   Instance* find(const std::string& instance_guid);
   void maybeShutdownDone();
 

@@ -1,7 +1,10 @@
 // Tasks: one-off containers from an app's droplet, run to their end.
 #include "scheduler/tasks.h"
 
+#include <optional>
+
 #include "base/log.h"
+#include "logs/rate_limiter.h"
 #include "model/environment.h"
 #include "scheduler/process_output.h"
 
@@ -19,7 +22,22 @@ struct TaskRunner::Run {
   bool lost = false;         // microcf shuts down: ends FAILED kTaskLostReason
   std::unique_ptr<loop::Timer> kill_timer;
   ProcessOutput output;
+  logs::LogRateLimiter log_limit;  // the task's log_rate_limit_in_bytes_per_second
 };
+
+namespace {
+
+// The task's log says when lines were dropped over its log rate limit (see Scheduler's).
+void reportLogDrops(logs::LogStore& logs, const std::string& app_guid, const std::string& source,
+                    logs::LogRateLimiter& limit, std::optional<logs::LogRateLimiter::Report> r) {
+  if (!r) return;
+  if (r->first)
+    logs.emit(app_guid, source, "0", false,
+              fmt::format("app instance exceeded log rate limit ({} bytes/sec)", limit.limit()));
+  logs.emit(app_guid, "LGR", "0", true, fmt::format("dropped {} lines: rate limit", r->dropped));
+}
+
+}  // namespace
 
 TaskRunner::TaskRunner(loop::Loop& loop, store::Store& store, runner::Backend& backend,
                        DropletCache& droplets, logs::LogStore& logs, TaskRunnerConfig config)
@@ -101,6 +119,7 @@ void TaskRunner::taskCreated(const std::string& task_guid) {
   run->guid = task_guid;
   run->app_guid = task->app_guid;
   run->source = model::taskSourceType(*task);
+  run->log_limit = logs::LogRateLimiter(task->log_rate_limit_in_bytes_per_second);
   cell(*run, fmt::format("Cell {} creating container for task {}", config_.cell_id, task_guid));
   runs_[task_guid] = std::move(run);
   droplets_.ensure(droplet->guid, droplet->blob_key, [this, task_guid](base::Status st) {
@@ -163,7 +182,13 @@ void TaskRunner::launch(const std::string& task_guid) {
   std::string app_guid = run.app_guid;
   std::string source = run.source;
   runner::ProcessIO io = run.output.attach(
-      alive_, [this, app_guid, source](bool is_err, std::string_view line) {
+      alive_, [this, task_guid, app_guid, source](bool is_err, std::string_view line) {
+        if (Run* r = find(task_guid)) {
+          int64_t now = static_cast<int64_t>(loop_.nowMs());
+          bool admitted = r->log_limit.admit(line.size(), now);
+          reportLogDrops(logs_, app_guid, source, r->log_limit, r->log_limit.report(now));
+          if (!admitted) return;
+        }
         logs_.emit(app_guid, source, "0", is_err, line);
       });
   std::weak_ptr<bool> alive = alive_;
@@ -184,6 +209,7 @@ void TaskRunner::onExit(const std::string& task_guid, const runner::ProcessExit&
   if (!run) return;
   run->pid = 0;
   run->output.flush();
+  reportLogDrops(logs_, run->app_guid, run->source, run->log_limit, run->log_limit.flush());
   logs_.emit(run->app_guid, run->source, "0", false, fmt::format("Exit status {}", exit.status));
   if (run->lost) {
     finish(task_guid, TaskState::kFailed, kTaskLostReason);

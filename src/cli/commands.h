@@ -59,5 +59,8 @@ void addStackCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 void addTaskCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 // events, set-health-check, set-readiness-health-check, restart-app-instance
 void addHealthCommands(CLI::App& app, CommandTable& table, const Context& ctx);
+// create-user-provided-service, update-user-provided-service, services, service, bind-service,
+// unbind-service, delete-service
+void addServiceCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 
 }  // namespace mcf::cli

@@ -119,6 +119,20 @@ Reply getDeployment(Api& api, const Call& call);
 Reply listDeployments(Api& api, const Call& call);
 Reply cancelDeployment(Api& api, const Call& call);
 
+// services.cpp: user-provided service instances, app bindings, and /metrics
+Reply createServiceInstance(Api& api, const Call& call);
+Reply listServiceInstances(Api& api, const Call& call);
+Reply getServiceInstance(Api& api, const Call& call);
+Reply getServiceInstanceCredentials(Api& api, const Call& call);
+Reply updateServiceInstance(Api& api, const Call& call);
+Reply deleteServiceInstance(Api& api, const Call& call);
+Reply createServiceBinding(Api& api, const Call& call);
+Reply listServiceBindings(Api& api, const Call& call);
+Reply getServiceBinding(Api& api, const Call& call);
+Reply getServiceBindingDetails(Api& api, const Call& call);
+Reply deleteServiceBinding(Api& api, const Call& call);
+Reply getMetrics(Api& api, const Call& call);
+
 // log_cache.cpp
 Reply logCacheInfo(Api& api, const Call& call);
 Reply logCacheRead(Api& api, const Call& call);

@@ -101,6 +101,22 @@ const Endpoint kEndpoints[] = {
     {"POST", "/v3/deployments", kToken, createDeployment, nullptr},
     {"GET", "/v3/deployments/:guid", kToken, getDeployment, nullptr},
     {"POST", "/v3/deployments/:guid/actions/cancel", kToken, cancelDeployment, nullptr},
+    // User-provided service instances and their app bindings (CF-CONTRACT §7).
+    {"GET", "/v3/service_instances", kToken, listServiceInstances, nullptr},
+    {"POST", "/v3/service_instances", kToken, createServiceInstance, nullptr},
+    {"GET", "/v3/service_instances/:guid", kToken, getServiceInstance, nullptr},
+    {"PATCH", "/v3/service_instances/:guid", kToken, updateServiceInstance, nullptr},
+    {"DELETE", "/v3/service_instances/:guid", kToken, deleteServiceInstance, nullptr},
+    {"GET", "/v3/service_instances/:guid/credentials", kToken, getServiceInstanceCredentials,
+     nullptr},
+    {"GET", "/v3/service_credential_bindings", kToken, listServiceBindings, nullptr},
+    {"POST", "/v3/service_credential_bindings", kToken, createServiceBinding, nullptr},
+    {"GET", "/v3/service_credential_bindings/:guid", kToken, getServiceBinding, nullptr},
+    {"GET", "/v3/service_credential_bindings/:guid/details", kToken, getServiceBindingDetails,
+     nullptr},
+    {"DELETE", "/v3/service_credential_bindings/:guid", kToken, deleteServiceBinding, nullptr},
+    // Prometheus metrics of the platform: public, as exporters on a local platform are.
+    {"GET", "/metrics", kPublic, getMetrics, nullptr},
     // log-cache (CF-CONTRACT §6).
     {"GET", "/api/v1/info", kPublic, logCacheInfo, nullptr},
     {"GET", "/api/v1/read/:source_id", kToken, logCacheRead, nullptr},

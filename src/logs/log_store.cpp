@@ -42,7 +42,11 @@ void LogStore::append(Envelope envelope) {
   envelope.timestamp_ns = ts;
   auto& buf = buffers_[envelope.source_id];
   buf.push_back(std::move(envelope));
-  while (buf.size() > per_source_) buf.pop_front();
+  ++appended_;
+  while (buf.size() > per_source_) {
+    buf.pop_front();
+    ++evicted_;
+  }
   const Envelope& stored = buf.back();
   // Subscribers may unsubscribe while we iterate: walk a snapshot of the ids.
   std::vector<uint64_t> ids;

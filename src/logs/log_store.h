@@ -50,6 +50,9 @@ class LogStore {
   // Forgets a source (app deleted).
   void drop(const std::string& source_id);
   size_t size(const std::string& source_id) const;
+  // Envelopes appended since start, and those pushed out of a full ring since (for /metrics).
+  uint64_t appendedTotal() const { return appended_; }
+  uint64_t evictedTotal() const { return evicted_; }
 
   // Live subscription: fn sees every envelope appended after this call, until unsubscribe.
   using Subscriber = std::function<void(const Envelope&)>;
@@ -60,6 +63,8 @@ class LogStore {
   const base::Clock& clock_;
   size_t per_source_;
   int64_t last_ts_ = 0;
+  uint64_t appended_ = 0;
+  uint64_t evicted_ = 0;
   std::map<std::string, std::deque<Envelope>> buffers_;
   struct Sub {
     std::string source_id;

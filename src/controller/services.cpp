@@ -94,7 +94,7 @@ base::Result<model::ServiceBinding> findBinding(Api& api, const Call& call, Acti
   return b;
 }
 
-// The apps bound to any instance of `instances` were changed: their drains follow.
+// These apps' bindings changed: their drains follow at once.
 void tellBindingsChanged(Api& api, const std::vector<std::string>& app_guids) {
   if (!api.config.bindings_changed) return;
   for (const auto& a : app_guids) api.config.bindings_changed(a);
@@ -386,15 +386,6 @@ Reply deleteServiceBinding(Api& api, const Call& call) {
   MCF_TRY(api.store.deleteServiceBinding(b->guid));
   tellBindingsChanged(api, {b->app_guid});
   return noContent();
-}
-
-Reply getMetrics(Api& api, const Call&) {
-  if (!api.config.metrics) return base::makeError(Errc::kNotFound, "Unknown request");
-  http::Response r;
-  r.status = 200;
-  r.headers.push_back({"Content-Type", "text/plain; version=0.0.4; charset=utf-8"});
-  r.body = api.config.metrics();
-  return r;
 }
 
 }  // namespace mcf::controller

@@ -62,5 +62,8 @@ void addHealthCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 // routes, domains, create-domain, create-private-domain, create-shared-domain, delete-domain,
 // create-route, check-route, map-route, unmap-route, delete-route, update-route
 void addRouteCommands(CLI::App& app, CommandTable& table, const Context& ctx);
+// create-user-provided-service, update-user-provided-service, services, service, bind-service,
+// unbind-service, delete-service
+void addServiceCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 
 }  // namespace mcf::cli

@@ -29,7 +29,8 @@ Reply getAppEnv(Api& api, const Call& call) {
   return jsonReply(200, {{"environment_variables", app->env},
                          {"staging_env_json", json::object()},
                          {"running_env_json", json::object()},
-                         {"system_env_json", {{"VCAP_SERVICES", json::object()}}},
+                         {"system_env_json",
+                          {{"VCAP_SERVICES", json::parse(holder.ctx.vcap_services)}}},
                          {"application_env_json", {{"VCAP_APPLICATION", vcap_application}}}});
 }
 

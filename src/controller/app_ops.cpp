@@ -120,8 +120,11 @@ base::Status checkMemory(Api& api, const model::App& app,
 
 base::Status deleteAppEverywhere(Api& api, const model::App& app) {
   MCF_TRY(unmapAllRoutes(api, app.guid));
+  bool had_bindings = false;
+  if (auto b = api.store.listServiceBindings(app.guid, ""); b.ok()) had_bindings = !b->empty();
   MCF_TRY(api.store.deleteApp(app.guid));
   api.runtime.desiredChanged(app.guid);
+  if (had_bindings && api.config.bindings_changed) api.config.bindings_changed(app.guid);
   return {};
 }
 
@@ -160,6 +163,7 @@ void fillAppContext(Api& api, const model::App& app, int memory_mb, int disk_mb,
   h.ctx.cf_api = api.config.api_url;
   h.ctx.memory_mb = memory_mb;
   h.ctx.disk_mb = disk_mb;
+  h.ctx.vcap_services = store::appVcapServices(api.store, app.guid);
 }
 
 Reply listAppChildren(Api& api, const Call& call, const std::string& collection,

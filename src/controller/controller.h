@@ -6,6 +6,7 @@
 // only for uploads and staging, whose blocking work goes to the libuv thread pool.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -38,6 +39,11 @@ struct ControllerConfig {
   std::string api_url = "http://api.localhost:8080";  // absolute base of every link
   std::string data_dir;                               // for temp files (uploads in progress)
   int ssh_port = 0;  // the ssh endpoint's port for links.app_ssh; 0 = none (ssh disabled)
+  // Told after an app's service bindings changed (bound, unbound, instance updated, app
+  // deleted), so that its syslog drains follow at once. Unset = nobody listens.
+  std::function<void(const std::string& app_guid)> bindings_changed;
+  // GET /metrics (Prometheus text exposition); unset = 404.
+  std::function<std::string()> metrics;
 };
 
 // What an ssh session may reach once its token and app check out.

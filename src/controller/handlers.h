@@ -21,6 +21,7 @@ Reply getRoot(Api& api, const Call& call);
 Reply getV3(Api& api, const Call& call);
 Reply getInfo(Api& api, const Call& call);
 Reply getLogin(Api& api, const Call& call);
+Reply getMetrics(Api& api, const Call& call);  // root.cpp
 void postOauthToken(Api& api, Call&& call, Done done);  // password checks leave the loop
 
 // spaces_orgs.cpp
@@ -125,6 +126,19 @@ Reply createDeployment(Api& api, const Call& call);
 Reply getDeployment(Api& api, const Call& call);
 Reply listDeployments(Api& api, const Call& call);
 Reply cancelDeployment(Api& api, const Call& call);
+
+// services.cpp: user-provided service instances and app bindings
+Reply createServiceInstance(Api& api, const Call& call);
+Reply listServiceInstances(Api& api, const Call& call);
+Reply getServiceInstance(Api& api, const Call& call);
+Reply getServiceInstanceCredentials(Api& api, const Call& call);
+Reply updateServiceInstance(Api& api, const Call& call);
+Reply deleteServiceInstance(Api& api, const Call& call);
+Reply createServiceBinding(Api& api, const Call& call);
+Reply listServiceBindings(Api& api, const Call& call);
+Reply getServiceBinding(Api& api, const Call& call);
+Reply getServiceBindingDetails(Api& api, const Call& call);
+Reply deleteServiceBinding(Api& api, const Call& call);
 
 // log_cache.cpp
 Reply logCacheInfo(Api& api, const Call& call);

@@ -1,6 +1,7 @@
 // One manifest application applied to the store, the Runtime and Routing.
 #include "controller/manifest_apply.h"
 
+#include <algorithm>
 #include <set>
 
 #include "base/strutil.h"
@@ -8,6 +9,7 @@
 #include "controller/app_ops.h"
 #include "controller/audit.h"
 #include "controller/route_ops.h"
+#include "model/service.h"
 #include "store/store.h"
 
 namespace mcf::controller {
@@ -136,9 +138,19 @@ base::Status applyManifestApp(Api& api, const Call& call, const model::Space& sp
   // Authorization happened on the space; roles may refine it per app later.
   // Checked before anything changes: a missing service instance would otherwise leave the
   // app half configured.
+  std::vector<model::ServiceInstance> instances;
   if (!m.services.empty()) {
-    return base::makeError(Errc::kInvalid, "Service instance '{}' not found; create it in this "
-                                           "space first", m.services.front());
+    auto all = api.store.listServiceInstances(space.guid);
+    if (!all.ok()) return all.takeError();
+    for (const auto& name : m.services) {
+      auto it = std::find_if(all->begin(), all->end(),
+                             [&](const model::ServiceInstance& si) { return si.name == name; });
+      if (it == all->end())
+        return base::makeError(Errc::kInvalid, "For application '{}': Service instance '{}' not "
+                                               "found; create it in this space first (microcf "
+                                               "cups {} -p '{{...}}')", m.name, name, name);
+      instances.push_back(*it);
+    }
   }
   std::map<std::string, std::string> checked;
   MCF_TRY(mergeEnv(nlohmann::json(m.env), checked));  // the same name rules as the API
@@ -152,6 +164,20 @@ base::Status applyManifestApp(Api& api, const Call& call, const model::Space& sp
   MCF_TRY(api.store.updateApp(*app));
   MCF_TRY(applyProcesses(api, *app, m));
   MCF_TRY(applyRoutes(api, *app, space, m));
+  // services: bound if not yet (additive, as Cloud Foundry); they reach the app at its start.
+  bool bound = false;
+  for (const auto& si : instances) {
+    auto existing = api.store.listServiceBindings(app->guid, si.guid);
+    if (!existing.ok()) return existing.takeError();
+    if (!existing->empty()) continue;
+    model::ServiceBinding b;
+    b.app_guid = app->guid;
+    b.instance_guid = si.guid;
+    auto made = api.store.createServiceBinding(b);
+    if (!made.ok()) return made.takeError();
+    bound = true;
+  }
+  if (bound && api.config.bindings_changed) api.config.bindings_changed(app->guid);
   api.runtime.desiredChanged(app->guid);
   recordAppEvent(api, call, "audit.app.apply_manifest", *app);
   return {};

@@ -1,5 +1,6 @@
 // Discovery: GET / (the links the cf CLI reads first), /v3, /v3/info and the login server's /login.
 #include "controller/api.h"
+#include "controller/errors.h"
 #include "controller/handlers.h"
 #include "controller/presenters.h"
 
@@ -79,6 +80,16 @@ Reply getLogin(Api& api, const Call&) {
                          {"prompts", {{"username", {"text", "Email"}},
                                       {"password", {"password", "Password"}}}},
                          {"timestamp", base::formatTimestamp(api.nowSeconds())}});
+}
+
+// The platform's Prometheus metrics (ControllerConfig::metrics); public, as exporters are.
+Reply getMetrics(Api& api, const Call&) {
+  if (!api.config.metrics) return unknownRequest();
+  http::Response r;
+  r.status = 200;
+  r.headers.push_back({"Content-Type", "text/plain; version=0.0.4; charset=utf-8"});
+  r.body = api.config.metrics();
+  return r;
 }
 
 }  // namespace mcf::controller

@@ -105,6 +105,22 @@ const Endpoint kEndpoints[] = {
     {"POST", "/v3/deployments", kToken, createDeployment, nullptr, nullptr},
     {"GET", "/v3/deployments/:guid", kToken, getDeployment, nullptr, nullptr},
     {"POST", "/v3/deployments/:guid/actions/cancel", kToken, cancelDeployment, nullptr, nullptr},
+    // User-provided service instances and their app bindings (CF-CONTRACT §7).
+    {"GET", "/v3/service_instances", kToken, listServiceInstances, nullptr, nullptr},
+    {"POST", "/v3/service_instances", kToken, createServiceInstance, nullptr, nullptr},
+    {"GET", "/v3/service_instances/:guid", kToken, getServiceInstance, nullptr, nullptr},
+    {"PATCH", "/v3/service_instances/:guid", kToken, updateServiceInstance, nullptr, nullptr},
+    {"DELETE", "/v3/service_instances/:guid", kToken, deleteServiceInstance, nullptr, nullptr},
+    {"GET", "/v3/service_instances/:guid/credentials", kToken, getServiceInstanceCredentials,
+     nullptr, nullptr},
+    {"GET", "/v3/service_credential_bindings", kToken, listServiceBindings, nullptr, nullptr},
+    {"POST", "/v3/service_credential_bindings", kToken, createServiceBinding, nullptr, nullptr},
+    {"GET", "/v3/service_credential_bindings/:guid", kToken, getServiceBinding, nullptr, nullptr},
+    {"GET", "/v3/service_credential_bindings/:guid/details", kToken, getServiceBindingDetails,
+     nullptr, nullptr},
+    {"DELETE", "/v3/service_credential_bindings/:guid", kToken, deleteServiceBinding, nullptr, nullptr},
+    // Prometheus metrics of the platform: public, as exporters on a local platform are.
+    {"GET", "/metrics", kPublic, getMetrics, nullptr, nullptr},
     // log-cache (CF-CONTRACT §6).
     {"GET", "/api/v1/info", kPublic, logCacheInfo, nullptr, nullptr},
     {"GET", "/api/v1/read/:source_id", kToken, logCacheRead, nullptr, nullptr},

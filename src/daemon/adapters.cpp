@@ -15,7 +15,10 @@ void StagerAdapter::stage(const controller::StagingRequest& request,
   job.env = request.env;
   job.memory_mb = request.memory_mb;
   job.disk_mb = request.disk_mb;
-  stager_.stage(job, [done = std::move(done)](base::Result<stager::Outcome> outcome) {
+  if (observe) observe("started");
+  stager_.stage(job, [done = std::move(done), observe = observe](
+                         base::Result<stager::Outcome> outcome) {
+    if (observe) observe(outcome.ok() ? "succeeded" : "failed");
     if (!outcome.ok()) {
       done(outcome.takeError());
       return;

@@ -1,6 +1,9 @@
 // Adapters that connect the seams components declare to the components that serve them.
 #pragma once
 
+#include <functional>
+#include <string_view>
+
 #include "controller/platform.h"
 #include "router/route_table.h"
 #include "runner/stacks.h"
@@ -17,6 +20,8 @@ class StagerAdapter final : public controller::Stager {
   explicit StagerAdapter(stager::Stager& stager) : stager_(stager) {}
   void stage(const controller::StagingRequest& request,
              std::function<void(base::Result<controller::StagingResult>)> done) override;
+  // Told "started", then "succeeded" or "failed", for each staging (metrics); may be unset.
+  std::function<void(std::string_view outcome)> observe;
 
  private:
   stager::Stager& stager_;

@@ -10,7 +10,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -27,8 +29,10 @@
 #include "controller/ssh_proxy.h"
 #include "daemon/adapters.h"
 #include "daemon/paths.h"
+#include "daemon/platform_metrics.h"
 #include "daemon/security_groups.h"
 #include "logs/log_store.h"
+#include "logs/syslog_drain.h"
 #include "loop/loop.h"
 #include "router/route_table.h"
 #include "router/router.h"
@@ -59,6 +63,8 @@ struct Platform {
   std::unique_ptr<blobstore::ResourcePool> pool;
   std::unique_ptr<auth::TokenService> tokens;
   std::unique_ptr<logs::LogStore> logs;
+  std::unique_ptr<logs::DrainManager> drains;
+  std::unique_ptr<PlatformMetrics> metrics;
   std::unique_ptr<runner::StackRegistry> stacks;
   std::unique_ptr<StacksAdapter> stacks_adapter;
   std::unique_ptr<runner::LinuxBackend> backend;
@@ -133,10 +139,71 @@ void sayUnprivileged(const scheduler::SchedulerConfig& sched) {
            sched.first_port, sched.last_port);
 }
 
+// The app's syslog drains become the syslog_drain_urls of the instances it is bound to now.
+void refreshDrains(Platform& p, const std::string& app_guid) {
+  auto app = p.store->getApp(app_guid);
+  if (!app.ok()) {
+    p.drains->setAppDrains(app_guid, "", {});
+    return;
+  }
+  // Loggregator's syslog HOSTNAME: org.space.app.
+  std::string hostname = app->name;
+  if (auto space = p.store->getSpace(app->space_guid); space.ok()) {
+    auto org = p.store->getOrg(space->org_guid);
+    hostname = (org.ok() ? org->name : "") + "." + space->name + "." + app->name;
+  }
+  std::vector<logs::DrainManager::Spec> specs;
+  for (const auto& b : store::appBoundServices(*p.store, app_guid))
+    if (!b.instance.syslog_drain_url.empty())
+      specs.push_back({b.instance.syslog_drain_url, b.instance.name});
+  p.drains->setAppDrains(app_guid, hostname, specs);
+}
+
+// Gauges read when /metrics is scraped.
+void addSampledMetrics(Platform& p) {
+  base::Metrics& m = p.metrics->registry();
+  m.gaugeFn("microcf_instances", "App instances by state.", [&p] {
+    std::map<std::string, double> by_state;
+    for (auto s : {model::InstanceState::kStarting, model::InstanceState::kRunning,
+                   model::InstanceState::kCrashed, model::InstanceState::kStopping,
+                   model::InstanceState::kDown})
+      by_state[model::toString(s)] = 0;
+    if (auto processes = p.store->listProcesses(""); processes.ok())
+      for (const auto& proc : *processes)
+        for (const auto& i : p.runtime_adapter->instances(proc.guid))
+          by_state[model::toString(i.state)] += 1;
+    std::vector<std::pair<base::Labels, double>> out;
+    for (const auto& [state, n] : by_state) out.push_back({{{"state", state}}, n});
+    return out;
+  });
+  using Samples = std::vector<std::pair<base::Labels, double>>;
+  m.gaugeFn("microcf_log_envelopes_appended_total",
+            "Log envelopes appended to the log store since start (a counter).", [&p] {
+              return Samples{{{}, static_cast<double>(p.logs->appendedTotal())}};
+            });
+  m.gaugeFn("microcf_log_envelopes_evicted_total",
+            "Log envelopes pushed out of a full per-app ring buffer since start (a counter).",
+            [&p] { return Samples{{{}, static_cast<double>(p.logs->evictedTotal())}}; });
+  m.gaugeFn("microcf_syslog_drains", "Syslog drains (app, drain URL) open.", [&p] {
+    return Samples{{{}, static_cast<double>(p.drains->count())}};
+  });
+  m.gaugeFn("microcf_syslog_drain_messages_total",
+            "Messages of syslog drains since start, by what happened to them (a counter).", [&p] {
+              const logs::DrainStats& s = p.drains->stats();
+              return Samples{{{{"result", "sent"}}, static_cast<double>(s.sent)},
+                             {{{"result", "dropped"}}, static_cast<double>(s.dropped)}};
+            });
+  m.gaugeFn("microcf_syslog_drain_failures_total",
+            "Failed connects and lost connections of syslog drains since start (a counter).",
+            [&p] { return Samples{{{}, static_cast<double>(p.drains->stats().failures)}}; });
+}
+
 base::Status buildComponents(Platform& p) {
   p.logs = std::make_unique<logs::LogStore>(
       p.clock, logs::LogLimits{static_cast<size_t>(p.options.log_buffer_envelopes),
                                static_cast<size_t>(p.options.log_buffer_mb) << 20});
+  p.drains = std::make_unique<logs::DrainManager>(p.loop, *p.logs);
+  p.metrics = std::make_unique<PlatformMetrics>(p.loop, p.clock);
   auto stacks = runner::StackRegistry::open(
       p.loop, {p.paths.stemcell, p.paths.stemcells, p.paths.stacks});
   if (!stacks.ok()) return stacks.takeError();
@@ -183,6 +250,7 @@ base::Status buildComponents(Platform& p) {
   p.tasks = std::make_unique<scheduler::TaskRunner>(p.loop, *p.store, *p.backend,
                                                     p.scheduler->droplets(), *p.logs, tasks);
   p.stager_adapter = std::make_unique<StagerAdapter>(*p.stager);
+  p.stager_adapter->observe = [&p](std::string_view outcome) { p.metrics->onStaging(outcome); };
   p.runtime_adapter = std::make_unique<RuntimeAdapter>(*p.scheduler, *p.tasks, *p.backend,
                                                        p.options.memory_mb);
   controller::ControllerConfig cc;
@@ -190,9 +258,12 @@ base::Status buildComponents(Platform& p) {
   cc.api_url = p.api_url;
   cc.data_dir = p.paths.home;
   cc.ssh_port = p.options.ssh_port;
+  cc.bindings_changed = [&p](const std::string& app_guid) { refreshDrains(p, app_guid); };
+  cc.metrics = [&p] { return p.metrics->scrape(); };
   p.controller = std::make_unique<controller::Controller>(
       p.loop, cc, *p.store, *p.blobs, *p.pool, *p.tokens, *p.logs, *p.stager_adapter,
       *p.runtime_adapter, *p.route_adapter, *p.stacks_adapter, p.clock);
+  addSampledMetrics(p);
   return {};
 }
 
@@ -253,14 +324,27 @@ void sayHowToTrust(const Platform& p) {
       p.options.tls_port, ca.c_str());
 }
 
+// Drains of every app bound to an instance with a syslog_drain_url.
+base::Status startDrains(Platform& p) {
+  auto bindings = p.store->listServiceBindings("", "");
+  if (!bindings.ok()) return bindings.takeError();
+  std::set<std::string> apps;
+  for (const auto& b : *bindings) apps.insert(b.app_guid);
+  for (const auto& a : apps) refreshDrains(p, a);
+  p.metrics->startLoopProbe();
+  return {};
+}
+
 base::Status listen(Platform& p) {
   auto* logs = p.logs.get();
+  auto* metrics = p.metrics.get();
   p.router = std::make_unique<router::Router>(
       p.loop, *p.routes, router::RouterConfig{p.options.domain},
       [&p](http::Request&& req, http::Responder res) { p.controller->handle(std::move(req), std::move(res)); },
-      [logs](const router::AccessRecord& rec) {
+      [logs, metrics](const router::AccessRecord& rec) {
         logs->emit(rec.app_guid, "RTR", std::to_string(rec.app_index), false,
                    router::formatAccessLine(rec));
+        metrics->recordRequest(rec.status, rec.response_seconds);
       });
   auto st = p.router->listen(p.options.listen_host, p.options.port);
   if (!st.ok())
@@ -318,6 +402,7 @@ int runDaemon(const DaemonOptions& options) {
       {"build the components", buildComponents},
       {"create the admin user", seedAdmin},
       {"load the routes", loadRoutes},
+      {"start the syslog drains", startDrains},
       {"listen", listen},
       {"write daemon.json", writeDaemonFile},
   };

@@ -41,6 +41,7 @@ void LogStore::append(Envelope envelope) {
   if (ts <= last_ts_) ts = last_ts_ + 1;
   last_ts_ = ts;
   envelope.timestamp_ns = ts;
+  ++appended_;
   auto ring = buffers_.find(envelope.source_id);
   if (ring == buffers_.end())
     ring = buffers_
@@ -90,7 +91,18 @@ std::vector<Envelope> LogStore::read(const std::string& source_id, const ReadQue
   return out;
 }
 
-void LogStore::drop(const std::string& source_id) { buffers_.erase(source_id); }
+void LogStore::drop(const std::string& source_id) {
+  auto it = buffers_.find(source_id);
+  if (it == buffers_.end()) return;
+  evicted_gone_ += it->second.evicted();
+  buffers_.erase(it);
+}
+
+uint64_t LogStore::evictedTotal() const {
+  uint64_t n = evicted_gone_;
+  for (const auto& [source, ring] : buffers_) n += ring.evicted();
+  return n;
+}
 
 size_t LogStore::size(const std::string& source_id) const {
   auto it = buffers_.find(source_id);

@@ -61,6 +61,9 @@ class LogStore {
   // Envelopes evicted from the source's ring to make room (lifetime of the source).
   uint64_t evicted(const std::string& source_id) const;
   const LogLimits& limits() const { return limits_; }
+  // Envelopes appended since start, and those pushed out of a full ring since (for /metrics).
+  uint64_t appendedTotal() const { return appended_; }
+  uint64_t evictedTotal() const;
 
   // Live subscription: fn sees every envelope appended after this call, until unsubscribe.
   using Subscriber = std::function<void(const Envelope&)>;
@@ -71,6 +74,8 @@ class LogStore {
   const base::Clock& clock_;
   LogLimits limits_;
   int64_t last_ts_ = 0;
+  uint64_t appended_ = 0;
+  uint64_t evicted_gone_ = 0;  // evictions of sources dropped since
   std::map<std::string, LogRing> buffers_;
   std::map<std::string, std::map<uint64_t, Subscriber>> subs_;  // by source id
   std::map<uint64_t, std::string> sub_sources_;

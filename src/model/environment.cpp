@@ -46,7 +46,7 @@ std::vector<std::string> stagingEnvironment(const AppContext& ctx) {
   vars["CF_STACK"] = ctx.app->stack;
   vars["VCAP_APPLICATION"] = vcapApplication(ctx, base::newGuid()).dump();
   vars["MEMORY_LIMIT"] = std::to_string(ctx.memory_mb) + "m";
-  vars["VCAP_SERVICES"] = "{}";
+  vars["VCAP_SERVICES"] = ctx.vcap_services.empty() ? "{}" : ctx.vcap_services;
   vars["LANG"] = "en_US.UTF-8";
   vars["HOME"] = "/home/vcap";
   vars["USER"] = "vcap";
@@ -59,7 +59,7 @@ std::vector<std::string> runningEnvironment(const AppContext& ctx, const Instanc
   std::string version = ctx.process ? ctx.process->version : base::newGuid();
   vars["VCAP_APPLICATION"] = vcapApplication(ctx, version).dump();
   vars["MEMORY_LIMIT"] = std::to_string(ctx.memory_mb) + "m";
-  vars["VCAP_SERVICES"] = "{}";
+  vars["VCAP_SERVICES"] = ctx.vcap_services.empty() ? "{}" : ctx.vcap_services;
   std::string port = std::to_string(inst.port);
   vars["LANG"] = "en_US.UTF-8";
   vars["PORT"] = port;
@@ -88,7 +88,7 @@ std::vector<std::string> taskEnvironment(const AppContext& ctx, const std::strin
   vars.erase("PORT");  // a task listens nowhere
   vars["VCAP_APPLICATION"] = vcapApplication(ctx, base::newGuid()).dump();
   vars["MEMORY_LIMIT"] = std::to_string(ctx.memory_mb) + "m";
-  vars["VCAP_SERVICES"] = "{}";
+  vars["VCAP_SERVICES"] = ctx.vcap_services.empty() ? "{}" : ctx.vcap_services;
   vars["LANG"] = "en_US.UTF-8";
   vars["CF_INSTANCE_GUID"] = task_guid;
   vars["CF_INSTANCE_IP"] = internal_ip;

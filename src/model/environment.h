@@ -20,6 +20,7 @@ struct AppContext {
   std::string cf_api;             // "http://api.localhost:8080"
   int memory_mb = 1024;
   int disk_mb = 1024;
+  std::string vcap_services = "{}";  // the app's bindings as JSON (model/service.h)
 };
 
 // VCAP_APPLICATION as Cloud Controller builds it (the launcher adds host, instance_id,

@@ -279,7 +279,9 @@ void Scheduler::launch(const std::string& guid) {
   }
 
   model::AppContext ctx{&d->app, &d->process, &d->space, &d->org, d->uris, config_.cf_api,
-                        d->process.memory_in_mb, d->process.disk_in_mb};
+                        d->process.memory_in_mb, d->process.disk_in_mb,
+                        // Read at launch: bindings reach instances started after them.
+                        store::appVcapServices(store_, inst.app_guid)};
   runner::ProcessSpec proc;
   proc.path = "/tmp/lifecycle/launcher";
   std::string command = d->process.command.value_or("");

@@ -171,7 +171,8 @@ void TaskRunner::launch(const std::string& task_guid) {
 
   model::Org no_org;
   model::AppContext ctx{&*app, nullptr, &*space, org.ok() ? &*org : &no_org, uris,
-                        config_.cf_api, task->memory_in_mb, task->disk_in_mb};
+                        config_.cf_api, task->memory_in_mb, task->disk_in_mb,
+                        store::appVcapServices(store_, app->guid)};
   runner::ProcessSpec proc;
   proc.path = "/tmp/lifecycle/launcher";
   proc.args = {"app", task->command, ""};

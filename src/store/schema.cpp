@@ -240,6 +240,37 @@ ALTER TABLE domains ADD COLUMN org_guid TEXT NOT NULL DEFAULT '';
 ALTER TABLE routes ADD COLUMN loadbalancing TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 6: user-provided service instances and their app bindings. An instance's name is
+// unique per space; an app is bound to an instance at most once. Bindings go with their app;
+// an instance with bindings cannot be deleted (RESTRICT), the controller names them first.
+constexpr const char* kV6 = R"sql(
+CREATE TABLE service_instances (
+  guid TEXT PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL,
+  space_guid TEXT NOT NULL REFERENCES spaces(guid),
+  type TEXT NOT NULL,
+  credentials TEXT NOT NULL,
+  syslog_drain_url TEXT NOT NULL,
+  route_service_url TEXT NOT NULL,
+  tags TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX service_instances_space_name ON service_instances (space_guid, name);
+CREATE TABLE service_credential_bindings (
+  guid TEXT PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  app_guid TEXT NOT NULL REFERENCES apps(guid) ON DELETE CASCADE,
+  instance_guid TEXT NOT NULL REFERENCES service_instances(guid) ON DELETE RESTRICT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX service_bindings_app_instance
+  ON service_credential_bindings (app_guid, instance_guid);
+CREATE INDEX service_bindings_instance ON service_credential_bindings (instance_guid);
+)sql";
+
 Result<int> userVersion(Db& db) {
   return first<int>(db.query("PRAGMA user_version"),
                     [](Stmt& row) -> Result<int> { return row.integer(0); },
@@ -255,6 +286,7 @@ const std::vector<Migration>& migrations() {
       {3, kV3},
       {4, kV4},
       {5, kV5},
+      {6, kV6},
   };
   return kSteps;
 }

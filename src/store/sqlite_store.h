@@ -87,6 +87,17 @@ class SqliteStore final : public Store {
   Result<std::vector<model::Deployment>> listDeployments(const DeploymentFilter& filter) override;
   Status updateDeployment(const model::Deployment& deployment) override;
 
+  Result<model::ServiceInstance> createServiceInstance(model::ServiceInstance si) override;
+  Result<model::ServiceInstance> getServiceInstance(const std::string& guid) override;
+  Result<std::vector<model::ServiceInstance>> listServiceInstances(const std::string& space_guid) override;
+  Status updateServiceInstance(const model::ServiceInstance& si) override;
+  Status deleteServiceInstance(const std::string& guid) override;
+  Result<model::ServiceBinding> createServiceBinding(model::ServiceBinding b) override;
+  Result<model::ServiceBinding> getServiceBinding(const std::string& guid) override;
+  Result<std::vector<model::ServiceBinding>> listServiceBindings(
+      const std::string& app_guid, const std::string& instance_guid) override;
+  Status deleteServiceBinding(const std::string& guid) override;
+
   Result<std::optional<std::string>> getSetting(const std::string& key) override;
   Status setSetting(const std::string& key, const std::string& value) override;
 

@@ -127,6 +127,7 @@ Status SqliteStore::deleteApp(const std::string& guid) {
   // The foreign keys cascade too; deleting explicitly keeps the contract visible here and
   // does not depend on PRAGMA foreign_keys being on for this connection.
   MCF_TRY(db_->run("DELETE FROM route_destinations WHERE app_guid = ?", guid));
+  MCF_TRY(db_->run("DELETE FROM service_credential_bindings WHERE app_guid = ?", guid));
   MCF_TRY(db_->run("DELETE FROM tasks WHERE app_guid = ?", guid));
   MCF_TRY(db_->run("DELETE FROM deployments WHERE app_guid = ?", guid));
   MCF_TRY(db_->run("DELETE FROM processes WHERE app_guid = ?", guid));

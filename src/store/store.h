@@ -13,6 +13,7 @@
 #include "base/result.h"
 #include "model/deployment.h"
 #include "model/model.h"
+#include "model/service.h"
 #include "model/task.h"
 
 namespace mcf::store {
@@ -141,6 +142,24 @@ class Store {
   virtual Result<std::vector<model::Deployment>> listDeployments(const DeploymentFilter& filter) = 0;
   virtual Status updateDeployment(const model::Deployment& deployment) = 0;
 
+  // Service instances. Names are unique per space (kConflict "The service instance name is
+  // taken: NAME."). Deleting one that still has bindings fails with kConflict.
+  virtual Result<model::ServiceInstance> createServiceInstance(model::ServiceInstance si) = 0;
+  virtual Result<model::ServiceInstance> getServiceInstance(const std::string& guid) = 0;
+  // One space's instances ("" = every space's), by name.
+  virtual Result<std::vector<model::ServiceInstance>> listServiceInstances(const std::string& space_guid) = 0;
+  // Writes name, credentials, URLs and tags; sets updated_at.
+  virtual Status updateServiceInstance(const model::ServiceInstance& si) = 0;
+  virtual Status deleteServiceInstance(const std::string& guid) = 0;
+  // Credential bindings of apps. An app is bound to an instance once (kConflict "The app is
+  // already bound to the service instance."); kInvalid when the app or instance is gone.
+  virtual Result<model::ServiceBinding> createServiceBinding(model::ServiceBinding b) = 0;
+  virtual Result<model::ServiceBinding> getServiceBinding(const std::string& guid) = 0;
+  // Filtered by app and/or instance ("" = any), by created_at.
+  virtual Result<std::vector<model::ServiceBinding>> listServiceBindings(
+      const std::string& app_guid, const std::string& instance_guid) = 0;
+  virtual Status deleteServiceBinding(const std::string& guid) = 0;
+
   // Small key/value settings of the platform (e.g. the token signing key's id).
   virtual Result<std::optional<std::string>> getSetting(const std::string& key) = 0;
   virtual Status setSetting(const std::string& key, const std::string& value) = 0;
@@ -149,5 +168,10 @@ class Store {
 // The app's routes as VCAP_APPLICATION lists them ("hello.localhost", "hello.localhost/api"),
 // each route once however many destinations the app has on it.
 std::vector<std::string> appRouteUrls(Store& store, const std::string& app_guid);
+
+// The app's bindings with their instances, oldest first (for VCAP_SERVICES and drains).
+std::vector<model::BoundService> appBoundServices(Store& store, const std::string& app_guid);
+// VCAP_SERVICES of the app as a JSON string ("{}" without bindings).
+std::string appVcapServices(Store& store, const std::string& app_guid);
 
 }  // namespace mcf::store

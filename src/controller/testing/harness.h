@@ -50,6 +50,8 @@ class Harness {
     pool = std::move(*p);
     ControllerConfig config;
     config.data_dir = dir_;
+    config.bindings_changed = [this](const std::string& app) { bindings_changed.push_back(app); };
+    config.metrics = [] { return std::string("# TYPE up gauge\nup 1\n"); };
     controller = std::make_unique<Controller>(loop, config, *store_, *blobs, *pool, tokens, logs,
                                               stager, runtime, routing, stacks, clock);
     auto seeded = controller->seed();
@@ -173,6 +175,7 @@ class Harness {
   FakeStacks stacks;
   std::unique_ptr<Controller> controller;
   std::string admin_password;
+  std::vector<std::string> bindings_changed;  // app guids the controller told about
 
  private:
   std::string dir_;

@@ -350,6 +350,13 @@ base::Status listen(Platform& p) {
   if (!st.ok())
     return makeError(Errc::kUnavailable, "{}. Stop what uses the port or pick another with --port.",
                      st.error().message);
+  if (p.tls) {
+    st = p.router->listenTls(p.options.listen_host, p.options.tls_port, *p.tls);
+    if (!st.ok())
+      return makeError(Errc::kUnavailable,
+                       "{}. Stop what uses the port or pick another with --tls-port.",
+                       st.error().message);
+  }
   if (p.options.ssh_port > 0) {
     p.ssh = std::make_unique<controller::SshProxy>(p.loop, *p.controller, *p.runtime_adapter);
     st = p.ssh->listen(p.options.listen_host, p.options.ssh_port);

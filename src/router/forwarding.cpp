@@ -96,9 +96,9 @@ std::string forwardedFor(const http::Request& req, const std::string& client_ip)
   return xff && !xff->empty() ? *xff + ", " + client_ip : client_ip;
 }
 
-std::string forwardedProto(const http::Request& req) {
+std::string forwardedProto(const http::Request& req, const char* scheme) {
   const std::string* proto = req.header("X-Forwarded-Proto");
-  return proto && !proto->empty() ? *proto : "http";
+  return proto && !proto->empty() ? *proto : scheme;
 }
 
 http::Headers backendRequestHeaders(const http::Request& req, const ForwardInfo& info) {

@@ -30,8 +30,9 @@ std::string requestId(const http::Request& req);
 std::string fastGuid();
 // X-Forwarded-For with the client appended.
 std::string forwardedFor(const http::Request& req, const std::string& client_ip);
-// The client's X-Forwarded-Proto (a TLS terminator in front of us) or "http".
-std::string forwardedProto(const http::Request& req);
+// The client's X-Forwarded-Proto (a TLS terminator in front of us) or the scheme it came in
+// with ("http", or "https" on the HTTPS port).
+std::string forwardedProto(const http::Request& req, const char* scheme = "http");
 
 // The request headers for the backend: the client's minus hop-by-hop ones (and Expect,
 // which this proxy already answered), plus X-Forwarded-For/-Proto, X-Vcap-Request-Id and

@@ -33,6 +33,7 @@
 #include "router/balancer.h"
 #include "router/forwarding.h"
 #include "router/sticky.h"
+#include "router/tls.h"
 
 namespace mcf::router {
 
@@ -111,6 +112,8 @@ struct Router::Core : std::enable_shared_from_this<Router::Core> {
   base::SystemClock clock;
   loop::Timer sweep_timer;
   uv_tcp_t* listener = nullptr;
+  uv_tcp_t* tls_listener = nullptr;  // --tls-port: its connections run a TlsFilter
+  TlsContext* tls = nullptr;
   std::unique_ptr<char[]> read_buf;  // shared: every read is consumed before the next
   uint64_t next_id = 1;
   std::unordered_map<uint64_t, Front*> fronts;
@@ -357,7 +360,8 @@ class Front final : public Socket {
  public:
   enum class Phase { kHead, kApi, kApiWaiting, kApiStreaming, kLocal, kProxy, kUpgraded };
 
-  Front(Core* core, uint64_t id);
+  // tls: the connection came to the HTTPS port (its bytes pass through a TlsFilter).
+  Front(Core* core, uint64_t id, TlsContext* tls);
   void start();
   void close();
   void sweep(uint64_t now_ms);
@@ -365,8 +369,13 @@ class Front final : public Socket {
   // Every byte from the client enters here, and every byte to it leaves through sendBytes:
   // the place for a TLS filter.
   void onBytes(const char* p, size_t n);
-  void sendBytes(const char* p, size_t n) { put(p, n); }
-  void sendBytes(std::string_view s) { put(s.data(), s.size()); }
+  void sendBytes(const char* p, size_t n) {
+    if (tls_)
+      put(tls_->onWrite(std::string_view(p, n)));
+    else
+      put(p, n);
+  }
+  void sendBytes(std::string_view s) { sendBytes(s.data(), s.size()); }
 
   // From the Backend serving this connection.
   void onResponseHead(Backend* b);
@@ -425,6 +434,7 @@ class Front final : public Socket {
   uint64_t id_;
   llhttp_t parser_;
   std::string remote_;
+  std::unique_ptr<TlsFilter> tls_;
   std::string in_;
   size_t in_off_ = 0;
   bool in_process_ = false;
@@ -597,7 +607,8 @@ http::Response routerError(int status, const char* code, std::string body) {
 // ---------------------------------------------------------------------------------------
 // Front
 
-Front::Front(Core* core, uint64_t id) : Socket(core), id_(id) {
+Front::Front(Core* core, uint64_t id, TlsContext* tls) : Socket(core), id_(id) {
+  if (tls) tls_ = std::make_unique<TlsFilter>(*tls);
   llhttp_init(&parser_, HTTP_REQUEST, &requestSettings());
   parser_.data = this;
 }
@@ -635,6 +646,17 @@ void Front::close() {
 }
 
 void Front::onInput(ssize_t nread, const char* data) {
+  if (nread > 0 && tls_) {
+    TlsFilter::Input in = tls_->onRead(data, static_cast<size_t>(nread));
+    if (!in.to_write.empty()) put(in.to_write);
+    if (!in.error.empty()) MCF_INFO("router", "TLS client {}: {}", remote_, in.error);
+    if (!in.plaintext.empty()) onBytes(in.plaintext.data(), in.plaintext.size());
+    if (in.close && !closing_) {
+      peer_eof_ = true;
+      finishAndClose();
+    }
+    return;
+  }
   if (nread > 0) {
     onBytes(data, static_cast<size_t>(nread));
     return;
@@ -1041,7 +1063,7 @@ void Front::startProxy() {
   info.request_id = requestId(req_);
   info.start_ms = start_ns_ / 1000000;
   info.forwarded_for = forwardedFor(req_, info.client_ip);
-  info.forwarded_proto = forwardedProto(req_);
+  info.forwarded_proto = forwardedProto(req_, tls_ ? "https" : "http");
   req_head_.clear();
   appendBackendHead(req_head_, req_, info, req_framing_, content_length_, upgrade_);
   request_id_ = std::move(info.request_id);
@@ -1668,44 +1690,76 @@ Router::~Router() {
   core_->table.setRemovalObserver(nullptr);
 }
 
-base::Status Router::listen(const std::string& host, int port) {
-  Core& c = *core_;
-  if (c.listener)
-    return base::makeError(base::Errc::kInvalid, "the router already listens on port {}",
-                           this->port());
+namespace {
+
+void onAccept(uv_stream_t* s, int status) {
+  auto* core = static_cast<Core*>(s->data);
+  if (!core || status < 0) return;
+  uint64_t id = core->next_id++;
+  bool https = s == reinterpret_cast<uv_stream_t*>(core->tls_listener);
+  auto* f = new Front(core, id, https ? core->tls : nullptr);
+  if (uv_accept(s, f->stream()) != 0) {
+    f->close();
+    return;
+  }
+  if (core->fronts.size() >= core->config.max_connections) {
+    f->close();  // over the cap: accepted and closed, so the backlog does not fill
+    return;
+  }
+  core->fronts[id] = f;
+  ++core->stats.client_connections;
+  f->start();
+}
+
+// Binds and listens on host:port into *out; on failure *out stays null.
+base::Status openListener(Core& c, const std::string& host, int port, uv_tcp_t** out) {
   sockaddr_storage addr;
   if (!http::numericAddress(host.empty() ? "0.0.0.0" : host, port, addr))
     return base::makeError(base::Errc::kInvalid,
                            "cannot listen on '{}': not an IP address; use 127.0.0.1 or 0.0.0.0",
                            host);
-  c.listener = new uv_tcp_t;
-  uv_tcp_init(c.loop.raw(), c.listener);
-  c.listener->data = &c;
-  int rc = uv_tcp_bind(c.listener, reinterpret_cast<sockaddr*>(&addr), 0);
-  if (rc == 0) {
-    rc = uv_listen(reinterpret_cast<uv_stream_t*>(c.listener), 511, [](uv_stream_t* s, int status) {
-      auto* core = static_cast<Core*>(s->data);
-      if (!core || status < 0) return;
-      uint64_t id = core->next_id++;
-      auto* f = new Front(core, id);
-      if (uv_accept(s, f->stream()) != 0) {
-        f->close();
-        return;
-      }
-      if (core->fronts.size() >= core->config.max_connections) {
-        f->close();  // over the cap: accepted and closed, so the backlog does not fill
-        return;
-      }
-      core->fronts[id] = f;
-      ++core->stats.client_connections;
-      f->start();
-    });
-  }
+  auto* l = new uv_tcp_t;
+  uv_tcp_init(c.loop.raw(), l);
+  l->data = &c;
+  int rc = uv_tcp_bind(l, reinterpret_cast<sockaddr*>(&addr), 0);
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(l), 511, onAccept);
   if (rc < 0) {
-    close();
+    l->data = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(l),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
     return base::makeError(base::Errc::kUnavailable, "cannot listen on {}:{}: {}", host, port,
                            uv_strerror(rc));
   }
+  *out = l;
+  return {};
+}
+
+void closeListener(uv_tcp_t*& l) {
+  if (!l) return;
+  l->data = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(l),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+  l = nullptr;
+}
+
+int boundPort(const uv_tcp_t* l) {
+  if (!l) return 0;
+  sockaddr_storage addr;
+  int len = sizeof addr;
+  if (uv_tcp_getsockname(l, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return 0;
+  if (addr.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  if (addr.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+  return 0;
+}
+
+}  // namespace
+
+base::Status Router::listen(const std::string& host, int port) {
+  Core& c = *core_;
+  if (c.listener)
+    return base::makeError(base::Errc::kInvalid, "the router already listens on port {}",
+                           this->port());
+  MCF_TRY(openListener(c, host, port, &c.listener));
   const RouterConfig& cfg = c.config;
   uint64_t shortest = std::min({cfg.header_timeout_ms, cfg.server.idle_timeout_ms,
                                 cfg.pool_idle_timeout_ms, cfg.backend_timeout_ms});
@@ -1714,25 +1768,25 @@ base::Status Router::listen(const std::string& host, int port) {
   return {};
 }
 
-int Router::port() const {
-  if (!core_->listener) return 0;
-  sockaddr_storage addr;
-  int len = sizeof addr;
-  if (uv_tcp_getsockname(core_->listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-    return 0;
-  if (addr.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-  if (addr.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
-  return 0;
+base::Status Router::listenTls(const std::string& host, int port, TlsContext& tls) {
+  Core& c = *core_;
+  if (!c.listener)
+    return base::makeError(base::Errc::kInvalid, "the HTTPS port needs listen() first");
+  if (c.tls_listener)
+    return base::makeError(base::Errc::kInvalid, "the router already listens for HTTPS on port {}",
+                           tlsPort());
+  c.tls = &tls;
+  return openListener(c, host, port, &c.tls_listener);
 }
+
+int Router::port() const { return boundPort(core_->listener); }
+
+int Router::tlsPort() const { return boundPort(core_->tls_listener); }
 
 void Router::close() {
   Core& c = *core_;
-  if (c.listener) {
-    c.listener->data = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(c.listener),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
-    c.listener = nullptr;
-  }
+  closeListener(c.listener);
+  closeListener(c.tls_listener);
   c.sweep_timer.stop();
   c.closeAll();
 }

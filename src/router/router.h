@@ -67,6 +67,8 @@ using AccessLog = std::function<void(const AccessRecord& record)>;
 // while the body sent so far can be replayed) is retried on another; 502 endpoint_failure
 // when none answers. `Expect: 100-continue` is answered by the router itself once the
 // request is routed. A 101 answer to an Upgrade splices the two sockets.
+class TlsContext;
+
 class Router {
  public:
   Router(loop::Loop& loop, RouteTable& table, RouterConfig config, http::Handler api,
@@ -77,6 +79,10 @@ class Router {
 
   base::Status listen(const std::string& host, int port);
   int port() const;
+  // The HTTPS port (after listen()): the same router behind TLS with tls's certificates
+  // (SNI); requests from it carry X-Forwarded-Proto: https. tls must outlive the Router.
+  base::Status listenTls(const std::string& host, int port, TlsContext& tls);
+  int tlsPort() const;
   // Stops listening and closes every client and instance connection.
   void close();
   RouterStats stats() const;

@@ -1,5 +1,5 @@
 # TLS (--tls-port): the local CA made on first start and reused after, the certificate it
-# signs for *.localhost, the trust instructions `up` prints, and a bad operator certificate
+# signs for *.localhost, HTTPS requests to the API and an app through the router, the trust instructions `up` prints, and a bad operator certificate
 # stopping start-up with the file's name.
 source "$(dirname "$0")/lib.sh"
 TLS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -22,6 +22,36 @@ expect_contains "$log" "curl --cacert $CA https://APP.localhost:$TLS_PORT/" "how
 expect_contains "$log" "cp $CA /usr/local/share/ca-certificates/microcf.crt && sudo update-ca-certificates" \
   "how to trust the CA on Debian"
 grep -q "\"tls_port\": $TLS_PORT" "$MICROCF_HOME/daemon.json" || fail "daemon.json has no tls_port"
+
+# Requests over HTTPS: the API and an app through the router, verified against the local CA
+# by host name (SNI picks a certificate per APP.localhost), with X-Forwarded-Proto: https.
+https() {  # https HOST PATH [curl args]: through the HTTPS port, the host resolved to loopback
+  local host=$1 path=$2
+  shift 2
+  curl -sS --max-time 20 --cacert "$CA" --resolve "$host:$TLS_PORT:127.0.0.1" "$@" \
+    "https://$host:$TLS_PORT$path"
+}
+info=$(https api.localhost /v3/info) || fail "GET https://api.localhost/v3/info failed: $info"
+expect_contains "$info" '"name"' "the API's /v3/info over HTTPS"
+out=$(cd "$MICROCF_SOURCE/test/e2e/apps/routerapp" && mcf push -i 1 2>&1) || { echo "$out"; fail "push routerapp"; }
+headers=$(https routerapp.localhost /headers) || fail "GET https://routerapp.localhost/headers failed: $headers"
+proto=$(python3 -c 'import json,sys; h=dict((k.lower(),v) for k,v in json.load(sys.stdin)["headers"]); print(h.get("x-forwarded-proto",""))' <<< "$headers")
+[ "$proto" = https ] || fail "the app saw X-Forwarded-Proto '$proto' over HTTPS, expected https"
+issuer=$(https routerapp.localhost / -v -o /dev/null 2>&1 | grep -i "issuer:" || true)
+expect_contains "$issuer" "microcf local CA" "the certificate's issuer for routerapp.localhost"
+body=$(https routerapp.localhost / -H 'Connection: keep-alive' --next --cacert "$CA" \
+  --resolve "routerapp.localhost:$TLS_PORT:127.0.0.1" "https://routerapp.localhost:$TLS_PORT/" -v 2>&1)
+expect_contains "$body" "Re-using existing connection" "keep-alive over HTTPS"
+set +e
+out=$(curl -sS --max-time 10 --resolve "routerapp.localhost:$TLS_PORT:127.0.0.1" \
+  "https://routerapp.localhost:$TLS_PORT/" 2>&1); rc=$?
+set -e
+[ "$rc" = 60 ] || fail "curl without the CA should refuse the certificate (exit 60), got $rc: $out"
+plain=$(curl -s --max-time 10 "http://127.0.0.1:$TLS_PORT/" || true)
+expect_contains "$plain" "https://" "the answer to plain HTTP on the HTTPS port"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$(app_url routerapp)")
+[ "$code" = 200 ] || fail "the plain HTTP port answered $code after the HTTPS checks"
+
 ca_sum=$(sha256sum < "$CA")
 server_sum=$(sha256sum < "$TLS/server.crt")
 stop_platform
@@ -67,4 +97,4 @@ start_platform --ssh-port 0 --tls-port "$TLS_PORT" --tls-cert "$TLS/server.crt,$
 expect_contains "$(cat "$E2E_TMP/up.log")" "TLS certificate $TLS/server.crt: *.localhost, localhost, api.localhost" \
   "the operator certificate in the start-up log"
 stop_platform
-echo "ok: the local CA made once and kept, its server certificate per domain, trust instructions, operator certificates checked at start"
+echo "ok: the local CA made once and kept, HTTPS to the API and an app, its server certificate per domain, trust instructions, operator certificates checked at start"

@@ -60,7 +60,23 @@ sse=$(curl -sN --max-time 20 -H "Authorization: $token" "$API/api/v1/stream/$gui
 grep -qi '^content-type: text/event-stream' "$E2E_TMP/sse.head" || fail "SSE content type: $(cat "$E2E_TMP/sse.head")"
 [ "$(printf '%s\n' "$sse" | grep -c '^data: {')" = 5 ] || fail "SSE sent $(printf '%s\n' "$sse" | grep -c '^data: {') events, expected 5"
 [ "$(printf '%s\n' "$sse" | grep -c '^id: [0-9]*$')" = 5 ] || fail "SSE events without ids"
-echo "ok: SSE stream"
+# Live: without limit the stream stays open, and lines the app prints now arrive while it is.
+curl -sN --max-time 30 -H "Authorization: $token" "$API/api/v1/stream/$guid" > "$E2E_TMP/sse.live" 2>&1 &
+SSE_PID=$!
+sleep 1
+curl -sf "$(app_url talker '/say?tag=live&from=1&to=3')" >/dev/null || fail "talker /say live"
+for _ in $(seq 1 100); do
+  [ "$(grep -c '^data: {' "$E2E_TMP/sse.live" || true)" -ge 3 ] && break
+  sleep 0.1
+done
+kill -0 "$SSE_PID" 2>/dev/null || fail "the live SSE stream ended by itself: $(head -c 300 "$E2E_TMP/sse.live")"
+kill "$SSE_PID" 2>/dev/null || true
+wait "$SSE_PID" 2>/dev/null || true
+live=$(grep '^data: {' "$E2E_TMP/sse.live" | sed 's/^data: //' | python3 -c '
+import base64, json, sys
+for l in sys.stdin: print(base64.b64decode(json.loads(l)["log"]["payload"]).decode())')
+expect_contains "$live" "live=3" "the live SSE stream (events that came while it was open)"
+echo "ok: SSE stream, live"
 
 # 4. log rate limit: 1K a second; 5000 lines at once: most are dropped, all counted.
 out=$(mcf scale talker -l 1K 2>&1) || { echo "$out"; fail "scale -l 1K"; }

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/strutil.h"
 #include "http/address.h"
+#include "http/llhttp_binding.h"
 #include "http/serialize.h"
 #include "http/url.h"
 
@@ -21,29 +22,6 @@ constexpr size_t kMaxBufferedWhileBusy = 256 * 1024;
 // How long a closing connection may linger to let the client read our last response.
 constexpr uint64_t kMaxLingerMs = 5000;
 
-ServerConnection* self(llhttp_t* p) { return static_cast<ServerConnection*>(p->data); }
-
-const llhttp_settings_t& parserSettings() {
-  static const llhttp_settings_t settings = [] {
-    llhttp_settings_t s;
-    llhttp_settings_init(&s);
-    s.on_message_begin = [](llhttp_t* p) { return self(p)->onMessageBegin(); };
-    s.on_url = [](llhttp_t* p, const char* at, size_t n) { return self(p)->onUrl(at, n); };
-    s.on_header_field = [](llhttp_t* p, const char* at, size_t n) {
-      return self(p)->onHeaderField(at, n);
-    };
-    s.on_header_value = [](llhttp_t* p, const char* at, size_t n) {
-      return self(p)->onHeaderValue(at, n);
-    };
-    s.on_header_value_complete = [](llhttp_t* p) { return self(p)->onHeaderValue(nullptr, 0); };
-    s.on_headers_complete = [](llhttp_t* p) { return self(p)->onHeadersComplete(); };
-    s.on_body = [](llhttp_t* p, const char* at, size_t n) { return self(p)->onBody(at, n); };
-    s.on_message_complete = [](llhttp_t* p) { return self(p)->onMessageComplete(); };
-    return s;
-  }();
-  return settings;
-}
-
 struct WriteReq {
   uv_write_t req;
   std::string data;
@@ -55,7 +33,7 @@ ServerConnection::ServerConnection(const std::shared_ptr<ServerCore>& core, uint
     : weak_core_(core), core_(core.get()), id_(id), read_buf_(new char[kReadBufferBytes]) {
   uv_tcp_init(core->loop.raw(), &tcp_);
   tcp_.data = this;
-  llhttp_init(&parser_, HTTP_REQUEST, &parserSettings());
+  llhttp_init(&parser_, HTTP_REQUEST, &llhttpSettings<ServerConnection>());
   parser_.data = this;
 }
 

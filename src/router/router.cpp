@@ -28,6 +28,7 @@
 #include "base/log.h"
 #include "base/strutil.h"
 #include "http/address.h"
+#include "http/llhttp_binding.h"
 #include "http/serialize.h"
 #include "http/url.h"
 #include "router/balancer.h"
@@ -501,55 +502,6 @@ class Front final : public Socket {
 
 namespace {
 
-Front* frontOf(llhttp_t* p) { return static_cast<Front*>(p->data); }
-Backend* backendOf(llhttp_t* p) { return static_cast<Backend*>(p->data); }
-
-const llhttp_settings_t& requestSettings() {
-  static const llhttp_settings_t settings = [] {
-    llhttp_settings_t s;
-    llhttp_settings_init(&s);
-    s.on_message_begin = [](llhttp_t* p) { return frontOf(p)->onMessageBegin(); };
-    s.on_url = [](llhttp_t* p, const char* at, size_t n) { return frontOf(p)->onUrl(at, n); };
-    s.on_header_field = [](llhttp_t* p, const char* at, size_t n) {
-      return frontOf(p)->onHeaderField(at, n);
-    };
-    s.on_header_value = [](llhttp_t* p, const char* at, size_t n) {
-      return frontOf(p)->onHeaderValue(at, n);
-    };
-    s.on_header_value_complete = [](llhttp_t* p) { return frontOf(p)->onHeaderValue(nullptr, 0); };
-    s.on_headers_complete = [](llhttp_t* p) { return frontOf(p)->onHeadersComplete(); };
-    s.on_body = [](llhttp_t* p, const char* at, size_t n) { return frontOf(p)->onBody(at, n); };
-    s.on_message_complete = [](llhttp_t* p) { return frontOf(p)->onMessageComplete(); };
-    return s;
-  }();
-  return settings;
-}
-
-const llhttp_settings_t& responseSettings() {
-  static const llhttp_settings_t settings = [] {
-    llhttp_settings_t s;
-    llhttp_settings_init(&s);
-    s.on_message_begin = [](llhttp_t* p) { return backendOf(p)->onMessageBegin(); };
-    s.on_status = [](llhttp_t* p, const char* at, size_t n) {
-      return backendOf(p)->onStatus(at, n);
-    };
-    s.on_header_field = [](llhttp_t* p, const char* at, size_t n) {
-      return backendOf(p)->onHeaderField(at, n);
-    };
-    s.on_header_value = [](llhttp_t* p, const char* at, size_t n) {
-      return backendOf(p)->onHeaderValue(at, n);
-    };
-    s.on_header_value_complete = [](llhttp_t* p) {
-      return backendOf(p)->onHeaderValue(nullptr, 0);
-    };
-    s.on_headers_complete = [](llhttp_t* p) { return backendOf(p)->onHeadersComplete(); };
-    s.on_body = [](llhttp_t* p, const char* at, size_t n) { return backendOf(p)->onBody(at, n); };
-    s.on_message_complete = [](llhttp_t* p) { return backendOf(p)->onMessageComplete(); };
-    return s;
-  }();
-  return settings;
-}
-
 // The API's streamed answer: chunks on the client connection, found by id (the writer may
 // outlive the connection and the Router).
 class ApiStream final : public http::BodyWriter {
@@ -609,7 +561,7 @@ http::Response routerError(int status, const char* code, std::string body) {
 
 Front::Front(Core* core, uint64_t id, TlsContext* tls) : Socket(core), id_(id) {
   if (tls) tls_ = std::make_unique<TlsFilter>(*tls);
-  llhttp_init(&parser_, HTTP_REQUEST, &requestSettings());
+  llhttp_init(&parser_, HTTP_REQUEST, &http::llhttpSettings<Front>());
   parser_.data = this;
 }
 
@@ -1431,7 +1383,7 @@ void Backend::begin(Front* f, bool head, bool upgrade, bool client11) {
   upgrade_req_ = upgrade;
   client11_ = client11;
   got_bytes_ = upgraded_ = done_ = informational_ = false;
-  llhttp_init(&parser_, HTTP_RESPONSE, &responseSettings());
+  llhttp_init(&parser_, HTTP_RESPONSE, &http::llhttpSettings<Backend>());
   parser_.data = this;
   onMessageBegin();
   if (connected_ && !read_paused_) startReading();

@@ -196,6 +196,33 @@ void addSampledMetrics(Platform& p) {
   m.gaugeFn("microcf_syslog_drain_failures_total",
             "Failed connects and lost connections of syslog drains since start (a counter).",
             [&p] { return Samples{{{}, static_cast<double>(p.drains->stats().failures)}}; });
+  m.gaugeFn("microcf_sqlite_steps_total",
+            "SQLite statement steps since start, and the seconds spent in them (counters).", [&p] {
+              store::DbStats s = p.store->dbStats();
+              return Samples{{{{"measure", "count"}}, static_cast<double>(s.steps)},
+                             {{{"measure", "seconds"}}, static_cast<double>(s.step_ns) / 1e9}};
+            });
+  m.gaugeFn("microcf_sqlite_commits_total",
+            "SQLite transactions committed since start, and the seconds their commits took "
+            "(counters).", [&p] {
+              store::DbStats s = p.store->dbStats();
+              return Samples{{{{"measure", "count"}}, static_cast<double>(s.commits)},
+                             {{{"measure", "seconds"}}, static_cast<double>(s.commit_ns) / 1e9}};
+            });
+  m.gaugeFn("microcf_router_connections", "The router's open connections now.", [&p] {
+    if (!p.router) return Samples{};
+    router::RouterStats s = p.router->stats();
+    return Samples{{{{"side", "client"}}, static_cast<double>(s.client_connections)},
+                   {{{"side", "instance_idle"}}, static_cast<double>(s.idle_backends)}};
+  });
+  m.gaugeFn("microcf_router_instance_requests_total",
+            "Proxied requests by how their instance connection came (counters).", [&p] {
+              if (!p.router) return Samples{};
+              router::RouterStats s = p.router->stats();
+              return Samples{{{{"connection", "new"}}, static_cast<double>(s.backend_connects)},
+                             {{{"connection", "reused"}}, static_cast<double>(s.backend_reuses)},
+                             {{{"connection", "retry"}}, static_cast<double>(s.retries)}};
+            });
 }
 
 base::Status buildComponents(Platform& p) {

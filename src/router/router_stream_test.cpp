@@ -602,3 +602,64 @@ TEST_CASE("Connection: close gets the whole answer, then the close") {
   CHECK(got.find("Connection: close\r\n") != std::string::npos);
   CHECK(got.ends_with("\r\n\r\na:<EOF>"));
 }
+
+TEST_CASE("a connection reset before any answer: GET goes to another instance, POST gets 502") {
+  // An instance that reads the request and resets the connection without answering.
+  int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(lfd, 16) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  timeval tv{0, 100000};
+  setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::atomic<bool> stop{false};
+  std::atomic<int> resets{0};
+  std::thread resetter([&] {
+    while (!stop) {
+      int c = ::accept(lfd, nullptr, nullptr);
+      if (c < 0) continue;
+      timeval rtv{5, 0};
+      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &rtv, sizeof rtv);
+      char buf[4096];
+      (void)::recv(c, buf, sizeof buf, 0);  // the request arrived: it may have acted on it
+      linger lg{1, 0};
+      setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+      ::close(c);
+      ++resets;
+    }
+  });
+
+  Fixture f;
+  Backend good(f.loop, "good");
+  f.table.mapRoute("r.localhost", "", "app1");
+  f.table.addEndpoint(Endpoint{"app1", "bad", 0, "127.0.0.1", ntohs(addr.sin_port)});
+  f.addInstance("app1", 1, good.port());
+  for (int i = 0; i < 4; ++i) {
+    auto r = f.call("r.localhost");
+    REQUIRE(r.ok());
+    CHECK(r->status == 200);
+    CHECK(r->body == "good:");
+  }
+  CHECK(resets.load() >= 1);  // the resetting instance was tried, and the GET went on
+
+  int failed = 0, served = 0;
+  for (int i = 0; i < 4; ++i) {
+    auto r = f.call("r.localhost", "/", {}, "POST", "data");
+    REQUIRE(r.ok());
+    if (r->status == 502) {
+      ++failed;
+      CHECK(*r->header("X-Cf-RouterError") == "endpoint_failure");
+    } else {
+      CHECK(r->status == 200);
+      ++served;
+    }
+  }
+  CHECK(failed >= 1);  // a POST the instance may have seen is not sent again
+  CHECK(served >= 1);
+  stop = true;
+  resetter.join();
+  ::close(lfd);
+}

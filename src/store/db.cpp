@@ -3,6 +3,8 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+
 namespace mcf::store {
 
 using base::Errc;
@@ -67,8 +69,21 @@ void Stmt::bind(int i, int64_t value) { sqlite3_bind_int64(stmt_, i, value); }
 
 void Stmt::bind(int i, std::nullopt_t) { sqlite3_bind_null(stmt_, i); }
 
+namespace {
+
+uint64_t monoNs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+}  // namespace
+
 Result<bool> Stmt::step() {
+  uint64_t t0 = monoNs();
   int rc = sqlite3_step(stmt_);
+  db_->stats_.steps += 1;
+  db_->stats_.step_ns += monoNs() - t0;
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   return db_->errorFrom(rc, "query failed");
@@ -109,7 +124,10 @@ Txn::~Txn() {
 }
 
 Status Txn::commit() {
+  uint64_t t0 = monoNs();
   MCF_TRY(db_->exec("COMMIT"));
+  db_->stats_.commits += 1;
+  db_->stats_.commit_ns += monoNs() - t0;
   db_ = nullptr;
   return {};
 }

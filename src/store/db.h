@@ -26,6 +26,14 @@ class Db;
 // starts its kConflict message, so that callers can tell it from a taken name.
 inline constexpr std::string_view kDuplicateGuid = "A resource with this guid already exists";
 
+// Where the database's time goes, since it was opened (for /metrics).
+struct DbStats {
+  uint64_t steps = 0;    // sqlite3_step calls
+  uint64_t step_ns = 0;  // time in them
+  uint64_t commits = 0;  // transactions committed
+  uint64_t commit_ns = 0;
+};
+
 // One use of a prepared statement: bind, step, read columns. Resets (and so releases the
 // cached statement for the next user) on destruction. Move-only.
 class Stmt {
@@ -119,6 +127,7 @@ class Db {
 
   Result<Txn> begin();  // BEGIN IMMEDIATE: writers queue here instead of failing at commit
   int64_t changes() const;  // rows changed by the last statement
+  const DbStats& stats() const { return stats_; }
   const std::string& path() const { return path_; }
 
  private:
@@ -133,6 +142,7 @@ class Db {
   };
   sqlite3* handle_;
   std::string path_;
+  mutable DbStats stats_;  // Stmt counts its steps here
   std::unordered_map<std::string, Cached> cache_;  // by SQL text
 };
 

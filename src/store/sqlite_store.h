@@ -16,6 +16,8 @@ class SqliteStore final : public Store {
  public:
   explicit SqliteStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
 
+  DbStats dbStats() const override { return db_->stats(); }
+
   Result<model::Org> createOrg(model::Org org) override;
   Result<model::Org> getOrg(const std::string& guid) override;
   Result<model::Org> findOrgByName(const std::string& name) override;

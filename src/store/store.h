@@ -15,6 +15,7 @@
 #include "model/model.h"
 #include "model/service.h"
 #include "model/task.h"
+#include "store/db.h"
 
 namespace mcf::store {
 
@@ -49,6 +50,8 @@ class Store {
   // Opens (creating if needed) the database at path and migrates it to the newest schema.
   static Result<std::unique_ptr<Store>> open(const std::string& path);
   virtual ~Store() = default;
+  // Statement and commit counts and times since open (for /metrics).
+  virtual DbStats dbStats() const = 0;
 
   // Orgs and spaces. Names are unique (orgs globally, spaces per org): kConflict otherwise.
   virtual Result<model::Org> createOrg(model::Org org) = 0;

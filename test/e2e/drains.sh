@@ -138,6 +138,10 @@ check_metric 'microcf_log_envelopes_appended_total'
 check_metric 'microcf_syslog_drains'
 check_metric 'microcf_syslog_drain_messages_total{result="sent"}'
 check_metric 'microcf_syslog_drain_failures_total'
+check_metric 'microcf_sqlite_steps_total{measure="count"}'
+check_metric 'microcf_sqlite_steps_total{measure="seconds"}'
+check_metric 'microcf_sqlite_commits_total{measure="count"}'
+check_metric 'microcf_router_instance_requests_total{connection="new"}'
 expect_contains "$metrics" "# TYPE microcf_loop_lag_seconds gauge" "loop lag gauge"
 expect_contains "$(curl -s -i "http://api.localhost:$PORT/metrics" | tr -d '\r')" "Content-Type: text/plain; version=0.0.4" "exposition content type"
 echo "ok: metrics"

@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "base/strutil.h"
+#include "http/url.h"
 #include "http/serialize.h"
 
 namespace mcf::http {
@@ -32,6 +33,21 @@ std::string Request::host() const {
   size_t colon = host.find(':');
   if (colon != std::string::npos) host.resize(colon);
   return host;
+}
+
+void Request::splitTarget() {
+  std::string_view t = target;
+  size_t q = t.find('?');
+  std::string_view p = t.substr(0, q);
+  if (!p.starts_with('/')) {
+    size_t scheme = p.find("://");
+    if (scheme != std::string_view::npos) {
+      size_t slash = p.find('/', scheme + 3);
+      p = slash == std::string_view::npos ? std::string_view("/") : p.substr(slash);
+    }
+  }
+  path = percentDecode(p);
+  query.assign(q == std::string_view::npos ? std::string_view() : t.substr(q + 1));
 }
 
 void Response::set(std::string name, std::string value) {

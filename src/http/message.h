@@ -32,6 +32,9 @@ struct Request {
 
   const std::string* header(std::string_view name) const { return findHeader(headers, name); }
   std::string host() const;  // Host header, lowercased, without ":port"
+  // Sets path and query from target; an absolute-form target ("http://host/p", sent to
+  // proxies) keeps only its path.
+  void splitTarget();
 };
 
 struct Response {

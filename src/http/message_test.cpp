@@ -93,3 +93,19 @@ TEST_CASE("stream() goes to the transport's opener when it has one") {
   CHECK(opened == 1);
   CHECK(w == writer);
 }
+
+TEST_CASE("splitTarget: decoded path, raw query, absolute form keeps only the path") {
+  Request r;
+  r.target = "/v3/apps%20x?names=a%20b&x=1";
+  r.splitTarget();
+  CHECK(r.path == "/v3/apps x");
+  CHECK(r.query == "names=a%20b&x=1");
+  r.target = "http://app.localhost:8080/p/q?z";
+  r.splitTarget();
+  CHECK(r.path == "/p/q");
+  CHECK(r.query == "z");
+  r.target = "http://app.localhost";
+  r.splitTarget();
+  CHECK(r.path == "/");
+  CHECK(r.query.empty());
+}

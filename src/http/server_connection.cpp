@@ -316,19 +316,7 @@ int ServerConnection::onHeaderValue(const char* at, size_t len) {
 
 int ServerConnection::onHeadersComplete() {
   cur_.method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
-  std::string_view target = cur_.target;
-  size_t q = target.find('?');
-  std::string_view path = target.substr(0, q);
-  // Absolute form ("http://host/p", sent to proxies): keep only the path.
-  if (!path.starts_with('/')) {
-    size_t scheme = path.find("://");
-    if (scheme != std::string_view::npos) {
-      size_t slash = path.find('/', scheme + 3);
-      path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
-    }
-  }
-  cur_.path = percentDecode(path);
-  if (q != std::string_view::npos) cur_.query = std::string(target.substr(q + 1));
+  cur_.splitTarget();
   cur_.keep_alive = llhttp_should_keep_alive(&parser_) != 0 && !parser_.upgrade;
 
   if ((parser_.flags & F_CONTENT_LENGTH) &&

@@ -248,18 +248,7 @@ int Front::onHeaderValue(const char* at, size_t n) {
 
 int Front::onHeadersComplete() {
   req_.method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
-  std::string_view target = req_.target;
-  size_t q = target.find('?');
-  std::string_view path = target.substr(0, q);
-  if (!path.starts_with('/')) {  // absolute form: keep only the path
-    size_t scheme = path.find("://");
-    if (scheme != std::string_view::npos) {
-      size_t slash = path.find('/', scheme + 3);
-      path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
-    }
-  }
-  req_.path = http::percentDecode(path);
-  if (q != std::string_view::npos) req_.query.assign(target.substr(q + 1));
+  req_.splitTarget();
   keep_alive_ = llhttp_should_keep_alive(&parser_) != 0;
   req_.keep_alive = keep_alive_;
   upgrade_ = parser_.upgrade != 0;

@@ -63,11 +63,18 @@ void PlatformMetrics::onAccessLine(std::string_view line) {
 }
 
 void PlatformMetrics::recordRequest(int status, double seconds) {
-  std::string cls = status >= 100 && status <= 599 ? std::to_string(status / 100) + "xx" : "other";
-  metrics_.counter("microcf_router_requests_total", "", {{"status", cls}}).inc();
-  if (seconds >= 0)
-    metrics_.histogram("microcf_router_request_duration_seconds", "", kLatencyBuckets)
-        .observe(seconds);
+  int slot = status >= 100 && status <= 599 ? status / 100 - 1 : 5;
+  base::Counter*& counter = requests_by_class_[slot];
+  if (!counter) {
+    std::string cls = slot < 5 ? std::to_string(slot + 1) + "xx" : "other";
+    counter = &metrics_.counter("microcf_router_requests_total", "", {{"status", cls}});
+  }
+  counter->inc();
+  if (seconds < 0) return;
+  if (!request_seconds_)
+    request_seconds_ =
+        &metrics_.histogram("microcf_router_request_duration_seconds", "", kLatencyBuckets);
+  request_seconds_->observe(seconds);
 }
 
 void PlatformMetrics::onStaging(std::string_view outcome) {

@@ -44,6 +44,9 @@ class PlatformMetrics {
  private:
   const base::Clock& clock_;
   base::Metrics metrics_;
+  // recordRequest's series, looked up once (it runs for every routed request): 1xx–5xx, other.
+  base::Counter* requests_by_class_[6] = {};
+  base::Histogram* request_seconds_ = nullptr;
   loop::Timer probe_;
   int64_t probe_due_ms_ = 0;
 };

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -369,8 +370,10 @@ base::Status listen(Platform& p) {
       p.loop, *p.routes, router::RouterConfig{p.options.domain},
       [&p](http::Request&& req, http::Responder res) { p.controller->handle(std::move(req), std::move(res)); },
       [logs, metrics](const router::AccessRecord& rec) {
-        logs->emit(rec.app_guid, "RTR", std::to_string(rec.app_index), false,
-                   router::formatAccessLine(rec));
+        char index[16];
+        auto end = std::to_chars(index, index + sizeof index, rec.app_index).ptr;
+        logs->emitLine(rec.app_guid, "RTR", std::string_view(index, end - index), false,
+                       router::formatAccessLine(rec));
         metrics->recordRequest(rec.status, rec.response_seconds);
       });
   auto st = p.router->listen(p.options.listen_host, p.options.port);

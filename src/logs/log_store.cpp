@@ -23,39 +23,56 @@ void LogStore::emit(const std::string& source_id, const std::string& source_type
     std::string_view line =
         payload.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    Envelope e;
-    e.source_id = source_id;
-    e.source_type = source_type;
-    e.instance_id = instance_id;
-    e.is_err = is_err;
-    e.payload = std::string(line);
-    append(std::move(e));
+    store(source_id, source_type, instance_id, is_err, std::string(line), 0);
     if (nl == std::string_view::npos) break;
     start = nl + 1;
   }
 }
 
 void LogStore::append(Envelope envelope) {
-  int64_t ts = envelope.timestamp_ns ? envelope.timestamp_ns : clock_.nowNs();
+  store(envelope.source_id, envelope.source_type, envelope.instance_id, envelope.is_err,
+        std::move(envelope.payload), envelope.timestamp_ns);
+}
+
+// Every line goes through here; with no live reader of the source it costs the payload's
+// string only (the router's RTR line takes this path on every request).
+void LogStore::emitLine(std::string_view source_id, std::string_view source_type,
+                        std::string_view instance_id, bool is_err, std::string line) {
+  if (line.find('\n') != std::string::npos || (!line.empty() && line.back() == '\r')) {
+    emit(std::string(source_id), std::string(source_type), std::string(instance_id), is_err, line);
+    return;
+  }
+  store(source_id, source_type, instance_id, is_err, std::move(line), 0);
+}
+
+void LogStore::store(std::string_view source_id, std::string_view source_type,
+                     std::string_view instance_id, bool is_err, std::string payload, int64_t ts) {
+  if (ts == 0) ts = clock_.nowNs();
   // Strictly increasing: a reader resuming from the last timestamp it saw misses nothing.
   if (ts <= last_ts_) ts = last_ts_ + 1;
   last_ts_ = ts;
-  envelope.timestamp_ns = ts;
   ++appended_;
-  auto ring = buffers_.find(envelope.source_id);
+  auto ring = buffers_.find(source_id);
   if (ring == buffers_.end())
     ring = buffers_
-               .try_emplace(envelope.source_id, limits_.envelopes_per_source,
+               .try_emplace(std::string(source_id), limits_.envelopes_per_source,
                             limits_.bytes_per_source)
                .first;
-  auto subs = subs_.find(envelope.source_id);
+  auto subs = subs_.find(source_id);
   if (subs == subs_.end()) {
-    ring->second.push(Entry{ts, std::move(envelope.source_type), std::move(envelope.instance_id),
-                            envelope.is_err, std::move(envelope.payload)});
+    ring->second.push(Entry{ts, std::string(source_type), std::string(instance_id), is_err,
+                            std::move(payload)});
     return;
   }
-  ring->second.push(Entry{ts, envelope.source_type, envelope.instance_id, envelope.is_err,
-                          envelope.payload});
+  Envelope envelope{.timestamp_ns = ts,
+                    .source_id = std::string(source_id),
+                    .instance_id = std::string(instance_id),
+                    .source_type = std::string(source_type),
+                    .is_err = is_err,
+                    .payload = payload,
+                    .tags = {}};
+  ring->second.push(Entry{ts, envelope.source_type, envelope.instance_id, is_err,
+                          std::move(payload)});
   // A subscriber may unsubscribe (itself or another) from its callback: those are only marked
   // while we dispatch, and erased after, so no function is destroyed while it runs.
   ++dispatching_;

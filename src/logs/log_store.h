@@ -51,6 +51,10 @@ class LogStore {
   void emit(const std::string& source_id, const std::string& source_type,
             const std::string& instance_id, bool is_err, std::string_view payload);
   void append(Envelope envelope);
+  // One line that the caller built (no copy of it is made); a line with a newline in it
+  // still goes through emit's splitting.
+  void emitLine(std::string_view source_id, std::string_view source_type,
+                std::string_view instance_id, bool is_err, std::string line);
 
   // Envelopes of one source in [start, end), oldest first unless descending; at most limit.
   std::vector<Envelope> read(const std::string& source_id, const ReadQuery& query) const;
@@ -71,13 +75,17 @@ class LogStore {
   void unsubscribe(uint64_t id);
 
  private:
+  // ts 0: now.
+  void store(std::string_view source_id, std::string_view source_type,
+             std::string_view instance_id, bool is_err, std::string payload, int64_t ts);
+
   const base::Clock& clock_;
   LogLimits limits_;
   int64_t last_ts_ = 0;
   uint64_t appended_ = 0;
   uint64_t evicted_gone_ = 0;  // evictions of sources dropped since
-  std::map<std::string, LogRing> buffers_;
-  std::map<std::string, std::map<uint64_t, Subscriber>> subs_;  // by source id
+  std::map<std::string, LogRing, std::less<>> buffers_;
+  std::map<std::string, std::map<uint64_t, Subscriber>, std::less<>> subs_;  // by source id
   std::map<uint64_t, std::string> sub_sources_;
   uint64_t next_sub_ = 1;
   int dispatching_ = 0;

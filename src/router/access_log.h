@@ -4,26 +4,28 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace mcf::router {
 
+// Views into the router's connection state: valid during the AccessLog callback only.
 struct AccessRecord {
-  std::string host;      // Host header, lowercased, no port
-  int64_t start_ns = 0;  // when the request arrived, ns since the epoch
-  std::string method;
-  std::string target;
+  std::string_view host;  // Host header, lowercased, no port
+  int64_t start_ns = 0;   // when the request arrived, ns since the epoch
+  std::string_view method;
+  std::string_view target;
   int status = 0;
-  size_t request_bytes = 0;   // request body
-  size_t response_bytes = 0;  // response body
-  std::string referer;        // "" → "-"
-  std::string user_agent;     // "" → "-"
-  std::string client_addr;    // "127.0.0.1:5555"
-  std::string backend_addr;   // "127.0.0.1:61001", "" → "-"
-  std::string x_forwarded_for;
-  std::string x_forwarded_proto = "http";
-  std::string request_id;
+  size_t request_bytes = 0;     // request body
+  size_t response_bytes = 0;    // response body
+  std::string_view referer;     // "" → "-"
+  std::string_view user_agent;  // "" → "-"
+  std::string_view client_addr;   // "127.0.0.1:5555"
+  std::string_view backend_addr;  // "127.0.0.1:61001", "" → "-"
+  std::string_view x_forwarded_for;
+  std::string_view x_forwarded_proto = "http";
+  std::string_view request_id;
   double response_seconds = 0;
-  std::string app_guid;
+  std::string_view app_guid;
   int app_index = 0;
 };
 

@@ -33,6 +33,16 @@ TEST_CASE("the RTR line has Gorouter's layout") {
         "response_time:0.003100 app_id:app-guid app_index:1");
 }
 
+TEST_CASE("the RTR time has the second of each request and zero-padded milliseconds") {
+  int64_t base_ns = int64_t{1714557600} * 1000000000;  // 2024-05-01 10:00:00 UTC
+  CHECK(formatAccessTime(base_ns + 7000000) == "01/05/2024:10:00:00.007 +0000");
+  CHECK(formatAccessTime(base_ns + 999999999) == "01/05/2024:10:00:00.999 +0000");
+  CHECK(formatAccessTime(base_ns + 1000000000) == "01/05/2024:10:00:01.000 +0000");
+  CHECK(formatAccessTime(base_ns + int64_t{86400} * 1000000000 + 42000000) ==
+        "02/05/2024:10:00:00.042 +0000");
+  CHECK(formatAccessTime(base_ns) == "01/05/2024:10:00:00.000 +0000");
+}
+
 TEST_CASE("forwarded requests lose hop-by-hop headers and gain the X- headers") {
   http::Request req;
   req.headers = {{"Host", "a.localhost:8080"},

@@ -43,10 +43,6 @@ size_t pickInstance(const std::vector<Endpoint>& eps, std::string_view instance,
   return kNoEndpoint;
 }
 
-std::string endpointKey(const Endpoint& e) {
-  return e.app_guid + "/" + e.instance_guid + "@" + e.host + ":" + std::to_string(e.port);
-}
-
 std::vector<bool> avoidRecentFailures(const std::vector<Endpoint>& eps,
                                       const std::unordered_map<std::string, int64_t>& failed_until,
                                       int64_t now_ms) {

@@ -32,9 +32,6 @@ size_t pickLeastConnection(const std::vector<Endpoint>& eps, const std::vector<u
 size_t pickInstance(const std::vector<Endpoint>& eps, std::string_view instance,
                     const std::vector<bool>& tried);
 
-// Identifies an endpoint across route table updates: app, instance and address.
-std::string endpointKey(const Endpoint& e);
-
 // The starting `tried` for a request: endpoints that failed recently (failed_until[key] >
 // now_ms) count as tried so they are skipped, unless that would leave none (Gorouter
 // likewise prefers a recently failed endpoint to none).

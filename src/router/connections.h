@@ -433,6 +433,7 @@ class Front final : public Socket {
   void startDrain();
   void maybeResumeReading();
   void decInflight();
+  const std::vector<Endpoint>& eps() const { return match_->endpoints; }
 
   uint64_t id_;
   llhttp_t parser_;
@@ -468,9 +469,8 @@ class Front final : public Socket {
   std::string host_;
 
   // The exchange.
-  std::string route_;
+  std::shared_ptr<const RouteMatch> match_;  // the route's snapshot, or the pinned instance
   bool least_conn_ = false;
-  std::vector<Endpoint> eps_;
   std::vector<bool> tried_;
   size_t cur_ = kNoEndpoint;
   int attempts_ = 0;

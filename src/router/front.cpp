@@ -348,34 +348,36 @@ void Front::onRequestRead() {
 }
 
 void Front::startProxy() {
-  std::optional<RouteMatch> match = core_->table.lookup(host_, req_.path);
+  std::shared_ptr<const RouteMatch> match = core_->table.lookup(host_, req_.path);
   if (!match) {
     respondLocal(404, "unknown_route",
                  fmt::format("Requested route ('{}') does not exist.\n", host_));
     return;
   }
-  eps_.clear();
   if (const std::string* pin = req_.header("X-Cf-App-Instance")) {
     std::optional<Endpoint> ep = pinnedEndpoint(*pin, match->endpoints);
     if (!ep) {
       respondLocal(400, "invalid_cf_app_instance_header", "Invalid X-CF-App-Instance Header\n");
       return;
     }
-    eps_.push_back(std::move(*ep));
-  } else {
-    eps_ = std::move(match->endpoints);
+    auto one = std::make_shared<RouteMatch>();
+    one->route = match->route;
+    one->options = match->options;
+    one->keys.push_back(endpointKey(*ep));
+    one->endpoints.push_back(std::move(*ep));
+    match = std::move(one);
   }
-  if (eps_.empty()) {
+  if (match->endpoints.empty()) {
     respondLocal(503, "no_endpoints",
                  fmt::format("Requested route ('{}') has no available endpoints.\n", host_));
     return;
   }
-  route_ = std::move(match->route);
-  least_conn_ = match->options.loadbalancing == "least-connection";
+  match_ = std::move(match);
+  least_conn_ = match_->options.loadbalancing == "least-connection";
   if (core_->failed_until.empty())
-    tried_.assign(eps_.size(), false);
+    tried_.assign(eps().size(), false);
   else
-    tried_ = avoidRecentFailures(eps_, core_->failed_until, core_->clock.steadyMs());
+    tried_ = avoidRecentFailures(eps(), core_->failed_until, core_->clock.steadyMs());
   ForwardInfo info;
   info.client_ip = clientIp(remote_);
   info.request_id = requestId(req_);
@@ -396,18 +398,19 @@ void Front::startProxy() {
 }
 
 void Front::attempt() {
-  size_t i = pickInstance(eps_, sticky_, tried_);
+  const std::vector<Endpoint>& eps = match_->endpoints;
+  size_t i = pickInstance(eps, sticky_, tried_);
   if (i == kNoEndpoint) {
-    uint64_t& cursor = core_->cursors[route_];
+    uint64_t& cursor = core_->cursors[match_->route];
     if (least_conn_) {
-      std::vector<uint32_t> load(eps_.size(), 0);
-      for (size_t k = 0; k < eps_.size(); ++k) {
-        auto it = core_->inflight.find(endpointKey(eps_[k]));
+      std::vector<uint32_t> load(eps.size(), 0);
+      for (size_t k = 0; k < eps.size(); ++k) {
+        auto it = core_->inflight.find(match_->keys[k]);
         if (it != core_->inflight.end()) load[k] = it->second;
       }
-      i = pickLeastConnection(eps_, load, cursor, tried_);
+      i = pickLeastConnection(eps, load, cursor, tried_);
     } else {
-      i = pickRoundRobin(eps_, cursor, tried_);
+      i = pickRoundRobin(eps, cursor, tried_);
     }
   }
   if (i == kNoEndpoint) {
@@ -417,8 +420,8 @@ void Front::attempt() {
   tried_[i] = true;
   cur_ = i;
   if (++attempts_ > 1) ++core_->stats.retries;
-  const Endpoint& ep = eps_[i];
-  ep_key_ = endpointKey(ep);
+  const Endpoint& ep = eps[i];
+  ep_key_ = match_->keys[i];
   if (least_conn_) {
     ++core_->inflight[ep_key_];
     counted_inflight_ = true;
@@ -471,7 +474,7 @@ void Front::onBackendFailed(Backend* b, int err, bool retryable, bool refused) {
   backend_ = nullptr;
   if (corked_backend_ == b) corked_backend_ = nullptr;
   decInflight();
-  const Endpoint& ep = eps_[cur_];
+  const Endpoint& ep = eps()[cur_];
   MCF_WARN("router", "{}{}: instance {} of app {} failed: {}", host_, req_.target, ep.index,
            ep.app_guid, uv_strerror(err));
   if (refused) {
@@ -528,7 +531,7 @@ void Front::onResponseHead(Backend* b) {
   if (!core_->failed_until.empty()) core_->failed_until.erase(ep_key_);
   extra_.clear();
   if (status_ != 101 && cur_ != kNoEndpoint)
-    if (auto cookie = stickyCookie(b->headers_, eps_[cur_].instance_guid))
+    if (auto cookie = stickyCookie(b->headers_, eps()[cur_].instance_guid))
       extra_.push_back({"Set-Cookie", std::move(*cookie)});
   if (resp_framing_ == Framing::kClose) keep_alive_ = false;
   if (upgrade_ && status_ != 101) keep_alive_ = false;
@@ -611,7 +614,7 @@ void Front::endExchange(bool defer_next) {
   req_complete_ = resp_started_ = resp_complete_ = logged_ = false;
   cur_ = kNoEndpoint;
   attempts_ = 0;
-  eps_.clear();
+  match_.reset();
   counted_inflight_ = false;
   upgrade_ = expect_continue_ = least_conn_ = false;
   status_ = 0;
@@ -634,7 +637,7 @@ void Front::endExchange(bool defer_next) {
 void Front::logExchange() {
   logged_ = true;
   if (cur_ == kNoEndpoint || !core_->log) return;
-  const Endpoint& ep = eps_[cur_];
+  const Endpoint& ep = eps()[cur_];
   AccessRecord rec;
   rec.host = host_;
   rec.start_ns = start_ns_;
@@ -646,7 +649,9 @@ void Front::logExchange() {
   if (const std::string* v = req_.header("Referer")) rec.referer = *v;
   if (const std::string* v = req_.header("User-Agent")) rec.user_agent = *v;
   rec.client_addr = remote_;
-  rec.backend_addr = fmt::format("{}:{}", ep.host, ep.port);
+  char backend_addr[80];
+  auto addr = fmt::format_to_n(backend_addr, sizeof backend_addr, "{}:{}", ep.host, ep.port);
+  rec.backend_addr = std::string_view(backend_addr, std::min(addr.size, sizeof backend_addr));
   rec.x_forwarded_for = forwarded_for_;
   rec.x_forwarded_proto = forwarded_proto_;
   rec.request_id = request_id_;
@@ -720,7 +725,7 @@ void Front::sweep(uint64_t now) {
     case Phase::kProxy:
       if (backend_ && !resp_started_ && now - sent_ms_ >= cfg.backend_timeout_ms) {
         MCF_WARN("router", "{}{}: instance {} of app {} did not answer within {} ms", host_,
-                 req_.target, eps_[cur_].index, eps_[cur_].app_guid, cfg.backend_timeout_ms);
+                 req_.target, eps()[cur_].index, eps()[cur_].app_guid, cfg.backend_timeout_ms);
         Backend* b = backend_;
         backend_ = nullptr;
         decInflight();

@@ -25,8 +25,13 @@ bool pathMatches(const std::string& route_path, const std::string& request_path)
 
 }  // namespace
 
+std::string endpointKey(const Endpoint& e) {
+  return e.app_guid + "/" + e.instance_guid + "@" + e.host + ":" + std::to_string(e.port);
+}
+
 void RouteTable::mapRoute(const std::string& host, const std::string& path,
                           const std::string& app_guid, const RouteOptions& options) {
+  ++generation_;
   Route& route = routes_[base::toLower(host)][normalizePath(path)];
   route.options = options;
   auto& apps = route.apps;
@@ -35,6 +40,7 @@ void RouteTable::mapRoute(const std::string& host, const std::string& path,
 
 void RouteTable::unmapRoute(const std::string& host, const std::string& path,
                             const std::string& app_guid) {
+  ++generation_;
   auto h = routes_.find(base::toLower(host));
   if (h == routes_.end()) return;
   auto p = h->second.find(normalizePath(path));
@@ -45,6 +51,7 @@ void RouteTable::unmapRoute(const std::string& host, const std::string& path,
 }
 
 void RouteTable::addEndpoint(const Endpoint& endpoint) {
+  ++generation_;
   auto& list = endpoints_[endpoint.app_guid];
   for (auto& e : list) {
     if (e.instance_guid == endpoint.instance_guid) {
@@ -57,6 +64,7 @@ void RouteTable::addEndpoint(const Endpoint& endpoint) {
 }
 
 void RouteTable::removeEndpoint(const std::string& app_guid, const std::string& instance_guid) {
+  ++generation_;
   auto it = endpoints_.find(app_guid);
   if (it == endpoints_.end()) return;
   std::vector<Endpoint> gone;
@@ -71,6 +79,7 @@ void RouteTable::removeEndpoint(const std::string& app_guid, const std::string& 
 }
 
 void RouteTable::removeApp(const std::string& app_guid) {
+  ++generation_;
   auto eps = endpoints_.find(app_guid);
   if (eps != endpoints_.end()) {
     std::vector<Endpoint> gone = std::move(eps->second);
@@ -87,11 +96,16 @@ void RouteTable::removeApp(const std::string& app_guid) {
   }
 }
 
-std::optional<RouteMatch> RouteTable::lookup(std::string_view host, std::string_view path) const {
-  std::string h = base::toLower(host);
+std::shared_ptr<const RouteMatch> RouteTable::lookup(std::string_view host,
+                                                     std::string_view path) const {
+  // Lowercased into buffers kept between calls: no allocation per request.
+  thread_local std::string h, request_path;
+  h.assign(host);
+  for (char& c : h) c = base::asciiLower(c);
   auto it = routes_.find(h);
-  if (it == routes_.end()) return std::nullopt;
-  std::string request_path = base::toLower(path);
+  if (it == routes_.end()) return nullptr;
+  request_path.assign(path);
+  for (char& c : request_path) c = base::asciiLower(c);
   const std::string* best_path = nullptr;
   const Route* best = nullptr;
   for (const auto& [route_path, route] : it->second) {
@@ -101,15 +115,26 @@ std::optional<RouteMatch> RouteTable::lookup(std::string_view host, std::string_
       best = &route;
     }
   }
-  if (!best_path) return std::nullopt;
-  RouteMatch match;
-  match.route = h + *best_path;
-  match.options = best->options;
-  for (const std::string& app : best->apps) {
+  if (!best_path) return nullptr;
+  if (best->match_gen != generation_) {
+    best->match = makeMatch(h, *best_path, *best);
+    best->match_gen = generation_;
+  }
+  return best->match;
+}
+
+std::shared_ptr<const RouteMatch> RouteTable::makeMatch(const std::string& host,
+                                                        const std::string& path,
+                                                        const Route& route) const {
+  auto match = std::make_shared<RouteMatch>();
+  match->route = host + path;
+  match->options = route.options;
+  for (const std::string& app : route.apps) {
     auto e = endpoints_.find(app);
     if (e != endpoints_.end())
-      match.endpoints.insert(match.endpoints.end(), e->second.begin(), e->second.end());
+      match->endpoints.insert(match->endpoints.end(), e->second.begin(), e->second.end());
   }
+  for (const Endpoint& e : match->endpoints) match->keys.push_back(endpointKey(e));
   return match;
 }
 

@@ -7,7 +7,7 @@
 
 #include <functional>
 #include <map>
-#include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -23,14 +23,20 @@ struct Endpoint {
   int port = 0;
 };
 
+// Identifies an endpoint across route table updates: app, instance and address.
+std::string endpointKey(const Endpoint& e);
+
 // A route's `options` (CC v3): how its requests are spread over its endpoints.
 struct RouteOptions {
   std::string loadbalancing = "round-robin";  // or "least-connection"
 };
 
+// A snapshot: later changes to the table make new snapshots and leave this one as it was, so
+// a request can keep it while it tries instance after instance.
 struct RouteMatch {
   std::string route;                // the matched route, "host/path", for per-route state
   std::vector<Endpoint> endpoints;  // pooled over every app mapped to it; may be empty
+  std::vector<std::string> keys;    // endpointKey of each endpoint
   RouteOptions options;
 };
 
@@ -50,8 +56,9 @@ class RouteTable {
   // Forgets the app: its endpoints and its route mappings.
   void removeApp(const std::string& app_guid);
 
-  // The longest route matching host and path; nullopt if none does.
-  std::optional<RouteMatch> lookup(std::string_view host, std::string_view path) const;
+  // The longest route matching host and path; null if none does. Made once per route and
+  // table change, and shared: the router calls this for every request.
+  std::shared_ptr<const RouteMatch> lookup(std::string_view host, std::string_view path) const;
   std::vector<Endpoint> endpoints(const std::string& app_guid) const;
 
   // fn runs for every endpoint that leaves the table (removed, its app removed, or replaced
@@ -63,11 +70,17 @@ class RouteTable {
   struct Route {
     std::vector<std::string> apps;  // in mapping order
     RouteOptions options;
+    mutable std::shared_ptr<const RouteMatch> match;  // made by lookup at generation match_gen
+    mutable uint64_t match_gen = 0;
   };
+  std::shared_ptr<const RouteMatch> makeMatch(const std::string& host, const std::string& path,
+                                              const Route& route) const;
+
   // host → normalized path → route.
   std::unordered_map<std::string, std::map<std::string, Route>> routes_;
   std::unordered_map<std::string, std::vector<Endpoint>> endpoints_;
   std::function<void(const Endpoint&)> removed_;
+  uint64_t generation_ = 1;  // every change bumps it, so every cached match is stale
 };
 
 }  // namespace mcf::router

@@ -105,7 +105,6 @@ struct Router::Core : std::enable_shared_from_this<Router::Core> {
   std::unordered_map<uint64_t, Front*> fronts;
   std::unordered_set<Backend*> backends;
   std::unordered_map<std::string, std::vector<Backend*>> idle;  // endpointKey → parked
-  std::unordered_map<std::string, uint64_t> cursors;            // round robin per route
   std::unordered_map<std::string, int64_t> failed_until;        // endpointKey → steady ms
   std::unordered_map<std::string, uint32_t> inflight;           // least-connection counts
   RouterStats stats;

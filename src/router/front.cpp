@@ -363,6 +363,7 @@ void Front::startProxy() {
     auto one = std::make_shared<RouteMatch>();
     one->route = match->route;
     one->options = match->options;
+    one->cursor = match->cursor;
     one->keys.push_back(endpointKey(*ep));
     one->endpoints.push_back(std::move(*ep));
     match = std::move(one);
@@ -401,7 +402,7 @@ void Front::attempt() {
   const std::vector<Endpoint>& eps = match_->endpoints;
   size_t i = pickInstance(eps, sticky_, tried_);
   if (i == kNoEndpoint) {
-    uint64_t& cursor = core_->cursors[match_->route];
+    uint64_t& cursor = *match_->cursor;
     if (least_conn_) {
       std::vector<uint32_t> load(eps.size(), 0);
       for (size_t k = 0; k < eps.size(); ++k) {

@@ -129,6 +129,7 @@ std::shared_ptr<const RouteMatch> RouteTable::makeMatch(const std::string& host,
   auto match = std::make_shared<RouteMatch>();
   match->route = host + path;
   match->options = route.options;
+  match->cursor = route.cursor;
   for (const std::string& app : route.apps) {
     auto e = endpoints_.find(app);
     if (e != endpoints_.end())

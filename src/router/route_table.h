@@ -38,6 +38,8 @@ struct RouteMatch {
   std::vector<Endpoint> endpoints;  // pooled over every app mapped to it; may be empty
   std::vector<std::string> keys;    // endpointKey of each endpoint
   RouteOptions options;
+  // The route's round-robin position: shared by its snapshots, kept while the route is.
+  std::shared_ptr<uint64_t> cursor;
 };
 
 // Hosts and paths match case-insensitively (Gorouter lowercases route keys). A route's path
@@ -70,6 +72,7 @@ class RouteTable {
   struct Route {
     std::vector<std::string> apps;  // in mapping order
     RouteOptions options;
+    std::shared_ptr<uint64_t> cursor = std::make_shared<uint64_t>(0);
     mutable std::shared_ptr<const RouteMatch> match;  // made by lookup at generation match_gen
     mutable uint64_t match_gen = 0;
   };

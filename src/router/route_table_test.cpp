@@ -99,8 +99,10 @@ TEST_CASE("a match is a snapshot: changes show in the next lookup, not in a matc
   REQUIRE(before);
   CHECK(before == t.lookup("A.localhost", "/x"));  // unchanged table: the same snapshot
   CHECK(before->keys == std::vector<std::string>{endpointKey(before->endpoints[0])});
+  *before->cursor = 7;
   t.addEndpoint(ep("app", "i1", 1, 2));
   CHECK(ports(before) == std::vector<int>{1});
+  CHECK(*t.lookup("a.localhost", "/")->cursor == 7);  // round robin goes on where it was
   CHECK(ports(t.lookup("a.localhost", "/")) == std::vector<int>{1, 2});
   CHECK(t.lookup("a.localhost", "/")->keys.size() == 2);
   t.removeEndpoint("app", "i0");

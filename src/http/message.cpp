@@ -25,13 +25,17 @@ void removeHeader(Headers& h, std::string_view name) {
 std::string Request::host() const {
   const std::string* h = header("Host");
   if (!h) return {};
-  std::string host = base::toLower(base::trim(*h));
-  if (!host.empty() && host.front() == '[') {  // IPv6 literal: keep the brackets
-    size_t close = host.find(']');
-    return close == std::string::npos ? host : host.substr(0, close + 1);
+  std::string_view v = *h;
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  if (!v.empty() && v.front() == '[') {  // IPv6 literal: keep the brackets
+    size_t close = v.find(']');
+    if (close != std::string_view::npos) v = v.substr(0, close + 1);
+  } else {
+    v = v.substr(0, v.find(':'));
   }
-  size_t colon = host.find(':');
-  if (colon != std::string::npos) host.resize(colon);
+  std::string host(v);
+  for (char& c : host) c = base::asciiLower(c);
   return host;
 }
 

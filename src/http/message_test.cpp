@@ -13,6 +13,10 @@ TEST_CASE("headers are found case-insensitively; host() drops the port") {
   CHECK(req.host() == "myapp.localhost");
   req.headers[0].value = "[::1]:8080";
   CHECK(req.host() == "[::1]");
+  req.headers[0].value = " \tApp.Example.COM ";
+  CHECK(req.host() == "app.example.com");
+  req.headers[0].value = "[::1";  // unclosed: kept whole
+  CHECK(req.host() == "[::1");
   removeHeader(req.headers, "X-a");
   CHECK(req.headers.size() == 1);
 }

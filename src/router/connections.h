@@ -492,6 +492,7 @@ class Front final : public Socket {
   std::string request_id_, forwarded_for_, forwarded_proto_;
   int64_t start_ns_ = 0;
   uint64_t start_hr_ = 0;
+  double response_seconds_ = 0;  // set when the exchange is logged
   std::string scratch_;
   http::Headers extra_;
 

@@ -608,8 +608,7 @@ void Front::endExchange(bool defer_next) {
   ++st.requests;
   int cls = status_ / 100;
   if (cls >= 1 && cls <= 5) ++st.by_class[cls];
-  if (cur_ != kNoEndpoint)
-    st.latency_seconds += static_cast<double>(uv_hrtime() - start_hr_) / 1e9;
+  if (cur_ != kNoEndpoint) st.latency_seconds += response_seconds_;
   // Ready for the next request.
   phase_ = Phase::kHead;
   req_complete_ = resp_started_ = resp_complete_ = logged_ = false;
@@ -637,7 +636,9 @@ void Front::endExchange(bool defer_next) {
 
 void Front::logExchange() {
   logged_ = true;
-  if (cur_ == kNoEndpoint || !core_->log) return;
+  if (cur_ == kNoEndpoint) return;
+  response_seconds_ = static_cast<double>(uv_hrtime() - start_hr_) / 1e9;
+  if (!core_->log) return;
   const Endpoint& ep = eps()[cur_];
   AccessRecord rec;
   rec.host = host_;
@@ -656,7 +657,7 @@ void Front::logExchange() {
   rec.x_forwarded_for = forwarded_for_;
   rec.x_forwarded_proto = forwarded_proto_;
   rec.request_id = request_id_;
-  rec.response_seconds = static_cast<double>(uv_hrtime() - start_hr_) / 1e9;
+  rec.response_seconds = response_seconds_;
   rec.app_guid = ep.app_guid;
   rec.app_index = ep.index;
   try {

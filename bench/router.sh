@@ -3,8 +3,10 @@
 # against the same backend directly, through nginx (proxy_pass, upstream keepalive 64, one
 # worker), through haproxy (nbthread 1, http-reuse always) and through microcf's router.
 # Prints requests/s, p50 and p99 for each (medians over the rounds, which interleave the
-# targets) and the ratios to direct and to nginx.
-#   bench/router.sh [ROUNDS (default 3)] [SECONDS per wrk run (default 10)]
+# targets), the ratios to direct and to nginx, and the CPU time (user + system) each proxy
+# spent per request: the proxies share CPU 1 with the backend, so a proxy's requests/s follows
+# from its CPU per request, and that figure moves less with the machine's noise.
+#   bench/router.sh [ROUNDS (default 5)] [SECONDS per wrk run (default 10)]
 #
 # The backend is bench/router_backend.c (one thread, epoll, "hello" to every request), built
 # static and pushed as a binary_buildpack app; every target reaches that same instance at its
@@ -13,7 +15,7 @@
 # MICROCF_BENCH_SUBNET gives the containers another subnet.
 source "$(dirname "$0")/common.sh"
 [ "$(id -u)" -eq 0 ] || { echo "bench/router.sh needs root (containers)"; exit 1; }
-rounds=${1:-3} secs=${2:-10}
+rounds=${1:-5} secs=${2:-10}
 [ "$(nproc)" -ge 2 ] || { echo "bench/router.sh needs 2 CPUs (wrk on one, the rest on the other)"; exit 1; }
 
 missing=()
@@ -131,16 +133,24 @@ declare -A args=(
   [microcf]="http://127.0.0.1:$PORT/"
 )
 declare -A host=([microcf]="backend.localhost")
+nginx_worker=$(pgrep -P "$(cat "$BENCH_TMP/nginx.pid")" | head -1)
+declare -A pid=([direct]="$backend_pid" [nginx]="$nginx_worker" [haproxy]="$HAPROXY_PID" [microcf]="$UP_PID")
+hz=$(getconf CLK_TCK)
+cpu_ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }  # utime + stime, all threads
 to_ms() {  # wrk's "1.23ms", "456.00us", "1.01s" → ms
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) ; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
-declare -A rps p50 p99 errs
+declare -A rps p50 p99 errs cpu
 echo "wrk -t1 -c50 -d${secs}s on CPU 0; backend $ip:$port (pid $backend_pid) and the proxies on CPU 1; $rounds rounds"
 for r in $(seq 1 "$rounds"); do
   for t in "${targets[@]}"; do
     hdr=()
     [ -n "${host[$t]:-}" ] && hdr=(-H "Host: ${host[$t]}")
+    t0=$(cpu_ticks "${pid[$t]}")
     out=$(taskset -c 0 wrk -t1 -c50 -d"${secs}s" --latency "${hdr[@]}" "${args[$t]}" 2>&1)
+    t1=$(cpu_ticks "${pid[$t]}")
+    n=$(awk '/requests in/ {print $1}' <<< "$out")
+    cpu[$t]+="$(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="${n:-0}" 'BEGIN {printf "%.2f", n ? d * 1e6 / hz / n : 0}') "
     rps[$t]+="$(awk '/^Requests\/sec:/ {print $2}' <<< "$out") "
     p50[$t]+="$(to_ms "$(awk '$1 == "50%" {print $2}' <<< "$out")") "
     p99[$t]+="$(to_ms "$(awk '$1 == "99%" {print $2}' <<< "$out")") "
@@ -152,10 +162,10 @@ for r in $(seq 1 "$rounds"); do
 done
 med() { tr ' ' '\n' <<< "$1" | grep . | median; }
 direct=$(med "${rps[direct]}") nginx_rps=$(med "${rps[nginx]}")
-printf '\n%-9s %10s %9s %9s %9s %9s %7s\n' target req/s p50_ms p99_ms vs_direct vs_nginx errors
+printf '\n%-9s %10s %9s %9s %9s %9s %10s %7s\n' target req/s p50_ms p99_ms vs_direct vs_nginx cpu_us/req errors
 for t in "${targets[@]}"; do
   m=$(med "${rps[$t]}")
-  printf '%-9s %10.0f %9.3f %9.3f %9.2f %9.2f %7d\n' "$t" "$m" "$(med "${p50[$t]}")" "$(med "${p99[$t]}")" \
+  printf '%-9s %10.0f %9.3f %9.3f %9.2f %9.2f %10.1f %7d\n' "$t" "$m" "$(med "${p50[$t]}")" "$(med "${p99[$t]}")" \
     "$(awk -v a="$m" -v b="$direct" 'BEGIN {print a / b}')" "$(awk -v a="$m" -v b="$nginx_rps" 'BEGIN {print a / b}')" \
-    "${errs[$t]}"
+    "$(med "${cpu[$t]}")" "${errs[$t]}"
 done

@@ -19,6 +19,7 @@ int Backend::connect(const Endpoint& ep) {
                             return;
                           }
                           b->connected_ = true;
+                          b->setConnected();
                           uv_tcp_nodelay(&b->tcp_, 1);
                           if (!b->read_paused_) b->startReading();
                         });

@@ -45,6 +45,7 @@ void Front::start() {
   if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&peer), &len) == 0)
     remote_ = http::formatAddress(reinterpret_cast<sockaddr*>(&peer));
   uv_tcp_nodelay(&tcp_, 1);
+  setConnected();
   last_activity_ms_ = core_->loop.nowMs();
   startReading();
   if (!reading()) close();

@@ -169,13 +169,15 @@ LinuxBackend::~LinuxBackend() {
   dying_.clear();
   factory_watch_.reset();
   factory_control_.reset();  // the factory reads its end closing and exits
-  if (factory_) {
-    int pid = factory_->pid();
-    bool reaped = factory_->exited();
-    (void)factory_->kill(SIGTERM);
-    factory_.reset();  // closes the handle: libuv stops waiting for this child
+  if (factory_) retired_factories_[factory_generation_] = std::move(factory_);
+  for (auto& [generation, factory] : retired_factories_) {
+    int pid = factory->pid();
+    bool reaped = factory->exited();
+    (void)factory->kill(SIGTERM);
+    factory.reset();  // closes the handle: libuv stops waiting for this child
     if (!reaped) ::waitpid(pid, nullptr, 0);
   }
+  retired_factories_.clear();
   if (cgroups_) {
     if (auto st = cgroups_->cleanupAll(); !st.ok()) MCF_WARN("runner", "{}", st.error().message);
   }
@@ -467,15 +469,17 @@ base::Status LinuxBackend::startFactory() {
   ps.file = config_.helper_exe;
   ps.args = helperArgs({"factory", "3"});
   ps.extra_fds = {theirs.get()};
+  uint64_t generation = factory_generation_ + 1;
   auto proc = loop::Process::spawn(
       loop_, ps,
       [](bool, std::string_view chunk) { MCF_WARN("runner", "{}", base::trim(chunk)); },
-      [this](int64_t status, int sig) { onFactoryExit(status, sig); });
+      [this, generation](int64_t status, int sig) { onFactoryExit(generation, status, sig); });
   if (!proc.ok()) {
     return makeError(Errc::kUnavailable, "cannot start the container helper {}: {}",
                      config_.helper_exe, proc.error().message);
   }
   ::fcntl(ours.get(), F_SETFL, O_NONBLOCK);
+  factory_generation_ = generation;
   factory_ = std::move(*proc);
   factory_control_ = std::move(ours);
   factory_watch_ = std::make_unique<loop::FdWatch>(loop_, factory_control_.get());
@@ -499,14 +503,21 @@ void LinuxBackend::onFactoryMessages() {
 // Every init it made died with it (their parent-death signal), and with each init its
 // container: their processes report 137 as their pid 1's channel closes. The next create
 // starts a new factory.
-void LinuxBackend::onFactoryExit(int64_t status, int term_signal) {
+void LinuxBackend::onFactoryExit(uint64_t generation, int64_t status, int term_signal) {
   MCF_WARN("runner", "the container factory exited with status {}; its containers are gone",
            shellExitStatus(status, term_signal));
+  if (generation == factory_generation_ && factory_) {
+    forgetFactory();
+  }
+  retired_factories_.erase(generation);  // its exit callback may destroy it
+}
+
+void LinuxBackend::forgetFactory() {
   for (auto& [handle, c] : containers_) c->init_exited = true;
   dying_.clear();
   factory_watch_.reset();
   factory_control_.reset();
-  factory_.reset();  // its exit callback may destroy it
+  if (factory_) retired_factories_[factory_generation_] = std::move(factory_);
 }
 
 base::Status LinuxBackend::startInit(Container& c) {
@@ -529,8 +540,19 @@ base::Status LinuxBackend::startInit(Container& c) {
   }
   std::string handle = c.spec.handle;
   uint64_t id = next_id_++;
-  MCF_TRY(sendControl(factory_control_.get(), formatControl("create", id),
-                      {dir_fd.get(), ready_write.get(), pid1_end.get()}));
+  auto sent = sendControl(factory_control_.get(), formatControl("create", id),
+                          {dir_fd.get(), ready_write.get(), pid1_end.get()});
+  if (!sent.ok()) {
+    // Its end closed: the factory died and the loop has not seen its exit yet. A new one
+    // takes the request.
+    MCF_WARN("runner", "the container factory is gone ({}); starting a new one",
+             sent.error().message);
+    forgetFactory();
+    MCF_TRY(startFactory());
+    sent = sendControl(factory_control_.get(), formatControl("create", id),
+                       {dir_fd.get(), ready_write.get(), pid1_end.get()});
+  }
+  MCF_TRY(sent);
   ready_write.reset();
   pid1_end.reset();
   c.init_id = id;

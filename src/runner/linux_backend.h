@@ -159,7 +159,10 @@ class LinuxBackend : public Backend {
   base::Result<Container*> findContainer(const std::string& handle);
   base::Status startFactory();
   void onFactoryMessages();
-  void onFactoryExit(int64_t status, int term_signal);
+  void onFactoryExit(uint64_t generation, int64_t status, int term_signal);
+  // The factory is gone (its control socket closed): its containers are marked dead and the
+  // next create starts a new one. Its Process waits in retired_factories_ until reaped.
+  void forgetFactory();
   void onInitExit(uint64_t id, int status);
 
   loop::Loop& loop_;
@@ -182,6 +185,8 @@ class LinuxBackend : public Backend {
   std::unique_ptr<loop::Process> factory_;
   base::UniqueFd factory_control_;
   std::unique_ptr<loop::FdWatch> factory_watch_;
+  uint64_t factory_generation_ = 0;  // of factory_; exit callbacks carry theirs
+  std::map<uint64_t, std::unique_ptr<loop::Process>> retired_factories_;  // dead, not reaped
   // Killed inits' parents until the factory reports their exit (by init id): their exit tears
   // down the container's mount namespace, which takes an RCU grace period that destroy need
   // not wait for. The destructor does wait, so that no process outlives the backend.

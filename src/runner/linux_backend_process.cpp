@@ -120,9 +120,13 @@ void LinuxBackend::onControl(const std::string& handle) {
     if (!r.ok()) MCF_WARN("runner", "container {}: {}", handle, r.error().message);
     if (r.ok() && r->kind == Received::Kind::kNone) return;
     if (!r.ok() || r->kind == Received::Kind::kClosed) {
-      // Pid 1 is gone, and every process of the container with it.
+      // Pid 1 is gone, and every process of the container with it. The container is stopped
+      // from now on, before the factory's report of the exit (or its own exit) comes.
       c.control_watch.reset();
       c.control.reset();
+      if (!c.init_exited && !c.stopped)
+        MCF_WARN("runner", "container {}: its pid 1 exited; destroy and create it again", handle);
+      c.init_exited = true;
       std::vector<int> ids;
       for (const auto& [id, rp] : processes_) {
         if (rp.handle == handle && !rp.status) ids.push_back(id);

@@ -127,13 +127,19 @@ base::Status setCurrentDroplet(Session& session, const std::string& app_guid,
   return {};
 }
 
-base::Status stageIfNeeded(Session& session, const json& app) {
-  std::string app_guid = jstr(app, "guid");
+base::Result<std::string> newestPackage(Session& session, const std::string& app_guid) {
   auto packages = session.get("/v3/packages?app_guids=" + app_guid +
                               "&states=READY&order_by=-created_at&per_page=1");
   if (!packages) return packages.takeError();
-  std::string package_guid;
-  if (const auto& r = jarr(*packages, "resources"); !r.empty()) package_guid = jstr(r[0], "guid");
+  const auto& r = jarr(*packages, "resources");
+  return r.empty() ? std::string() : jstr(r[0], "guid");
+}
+
+base::Status stageIfNeeded(Session& session, const json& app) {
+  std::string app_guid = jstr(app, "guid");
+  auto newest = newestPackage(session, app_guid);
+  if (!newest) return newest.takeError();
+  std::string package_guid = *newest;
   std::string droplet_package;
   bool has_droplet = false;
   if (auto droplet = session.get("/v3/apps/" + app_guid + "/droplets/current")) {

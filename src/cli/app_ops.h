@@ -30,6 +30,9 @@ base::Result<std::string> stagePackage(Session& session, const std::string& app_
 base::Status setCurrentDroplet(Session& session, const std::string& app_guid,
                                const std::string& droplet_guid);
 
+// The newest READY package of the app; "" if it has none.
+base::Result<std::string> newestPackage(Session& session, const std::string& app_guid);
+
 // Stages the newest READY package when the current droplet is missing or older (what
 // `cf start` does after `push --no-start`); prints "Staging app and tracing logs..." then.
 base::Status stageIfNeeded(Session& session, const nlohmann::json& app);

@@ -127,6 +127,47 @@ int restart(const Context& ctx, const RestartOptions& o) {
   return 0;
 }
 
+// cf restage: a new droplet from the app's newest package with its current buildpacks and
+// environment, then the app restarted on it (--strategy rolling: deployed without downtime).
+int restage(const Context& ctx, const RestartOptions& o) {
+  if (auto s = checkStrategy(o.strategy); !s) return fail(s.error());
+  if (o.max_in_flight != 0 && o.strategy.empty())
+    return fail("--max-in-flight needs --strategy rolling");
+  Session session(ctx.home);
+  if (auto s = session.ensureTarget(); !s) return fail(s.error());
+  fmt::print("Restaging app {} {}...\n\n", o.name, whereAs(session));
+  auto app = findApp(session, o.name);
+  if (!app) return fail(app.error());
+  std::string guid = jstr(*app, "guid");
+  auto package = newestPackage(session, guid);
+  if (!package) return fail(package.error());
+  if (package->empty())
+    return fail(fmt::format("App '{}' has no package to stage: push it with 'microcf push {}'",
+                            o.name, o.name));
+  bool rolling = !o.strategy.empty() && jstr(*app, "state") == "STARTED";
+  if (!rolling) fmt::print("This action will cause app downtime.\n\n");
+  fmt::print("Staging app and tracing logs...\n");
+  flush();
+  auto droplet = stagePackage(session, guid, *package);
+  if (!droplet) return fail(droplet.error());
+  fmt::print("\n");
+  if (rolling) {
+    if (auto s = deployAndWait(session, guid, o.name, *droplet, o.max_in_flight); !s)
+      return fail(s.error());
+  } else {
+    if (auto s = setCurrentDroplet(session, guid, *droplet); !s) return fail(s.error());
+    auto restarted = session.api("POST", "/v3/apps/" + guid + "/actions/restart");
+    if (!restarted) return fail(restarted.error());
+    fmt::print("Waiting for app {} to start...\n\n", o.name);
+    flush();
+  }
+  if (auto s = waitForStart(session, guid, o.name); !s) return fail(s.error());
+  auto fresh = session.get("/v3/apps/" + guid);
+  if (!fresh) return fail(fresh.error());
+  if (auto s = printAppSummary(session, *fresh); !s) return fail(s.error());
+  return 0;
+}
+
 int stop(const Context& ctx, const std::string& name) {
   Session session(ctx.home);
   if (auto s = session.ensureTarget(); !s) return fail(s.error());
@@ -277,6 +318,17 @@ void addAppCommands(CLI::App& app, CommandTable& table, const Context& ctx) {
   rs->add_option("--max-in-flight", ro->max_in_flight,
                  "With --strategy rolling: how many new instances start at a time (default 1)");
   table.add(rs, [ro, &ctx] { return restart(ctx, *ro); });
+
+  auto rso = std::make_shared<RestartOptions>();
+  CLI::App* rg = app.add_subcommand("restage", "Stage the app's package again (its buildpacks "
+                                               "and environment as they are now) and restart it "
+                                               "(--strategy rolling: without downtime)");
+  rg->add_option("name", rso->name, "App name")->required();
+  rg->add_option("--strategy", rso->strategy,
+                 "Deployment strategy: 'rolling' replaces instances without downtime");
+  rg->add_option("--max-in-flight", rso->max_in_flight,
+                 "With --strategy rolling: how many new instances start at a time (default 1)");
+  table.add(rg, [rso, &ctx] { return restage(ctx, *rso); });
 
   auto so = std::make_shared<ScaleOptions>();
   CLI::App* sc = app.add_subcommand("scale", "Change or view the instance count, disk space "

@@ -28,6 +28,21 @@ wait_for_body node "Hello from microcf node"
 mcf restart node >/dev/null || fail "restart"
 wait_for_body node "Hello from microcf node"
 
+# restage: a new droplet from the same package, and the app restarted on it.
+app_guid=$(mcf curl "/v3/apps?names=node" | python3 -c 'import json,sys; print(json.load(sys.stdin)["resources"][0]["guid"])')
+droplet_of() { mcf curl "/v3/apps/$app_guid/droplets/current" | python3 -c 'import json,sys; print(json.load(sys.stdin)["guid"])'; }
+before=$(droplet_of)
+out=$(mcf restage node 2>&1) || fail "restage: $out"
+expect_contains "$out" "Restaging app node" "restage says what it does"
+expect_contains "$out" "This action will cause app downtime." "restage warns of downtime"
+expect_contains "$out" "Staging app and tracing logs..." "restage stages"
+expect_contains "$out" "nodejs" "restage shows the buildpack's output"
+after=$(droplet_of)
+[ -n "$after" ] && [ "$after" != "$before" ] || fail "restage kept droplet $before"
+wait_for_body node "Hello from microcf node"
+out=$(mcf restage no-such-app 2>&1) && fail "restage of an unknown app succeeded"
+expect_contains "$out" "App 'no-such-app' not found" "restage names the unknown app"
+
 json=$(mcf curl /v3/apps?names=node)
 expect_contains "$json" '"total_results": 1' "curl with a names filter"
 expect_contains "$(mcf oauth-token)" "bearer " "oauth-token"

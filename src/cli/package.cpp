@@ -154,6 +154,11 @@ base::Result<UploadSummary> uploadPackage(Session& session, const std::string& p
     CfIgnore ignore(cfignore_text);
     auto files = scanAppDir(app_path, ignore);
     if (!files) return files.takeError();
+    if (files->empty())
+      return base::makeError(base::Errc::kInvalid,
+                             "No app files found in '{}': the folder is empty{}. Push the folder "
+                             "that holds your app (-p), or narrow .cfignore",
+                             app_path, cfignore_text.empty() ? "" : " or .cfignore excludes every file in it");
     std::set<std::string> matched = matchResources(session, *files);
     for (const auto& f : *files) {
       ++summary.files;

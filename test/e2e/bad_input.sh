@@ -83,6 +83,13 @@ expect_contains "$out" "memory limit 4M is below the minimum of 8M" "memory belo
 out=$(cd "$W/tiny" && mcf push nocmd -b binary_buildpack -c /no/such/program 2>&1) && fail "a missing command started"
 expect_contains "$(mcf logs nocmd --recent)" "no/such/program" "a command that does not exist"
 
+# 10. A .cfignore that excludes every file, and an empty folder.
+mkdir -p "$W/ignored" "$W/empty" && echo hi > "$W/ignored/index.html" && printf '*\n' > "$W/ignored/.cfignore"
+out=$(mcf push ignored -p "$W/ignored" -b staticfile_buildpack 2>&1) && fail "a push with every file ignored succeeded"
+expect_contains "$out" "No app files found in '$W/ignored': the folder is empty or .cfignore excludes every file in it" ".cfignore that excludes everything"
+out=$(mcf push empty -p "$W/empty" -b staticfile_buildpack 2>&1) && fail "a push of an empty folder succeeded"
+expect_contains "$out" "No app files found in '$W/empty': the folder is empty." "an empty folder"
+
 # Through all of it the platform kept serving.
 wait_for_body static "Hello from microcf static" 5
 kill -0 "$UP_PID" || fail "microcf died"

@@ -86,6 +86,14 @@ class Builder {
       outcome.process_types.erase("web");
       say(stderr, "No start command specified by buildpack or via Procfile.");
       say(stderr, "App will not start unless a command is provided at runtime.");
+      if (base::pathExists(base::joinPath(o_.build_dir, "Procfile"))) {
+        std::vector<std::string> types;
+        for (const auto& [type, command] : outcome.process_types) types.push_back(type);
+        say(stderr, fmt::format("The Procfile has no 'web' process type{}: add a line "
+                                "'web: <command>' to it, or give the command with -c or the "
+                                "manifest's 'command'.",
+                                types.empty() ? "" : " (it has: " + base::join(types, ", ") + ")"));
+      }
     }
     for (const char* name : {"tmp", "logs"}) {
       if (auto s = base::makeDirs(base::joinPath(o_.output_droplet, name)); !s)

@@ -313,6 +313,18 @@ TEST_CASE("builder: no start command is reported but staging succeeds") {
   CHECK(s.result()["process_types"] == json::object());
 }
 
+TEST_CASE("builder: a Procfile without a web type gets a hint naming the types it has") {
+  Staging s;
+  s.buildpack("bp", {{"detect", "exit 0\n"}, {"finalize", "exit 0\n"}, {"release", "echo ---\n"}});
+  writeFile(s.opts.build_dir + "/Procfile", "worker: ./work\nclock: ./tick\n");
+  s.opts.buildpack_order = {"bp"};
+  Run r = s.run();
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  CHECK(r.output.find("The Procfile has no 'web' process type (it has: clock, worker): add a line "
+                      "'web: <command>'") != std::string::npos);
+  CHECK(s.result()["process_types"] == json{{"clock", "./tick"}, {"worker", "./work"}});
+}
+
 TEST_CASE("builder: a broken Procfile fails staging and says so") {
   Staging s;
   s.buildpack("bp", {{"detect", "exit 0\n"}, {"finalize", "exit 0\n"}, {"release", kReleaseWeb}});

@@ -139,6 +139,7 @@ base::Result<std::vector<AppFile>> scanAppDir(const std::string& dir, const CfIg
 base::Result<UploadSummary> uploadPackage(Session& session, const std::string& package_guid,
                                           const std::string& app_path) {
   UploadSummary summary;
+  auto began = std::chrono::steady_clock::now();
   json resources = json::array();
   std::string bits;
   bool send_bits = true;
@@ -177,6 +178,10 @@ base::Result<UploadSummary> uploadPackage(Session& session, const std::string& p
       bits = std::move(*zip);
     }
   }
+  summary.sent_bytes = send_bits ? static_cast<int64_t>(bits.size()) : 0;
+  summary.package_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - began)
+                           .count();
   std::vector<http::Part> parts = {{"resources", "", "", resources.dump()}};
   if (send_bits) parts.push_back({"bits", "package.zip", "application/zip", std::move(bits)});
   std::string boundary = "microcf-" + base::randomHex(16);

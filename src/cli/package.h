@@ -32,6 +32,8 @@ struct UploadSummary {
   size_t matched_files = 0;  // of which the platform already had
   int64_t bytes = 0;         // size of the files
   int64_t matched_bytes = 0;
+  int64_t sent_bytes = 0;    // the zip (or file) actually sent
+  int64_t package_ms = 0;    // scanning, matching and zipping, before the upload began
 };
 
 // Uploads app_path (a directory, or a .zip/.jar file sent as is) as the bits of package_guid,

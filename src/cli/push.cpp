@@ -1,6 +1,7 @@
 // `microcf push`.
 #include "cli/push.h"
 
+#include <chrono>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -12,7 +13,10 @@
 #include "cli/deploy.h"
 #include "cli/json_util.h"
 #include "cli/package.h"
+#include "cli/poll.h"
 #include "cli/session.h"
+#include "http/client.h"
+#include "http/url.h"
 
 namespace mcf::cli {
 
@@ -75,7 +79,58 @@ base::Status checkAppPath(const std::string& path) {
                          "The app path '{}' is neither a directory nor a .zip/.jar file", path);
 }
 
+using Clock = std::chrono::steady_clock;
+
+int64_t msSince(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
+
+std::string shortMs(int64_t ms) {
+  return ms < 1000 ? fmt::format("{}ms", ms) : fmt::format("{:.2f}s", static_cast<double>(ms) / 1000);
+}
+
+// Milliseconds until the app's first route is answered by the app through the router (any
+// answer without the router's X-Cf-RouterError); -1 if it has no route or none within 10 s.
+int64_t waitForRoute(Session& session, const std::string& app_guid) {
+  auto began = Clock::now();
+  auto routes = session.listAll("/v3/apps/" + app_guid + "/routes");
+  if (!routes || routes->empty()) return -1;
+  auto url = http::parseUrl(session.routeUrl(jstr((*routes)[0], "url")));
+  if (!url || url->scheme != "http") return -1;
+  PollDelay delay(5, 100);
+  while (msSince(began) < 10000) {
+    http::ClientRequest req;
+    req.host = url->host;
+    req.port = url->port;
+    req.target = url->target;
+    req.timeout_ms = 2000;
+    auto r = http::fetch(req);
+    if (r && !http::findHeader(r->headers, "X-Cf-RouterError")) return msSince(began);
+    delay.sleep();
+  }
+  return -1;
+}
+
+// "Push took 1.02s: package 9ms, upload 14ms (2.1K sent), stage 190ms, start 62ms, route 3ms"
+struct PushTimes {
+  Clock::time_point began = Clock::now();
+  int64_t package_ms = 0, upload_ms = 0, stage_ms = -1, start_ms = -1, route_ms = -1;
+  int64_t sent_bytes = 0;
+
+  void print() const {
+    std::vector<std::string> parts = {"package " + shortMs(package_ms),
+                                      fmt::format("upload {} ({} sent)", shortMs(upload_ms),
+                                                  shortBytes(sent_bytes))};
+    if (stage_ms >= 0) parts.push_back("stage " + shortMs(stage_ms));
+    if (start_ms >= 0) parts.push_back("start " + shortMs(start_ms));
+    if (start_ms >= 0)
+      parts.push_back(route_ms >= 0 ? "route ready " + shortMs(route_ms) : "route not ready");
+    fmt::print("Push took {}: {}\n", shortMs(msSince(began)), base::join(parts, ", "));
+  }
+};
+
 base::Status pushOne(Session& session, const PushTarget& target, const PushFlags& flags) {
+  PushTimes times;
   auto app = findApp(session, target.name);
   if (!app) return app.takeError();
   std::string app_guid = jstr(*app, "guid");
@@ -89,8 +144,15 @@ base::Status pushOne(Session& session, const PushTarget& target, const PushFlags
   std::string package_guid = jstr(*package, "guid");
   fmt::print("Uploading files...\n");
   std::fflush(stdout);
+  auto upload_began = Clock::now();
   auto uploaded = uploadPackage(session, package_guid, target.path);
   if (!uploaded) return uploaded.takeError();
+  times.package_ms = std::chrono::duration_cast<std::chrono::milliseconds>(upload_began -
+                                                                           times.began)
+                         .count() +
+                     uploaded->package_ms;
+  times.upload_ms = msSince(upload_began) - uploaded->package_ms;
+  times.sent_bytes = uploaded->sent_bytes;
   std::string matched;
   if (uploaded->matched_files > 0)
     matched = fmt::format(", {} of them ({}) already on the platform", uploaded->matched_files,
@@ -106,28 +168,32 @@ base::Status pushOne(Session& session, const PushTarget& target, const PushFlags
   } else {
     fmt::print("Staging app and tracing logs...\n");
     std::fflush(stdout);
+    auto stage_began = Clock::now();
     auto droplet = stagePackage(session, app_guid, package_guid);
     if (!droplet) return droplet.takeError();
+    times.stage_ms = msSince(stage_began);
+    auto start_began = Clock::now();
     if (flags.strategy == "rolling") {
       // The new droplet replaces the old instances one batch at a time; the old ones serve
       // until the new ones do.
       fmt::print("\n");
       MCF_TRY(deployAndWait(session, app_guid, target.name, *droplet, flags.max_in_flight));
-      MCF_TRY(waitForStart(session, app_guid, target.name));
-      auto fresh = findApp(session, target.name);
-      if (!fresh) return fresh.takeError();
-      return printAppSummary(session, *fresh);
+    } else {
+      MCF_TRY(setCurrentDroplet(session, app_guid, *droplet));
+      fmt::print("\nWaiting for app {} to start...\n\n", target.name);
+      std::fflush(stdout);
+      auto restarted = session.api("POST", "/v3/apps/" + app_guid + "/actions/restart");
+      if (!restarted) return restarted.takeError();
     }
-    MCF_TRY(setCurrentDroplet(session, app_guid, *droplet));
-    fmt::print("\nWaiting for app {} to start...\n\n", target.name);
-    std::fflush(stdout);
-    auto restarted = session.api("POST", "/v3/apps/" + app_guid + "/actions/restart");
-    if (!restarted) return restarted.takeError();
     MCF_TRY(waitForStart(session, app_guid, target.name));
+    times.start_ms = msSince(start_began);
+    times.route_ms = waitForRoute(session, app_guid);
   }
   auto fresh = findApp(session, target.name);
   if (!fresh) return fresh.takeError();
-  return printAppSummary(session, *fresh);
+  MCF_TRY(printAppSummary(session, *fresh));
+  times.print();
+  return {};
 }
 
 }  // namespace

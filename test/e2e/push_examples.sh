@@ -6,6 +6,8 @@ for app in static node python binary; do
   out=$(cd "$EXAMPLES/$app" && mcf push 2>&1) || { echo "$out"; fail "push of examples/$app failed"; }
   expect_contains "$out" "http://$app.localhost:$PORT" "push $app prints the route"
   expect_contains "$out" "running" "push $app shows a running instance"
+  grep -Eq "^Push took [0-9.]+m?s: package [0-9.]+m?s, upload [0-9.]+m?s \([0-9.]+[BKMG]? sent\), stage [0-9.]+m?s, start [0-9.]+m?s, route ready [0-9.]+m?s$" <<< "$out" ||
+    fail "push $app prints no phase timings: $(grep -i 'push took' <<< "$out")"
   body=$(curl -s --max-time 5 "$(app_url $app)")
   expect_contains "$body" "Hello from microcf $app" "GET / of $app"
 done

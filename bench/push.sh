@@ -1,22 +1,49 @@
 #!/usr/bin/env bash
-# Time from `microcf push examples/static` to the first HTTP 200 through the router, for a
-# first push and for a second push of the same app.   bench/push.sh [ROUNDS]
+# Push times for the static, node and python examples: a new app, the same app pushed again
+# unchanged, and again with one changed file. Each is timed from `microcf push` to the first
+# HTTP 200 through the router, with the phases `microcf push` reports (package, upload and
+# bytes sent, stage, start, route ready); medians over the rounds.
+#   bench/push.sh [ROUNDS (default 5)] [EXAMPLES (default "static node python")]
 source "$(dirname "$0")/common.sh"
-rounds=${1:-5}
+rounds=${1:-5} examples=${2:-static node python}
 start_platform
-first=() second=()
-for i in $(seq 1 "$rounds"); do
-  name="bench$i"
-  url="http://$name.localhost:$PORT/"
-  for which in first second; do
-    t0=$(now_ms)
-    "$MICROCF" push "$name" -p "$ROOT/examples/static" -b staticfile_buildpack -m 64M > "$BENCH_TMP/push.log" 2>&1 \
-      || { cat "$BENCH_TMP/push.log"; exit 1; }
-    until [ "$(curl -s -o /dev/null -w '%{http_code}' "$url")" = 200 ]; do sleep 0.005; done
-    ms=$(( $(now_ms) - t0 ))
-    if [ $which = first ]; then first+=($ms); else second+=($ms); fi
+to_ms() {  # "1.56s" / "43ms" → 43
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /ms$/) printf "%d", n; else printf "%d", n * 1000 }'
+}
+declare -A total phase
+cases=(new unchanged changed)
+for ex in $examples; do
+  for i in $(seq 1 "$rounds"); do
+    name="bench-$ex-$i"
+    dir="$BENCH_TMP/$name"
+    cp -r "$ROOT/examples/$ex" "$dir"
+    rm -f "$dir/manifest.yml"
+    url="http://$name.localhost:$PORT/"
+    for c in "${cases[@]}"; do
+      [ "$c" = changed ] && echo "round $i" > "$dir/bench-changed.txt"
+      t0=$(now_ms)
+      "$MICROCF" push "$name" -p "$dir" -m 128M > "$BENCH_TMP/push.log" 2>&1 \
+        || { cat "$BENCH_TMP/push.log"; exit 1; }
+      until [ "$(curl -s -o /dev/null -w '%{http_code}' "$url")" = 200 ]; do sleep 0.005; done
+      total[$ex.$c]+="$(( $(now_ms) - t0 )) "
+      line=$(grep '^Push took' "$BENCH_TMP/push.log") || { cat "$BENCH_TMP/push.log"; exit 1; }
+      for p in package upload stage start; do
+        v=$(sed -E "s/.* $p ([0-9.]+m?s).*/\1/" <<< "$line")
+        phase[$ex.$c.$p]+="$(to_ms "$v") "
+      done
+      phase[$ex.$c.sent]+="$(sed -E 's/.*\(([^ ]+) sent\).*/\1/' <<< "$line") "
+    done
+    "$MICROCF" delete "$name" -f > /dev/null
   done
-  "$MICROCF" delete "$name" -f > /dev/null
 done
-echo "push static → first 200, new app:        median $(printf '%s\n' "${first[@]}" | median) ms over $rounds"
-echo "push static → first 200, same app again: median $(printf '%s\n' "${second[@]}" | median) ms over $rounds"
+med() { tr ' ' '\n' <<< "$1" | grep . | median; }
+printf '%-8s %-10s %9s %9s %9s %9s %9s %10s\n' example push total_ms package upload stage start sent
+for ex in $examples; do
+  for c in "${cases[@]}"; do
+    printf '%-8s %-10s %9s %9s %9s %9s %9s %10s\n' "$ex" "$c" "$(med "${total[$ex.$c]}")" \
+      "$(med "${phase[$ex.$c.package]}")" "$(med "${phase[$ex.$c.upload]}")" \
+      "$(med "${phase[$ex.$c.stage]}")" "$(med "${phase[$ex.$c.start]}")" \
+      "$(tr ' ' '\n' <<< "${phase[$ex.$c.sent]}" | grep . | sort | uniq -c | sort -rn | head -1 | awk '{print $2}')"
+  done
+done
+echo "medians over $rounds rounds; sent: the most common size of what the CLI uploaded"

@@ -99,9 +99,30 @@ TEST_CASE("buildpacks: examples/node is detected by nodejs_buildpack") {
   REQUIRE_MESSAGE(s.code == 0, s.output);
   CHECK(s.output.find("-----> Using node v") != std::string::npos);
   CHECK(s.output.find("No dependencies to install") != std::string::npos);
+  CHECK(s.output.find("(package.json engines.node: >=18)") != std::string::npos);
   CHECK(s.result["lifecycle_metadata"]["buildpack_key"] == "nodejs_buildpack");
   CHECK(s.result["process_types"]["web"] == "npm start");
   CHECK(base::pathExists(s.root + "/droplet/profile.d/nodejs.sh"));
+}
+
+TEST_CASE("buildpacks: a package.json engines.node the stack's node does not satisfy fails staging") {
+  if (!have("node")) {
+    MESSAGE("skipped: node is not installed");
+    return;
+  }
+  char tmpl[] = "/tmp/mcf-buildpacks-app-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  std::string app = tmpl;
+  REQUIRE(base::writeFileAtomic(app + "/package.json",
+                                R"({"name": "old", "engines": {"node": "0.10.x"}})")
+              .ok());
+  REQUIRE(base::writeFileAtomic(app + "/server.js", "require('http');\n").ok());
+  Staged s = stage(app);
+  Cleanup c(s);
+  (void)base::removeTree(app);
+  CHECK(s.code == kExitFinalizeFailed);
+  CHECK(s.output.find("package.json asks for node 0.10.x (engines.node), but this stack has "
+                      "node v") != std::string::npos);
 }
 
 TEST_CASE("buildpacks: examples/python is detected by python_buildpack; its Procfile gives web") {

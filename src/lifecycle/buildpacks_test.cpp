@@ -87,6 +87,31 @@ TEST_CASE("buildpacks: examples/static is detected by staticfile_buildpack") {
   CHECK(s.result["lifecycle_metadata"]["buildpack_key"] == "staticfile_buildpack");
   CHECK(s.result["process_types"]["web"] == "/tmp/lifecycle/static-server .");
   CHECK(base::pathExists(s.root + "/droplet/app/index.html"));
+  // gzip is on by default: the page (over 255 bytes) has its .gz, byte for byte gunzipped.
+  CHECK(s.output.find("-----> gzip: compressed 1 text files") != std::string::npos);
+  REQUIRE(base::pathExists(s.root + "/droplet/app/index.html.gz"));
+  std::string gunzipped;
+  if (FILE* p = ::popen(("gzip -dc '" + s.root + "/droplet/app/index.html.gz'").c_str(), "r")) {
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) gunzipped.append(buf, n);
+    ::pclose(p);
+  }
+  CHECK(gunzipped == base::readFile(example("static") + "/index.html").value());
+}
+
+TEST_CASE("buildpacks: Staticfile gzip: off makes no .gz and serves with --no-gzip") {
+  char tmpl[] = "/tmp/mcf-buildpacks-app-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  std::string app = tmpl;
+  REQUIRE(base::writeFileAtomic(app + "/Staticfile", "gzip: off\n").ok());
+  REQUIRE(base::writeFileAtomic(app + "/index.html", std::string(1000, 'x')).ok());
+  Staged s = stage(app);
+  Cleanup c(s);
+  (void)base::removeTree(app);
+  REQUIRE_MESSAGE(s.code == 0, s.output);
+  CHECK(s.output.find("-----> gzip: off") != std::string::npos);
+  CHECK_FALSE(base::pathExists(s.root + "/droplet/app/index.html.gz"));
+  CHECK(s.result["process_types"]["web"] == "/tmp/lifecycle/static-server --no-gzip .");
 }
 
 TEST_CASE("buildpacks: examples/node is detected by nodejs_buildpack") {

@@ -11,6 +11,7 @@ namespace mcf::lifecycle {
 
 struct StaticOptions {
   bool host_dot_files = false;  // Staticfile's host_dot_files: serve names starting with '.'
+  bool gzip = true;             // serve FILE.gz for FILE to clients that accept gzip
 };
 
 enum class StaticKind {

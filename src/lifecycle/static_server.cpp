@@ -4,11 +4,15 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 
 #include "base/fs.h"
+#include "base/strutil.h"
 #include "lifecycle/lifecycle.h"
 
 namespace mcf::lifecycle {
@@ -30,10 +34,38 @@ http::Response plainError(const StaticSite& site, int status) {
   return http::Response::text(status, fmt::format("{} {}\n", status, http::statusText(status)));
 }
 
+// FILE.gz beside a served file: a regular file, not a symlink (file_real is inside the root,
+// so its sibling is too).
+std::optional<std::string> gzipSibling(const std::string& file_real) {
+  struct stat st;
+  std::string gz = file_real + ".gz";
+  if (::lstat(gz.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  auto body = base::readFile(gz);
+  if (!body) return std::nullopt;
+  return std::move(*body);
+}
+
 }  // namespace
 
+bool acceptsGzip(std::string_view accept_encoding) {
+  for (const std::string& item : base::split(accept_encoding, ',')) {
+    std::vector<std::string> parts = base::split(item, ';');
+    std::string coding = base::toLower(base::trim(parts[0]));
+    if (coding != "gzip" && coding != "*") continue;
+    bool refused = false;
+    for (size_t i = 1; i < parts.size(); ++i) {
+      std::string param = base::trim(parts[i]);
+      if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=')
+        refused = std::strtod(param.c_str() + 2, nullptr) <= 0;
+    }
+    if (!refused) return true;
+  }
+  return false;
+}
+
 http::Response staticResponse(const StaticSite& site, const std::string& method,
-                              const std::string& decoded_path, const std::string& raw_target) {
+                              const std::string& decoded_path, const std::string& raw_target,
+                              std::string_view accept_encoding) {
   http::Response r;
   if (method != "GET" && method != "HEAD") {
     r = http::Response::text(405, "405 Method Not Allowed\n");
@@ -42,6 +74,15 @@ http::Response staticResponse(const StaticSite& site, const std::string& method,
     StaticTarget target = resolveStaticPath(site.root, decoded_path, site.options);
     switch (target.kind) {
       case StaticKind::kFile: {
+        if (site.options.gzip && acceptsGzip(accept_encoding)) {
+          if (auto gz = gzipSibling(target.path)) {
+            r.body = std::move(*gz);
+            r.set("Content-Type", contentTypeFor(target.path));
+            r.set("Content-Encoding", "gzip");
+            r.set("Vary", "Accept-Encoding");
+            break;
+          }
+        }
         auto body = base::readFile(target.path);
         if (!body) {
           r = plainError(site, 403);
@@ -49,6 +90,7 @@ http::Response staticResponse(const StaticSite& site, const std::string& method,
         }
         r.body = std::move(*body);
         r.set("Content-Type", contentTypeFor(target.path));
+        if (site.options.gzip) r.set("Vary", "Accept-Encoding");
         break;
       }
       case StaticKind::kRedirect: {
@@ -76,10 +118,14 @@ StaticServer::StaticServer(loop::Loop& loop, StaticSite site)
       server_(loop, [this](http::Request&& request, http::Responder responder) {
         // Only values cross to the thread pool: the server may be gone when the read ends.
         auto response = std::make_shared<http::Response>();
+        const std::string* accept_encoding = request.header("Accept-Encoding");
         loop::queueWork(
             loop_,
             [site = site_, response, method = request.method, path = request.path,
-             target = request.target] { *response = staticResponse(site, method, path, target); },
+             target = request.target,
+             accept = accept_encoding ? *accept_encoding : std::string()] {
+              *response = staticResponse(site, method, path, target, accept);
+            },
             [response, responder]() mutable { responder.send(std::move(*response)); });
       }) {}
 
@@ -90,6 +136,8 @@ int staticServerMain(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "--host-dot-files")
       site.options.host_dot_files = true;
+    else if (arg == "--no-gzip")
+      site.options.gzip = false;
     else
       root = arg;
   }

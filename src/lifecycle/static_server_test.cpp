@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <optional>
 
@@ -32,6 +33,34 @@ struct SiteDir {
 };
 
 }  // namespace
+
+TEST_CASE("staticResponse answers with FILE.gz to clients that accept gzip") {
+  SiteDir d;
+  REQUIRE(base::writeFileAtomic(d.site.root + "/index.html.gz", "GZ-BYTES").ok());
+  http::Response gz = staticResponse(d.site, "GET", "/", "/", "br, gzip;q=0.8");
+  CHECK(gz.status == 200);
+  CHECK(gz.body == "GZ-BYTES");
+  CHECK(*gz.header("Content-Encoding") == "gzip");
+  CHECK(*gz.header("Content-Type") == "text/html; charset=utf-8");
+  CHECK(*gz.header("Vary") == "Accept-Encoding");
+  for (const char* no : {"", "br", "gzip;q=0", "identity"}) {
+    http::Response plain = staticResponse(d.site, "GET", "/", "/", no);
+    CHECK_MESSAGE(plain.body == "<h1>Hello</h1>", no);
+    CHECK(plain.header("Content-Encoding") == nullptr);
+    CHECK(*plain.header("Vary") == "Accept-Encoding");
+  }
+  // A symlink named FILE.gz is not served (it could point anywhere).
+  REQUIRE(::symlink("/etc/hostname", (d.site.root + "/style.css.gz").c_str()) == 0);
+  CHECK(staticResponse(d.site, "GET", "/style.css", "/style.css", "gzip").body == "body{}");
+  // Staticfile gzip: off.
+  d.site.options.gzip = false;
+  CHECK(staticResponse(d.site, "GET", "/", "/", "gzip").body == "<h1>Hello</h1>");
+  CHECK(acceptsGzip("GZIP"));
+  CHECK(acceptsGzip("*"));
+  CHECK(acceptsGzip("deflate, gzip;q=1.0"));
+  CHECK_FALSE(acceptsGzip("*;q=0"));
+  CHECK_FALSE(acceptsGzip("x-gzip2"));
+}
 
 TEST_CASE("staticResponse answers like a static web server") {
   SiteDir d;

@@ -14,6 +14,13 @@ done
 
 apps=$(mcf apps)
 for app in static node python binary; do expect_contains "$apps" "$app" "microcf apps lists $app"; done
+# The static site is sent gzipped to a client that asks for it, and plain to one that does not.
+hdrs=$(curl -s -D - -o "$E2E_TMP/static.gz" -H 'Accept-Encoding: gzip' "$(app_url static)")
+expect_contains "$hdrs" "Content-Encoding: gzip" "static answers gzip when accepted"
+expect_contains "$(gzip -dc < "$E2E_TMP/static.gz")" "Hello from microcf static" "the gzipped page"
+plain=$(curl -s -D - "$(app_url static)")
+[[ "$plain" != *"Content-Encoding"* ]] || fail "static sent gzip to a client that did not ask"
+expect_contains "$plain" "Hello from microcf static" "the plain page"
 expect_contains "$(mcf app node)" "#0" "microcf app node shows instance 0"
 
 # The router answers unknown hosts as Gorouter does.

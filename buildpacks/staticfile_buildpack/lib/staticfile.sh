@@ -43,3 +43,11 @@ yaml_quote() {
   s=${s//\"/\\\"}
   printf '"%s"' "$s"
 }
+
+# staticfile_gzip_off BUILD_DIR: true when the Staticfile turns gzip off (gzip: off/false/no).
+staticfile_gzip_off() {
+  case "$(staticfile_value "$1/Staticfile" gzip | tr '[:upper:]' '[:lower:]')" in
+    off|false|no|disabled) return 0 ;;
+    *) return 1 ;;
+  esac
+}

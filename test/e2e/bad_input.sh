@@ -44,6 +44,33 @@ done
 [ ! -e /tmp/microcf-evil-escaped ] || fail "an archive wrote outside the package"
 [ -z "$(find "$MICROCF_HOME" -name 'escaped*' 2>/dev/null)" ] || fail "an archive entry escaped inside the data dir"
 
+# 3b. A zip bomb (1.1 GiB of zeros in about 1 MB) and a body over the 1 GiB limit: 413, and
+# nothing is extracted.
+python3 - "$W/bomb.zip" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    with z.open("zeros.bin", "w", force_zip64=True) as f:
+        chunk = bytes(1 << 20)
+        for _ in range(1100):
+            f.write(chunk)
+PY
+pkg=$(api POST /v3/packages "{\"type\":\"bits\",\"relationships\":{\"app\":{\"data\":{\"guid\":\"$app\"}}}}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["guid"])')
+resp=$(curl -s -w '\n%{http_code}' -H "Authorization: $token" -F "bits=@$W/bomb.zip" "http://api.localhost:$PORT/v3/packages/$pkg/upload")
+[ "$(printf '%s' "$resp" | tail -1)" = 413 ] || fail "a zip bomb was not refused with 413: $resp"
+expect_contains "$resp" "too large" "the zip bomb's error says why"
+[ -z "$(find "$MICROCF_HOME" -name zeros.bin 2>/dev/null)" ] || fail "the zip bomb was extracted"
+pkg=$(api POST /v3/packages "{\"type\":\"bits\",\"relationships\":{\"app\":{\"data\":{\"guid\":\"$app\"}}}}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["guid"])')
+status=$(python3 - "$PORT" "$pkg" "$token" <<'PY'
+import socket, sys
+port, pkg, token = sys.argv[1:4]
+s = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
+s.sendall((f"POST /v3/packages/{pkg}/upload HTTP/1.1\r\nHost: api.localhost\r\nAuthorization: {token}\r\n"
+           "Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 2147483648\r\n\r\n").encode())
+print(s.recv(4096).decode(errors="replace").split("\r\n")[0])
+PY
+)
+expect_contains "$status" "413" "a body declared over 1 GiB is refused before it is sent"
+
 # 4. An app that exits at once: CRASHED with its exit status and its last lines.
 mkdir -p "$W/crasher"
 printf '#!/bin/bash\necho "about to fail"\nexit 3\n' > "$W/crasher/run.sh" && chmod +x "$W/crasher/run.sh"

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "archive/archive.h"
 #include "base/fs.h"
 #include "lifecycle/testing/run_builder.h"
 #include "base/strutil.h"
@@ -157,7 +159,63 @@ TEST_CASE("buildpacks: examples/python is detected by python_buildpack; its Proc
   CHECK(s.result["lifecycle_metadata"]["buildpack_key"] == "python_buildpack");
   CHECK(s.result["process_types"]["web"] == "python3 app.py");
   std::string profile = base::readFile(s.root + "/droplet/profile.d/python.sh").value();
-  CHECK(profile.find("export PYTHONPATH=\"$DEPS_DIR/0/python") != std::string::npos);
+  CHECK(profile.find("export PYTHONUNBUFFERED=1") != std::string::npos);
+  CHECK(profile.find("VIRTUAL_ENV") == std::string::npos);  // nothing to install: no virtualenv
+}
+
+TEST_CASE("buildpacks: python requirements from vendor/ wheels go into a virtualenv that moves") {
+  char tmpl[] = "/tmp/mcf-buildpacks-app-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  std::string app = tmpl;
+  // A pure-python wheel with a console script, made by hand (no network, no setuptools).
+  std::string wheel = app + "/wheel";
+  std::string info = wheel + "/microcfhello-1.0.dist-info";
+  REQUIRE(base::makeDirs(wheel + "/microcfhello").ok());
+  REQUIRE(base::makeDirs(info).ok());
+  REQUIRE(base::writeFileAtomic(wheel + "/microcfhello/__init__.py",
+                                "def main():\n    print('hello from a vendored wheel')\n")
+              .ok());
+  REQUIRE(base::writeFileAtomic(info + "/METADATA",
+                                "Metadata-Version: 2.1\nName: microcfhello\nVersion: 1.0\n")
+              .ok());
+  REQUIRE(base::writeFileAtomic(info + "/WHEEL", "Wheel-Version: 1.0\nGenerator: test\n"
+                                                 "Root-Is-Purelib: true\nTag: py3-none-any\n")
+              .ok());
+  REQUIRE(base::writeFileAtomic(info + "/entry_points.txt",
+                                "[console_scripts]\nmicrocfhello = microcfhello:main\n")
+              .ok());
+  REQUIRE(base::writeFileAtomic(info + "/RECORD",
+                                "microcfhello/__init__.py,,\nmicrocfhello-1.0.dist-info/METADATA,,\n"
+                                "microcfhello-1.0.dist-info/WHEEL,,\n"
+                                "microcfhello-1.0.dist-info/entry_points.txt,,\n"
+                                "microcfhello-1.0.dist-info/RECORD,,\n")
+              .ok());
+  std::string src = app + "/src";
+  REQUIRE(base::makeDirs(src + "/vendor").ok());
+  REQUIRE(archive::create(wheel, src + "/vendor/microcfhello-1.0-py3-none-any.whl",
+                          archive::Format::kZip)
+              .ok());
+  REQUIRE(base::writeFileAtomic(src + "/requirements.txt", "microcfhello==1.0\n").ok());
+  REQUIRE(base::writeFileAtomic(src + "/app.py", "print('x')\n").ok());
+  Staged s = stage(src);
+  Cleanup c(s);
+  REQUIRE_MESSAGE(s.code == 0, s.output);
+  CHECK(s.output.find("Installing requirements from vendor/ with pip") != std::string::npos);
+  std::string profile = base::readFile(s.root + "/droplet/profile.d/python.sh").value();
+  CHECK(profile.find("export VIRTUAL_ENV=\"$DEPS_DIR/0/venv\"") != std::string::npos);
+  // Moved elsewhere (as the droplet moves to /home/vcap/deps), its script still runs.
+  std::string moved = app + "/moved";
+  REQUIRE(base::makeDirs(moved).ok());
+  REQUIRE(std::system(("cp -a '" + s.root + "/droplet/deps/0/venv' '" + moved + "/venv'").c_str()) == 0);
+  std::string out;
+  std::string cmd = "PATH='" + moved + "/venv/bin':/usr/bin:/bin microcfhello";
+  if (FILE* p = ::popen(cmd.c_str(), "r")) {
+    char buf[256];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    ::pclose(p);
+  }
+  (void)base::removeTree(app);
+  CHECK(out == "hello from a vendored wheel\n");
 }
 
 TEST_CASE("buildpacks: python requirements without vendor/ fail staging with advice") {

@@ -91,18 +91,23 @@ std::string shortMs(int64_t ms) {
 
 // Milliseconds until the app's first route is answered by the app through the router (any
 // answer without the router's X-Cf-RouterError); -1 if it has no route or none within 10 s.
+// The request goes to the API's address (the router's) with the route's Host, so a custom
+// domain needs no DNS.
 int64_t waitForRoute(Session& session, const std::string& app_guid) {
   auto began = Clock::now();
   auto routes = session.listAll("/v3/apps/" + app_guid + "/routes");
   if (!routes || routes->empty()) return -1;
-  auto url = http::parseUrl(session.routeUrl(jstr((*routes)[0], "url")));
-  if (!url || url->scheme != "http") return -1;
+  auto route = http::parseUrl(session.routeUrl(jstr((*routes)[0], "url")));
+  auto api = http::parseUrl(session.config().api);
+  if (!route || !api || api->scheme != "http") return -1;
   PollDelay delay(5, 100);
   while (msSince(began) < 10000) {
     http::ClientRequest req;
-    req.host = url->host;
-    req.port = url->port;
-    req.target = url->target;
+    req.host = api->host;
+    req.port = api->port;
+    req.target = route->target;
+    req.headers = {{"Host", route->port == 80 ? route->host
+                                              : route->host + ":" + std::to_string(route->port)}};
     req.timeout_ms = 2000;
     auto r = http::fetch(req);
     if (r && !http::findHeader(r->headers, "X-Cf-RouterError")) return msSince(began);

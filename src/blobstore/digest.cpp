@@ -7,8 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <utility>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "base/strutil.h"
 #include "base/unique_fd.h"
@@ -50,6 +55,43 @@ base::Result<std::string> hashFile(const std::string& path, DigestAlgo algo) {
     digest.update(buf.data(), static_cast<size_t>(n));
   }
   return digest.hex();
+}
+
+base::Result<std::string> digestTree(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::pair<std::string, std::string>> entries;  // path → "type mode what"
+  std::error_code ec;
+  fs::path root(dir);
+  for (fs::recursive_directory_iterator it(root, ec), end; it != end; it.increment(ec)) {
+    if (ec) break;
+    fs::file_status st = it->symlink_status(ec);
+    if (ec) break;
+    std::string rel = it->path().lexically_relative(root).generic_string();
+    unsigned mode = static_cast<unsigned>(st.permissions()) & 07777;
+    std::string what;
+    if (fs::is_symlink(st)) {
+      what = "l " + fs::read_symlink(it->path(), ec).generic_string();
+    } else if (fs::is_directory(st)) {
+      what = "d";
+    } else if (fs::is_regular_file(st)) {
+      auto sha = hashFile(it->path().string(), DigestAlgo::kSha256);
+      if (!sha.ok()) return sha.takeError();
+      what = "f " + *sha;
+    } else {
+      what = "o";
+    }
+    if (ec) break;
+    entries.emplace_back(std::move(rel), fmt::format("{:o} {}", mode, what));
+  }
+  if (ec) return base::makeError(base::Errc::kIo, "Cannot read {}: {}", dir, ec.message());
+  std::sort(entries.begin(), entries.end());
+  Digest d(DigestAlgo::kSha256);
+  for (const auto& [path, what] : entries) {
+    d.update(path.data(), path.size() + 1);  // with its NUL: no path is a prefix of a line
+    d.update(what.data(), what.size());
+    d.update("\n", 1);
+  }
+  return d.hex();
 }
 
 }  // namespace mcf::blobstore

@@ -32,4 +32,9 @@ class Digest {
 // Reads the whole file; kNotFound if it does not exist.
 base::Result<std::string> hashFile(const std::string& path, DigestAlgo algo);
 
+// SHA-256 over a directory tree's content: every entry's relative path, type, permission
+// bits and file content (or link target), in path order. Timestamps and owners do not count,
+// so the same files give the same digest however they were archived. Blocking.
+base::Result<std::string> digestTree(const std::string& dir);
+
 }  // namespace mcf::blobstore

@@ -1,9 +1,11 @@
 // Builds: POST /v3/builds hands a READY package to the Stager; its answer makes a droplet.
 #include <algorithm>
+#include <optional>
 
 #include "base/ids.h"
 #include "base/log.h"
 #include "blobstore/blobstore.h"
+#include "blobstore/digest.h"
 #include "controller/api.h"
 #include "controller/app_ops.h"
 #include "controller/errors.h"
@@ -22,7 +24,7 @@ namespace {
 
 // The Stager's answer, on the loop. The build is looked up again: the app may be gone.
 void staged(Api& api, const std::string& build_guid, const std::string& droplet_guid,
-            base::Result<StagingResult> result) {
+            const std::string& staging_key, base::Result<StagingResult> result) {
   auto build = api.store.getBuild(build_guid);
   if (!build.ok()) return;
   if (result.ok()) {
@@ -38,6 +40,7 @@ void staged(Api& api, const std::string& build_guid, const std::string& droplet_
     d.blob_key = result->droplet_blob_key;
     d.buildpacks = result->buildpacks;
     d.stack = build->stack;
+    d.staging_key = staging_key;
     auto created = api.store.createDroplet(d);
     if (created.ok()) {
       build->state = model::BuildState::kStaged;
@@ -74,6 +77,44 @@ base::Result<std::vector<std::string>> requestedBuildpacks(const json& body, boo
   }
   given = true;
   return out;
+}
+
+// What a staging depends on, hashed: the package's files, the buildpacks asked for, the stack,
+// the staging environment (the app's variables, services, memory; not VCAP_APPLICATION's
+// per-staging version) and microcf's version, whose buildpacks ship with it. "" when the
+// package has no content digest (made before there was one).
+std::string stagingKey(const model::Package& pkg, const model::Build& b,
+                       const std::vector<std::string>& env) {
+  if (pkg.content_digest.empty()) return "";
+  blobstore::Digest d(blobstore::DigestAlgo::kSha256);
+  auto add = [&d](std::string_view part) {
+    d.update(part.data(), part.size());
+    d.update("\0", 1);
+  };
+  add(MICROCF_VERSION);
+  add(pkg.content_digest);
+  add(b.stack);
+  add(std::to_string(b.staging_memory_in_mb));
+  add(std::to_string(b.staging_disk_in_mb));
+  for (const auto& bp : b.buildpacks) add("buildpack=" + bp);
+  std::vector<std::string> vars = env;
+  std::sort(vars.begin(), vars.end());
+  for (const auto& v : vars)
+    if (!v.starts_with("VCAP_APPLICATION=")) add(v);
+  return d.hex();
+}
+
+// The app's newest STAGED droplet staged from the same key, whose blob is still there.
+std::optional<model::Droplet> reusableDroplet(Api& api, const std::string& app_guid,
+                                              const std::string& key) {
+  if (key.empty()) return std::nullopt;
+  auto droplets = api.store.listDroplets(app_guid);
+  if (!droplets.ok()) return std::nullopt;
+  for (auto it = droplets->rbegin(); it != droplets->rend(); ++it)
+    if (it->state == model::DropletState::kStaged && it->staging_key == key &&
+        api.blobs.has(it->blob_key))
+      return *it;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -124,11 +165,25 @@ Reply createBuild(Api& api, const Call& call) {
   b.created_by_guid = call.claims->user_id;
   b.created_by_name = call.claims->user_name;
   b.created_by_email = call.claims->email;
+  AppContextHolder holder;
+  fillAppContext(api, *app, b.staging_memory_in_mb, b.staging_disk_in_mb, holder);
+  std::vector<std::string> env = model::stagingEnvironment(holder.ctx);
+  std::string key = stagingKey(*pkg, b, env);
+  if (auto reuse = reusableDroplet(api, app->guid, key)) {
+    // Staging again would make the same droplet: the build is STAGED with it at once.
+    b.state = model::BuildState::kStaged;
+    b.droplet_guid = reuse->guid;
+    auto created = api.store.createBuild(b);
+    if (!created.ok()) return created.takeError();
+    api.logs.emit(app->guid, "STG", "0", false,
+                  fmt::format("Staging skipped: the app's files, buildpacks, stack and "
+                              "environment are those droplet {} was staged from; reusing it",
+                              reuse->guid));
+    return jsonReply(201, presentBuild(api, *created));
+  }
   auto created = api.store.createBuild(b);
   if (!created.ok()) return created.takeError();
 
-  AppContextHolder holder;
-  fillAppContext(api, *app, created->staging_memory_in_mb, created->staging_disk_in_mb, holder);
   StagingRequest req;
   req.app_guid = app->guid;
   req.build_guid = created->guid;
@@ -136,7 +191,7 @@ Reply createBuild(Api& api, const Call& call) {
   req.package_path = api.blobs.path(pkg->blob_key);
   req.buildpacks = created->buildpacks;
   req.stack = created->stack;
-  req.env = model::stagingEnvironment(holder.ctx);
+  req.env = std::move(env);
   req.memory_mb = created->staging_memory_in_mb;
   req.disk_mb = created->staging_disk_in_mb;
   api.logs.emit(app->guid, "API", "0", false,
@@ -144,8 +199,8 @@ Reply createBuild(Api& api, const Call& call) {
   std::weak_ptr<int> alive = api.alive;
   Api* self = &api;
   std::string build_guid = created->guid, droplet_guid = req.droplet_guid;
-  api.stager.stage(req, [alive, self, build_guid, droplet_guid](base::Result<StagingResult> r) {
-    if (!alive.expired()) staged(*self, build_guid, droplet_guid, std::move(r));
+  api.stager.stage(req, [alive, self, build_guid, droplet_guid, key](base::Result<StagingResult> r) {
+    if (!alive.expired()) staged(*self, build_guid, droplet_guid, key, std::move(r));
   });
   return jsonReply(201, presentBuild(api, *created));
 }

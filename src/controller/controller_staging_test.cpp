@@ -251,3 +251,53 @@ TEST_CASE("a staging error that already carries Cloud Foundry's sentence is not 
   CHECK(buildError(base::makeError(base::Errc::kStagingError, "disk full")) ==
         "StagingError - Staging error: staging failed: disk full");
 }
+
+TEST_CASE("a build of the same files, buildpacks and environment reuses the droplet") {
+  Harness h;
+  std::string app = h.createApp("static");
+  auto stageNew = [&](const std::string& zip) {
+    std::string pkg = newPackage(h, app);
+    REQUIRE(h.upload(pkg, zip).status == 200);
+    http::Response r = h.as_admin("POST", "/v3/builds", buildBody(pkg));
+    REQUIRE_MESSAGE(r.status == 201, r.body);
+    return json::parse(r.body);
+  };
+  std::string zip = goodZip(h);
+  json first = stageNew(zip);
+  REQUIRE(h.stager.requests.size() == 1);
+  // The droplet's blob exists (a droplet whose blob is gone is never reused).
+  REQUIRE(base::writeFileAtomic(h.dir() + "/droplet.tgz", "droplet bytes").ok());
+  auto blob = h.blobs->put(h.dir() + "/droplet.tgz", false);
+  REQUIRE(blob.ok());
+  StagingResult result = stagedResult();
+  result.droplet_blob_key = result.droplet_sha256 = *blob;
+  h.stager.finish(0, result);
+  std::string droplet = h.call("GET", "/v3/builds/" + first["guid"].get<std::string>())["droplet"]["guid"];
+
+  // The same files zipped again, as a new package: no staging.
+  std::string rezipped = goodZip(h);
+  json second = stageNew(rezipped);
+  CHECK(second["state"] == "STAGED");
+  CHECK(second["droplet"]["guid"] == droplet);
+  CHECK(h.stager.requests.size() == 1);
+  bool said = false;
+  for (const auto& e : h.logs.read(app, {}))
+    said = said || e.payload.find("Staging skipped") != std::string::npos;
+  CHECK(said);
+
+  // Another environment stages again.
+  h.call("PATCH", "/v3/apps/" + app + "/environment_variables", {{"var", {{"MODE", "x"}}}});
+  json third = stageNew(zip);
+  CHECK(third["state"] == "STAGING");
+  CHECK(h.stager.requests.size() == 2);
+  h.stager.finish(1, result);
+
+  // Other files stage again.
+  std::string src = h.dir() + "/other";
+  REQUIRE(base::makeDirs(src).ok());
+  REQUIRE(base::writeFileAtomic(src + "/Staticfile", "root: public\n").ok());
+  REQUIRE(archive::create(src, h.dir() + "/other.zip", archive::Format::kZip).ok());
+  json fourth = stageNew(base::readFile(h.dir() + "/other.zip").value());
+  CHECK(fourth["state"] == "STAGING");
+  CHECK(h.stager.requests.size() == 3);
+}

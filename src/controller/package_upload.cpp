@@ -13,6 +13,7 @@
 #include "base/fs.h"
 #include "base/strutil.h"
 #include "blobstore/blobstore.h"
+#include "blobstore/digest.h"
 #include "blobstore/resource_pool.h"
 #include "controller/api.h"
 #include "controller/handlers.h"
@@ -97,8 +98,13 @@ base::Status copyResource(blobstore::ResourcePool& pool, const Resource& r,
   return {};
 }
 
-// The blocking part: returns the blob key of the stored package zip.
-base::Result<std::string> processUpload(blobstore::Blobstore& blobs, blobstore::ResourcePool& pool,
+struct Uploaded {
+  std::string blob_key;        // of the stored package zip
+  std::string content_digest;  // of its files (blobstore::digestTree)
+};
+
+// The blocking part: stores the package zip.
+base::Result<Uploaded> processUpload(blobstore::Blobstore& blobs, blobstore::ResourcePool& pool,
                                         const std::string& tmp_root, const std::string& body,
                                         const std::string& content_type) {
   auto parts = http::parseMultipart(body, content_type);
@@ -149,7 +155,14 @@ base::Result<std::string> processUpload(blobstore::Blobstore& blobs, blobstore::
     zip = base::joinPath(scratch.path, "package.zip");
     MCF_TRY(archive::create(tree, zip, archive::Format::kZip));
   }
-  return blobs.put(zip, true);
+  Uploaded out;
+  auto digest = blobstore::digestTree(tree);
+  if (!digest.ok()) return digest.takeError();
+  out.content_digest = std::move(*digest);
+  auto key = blobs.put(zip, true);
+  if (!key.ok()) return key.takeError();
+  out.blob_key = std::move(*key);
+  return out;
 }
 
 }  // namespace
@@ -172,8 +185,8 @@ void uploadPackage(Api& api, Call&& call, Done done) {
 
   const std::string* ct = call.request.header("Content-Type");
   std::string content_type = ct ? *ct : "";
-  auto job = std::make_shared<std::pair<http::Request, base::Result<std::string>>>(
-      std::move(call.request), base::Result<std::string>(std::string()));
+  auto job = std::make_shared<std::pair<http::Request, base::Result<Uploaded>>>(
+      std::move(call.request), base::Result<Uploaded>(Uploaded{}));
   std::string tmp_root = base::joinPath(api.config.data_dir.empty() ? "/tmp" : api.config.data_dir,
                                         "tmp");
   blobstore::Blobstore* blobs = &api.blobs;
@@ -199,8 +212,9 @@ void uploadPackage(Api& api, Call&& call, Done done) {
           return done(job->second.takeError());
         }
         pkg->state = model::PackageState::kReady;
-        pkg->blob_key = *job->second;
-        pkg->checksum_sha256 = *job->second;  // blob keys are the sha256 of the content
+        pkg->blob_key = job->second->blob_key;
+        pkg->checksum_sha256 = job->second->blob_key;  // blob keys are the sha256 of the content
+        pkg->content_digest = job->second->content_digest;
         pkg->error.clear();
         if (auto st = api.store.updatePackage(*pkg); !st.ok()) return done(st.takeError());
         done(jsonReply(200, presentPackage(api, *pkg)));

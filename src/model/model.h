@@ -63,6 +63,9 @@ struct Package : Stamps {
   std::string checksum_sha256;  // of the stored archive
   std::string blob_key;         // blobstore key of the archive
   std::string error;            // data.error when FAILED
+  // sha256 over the files (paths, modes, contents), not the archive's bytes: the same for two
+  // uploads of the same app, whatever their zips' timestamps. "" for packages made before it.
+  std::string content_digest;
 };
 
 enum class BuildState { kStaging, kStaged, kFailed };
@@ -105,6 +108,9 @@ struct Droplet : Stamps {
   std::string blob_key;         // blobstore key of the droplet tgz
   std::vector<DropletBuildpack> buildpacks;
   std::string stack = "host";
+  // What staging it depended on (package content, buildpacks, stack, environment, microcf
+  // version), hashed: a build with the same key reuses this droplet instead of staging.
+  std::string staging_key;
 };
 
 struct HealthCheck {

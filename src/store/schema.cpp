@@ -271,6 +271,13 @@ CREATE UNIQUE INDEX service_bindings_app_instance
 CREATE INDEX service_bindings_instance ON service_credential_bindings (instance_guid);
 )sql";
 
+// Packages know their content, droplets what they were staged from: re-pushing an unchanged
+// app reuses its droplet.
+constexpr const char* kV7 = R"sql(
+ALTER TABLE packages ADD COLUMN content_digest TEXT NOT NULL DEFAULT '';
+ALTER TABLE droplets ADD COLUMN staging_key TEXT NOT NULL DEFAULT '';
+)sql";
+
 Result<int> userVersion(Db& db) {
   return first<int>(db.query("PRAGMA user_version"),
                     [](Stmt& row) -> Result<int> { return row.integer(0); },
@@ -287,6 +294,7 @@ const std::vector<Migration>& migrations() {
       {4, kV4},
       {5, kV5},
       {6, kV6},
+      {7, kV7},
   };
   return kSteps;
 }

@@ -9,7 +9,8 @@ using base::Errc;
 
 // Column lists are macros so that each statement stays one constant string.
 #define MCF_PACKAGE_COLS \
-  "guid, app_guid, type, state, checksum_sha256, blob_key, error, created_at, updated_at"
+  "guid, app_guid, type, state, checksum_sha256, blob_key, error, created_at, updated_at, " \
+  "content_digest"
 
 #define MCF_BUILD_COLS                                                                       \
   "guid, app_guid, package_guid, droplet_guid, state, error, buildpacks, stack, "            \
@@ -18,7 +19,7 @@ using base::Errc;
 
 #define MCF_DROPLET_COLS                                                                     \
   "guid, app_guid, package_guid, build_guid, state, error, process_types, execution_metadata, " \
-  "checksum_sha256, blob_key, buildpacks, stack, created_at, updated_at"
+  "checksum_sha256, blob_key, buildpacks, stack, created_at, updated_at, staging_key"
 
 namespace {
 
@@ -35,6 +36,7 @@ Result<model::Package> readPackage(Stmt& row) {
   p.error = row.text(6);
   p.created_at = row.int64(7);
   p.updated_at = row.int64(8);
+  p.content_digest = row.text(9);
   return p;
 }
 
@@ -84,6 +86,7 @@ Result<model::Droplet> readDroplet(Stmt& row) {
   d.stack = row.text(11);
   d.created_at = row.int64(12);
   d.updated_at = row.int64(13);
+  d.staging_key = row.text(14);
   return d;
 }
 
@@ -94,9 +97,9 @@ Result<model::Droplet> readDroplet(Stmt& row) {
 Result<model::Package> SqliteStore::createPackage(model::Package p) {
   stamp(p.guid, p);
   Status ran = db_->run(
-      "INSERT INTO packages (" MCF_PACKAGE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", p.guid,
+      "INSERT INTO packages (" MCF_PACKAGE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", p.guid,
       p.app_guid, p.type, model::toString(p.state), p.checksum_sha256, p.blob_key, p.error,
-      p.created_at, p.updated_at);
+      p.created_at, p.updated_at, p.content_digest);
   MCF_TRY(remap(std::move(ran), Errc::kInvalid, kInvalidApp));
   return p;
 }
@@ -118,9 +121,9 @@ Result<std::vector<model::Package>> SqliteStore::listPackages(const std::string&
 Status SqliteStore::updatePackage(const model::Package& p) {
   return requireChanged(
       db_->run("UPDATE packages SET type = ?, state = ?, checksum_sha256 = ?, blob_key = ?, "
-               "error = ?, updated_at = ? WHERE guid = ?",
-               p.type, model::toString(p.state), p.checksum_sha256, p.blob_key, p.error, now(),
-               p.guid),
+               "error = ?, content_digest = ?, updated_at = ? WHERE guid = ?",
+               p.type, model::toString(p.state), p.checksum_sha256, p.blob_key, p.error,
+               p.content_digest, now(), p.guid),
       "Package not found");
 }
 
@@ -167,10 +170,11 @@ Status SqliteStore::updateBuild(const model::Build& b) {
 Result<model::Droplet> SqliteStore::createDroplet(model::Droplet d) {
   stamp(d.guid, d);
   Status ran = db_->run(
-      "INSERT INTO droplets (" MCF_DROPLET_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO droplets (" MCF_DROPLET_COLS
+      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       d.guid, d.app_guid, d.package_guid, d.build_guid, model::toString(d.state), d.error,
       encodeMap(d.process_types), d.execution_metadata, d.checksum_sha256, d.blob_key,
-      encodeBuildpacks(d.buildpacks), d.stack, d.created_at, d.updated_at);
+      encodeBuildpacks(d.buildpacks), d.stack, d.created_at, d.updated_at, d.staging_key);
   MCF_TRY(remap(std::move(ran), Errc::kInvalid, kInvalidApp));
   return d;
 }
@@ -193,10 +197,10 @@ Status SqliteStore::updateDroplet(const model::Droplet& d) {
   return requireChanged(
       db_->run("UPDATE droplets SET package_guid = ?, build_guid = ?, state = ?, error = ?, "
                "process_types = ?, execution_metadata = ?, checksum_sha256 = ?, blob_key = ?, "
-               "buildpacks = ?, stack = ?, updated_at = ? WHERE guid = ?",
+               "buildpacks = ?, stack = ?, staging_key = ?, updated_at = ? WHERE guid = ?",
                d.package_guid, d.build_guid, model::toString(d.state), d.error,
                encodeMap(d.process_types), d.execution_metadata, d.checksum_sha256, d.blob_key,
-               encodeBuildpacks(d.buildpacks), d.stack, now(), d.guid),
+               encodeBuildpacks(d.buildpacks), d.stack, d.staging_key, now(), d.guid),
       "Droplet not found");
 }
 

@@ -14,6 +14,10 @@ done
 
 apps=$(mcf apps)
 for app in static node python binary; do expect_contains "$apps" "$app" "microcf apps lists $app"; done
+# Pushed again unchanged: the droplet is reused, staging skipped, and the site still served.
+out=$(cd "$EXAMPLES/static" && mcf push 2>&1) || { echo "$out"; fail "second push of examples/static failed"; }
+expect_contains "$out" "Staging skipped: the app's files, buildpacks, stack and environment are those droplet" "an unchanged push reuses the droplet"
+wait_for_body static "Hello from microcf static"
 # The static site is sent gzipped to a client that asks for it, and plain to one that does not.
 hdrs=$(curl -s -D - -o "$E2E_TMP/static.gz" -H 'Accept-Encoding: gzip' "$(app_url static)")
 expect_contains "$hdrs" "Content-Encoding: gzip" "static answers gzip when accepted"

@@ -82,11 +82,13 @@ base::Status addMemoryAndDisk(json& body, const std::string& memory, const std::
 }
 
 base::Result<std::string> stagePackage(Session& session, const std::string& app_guid,
-                                       const std::string& package_guid) {
+                                       const std::string& package_guid, bool reuse) {
   // Start after the newest envelope so that an earlier staging's lines are not repeated.
   LogCursor cursor;
   if (auto newest = session.readLogs(app_guid, 0, 1, true)) cursor.advance(*newest);
-  auto build = session.api("POST", "/v3/builds", {{"package", {{"guid", package_guid}}}});
+  json body = {{"package", {{"guid", package_guid}}}};
+  if (!reuse) body["metadata"] = {{"annotations", {{"microcf.io/reuse-droplet", "false"}}}};
+  auto build = session.api("POST", "/v3/builds", body);
   if (!build) return build.takeError();
   std::string build_guid = jstr(*build, "guid");
   auto deadline = Clock::now() + std::chrono::minutes(15);

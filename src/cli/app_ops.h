@@ -23,8 +23,10 @@ base::Status addMemoryAndDisk(nlohmann::json& body, const std::string& memory,
 
 // Creates a build of the package and prints its STG lines (payload only) until it is STAGED;
 // returns the droplet guid. A failed build is "Error staging application: <error>".
+// reuse: the platform may answer with an earlier droplet staged from the same files,
+// buildpacks, stack and environment (false for restage).
 base::Result<std::string> stagePackage(Session& session, const std::string& app_guid,
-                                       const std::string& package_guid);
+                                       const std::string& package_guid, bool reuse = true);
 
 // PATCH /v3/apps/A/relationships/current_droplet.
 base::Status setCurrentDroplet(Session& session, const std::string& app_guid,

@@ -148,7 +148,7 @@ int restage(const Context& ctx, const RestartOptions& o) {
   if (!rolling) fmt::print("This action will cause app downtime.\n\n");
   fmt::print("Staging app and tracing logs...\n");
   flush();
-  auto droplet = stagePackage(session, guid, *package);
+  auto droplet = stagePackage(session, guid, *package, false);
   if (!droplet) return fail(droplet.error());
   fmt::print("\n");
   if (rolling) {

@@ -169,7 +169,13 @@ Reply createBuild(Api& api, const Call& call) {
   fillAppContext(api, *app, b.staging_memory_in_mb, b.staging_disk_in_mb, holder);
   std::vector<std::string> env = model::stagingEnvironment(holder.ctx);
   std::string key = stagingKey(*pkg, b, env);
-  if (auto reuse = reusableDroplet(api, app->guid, key)) {
+  // `microcf restage` stages whatever the key says: metadata.annotations
+  // {"microcf.io/reuse-droplet": "false"}.
+  bool may_reuse = true;
+  if (auto m = body->find("metadata"); m != body->end() && m->is_object())
+    if (auto a = m->find("annotations"); a != m->end() && a->is_object())
+      may_reuse = a->value("microcf.io/reuse-droplet", "true") != "false";
+  if (auto reuse = may_reuse ? reusableDroplet(api, app->guid, key) : std::nullopt) {
     // Staging again would make the same droplet: the build is STAGED with it at once.
     b.state = model::BuildState::kStaged;
     b.droplet_guid = reuse->guid;

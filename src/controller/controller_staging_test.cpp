@@ -285,12 +285,25 @@ TEST_CASE("a build of the same files, buildpacks and environment reuses the drop
     said = said || e.payload.find("Staging skipped") != std::string::npos;
   CHECK(said);
 
+  // Asked not to reuse (restage), it stages.
+  {
+    std::string pkg = newPackage(h, app);
+    REQUIRE(h.upload(pkg, zip).status == 200);
+    json body = {{"package", {{"guid", pkg}}},
+                 {"metadata", {{"annotations", {{"microcf.io/reuse-droplet", "false"}}}}}};
+    http::Response r = h.as_admin("POST", "/v3/builds", body.dump());
+    REQUIRE(r.status == 201);
+    CHECK(json::parse(r.body)["state"] == "STAGING");
+    REQUIRE(h.stager.requests.size() == 2);
+    h.stager.finish(1, result);
+  }
+
   // Another environment stages again.
   h.call("PATCH", "/v3/apps/" + app + "/environment_variables", {{"var", {{"MODE", "x"}}}});
   json third = stageNew(zip);
   CHECK(third["state"] == "STAGING");
-  CHECK(h.stager.requests.size() == 2);
-  h.stager.finish(1, result);
+  CHECK(h.stager.requests.size() == 3);
+  h.stager.finish(2, result);
 
   // Other files stage again.
   std::string src = h.dir() + "/other";
@@ -299,5 +312,5 @@ TEST_CASE("a build of the same files, buildpacks and environment reuses the drop
   REQUIRE(archive::create(src, h.dir() + "/other.zip", archive::Format::kZip).ok());
   json fourth = stageNew(base::readFile(h.dir() + "/other.zip").value());
   CHECK(fourth["state"] == "STAGING");
-  CHECK(h.stager.requests.size() == 3);
+  CHECK(h.stager.requests.size() == 4);
 }

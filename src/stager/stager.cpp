@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 
@@ -197,7 +198,7 @@ void Stager::startContainer(const std::string& build_guid) {
     if (it != runs_.end()) it->second->err->feed(chunk);
   };
   auto pid = backend_.run(run.handle, proc, std::move(io),
-                          [this, build_guid](const runner::ProcessExit& e) { onBuilderExit(build_guid, e.status); });
+                          [this, build_guid](const runner::ProcessExit& e) { onBuilderExit(build_guid, e); });
   if (!pid.ok()) {
     finish(build_guid, makeError(Errc::kStagingError, "Starting the builder failed: {}",
                                  pid.error().message));
@@ -212,7 +213,7 @@ void Stager::startContainer(const std::string& build_guid) {
   });
 }
 
-void Stager::onBuilderExit(const std::string& build_guid, int status) {
+void Stager::onBuilderExit(const std::string& build_guid, const runner::ProcessExit& exit) {
   auto it = runs_.find(build_guid);
   if (it == runs_.end()) return;
   Run& run = *it->second;
@@ -224,9 +225,14 @@ void Stager::onBuilderExit(const std::string& build_guid, int status) {
                                  config_.timeout_ms / 60000));
     return;
   }
-  if (status != 0) {
+  if (exit.out_of_memory) {
     std::vector<std::string> tail(run.tail.begin(), run.tail.end());
-    finish(build_guid, builderError(status, run.order, base::join(tail, "\n")));
+    finish(build_guid, outOfMemoryError(run.job.memory_mb, base::join(tail, "\n")));
+    return;
+  }
+  if (exit.status != 0) {
+    std::vector<std::string> tail(run.tail.begin(), run.tail.end());
+    finish(build_guid, builderError(exit.status, run.order, base::join(tail, "\n")));
     return;
   }
   auto result_json = base::readFile(base::joinPath(run.dir, "output/result.json"));
@@ -335,6 +341,18 @@ base::Error builderError(int status, const std::vector<std::string>& tried,
       return makeError(Errc::kStagingError, "Staging failed: the builder exited with status {}{}",
                        status, tail);
   }
+}
+
+base::Error outOfMemoryError(int memory_mb, const std::string& last_lines) {
+  std::string tail = last_lines.empty() ? "" : "\n" + last_lines;
+  // Staging memory is the build's staging_memory_in_mb, by default the larger of the app's
+  // web memory and 1024 MB (controller/builds.cpp): -m helps only above 1024 MB.
+  return makeError(Errc::kStagingError,
+                   "Staging ran out of memory: the builder exceeded its limit of {} MB and was "
+                   "killed. Staging gets the larger of the app's memory and 1024 MB: push with a "
+                   "larger memory (-m, e.g. -m {}M), or create the build with a larger "
+                   "staging_memory_in_mb.{}",
+                   memory_mb, std::max(memory_mb * 2, 2048), tail);
 }
 
 base::Result<Outcome> parseResult(const std::string& result_json) {

@@ -68,7 +68,7 @@ class Stager {
   struct Run;
   void prepare(Run& run);
   void startContainer(const std::string& build_guid);
-  void onBuilderExit(const std::string& build_guid, int status);
+  void onBuilderExit(const std::string& build_guid, const runner::ProcessExit& exit);
   void finish(const std::string& build_guid, base::Result<Outcome> outcome);
   void stg(const Run& run, const std::string& line, bool is_err = false);
 
@@ -86,6 +86,10 @@ class Stager {
 // the builder's output, shown to the user.
 base::Error builderError(int exit_status, const std::vector<std::string>& tried,
                          const std::string& last_lines);
+
+// The error of a builder that its container's memory limit killed: says the limit and how to
+// raise it. last_lines as for builderError.
+base::Error outOfMemoryError(int memory_mb, const std::string& last_lines);
 
 // Reads the builder's result.json into an Outcome (blob fields left empty).
 base::Result<Outcome> parseResult(const std::string& result_json);

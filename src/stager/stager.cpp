@@ -47,6 +47,7 @@ struct Stager::Run {
   std::unique_ptr<logs::LineSplitter> err;
   bool container_created = false;
   bool timed_out = false;
+  bool clear_cache = false;  // clear_buildpack_cache came while it ran: drop the cache at the end
 };
 
 Stager::Stager(loop::Loop& loop, runner::Backend& backend, blobstore::Blobstore& blobs,
@@ -298,6 +299,42 @@ void Stager::onBuilderExit(const std::string& build_guid, const runner::ProcessE
       });
 }
 
+base::Status Stager::clearCache(const std::string& app_guid) {
+  if (app_guid.empty() || app_guid.find('/') != std::string::npos || app_guid == "." ||
+      app_guid == "..")
+    return makeError(Errc::kInvalid, "invalid app guid '{}'", app_guid);
+  bool staging = false;
+  for (auto& [guid, run] : runs_) {
+    if (run->job.app_guid != app_guid) continue;
+    run->clear_cache = true;
+    staging = true;
+  }
+  if (staging) return {};  // its container still has the folder mounted
+  removeCache(app_guid);
+  return {};
+}
+
+void Stager::removeCache(const std::string& app_guid) {
+  std::string cache = base::joinPath(config_.caches_dir, app_guid);
+  struct stat st;
+  if (::lstat(cache.c_str(), &st) != 0) return;
+  // Renamed first so that a staging started right after does not see a half-deleted cache.
+  std::string trash = fmt::format("{}.deleting-{}", cache, ::getpid());
+  for (int n = 1; ::access(trash.c_str(), F_OK) == 0; ++n)
+    trash = fmt::format("{}.deleting-{}-{}", cache, ::getpid(), n);
+  if (::rename(cache.c_str(), trash.c_str()) != 0) {
+    MCF_WARN("stager", "cannot move the build cache {} away: {}", cache, strerror(errno));
+    trash = cache;
+  }
+  loop::queueWork(
+      loop_,
+      [trash] {
+        if (auto st = base::removeTree(trash); !st.ok())
+          MCF_WARN("stager", "removing the build cache {}: {}", trash, st.error().message);
+      },
+      [] {});
+}
+
 void Stager::finish(const std::string& build_guid, base::Result<Outcome> outcome) {
   auto it = runs_.find(build_guid);
   if (it == runs_.end()) return;
@@ -309,6 +346,7 @@ void Stager::finish(const std::string& build_guid, base::Result<Outcome> outcome
   }
   std::string dir = run->dir;
   loop::queueWork(loop_, [dir] { (void)base::removeTree(dir); }, [] {});
+  if (run->clear_cache) removeCache(run->job.app_guid);
   auto done = std::move(run->done);
   done(std::move(outcome));
 }

@@ -61,6 +61,11 @@ class Stager {
   // kBuildpackReleaseFailed, kStagingError, each with the message a user should see.
   void stage(const Job& job, std::function<void(base::Result<Outcome>)> done);
 
+  // Removes the app's build artifacts cache: the folder is renamed away at once (the next
+  // staging starts without a cache) and deleted on the thread pool. A running staging of the
+  // app keeps its cache until it ends; then it is removed as well.
+  base::Status clearCache(const std::string& app_guid);
+
   // Builds that are still running (for shutdown and tests).
   size_t active() const { return runs_.size(); }
 
@@ -70,6 +75,7 @@ class Stager {
   void startContainer(const std::string& build_guid);
   void onBuilderExit(const std::string& build_guid, const runner::ProcessExit& exit);
   void finish(const std::string& build_guid, base::Result<Outcome> outcome);
+  void removeCache(const std::string& app_guid);
   void stg(const Run& run, const std::string& line, bool is_err = false);
 
   loop::Loop& loop_;

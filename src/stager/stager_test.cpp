@@ -159,3 +159,36 @@ TEST_CASE("a builder killed by its memory limit fails staging with the limit and
   CHECK(killed->error().message.find("status 137") != std::string::npos);
   CHECK(killed->error().message.find("memory") == std::string::npos);
 }
+
+TEST_CASE("clearCache removes the app's build cache, after a staging of the app that runs") {
+  StagerFixture f;
+  const std::string cache = f.dir + "/caches/app-a";
+  const std::string other = f.dir + "/caches/app-b";
+  REQUIRE(mcf::base::makeDirs(cache + "/final").ok());
+  REQUIRE(mcf::base::writeFileAtomic(cache + "/final/npm.tgz", "x").ok());
+  REQUIRE(mcf::base::makeDirs(other).ok());
+  REQUIRE(f.stager->clearCache("app-a").ok());
+  CHECK(::access(cache.c_str(), F_OK) != 0);
+  CHECK(::access(other.c_str(), F_OK) == 0);
+  CHECK(f.stager->clearCache("app-never-staged").ok());
+  CHECK_FALSE(f.stager->clearCache("../app-b").ok());
+  CHECK(::access(other.c_str(), F_OK) == 0);
+
+  // While the app stages, its container has the cache mounted: it goes when the staging ends.
+  std::optional<mcf::base::Result<Outcome>> outcome;
+  int pid = f.startBuilder(f.job("app-b"), outcome);
+  REQUIRE(f.stager->clearCache("app-b").ok());
+  CHECK(::access(other.c_str(), F_OK) == 0);
+  REQUIRE(f.backend.exit(f.backend.runs().back().handle, pid, 1));
+  f.loop.runUntil([&] { return outcome.has_value(); });
+  CHECK(::access(other.c_str(), F_OK) != 0);
+
+  // The renamed folders are deleted on the thread pool: nothing is left behind.
+  auto left = [&] {
+    int n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(f.dir + "/caches")) (void)e, ++n;
+    return n;
+  };
+  f.loop.runUntil([&] { return left() == 0; });
+  CHECK(left() == 0);
+}

@@ -367,10 +367,13 @@ base::Error builderError(int status, const std::vector<std::string>& tried,
     case 224:
       return makeError(Errc::kBuildpackReleaseFailed,
                        "App staging failed in the buildpack release phase{}", tail);
+    // Cloud Foundry reports a failed supply phase as a plain StagingError; the builder's last
+    // lines say which buildpack failed, or that it has no bin/supply for multi-buildpack use.
     case 225:
       return makeError(Errc::kStagingError,
-                       "A buildpack that is not the last one has no bin/supply: it does not "
-                       "support multi-buildpack apps{}",
+                       "App staging failed in the buildpack supply phase: a buildpack's "
+                       "bin/supply failed, or a buildpack that is not the last one has no "
+                       "bin/supply (it does not support multi-buildpack apps){}",
                        tail);
     case 226:
       return makeError(Errc::kBuildpackCompileFailed,

@@ -28,6 +28,15 @@ TEST_CASE("builder exit codes map to Cloud Foundry's staging errors") {
   CHECK(builderError(1, {}, "").code == Errc::kStagingError);
 }
 
+TEST_CASE("a failed supply phase (exit 225) is a StagingError naming the phase, with the output") {
+  auto supply = builderError(225, {"python_buildpack", "static_buildpack"},
+                             "Failed to run all supply scripts: python_buildpack exited 1");
+  CHECK(supply.code == Errc::kStagingError);
+  CHECK(supply.message.rfind("App staging failed in the buildpack supply phase", 0) == 0);
+  CHECK(supply.message.find("multi-buildpack") != std::string::npos);
+  CHECK(supply.message.find("python_buildpack exited 1") != std::string::npos);
+}
+
 TEST_CASE("result.json gives process types and buildpacks") {
   auto out = parseResult(R"({"lifecycle_metadata":{"buildpack_key":"nodejs_buildpack",
     "detected_buildpack":"nodejs","buildpacks":[{"key":"nodejs_buildpack","name":"nodejs",

@@ -6,6 +6,7 @@
 #include "controller/pagination.h"
 
 #include "base/ids.h"
+#include "base/log.h"
 #include "controller/api.h"
 #include "controller/route_ops.h"
 #include "store/store.h"
@@ -124,6 +125,9 @@ base::Status deleteAppEverywhere(Api& api, const model::App& app) {
   if (auto b = api.store.listServiceBindings(app.guid, ""); b.ok()) had_bindings = !b->empty();
   MCF_TRY(api.store.deleteApp(app.guid));
   api.runtime.desiredChanged(app.guid);
+  if (auto cleared = api.stager.clearCache(app.guid); !cleared.ok())
+    MCF_WARN("controller", "deleting the build cache of app {}: {}", app.guid,
+             cleared.error().message);
   if (had_bindings && api.config.bindings_changed) api.config.bindings_changed(app.guid);
   return {};
 }

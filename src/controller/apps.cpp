@@ -202,11 +202,12 @@ Reply restartApp(Api& api, const Call& call) {
   return jsonReply(200, presentApp(api, *restarted));
 }
 
-// The build cache lives with the stager, which drops it when the buildpacks change; the job
-// exists so that `cf curl`-style scripts written for Cloud Foundry keep working.
+// The build cache lives with the stager (one folder per app); clearing it takes effect at once,
+// so the job is recorded COMPLETE as Cloud Controller's finishes.
 Reply clearBuildpackCache(Api& api, const Call& call) {
   auto app = api.app(call, call.param("guid"), Action::kWrite);
   if (!app.ok()) return app.takeError();
+  MCF_TRY(api.stager.clearCache(app->guid));
   return accepted(api, api.jobs.add("app.clear_buildpack_cache", "/v3/apps/" + app->guid,
                                     api.nowSeconds()));
 }

@@ -165,5 +165,21 @@ TEST_CASE("deleting an app answers a job, unmaps its routes and tells the runtim
   CHECK(job["operation"] == "app.delete");
   CHECK(h.routing.unmapped == std::vector<FakeRouting::Call>{{"doomed.localhost", "", app}});
   CHECK(h.runtime.changed.back() == app);
+  CHECK(h.stager.cleared == std::vector<std::string>{app});  // its build cache goes too
   CHECK(h.as_admin("GET", "/v3/apps/" + app).status == 404);
+}
+
+TEST_CASE("clear_buildpack_cache clears the app's build cache and answers a COMPLETE job") {
+  Harness h;
+  std::string app = h.createApp("cached");
+  http::Response cleared = h.as_admin("POST", "/v3/apps/" + app + "/actions/clear_buildpack_cache");
+  CHECK(cleared.status == 202);
+  CHECK(h.stager.cleared == std::vector<std::string>{app});
+  REQUIRE(cleared.header("Location"));
+  std::string job_url = *cleared.header("Location");
+  json job = h.call("GET", job_url.substr(job_url.find("/v3/")));
+  CHECK(job["state"] == "COMPLETE");
+  CHECK(job["operation"] == "app.clear_buildpack_cache");
+  CHECK(h.as_admin("POST", "/v3/apps/no-such-app/actions/clear_buildpack_cache").status == 404);
+  CHECK(h.stager.cleared == std::vector<std::string>{app});
 }

@@ -44,6 +44,10 @@ class Stager {
   // user should see. STG log lines go to the log store directly.
   virtual void stage(const StagingRequest& request,
                      std::function<void(base::Result<StagingResult>)> done) = 0;
+  // Removes the app's build artifacts cache (clear_buildpack_cache, app deleted); the next
+  // staging starts without one. A staging of the app that is running keeps its cache until it
+  // ends, then that cache is removed too.
+  virtual base::Status clearCache(const std::string& app_guid) = 0;
 };
 
 // One actual instance as process stats report it.

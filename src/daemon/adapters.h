@@ -20,6 +20,9 @@ class StagerAdapter final : public controller::Stager {
   explicit StagerAdapter(stager::Stager& stager) : stager_(stager) {}
   void stage(const controller::StagingRequest& request,
              std::function<void(base::Result<controller::StagingResult>)> done) override;
+  base::Status clearCache(const std::string& app_guid) override {
+    return stager_.clearCache(app_guid);
+  }
   // Told "started", then "succeeded" or "failed", for each staging (metrics); may be unset.
   std::function<void(std::string_view outcome)> observe;
 

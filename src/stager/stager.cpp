@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 
@@ -46,6 +47,7 @@ struct Stager::Run {
   std::unique_ptr<logs::LineSplitter> err;
   bool container_created = false;
   bool timed_out = false;
+  bool clear_cache = false;  // clear_buildpack_cache came while it ran: drop the cache at the end
 };
 
 Stager::Stager(loop::Loop& loop, runner::Backend& backend, blobstore::Blobstore& blobs,
@@ -197,7 +199,7 @@ void Stager::startContainer(const std::string& build_guid) {
     if (it != runs_.end()) it->second->err->feed(chunk);
   };
   auto pid = backend_.run(run.handle, proc, std::move(io),
-                          [this, build_guid](const runner::ProcessExit& e) { onBuilderExit(build_guid, e.status); });
+                          [this, build_guid](const runner::ProcessExit& e) { onBuilderExit(build_guid, e); });
   if (!pid.ok()) {
     finish(build_guid, makeError(Errc::kStagingError, "Starting the builder failed: {}",
                                  pid.error().message));
@@ -212,7 +214,7 @@ void Stager::startContainer(const std::string& build_guid) {
   });
 }
 
-void Stager::onBuilderExit(const std::string& build_guid, int status) {
+void Stager::onBuilderExit(const std::string& build_guid, const runner::ProcessExit& exit) {
   auto it = runs_.find(build_guid);
   if (it == runs_.end()) return;
   Run& run = *it->second;
@@ -224,9 +226,14 @@ void Stager::onBuilderExit(const std::string& build_guid, int status) {
                                  config_.timeout_ms / 60000));
     return;
   }
-  if (status != 0) {
+  if (exit.out_of_memory) {
     std::vector<std::string> tail(run.tail.begin(), run.tail.end());
-    finish(build_guid, builderError(status, run.order, base::join(tail, "\n")));
+    finish(build_guid, outOfMemoryError(run.job.memory_mb, base::join(tail, "\n")));
+    return;
+  }
+  if (exit.status != 0) {
+    std::vector<std::string> tail(run.tail.begin(), run.tail.end());
+    finish(build_guid, builderError(exit.status, run.order, base::join(tail, "\n")));
     return;
   }
   auto result_json = base::readFile(base::joinPath(run.dir, "output/result.json"));
@@ -292,6 +299,42 @@ void Stager::onBuilderExit(const std::string& build_guid, int status) {
       });
 }
 
+base::Status Stager::clearCache(const std::string& app_guid) {
+  if (app_guid.empty() || app_guid.find('/') != std::string::npos || app_guid == "." ||
+      app_guid == "..")
+    return makeError(Errc::kInvalid, "invalid app guid '{}'", app_guid);
+  bool staging = false;
+  for (auto& [guid, run] : runs_) {
+    if (run->job.app_guid != app_guid) continue;
+    run->clear_cache = true;
+    staging = true;
+  }
+  if (staging) return {};  // its container still has the folder mounted
+  removeCache(app_guid);
+  return {};
+}
+
+void Stager::removeCache(const std::string& app_guid) {
+  std::string cache = base::joinPath(config_.caches_dir, app_guid);
+  struct stat st;
+  if (::lstat(cache.c_str(), &st) != 0) return;
+  // Renamed first so that a staging started right after does not see a half-deleted cache.
+  std::string trash = fmt::format("{}.deleting-{}", cache, ::getpid());
+  for (int n = 1; ::access(trash.c_str(), F_OK) == 0; ++n)
+    trash = fmt::format("{}.deleting-{}-{}", cache, ::getpid(), n);
+  if (::rename(cache.c_str(), trash.c_str()) != 0) {
+    MCF_WARN("stager", "cannot move the build cache {} away: {}", cache, strerror(errno));
+    trash = cache;
+  }
+  loop::queueWork(
+      loop_,
+      [trash] {
+        if (auto st = base::removeTree(trash); !st.ok())
+          MCF_WARN("stager", "removing the build cache {}: {}", trash, st.error().message);
+      },
+      [] {});
+}
+
 void Stager::finish(const std::string& build_guid, base::Result<Outcome> outcome) {
   auto it = runs_.find(build_guid);
   if (it == runs_.end()) return;
@@ -303,6 +346,7 @@ void Stager::finish(const std::string& build_guid, base::Result<Outcome> outcome
   }
   std::string dir = run->dir;
   loop::queueWork(loop_, [dir] { (void)base::removeTree(dir); }, [] {});
+  if (run->clear_cache) removeCache(run->job.app_guid);
   auto done = std::move(run->done);
   done(std::move(outcome));
 }
@@ -323,10 +367,13 @@ base::Error builderError(int status, const std::vector<std::string>& tried,
     case 224:
       return makeError(Errc::kBuildpackReleaseFailed,
                        "App staging failed in the buildpack release phase{}", tail);
+    // Cloud Foundry reports a failed supply phase as a plain StagingError; the builder's last
+    // lines say which buildpack failed, or that it has no bin/supply for multi-buildpack use.
     case 225:
       return makeError(Errc::kStagingError,
-                       "A buildpack that is not the last one has no bin/supply: it does not "
-                       "support multi-buildpack apps{}",
+                       "App staging failed in the buildpack supply phase: a buildpack's "
+                       "bin/supply failed, or a buildpack that is not the last one has no "
+                       "bin/supply (it does not support multi-buildpack apps){}",
                        tail);
     case 226:
       return makeError(Errc::kBuildpackCompileFailed,
@@ -335,6 +382,18 @@ base::Error builderError(int status, const std::vector<std::string>& tried,
       return makeError(Errc::kStagingError, "Staging failed: the builder exited with status {}{}",
                        status, tail);
   }
+}
+
+base::Error outOfMemoryError(int memory_mb, const std::string& last_lines) {
+  std::string tail = last_lines.empty() ? "" : "\n" + last_lines;
+  // Staging memory is the build's staging_memory_in_mb, by default the larger of the app's
+  // web memory and 1024 MB (controller/builds.cpp): -m helps only above 1024 MB.
+  return makeError(Errc::kStagingError,
+                   "Staging ran out of memory: the builder exceeded its limit of {} MB and was "
+                   "killed. Staging gets the larger of the app's memory and 1024 MB: push with a "
+                   "larger memory (-m, e.g. -m {}M), or create the build with a larger "
+                   "staging_memory_in_mb.{}",
+                   memory_mb, std::max(memory_mb * 2, 2048), tail);
 }
 
 base::Result<Outcome> parseResult(const std::string& result_json) {

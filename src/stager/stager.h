@@ -61,6 +61,11 @@ class Stager {
   // kBuildpackReleaseFailed, kStagingError, each with the message a user should see.
   void stage(const Job& job, std::function<void(base::Result<Outcome>)> done);
 
+  // Removes the app's build artifacts cache: the folder is renamed away at once (the next
+  // staging starts without a cache) and deleted on the thread pool. A running staging of the
+  // app keeps its cache until it ends; then it is removed as well.
+  base::Status clearCache(const std::string& app_guid);
+
   // Builds that are still running (for shutdown and tests).
   size_t active() const { return runs_.size(); }
 
@@ -68,8 +73,9 @@ class Stager {
   struct Run;
   void prepare(Run& run);
   void startContainer(const std::string& build_guid);
-  void onBuilderExit(const std::string& build_guid, int status);
+  void onBuilderExit(const std::string& build_guid, const runner::ProcessExit& exit);
   void finish(const std::string& build_guid, base::Result<Outcome> outcome);
+  void removeCache(const std::string& app_guid);
   void stg(const Run& run, const std::string& line, bool is_err = false);
 
   loop::Loop& loop_;
@@ -86,6 +92,10 @@ class Stager {
 // the builder's output, shown to the user.
 base::Error builderError(int exit_status, const std::vector<std::string>& tried,
                          const std::string& last_lines);
+
+// The error of a builder that its container's memory limit killed: says the limit and how to
+// raise it. last_lines as for builderError.
+base::Error outOfMemoryError(int memory_mb, const std::string& last_lines);
 
 // Reads the builder's result.json into an Outcome (blob fields left empty).
 base::Result<Outcome> parseResult(const std::string& result_json);

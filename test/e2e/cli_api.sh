@@ -47,7 +47,17 @@ json=$(mcf curl /v3/apps?names=node)
 expect_contains "$json" '"total_results": 1' "curl with a names filter"
 expect_contains "$(mcf oauth-token)" "bearer " "oauth-token"
 
+# clear_buildpack_cache removes the app's build cache from the data dir; so does deleting the app.
+guid=$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["resources"][0]["guid"])')
+cache="$MICROCF_HOME/caches/$guid"
+[ -d "$cache" ] || fail "staging left no build cache at $cache"
+out=$(mcf curl -X POST "/v3/apps/$guid/actions/clear_buildpack_cache" 2>&1) || fail "clear_buildpack_cache: $out"
+[ ! -e "$cache" ] || fail "clear_buildpack_cache left the build cache at $cache"
+(cd "$EXAMPLES/node" && mcf push >/dev/null) || fail "push node again"
+[ -d "$cache" ] || fail "staging again left no build cache at $cache"
+
 mcf delete node -f >/dev/null || fail "delete"
+[ ! -e "$cache" ] || fail "deleting the app left its build cache at $cache"
 out=$(mcf app node 2>&1) && fail "deleted app still exists"
 for _ in $(seq 1 50); do
   code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$(app_url node)")

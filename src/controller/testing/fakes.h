@@ -19,6 +19,10 @@ class FakeStager final : public Stager {
     requests.push_back(request);
     pending.push_back(std::move(done));
   }
+  base::Status clearCache(const std::string& app_guid) override {
+    cleared.push_back(app_guid);
+    return {};
+  }
   // Runs the done callback of request i (each at most once).
   void finish(size_t i, base::Result<StagingResult> result) {
     auto done = std::move(pending.at(i));
@@ -28,6 +32,7 @@ class FakeStager final : public Stager {
 
   std::vector<StagingRequest> requests;
   std::vector<std::function<void(base::Result<StagingResult>)>> pending;
+  std::vector<std::string> cleared;  // app guids whose cache clearCache removed, in order
 };
 
 class FakeRuntime final : public Runtime {

@@ -12,6 +12,7 @@
 #include "cli/app_summary.h"
 #include "cli/deploy.h"
 #include "cli/json_util.h"
+#include "cli/manifest_vars.h"
 #include "cli/package.h"
 #include "cli/poll.h"
 #include "cli/session.h"
@@ -36,9 +37,12 @@ std::string absolutePath(const std::string& path) {
   return ec ? path : abs.lexically_normal().string();
 }
 
-// -f, else manifest.yml / manifest.yaml in dir. Problems are printed as the
-// manifest parser reports them, and the API is not contacted.
+// -f, else manifest.yml / manifest.yaml in dir, with the ((variables)) of --vars-file and
+// --var substituted. Problems are printed as the manifest parser reports them, and the API
+// is not contacted.
 base::Result<ManifestFile> loadManifest(const PushFlags& flags, const std::string& dir) {
+  auto vars = collectVariables(flags.vars_files, flags.vars);
+  if (!vars) return vars.takeError();
   ManifestFile out;
   if (!flags.manifest_path.empty()) {
     out.path = absolutePath(flags.manifest_path);
@@ -60,7 +64,11 @@ base::Result<ManifestFile> loadManifest(const PushFlags& flags, const std::strin
   out.dir = stdfs::path(out.path).parent_path().string();
   auto text = base::readFile(out.path);
   if (!text) return text.takeError();
-  auto manifest = model::parseManifest(*text);
+  auto manifest = model::parseManifest(*text, &*vars);
+  if (!manifest && manifest.error().code == base::Errc::kNotFound)  // a missing variable
+    return base::makeError(base::Errc::kInvalid, "{}\nSet them with --var NAME=VALUE or in a "
+                           "--vars-file, or remove them from {}", manifest.error().message,
+                           out.path);
   if (!manifest)
     return base::makeError(base::Errc::kInvalid, "The manifest {} is not valid:\n{}", out.path,
                            manifest.error().message);
@@ -286,8 +294,22 @@ void addPushCommand(CLI::App& app, CommandTable& table, const Context& ctx) {
   cmd->add_option("--max-in-flight", flags->max_in_flight,
                   "With --strategy rolling: how many new instances start at a time (default 1)");
   cmd->add_flag("--random-route", flags->random_route, "Create a random route for this app");
-  table.add(cmd, [flags, instances, command, i, c, &ctx] {
+  auto timeout = std::make_shared<int>(0);
+  CLI::Option* t = cmd->add_option("-t,--app-start-timeout", *timeout,
+                                   "Time (in seconds) allowed to elapse between starting up an "
+                                   "app and the first healthy response from the app");
+  cmd->add_option("-u,--health-check-type", flags->health_check_type,
+                  "Application health check type: port, process or http");
+  cmd->add_option("--var", flags->vars,
+                  "Variable key value pair for variable substitution, (e.g., name=app1); "
+                  "repeat for several")
+      ->allow_extra_args(false);
+  cmd->add_option("--vars-file", flags->vars_files,
+                  "Path to a variable substitution file for manifest; repeat for several")
+      ->allow_extra_args(false);
+  table.add(cmd, [flags, instances, command, timeout, i, c, t, &ctx] {
     if (i->count() > 0) flags->instances = *instances;
+    if (t->count() > 0) flags->timeout = *timeout;
     if (c->count() > 0) flags->command = *command;
     return runPush(ctx, *flags);
   });

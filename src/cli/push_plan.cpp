@@ -60,13 +60,27 @@ void applyFlags(model::ManifestApp& app, const PushFlags& flags,
     app.default_route.reset();
   }
   if (flags.random_route) app.random_route = true;
+  if (flags.timeout) {
+    if (*flags.timeout < 1 || *flags.timeout > 180)
+      problems.push_back(fmt::format(
+          "-t {}: the app start timeout must be a whole number of seconds from 1 to 180",
+          *flags.timeout));
+    else app.web.timeout = *flags.timeout;
+  }
+  if (!flags.health_check_type.empty()) {
+    std::string type = flags.health_check_type == "none" ? "process" : flags.health_check_type;
+    if (type != "port" && type != "process" && type != "http")
+      problems.push_back(fmt::format("-u {}: the health check type must be port, process or http",
+                                     flags.health_check_type));
+    else app.web.health_check_type = type;
+  }
 }
 
 }  // namespace
 
 bool PushFlags::overridesApp() const {
   return instances || !memory.empty() || !disk.empty() || !buildpacks.empty() || command ||
-         !stack.empty() || no_route || random_route;
+         !stack.empty() || no_route || random_route || timeout || !health_check_type.empty();
 }
 
 base::Result<PushPlan> planPush(const model::Manifest* manifest, const std::string& manifest_dir,

@@ -26,8 +26,12 @@ struct PushFlags {
   bool random_route = false;
   std::string strategy;       // --strategy: "" or "rolling"
   int max_in_flight = 0;      // --max-in-flight, 0 = not given
+  std::optional<int> timeout;             // -t, seconds
+  std::string health_check_type;          // -u: port | process | http ("none" = process)
+  std::vector<std::string> vars_files;    // --vars-file, in order
+  std::vector<std::string> vars;          // --var NAME=VALUE, in order
 
-  // Flags that change one app (everything but -f, -p and --no-start).
+  // Flags that change one app (everything but -f, -p, --no-start and the variables).
   bool overridesApp() const;
 };
 

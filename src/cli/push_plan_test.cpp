@@ -191,3 +191,56 @@ TEST_CASE("-b default means auto-detect (an empty buildpack list)") {
   REQUIRE(plan->manifest.applications[0].buildpacks.has_value());
   CHECK(plan->manifest.applications[0].buildpacks->empty());
 }
+
+TEST_CASE("-t and -u override the manifest's timeout and health check type") {
+  Manifest m = parse("applications:\n- name: hello\n  timeout: 30\n  health-check-type: port\n");
+  PushFlags flags;
+  flags.timeout = 120;
+  flags.health_check_type = "http";
+  auto plan = planPush(&m, "/p", flags, "/p");
+  REQUIRE_MESSAGE(plan.ok(), plan.error().message);
+  const auto& app = plan->manifest.applications[0];
+  CHECK(app.web.timeout == 120);
+  CHECK(app.web.health_check_type == "http");
+  // What apply_manifest receives carries them.
+  Manifest sent = parse(mcf::model::manifestToYaml(plan->manifest).c_str());
+  CHECK(sent.applications[0].web.timeout == 120);
+  CHECK(sent.applications[0].web.health_check_type == "http");
+
+  PushFlags none;
+  none.name = "x";
+  none.health_check_type = "none";  // cf's legacy name for process
+  auto legacy = planPush(nullptr, "", none, "/p");
+  REQUIRE(legacy.ok());
+  CHECK(legacy->manifest.applications[0].web.health_check_type == "process");
+  CHECK_FALSE(legacy->manifest.applications[0].web.timeout.has_value());
+}
+
+TEST_CASE("-t and -u: bad values are clear errors, and they need NAME with many apps") {
+  PushFlags flags;
+  flags.name = "x";
+  flags.timeout = 0;
+  flags.health_check_type = "tcp";
+  auto plan = planPush(nullptr, "", flags, "/p");
+  REQUIRE_FALSE(plan.ok());
+  CHECK(plan.error().message.find("-t 0: the app start timeout must be a whole number of "
+                                  "seconds from 1 to 180") != std::string::npos);
+  CHECK(plan.error().message.find("-u tcp: the health check type must be port, process or "
+                                  "http") != std::string::npos);
+  flags.timeout = 181;
+  flags.health_check_type.clear();
+  plan = planPush(nullptr, "", flags, "/p");
+  REQUIRE_FALSE(plan.ok());
+  CHECK(plan.error().message.find("-t 181:") != std::string::npos);
+
+  Manifest m = parse(kTwoApps);
+  for (int which = 0; which < 2; ++which) {
+    PushFlags many;
+    if (which == 0) many.timeout = 60;
+    else many.health_check_type = "port";
+    auto refused = planPush(&m, "/proj", many, "/proj");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message.find("cannot be applied when pushing multiple apps") !=
+          std::string::npos);
+  }
+}

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "base/strutil.h"
+#include "model/variables.h"
 
 namespace mcf::model {
 
@@ -556,10 +557,15 @@ void emitApp(YAML::Emitter& out, const ManifestApp& app) {
 }  // namespace
 
 base::Result<Manifest> parseManifest(const std::string& yaml) {
+  return parseManifest(yaml, nullptr);
+}
+
+base::Result<Manifest> parseManifest(const std::string& yaml, const nlohmann::json* vars) {
   Parser parser;
   Manifest m;
   try {
     YAML::Node root = YAML::Load(yaml);
+    if (vars) MCF_TRY(substituteVariables(root, *vars));
     if (!root || root.IsNull()) {
       return base::makeError(base::Errc::kInvalid, "line 1: the manifest is empty; it needs an "
                                                    "'applications' list, e.g. applications: "

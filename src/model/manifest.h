@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "base/result.h"
 
 namespace mcf::model {
@@ -66,6 +68,11 @@ struct Manifest {
 // Parses and validates. On failure: kInvalid, and the message lists every problem, one per
 // line, each as "line N: <what is wrong and what to write instead>".
 base::Result<Manifest> parseManifest(const std::string& yaml);
+// The same after substituting ((name)) placeholders from `vars` (an object of name -> value;
+// see variables.h), as `microcf push` does; line numbers stay the manifest's. A variable
+// that is missing gives kNotFound "Expected to find variables: a, b" before any validation.
+// With vars == nullptr the text is taken literally, as the API takes it.
+base::Result<Manifest> parseManifest(const std::string& yaml, const nlohmann::json* vars);
 
 // YAML for apply_manifest (keys with hyphens, sizes as "256M"); parseManifest reads it back.
 std::string manifestToYaml(const Manifest& manifest);

@@ -53,7 +53,8 @@ cache="$MICROCF_HOME/caches/$guid"
 [ -d "$cache" ] || fail "staging left no build cache at $cache"
 out=$(mcf curl -X POST "/v3/apps/$guid/actions/clear_buildpack_cache" 2>&1) || fail "clear_buildpack_cache: $out"
 [ ! -e "$cache" ] || fail "clear_buildpack_cache left the build cache at $cache"
-(cd "$EXAMPLES/node" && mcf push >/dev/null) || fail "push node again"
+# (restage: a push of the same files would reuse the droplet and not stage)
+mcf restage node >/dev/null || fail "restage node"
 [ -d "$cache" ] || fail "staging again left no build cache at $cache"
 
 mcf delete node -f >/dev/null || fail "delete"

@@ -69,6 +69,15 @@ int appCommand(const Context& ctx, const std::string& name) {
   return 0;
 }
 
+// Waits until the app's instances run, then prints its summary.
+int showWhenStarted(Session& session, const std::string& guid, const std::string& name) {
+  if (auto s = waitForStart(session, guid, name); !s) return fail(s.error());
+  auto fresh = session.get("/v3/apps/" + guid);
+  if (!fresh) return fail(fresh.error());
+  if (auto s = printAppSummary(session, *fresh); !s) return fail(s.error());
+  return 0;
+}
+
 // Starts (or restarts) and waits, then prints the summary: start, restart, scale -m/-k.
 int startAndShow(Session& session, const json& app, const char* action) {
   std::string guid = jstr(app, "guid");
@@ -78,11 +87,7 @@ int startAndShow(Session& session, const json& app, const char* action) {
   if (!started) return fail(started.error());
   fmt::print("Waiting for app {} to start...\n\n", name);
   flush();
-  if (auto s = waitForStart(session, guid, name); !s) return fail(s.error());
-  auto fresh = session.get("/v3/apps/" + guid);
-  if (!fresh) return fail(fresh.error());
-  if (auto s = printAppSummary(session, *fresh); !s) return fail(s.error());
-  return 0;
+  return showWhenStarted(session, guid, name);
 }
 
 int start(const Context& ctx, const std::string& name) {
@@ -105,10 +110,15 @@ struct RestartOptions {
   int max_in_flight = 0;
 };
 
-int restart(const Context& ctx, const RestartOptions& o) {
-  if (auto s = checkStrategy(o.strategy); !s) return fail(s.error());
+base::Status checkRestartOptions(const RestartOptions& o) {
+  MCF_TRY(checkStrategy(o.strategy));
   if (o.max_in_flight != 0 && o.strategy.empty())
-    return fail("--max-in-flight needs --strategy rolling");
+    return base::makeError(base::Errc::kInvalid, "--max-in-flight needs --strategy rolling");
+  return {};
+}
+
+int restart(const Context& ctx, const RestartOptions& o) {
+  if (auto s = checkRestartOptions(o); !s) return fail(s.error());
   Session session(ctx.home);
   if (auto s = session.ensureTarget(); !s) return fail(s.error());
   fmt::print("Restarting app {} {}...\n\n", o.name, whereAs(session));
@@ -120,19 +130,13 @@ int restart(const Context& ctx, const RestartOptions& o) {
   // A rolling restart: the current droplet deployed again, a batch of instances at a time.
   std::string guid = jstr(*app, "guid");
   if (auto s = deployAndWait(session, guid, o.name, "", o.max_in_flight); !s) return fail(s.error());
-  if (auto s = waitForStart(session, guid, o.name); !s) return fail(s.error());
-  auto fresh = session.get("/v3/apps/" + guid);
-  if (!fresh) return fail(fresh.error());
-  if (auto s = printAppSummary(session, *fresh); !s) return fail(s.error());
-  return 0;
+  return showWhenStarted(session, guid, o.name);
 }
 
 // cf restage: a new droplet from the app's newest package with its current buildpacks and
 // environment, then the app restarted on it (--strategy rolling: deployed without downtime).
 int restage(const Context& ctx, const RestartOptions& o) {
-  if (auto s = checkStrategy(o.strategy); !s) return fail(s.error());
-  if (o.max_in_flight != 0 && o.strategy.empty())
-    return fail("--max-in-flight needs --strategy rolling");
+  if (auto s = checkRestartOptions(o); !s) return fail(s.error());
   Session session(ctx.home);
   if (auto s = session.ensureTarget(); !s) return fail(s.error());
   fmt::print("Restaging app {} {}...\n\n", o.name, whereAs(session));
@@ -161,11 +165,7 @@ int restage(const Context& ctx, const RestartOptions& o) {
     fmt::print("Waiting for app {} to start...\n\n", o.name);
     flush();
   }
-  if (auto s = waitForStart(session, guid, o.name); !s) return fail(s.error());
-  auto fresh = session.get("/v3/apps/" + guid);
-  if (!fresh) return fail(fresh.error());
-  if (auto s = printAppSummary(session, *fresh); !s) return fail(s.error());
-  return 0;
+  return showWhenStarted(session, guid, o.name);
 }
 
 int stop(const Context& ctx, const std::string& name) {

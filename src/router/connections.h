@@ -131,10 +131,9 @@ class Socket {
   // of Linux's quick-ACK start, that would add 40 ms to every such message. Called when a
   // read left a message incomplete; it lasts for that one ACK.
   void quickAck() {
-    uv_os_fd_t fd;
-    if (closing_ || uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) != 0) return;
+    if (closing_ || fd_ < 0) return;  // not connected yet: nothing was read
     int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+    setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
   }
   bool closing() const { return closing_; }
   bool reading() const { return reading_; }

@@ -142,6 +142,11 @@ struct PushTimes {
   }
 };
 
+// The error of a push phase, naming the phase the user was waiting for.
+base::Error phaseFailed(std::string_view phase, const base::Error& error) {
+  return base::Error{error.code, fmt::format("{} failed: {}", phase, error.message)};
+}
+
 base::Status pushOne(Session& session, const PushTarget& target, const PushFlags& flags) {
   PushTimes times;
   auto app = findApp(session, target.name);
@@ -153,13 +158,13 @@ base::Status pushOne(Session& session, const PushTarget& target, const PushFlags
   auto package = session.api(
       "POST", "/v3/packages",
       {{"type", "bits"}, {"relationships", {{"app", {{"data", {{"guid", app_guid}}}}}}}});
-  if (!package) return package.takeError();
+  if (!package) return phaseFailed("Creating the app's package", package.error());
   std::string package_guid = jstr(*package, "guid");
   fmt::print("Uploading files...\n");
   std::fflush(stdout);
   auto upload_began = Clock::now();
   auto uploaded = uploadPackage(session, package_guid, target.path);
-  if (!uploaded) return uploaded.takeError();
+  if (!uploaded) return phaseFailed("Uploading the app's files", uploaded.error());
   times.package_ms = std::chrono::duration_cast<std::chrono::milliseconds>(upload_began -
                                                                            times.began)
                          .count() +
@@ -255,9 +260,10 @@ int runPush(const Context& ctx, PushFlags flags) {
                               "/v3/spaces/" + session.config().space.guid +
                                   "/actions/apply_manifest",
                               model::manifestToYaml(plan->manifest), "application/x-yaml");
-  if (!job) return fail(job.error());
+  if (!job) return fail(phaseFailed("Applying the manifest", job.error()));
   if (!job->empty())
-    if (auto status = session.waitJob(*job); !status) return fail(status.error());
+    if (auto status = session.waitJob(*job); !status)
+      return fail(phaseFailed("Applying the manifest", status.error()));
   fmt::print("Manifest applied\n");
 
   for (size_t i = 0; i < plan->apps.size(); ++i) {

@@ -113,7 +113,7 @@ expect_contains "$(mcf logs nocmd --recent)" "no/such/program" "a command that d
 # 10. A .cfignore that excludes every file, and an empty folder.
 mkdir -p "$W/ignored" "$W/empty" && echo hi > "$W/ignored/index.html" && printf '*\n' > "$W/ignored/.cfignore"
 out=$(mcf push ignored -p "$W/ignored" -b staticfile_buildpack 2>&1) && fail "a push with every file ignored succeeded"
-expect_contains "$out" "No app files found in '$W/ignored': the folder is empty or .cfignore excludes every file in it" ".cfignore that excludes everything"
+expect_contains "$out" "Uploading the app's files failed: No app files found in '$W/ignored': the folder is empty or .cfignore excludes every file in it" ".cfignore that excludes everything"
 out=$(mcf push empty -p "$W/empty" -b staticfile_buildpack 2>&1) && fail "a push of an empty folder succeeded"
 expect_contains "$out" "No app files found in '$W/empty': the folder is empty." "an empty folder"
 

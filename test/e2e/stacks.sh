@@ -20,7 +20,7 @@ printf 'applications:\n- name: nope-app\n  stack: nope\n' > "$E2E_TMP/nope/manif
 if out=$(cd "$E2E_TMP/nope" && mcf push 2>&1); then
   echo "$out"; fail "a push with stack: nope succeeded"
 fi
-expect_contains "$out" "Stack 'nope' not found. Available stacks: host" "push with stack: nope"
+expect_contains "$out" "Applying the manifest failed: For application 'nope-app': Stack 'nope' not found. Available stacks: host" "push with stack: nope"
 apps=$(mcf apps)
 case "$apps" in *nope-app*) fail "the refused app was created: $apps" ;; esac
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://api.localhost:$PORT/v3/info")" = 200 ] ||

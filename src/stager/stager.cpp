@@ -382,22 +382,30 @@ base::Error builderError(int status, const std::vector<std::string>& tried,
     // last lines say which buildpack failed, or that it has no bin/supply for multi-buildpack use.
     case 225:
       return makeError(Errc::kBuildpackCompileFailed,
-                       "App staging failed in the buildpack supply phase: a buildpack's "
+                       "App staging failed in the buildpack compile phase: a buildpack's "
                        "bin/supply failed, or a buildpack that is not the last one has no "
                        "bin/supply (it does not support multi-buildpack apps){}",
                        tail);
     case 226:
       return makeError(Errc::kBuildpackCompileFailed,
-                       "App staging failed in the buildpack finalize phase{}", tail);
+                       "App staging failed in the buildpack compile phase: the buildpack's "
+                       "bin/finalize failed{}",
+                       tail);
     case 227: {  // lifecycle::kExitProcfileInvalid
       constexpr std::string_view kPrefix = "Failed to read command from Procfile: ";
       std::string problem;
       for (const std::string& line : lines)
         if (line.starts_with(kPrefix)) problem = line.substr(kPrefix.size());
+      if (problem.empty())
+        return makeError(Errc::kStagingError,
+                         "Staging error: staging failed: the app's Procfile is not valid. Each "
+                         "line of a Procfile is 'TYPE: COMMAND' (web: ./start.sh); fix it and "
+                         "push again.{}",
+                         tail);
       return makeError(Errc::kStagingError,
-                       "Staging error: the app's Procfile is not valid{}{}. Each line of a "
-                       "Procfile is 'TYPE: COMMAND' (web: ./start.sh); fix it and push again.",
-                       problem.empty() ? "" : ": ", problem);
+                       "Staging error: staging failed: the app's Procfile is not valid: {}. Fix "
+                       "it and push again.",
+                       problem);
     }
     default:
       return makeError(Errc::kStagingError, "Staging failed: the builder exited with status {}{}",

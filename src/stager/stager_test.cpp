@@ -47,9 +47,11 @@ TEST_CASE("a broken Procfile (227) is a StagingError naming the Procfile's line"
                                "line 2: 'web python3 app.py' is not 'TYPE: COMMAND'");
   CHECK(procfile.code == Errc::kStagingError);
   CHECK(procfile.message.starts_with(
-      "Staging error: the app's Procfile is not valid: line 2: 'web python3 app.py' is not "
+      "Staging error: staging failed: the app's Procfile is not valid: line 2: 'web python3 app.py' is not "
       "'TYPE: COMMAND'"));
-  CHECK(procfile.message.find("Builder") == std::string::npos);
+  CHECK(procfile.message.ends_with("'TYPE: COMMAND'. Fix it and push again."));
+  auto unknown = builderError(227, {}, "");
+  CHECK(unknown.message.find("Each line of a Procfile is 'TYPE: COMMAND'") != std::string::npos);
   CHECK(procfile.message.find("exited with status") == std::string::npos);
 }
 
@@ -57,9 +59,14 @@ TEST_CASE("a failed supply phase (exit 225) is BuildpackCompileFailed naming the
   auto supply = builderError(225, {"python_buildpack", "static_buildpack"},
                              "Failed to run all supply scripts: python_buildpack exited 1");
   CHECK(supply.code == Errc::kBuildpackCompileFailed);
-  CHECK(supply.message.rfind("App staging failed in the buildpack supply phase", 0) == 0);
+  CHECK(supply.message.rfind("App staging failed in the buildpack compile phase: a buildpack's "
+                             "bin/supply failed", 0) == 0);
   CHECK(supply.message.find("multi-buildpack") != std::string::npos);
   CHECK(supply.message.find("python_buildpack exited 1") != std::string::npos);
+  auto finalize = builderError(226, {}, "**ERROR** go build failed");
+  CHECK(finalize.code == Errc::kBuildpackCompileFailed);
+  CHECK(finalize.message.starts_with("App staging failed in the buildpack compile phase: the "
+                                     "buildpack's bin/finalize failed\n**ERROR** go build failed"));
 }
 
 TEST_CASE("result.json gives process types and buildpacks") {

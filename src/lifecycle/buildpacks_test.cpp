@@ -365,7 +365,7 @@ TEST_CASE("buildpacks: an unpacked jar (as cf push app.jar uploads it) runs its 
   CHECK(s.output.find("Running the unpacked jar's Main-Class Hello") != std::string::npos);
 }
 
-TEST_CASE("buildpacks: a jar without a Main-Class is not detected by java_buildpack") {
+TEST_CASE("buildpacks: java_buildpack reads the manifest: no Main-Class, continuations, Class-Path") {
   char tmpl[] = "/tmp/mcf-buildpacks-app-XXXXXX";
   REQUIRE(::mkdtemp(tmpl) != nullptr);
   std::string app = tmpl;
@@ -377,10 +377,11 @@ TEST_CASE("buildpacks: a jar without a Main-Class is not detected by java_buildp
   // A Main-Class split over a continuation line, with CRLF, as jar tools wrap long lines.
   REQUIRE(base::writeFileAtomic(app + "/META-INF/MANIFEST.MF",
                                 "Manifest-Version: 1.0\r\nMain-Class: com.example.very.long\r\n"
-                                " .Main\r\nX: y\r\n").ok());
+                                " .Main\r\nClass-Path: lib/a.jar lib/b\r\n .jar\r\n").ok());
   CHECK(shell("'" + bp + "/bin/detect' '" + app + "'") == "java\n");
   CHECK(shell("'" + bp + "/bin/release' '" + app + "'") ==
-        "---\ndefault_process_types:\n  web: 'java $JAVA_OPTS -cp . com.example.very.long.Main'\n");
+        "---\ndefault_process_types:\n  web: 'java $JAVA_OPTS -cp .:lib/a.jar:lib/b.jar "
+        "com.example.very.long.Main'\n");
   (void)base::removeTree(app);
 }
 

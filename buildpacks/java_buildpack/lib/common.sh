@@ -21,15 +21,27 @@ PY
   fi
 }
 
-# main_class: reads a manifest on stdin and prints its Main-Class (continuation lines, which
-# start with one space, are joined; CRs dropped).
-main_class() {
-  tr -d '\r' | awk '
-    /^ / { if (key == "Main-Class") value = value substr($0, 2); next }
-    { if (key == "Main-Class") { print value; found = 1; exit }
+# manifest_attr NAME: reads a manifest on stdin and prints attribute NAME of its main section
+# (continuation lines, which start with one space, are joined; CRs dropped).
+manifest_attr() {
+  tr -d '\r' | awk -v want="$1" '
+    /^ / { if (key == want) value = value substr($0, 2); next }
+    { if (key == want) { print value; found = 1; exit }
       key = ""; i = index($0, ":")
       if (i > 0) { key = substr($0, 1, i - 1); value = substr($0, i + 1); sub(/^ +/, "", value) } }
-    END { if (!found && key == "Main-Class") print value }'
+    END { if (!found && key == want) print value }'
+}
+main_class() { manifest_attr Main-Class; }
+
+# class_path BUILD_DIR: the classpath of an unpacked jar: "." and its manifest's Class-Path
+# entries (relative paths, space-separated), joined with ':'.
+class_path() {
+  local cp=. entry entries=()
+  if [ -f "$1/META-INF/MANIFEST.MF" ]; then
+    read -r -a entries <<< "$(manifest_attr Class-Path < "$1/META-INF/MANIFEST.MF")" || true
+    for entry in "${entries[@]}"; do cp+=":$entry"; done
+  fi
+  echo "$cp"
 }
 
 # java_app BUILD_DIR: how the app runs: "exploded CLASS" for an unpacked jar (what cf push of a

@@ -319,6 +319,11 @@ TEST_CASE("buildpacks: go_buildpack detects *.go files without go.mod and names 
   REQUIRE(base::writeFileAtomic(app + "/go.mod", "module github.com/x/server/v2\n\ngo 1.21\n").ok());
   CHECK(shell("'" + bp + "/bin/release' '" + app + "'") ==
         "---\ndefault_process_types:\n  web: ./bin/server\n");
+  // GO_INSTALL_PACKAGE_SPEC: the first package names the web binary; a pattern names none.
+  CHECK(shell("GO_INSTALL_PACKAGE_SPEC='./cmd/worker/ ./cmd/x' '" + bp + "/bin/release' '" + app +
+              "'") == "---\ndefault_process_types:\n  web: ./bin/worker\n");
+  CHECK(shell("GO_INSTALL_PACKAGE_SPEC=./cmd/... '" + bp + "/bin/release' '" + app + "'") ==
+        "---\ndefault_process_types: {}\n");
   (void)base::removeTree(app);
 }
 

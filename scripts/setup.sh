@@ -16,6 +16,8 @@ done
 # The nodejs buildpack runs the stack's node and npm; a machine may have them from elsewhere.
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
+# The java buildpack runs the stack's java (examples/java and its tests).
+command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

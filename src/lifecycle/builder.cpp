@@ -1,6 +1,7 @@
 // The builder's phases, in buildpackapplifecycle's order (set up, detect, ..., metadata).
 #include "lifecycle/builder.h"
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -9,6 +10,7 @@
 #include "base/fs.h"
 #include "base/strutil.h"
 #include "lifecycle/droplet_metadata.h"
+#include "lifecycle/mini_yaml.h"
 #include "lifecycle/script.h"
 
 namespace mcf::lifecycle {
@@ -188,6 +190,14 @@ class Builder {
         return std::nullopt;
       }
     }
+    // What each buildpack looks for, for the user (the stager puts these lines in the error).
+    say(stderr, "Buildpacks tried:");
+    for (const std::string& key : o_.buildpack_order) {
+      auto dir = buildpackDir(key);
+      std::string detects = dir ? buildpackDetects(*dir) : "";
+      say(stderr, detects.empty() ? fmt::format("  {}: (custom detection)", key)
+                                  : fmt::format("  {}: looks for {}", key, detects));
+    }
     return Failure{kExitDetectFailed, kDetectFailMsg};
   }
 
@@ -290,9 +300,11 @@ class Builder {
     if (base::pathExists(procfile)) {
       auto text = base::readFile(procfile);
       auto types = text ? parseProcfile(*text) : base::Result<ProcessList>(text.takeError());
-      if (!types)
-        return Failure{kExitSystemFailure,
-                       "Failed to read command from Procfile: " + types.error().message};
+      if (!types) {
+        std::string bad = text ? procfileBadLine(*text) : "";
+        return Failure{kExitProcfileInvalid, "Failed to read command from Procfile: " +
+                                                 (bad.empty() ? types.error().message : bad)};
+      }
       mergeProcesses(out, *types);
     }
     return std::nullopt;
@@ -338,6 +350,39 @@ class Builder {
 };
 
 }  // namespace
+
+std::string procfileBadLine(std::string_view procfile) {
+  size_t number = 0;
+  for (const std::string& raw : base::split(std::string(procfile), '\n')) {
+    ++number;
+    std::string line = raw;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::string trimmed = base::trim(line);
+    if (trimmed.empty() || trimmed[0] == '#' || trimmed == "---") continue;
+    size_t colon = line.find(':');
+    bool type_ok = colon != std::string::npos && colon > 0;
+    for (size_t i = 0; type_ok && i < colon; ++i) {
+      char c = line[i];
+      type_ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+    }
+    bool command_ok =
+        type_ok && colon + 1 < line.size() && (line[colon + 1] == ' ' || line[colon + 1] == '\t') &&
+        !base::trim(line.substr(colon + 1)).empty();
+    if (!command_ok)
+      return fmt::format("line {}: '{}' is not 'TYPE: COMMAND' (for example 'web: ./start.sh')",
+                         number, line);
+  }
+  return "";
+}
+
+std::string buildpackDetects(const std::string& buildpack_dir) {
+  auto text = base::readFile(base::joinPath(buildpack_dir, "manifest.yml"));
+  if (!text) return "";
+  auto doc = parseYaml(*text);
+  if (!doc || !doc->is_object()) return "";
+  auto it = doc->find("detects");
+  return it != doc->end() && it->is_string() ? base::trim(it->get<std::string>()) : "";
+}
 
 std::string depsIndex(size_t i, size_t buildpack_count) {
   size_t width = std::to_string(buildpack_count).size();

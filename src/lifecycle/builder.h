@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -15,6 +16,9 @@ inline constexpr int kExitCompileFailed = 223;  // BuildpackCompileFailed
 inline constexpr int kExitReleaseFailed = 224;  // BuildpackReleaseFailed
 inline constexpr int kExitSupplyFailed = 225;
 inline constexpr int kExitFinalizeFailed = 226;
+// microcf's own: the app's Procfile is not a mapping of process types to commands (CF's
+// lifecycle exits 1 for it, which says nothing; the stager names the Procfile instead).
+inline constexpr int kExitProcfileInvalid = 227;
 inline constexpr int kExitUsage = 2;  // bad flags, as Go's flag package exits
 
 struct BuilderOptions {
@@ -37,6 +41,14 @@ base::Result<BuilderOptions> parseBuilderArgs(const std::vector<std::string>& ar
 // build dir to <output_droplet>/app and writes staging_info.yml and the metadata file.
 // Buildpack output passes through to our stdout/stderr. Returns the process exit code.
 int runBuilder(const BuilderOptions& options);
+
+// The first line of a Procfile that is not `TYPE: COMMAND` (blank and # comment lines are fine),
+// as "line N: 'text' is not 'TYPE: COMMAND'"; "" when every line is.
+std::string procfileBadLine(std::string_view procfile);
+
+// The detects: line of <buildpack_dir>/manifest.yml (what its bin/detect looks for), or "" when
+// there is none (buildpacks that are not microcf's).
+std::string buildpackDetects(const std::string& buildpack_dir);
 
 // deps index of buildpack i: zero-padded to the number of digits of the buildpack count.
 std::string depsIndex(size_t i, size_t buildpack_count);

@@ -138,12 +138,18 @@ TEST_CASE("builder: no buildpack detects the app → 222") {
   Staging s;
   s.buildpack("a", {{"detect", "exit 1\n"}});
   s.buildpack("b", {{"detect", "echo nope >&2; exit 2\n"}});
+  writeFile(s.opts.buildpacks_dir + "/a/manifest.yml",
+            "---\nlanguage: a\n# what it wants\ndetects: \"an a.txt\"\n");
+  writeFile(s.opts.buildpacks_dir + "/b/manifest.yml", "language: b\n");
   s.opts.buildpack_order = {"a", "missing", "b"};
   Run r = s.run();
   CHECK(r.code == 222);
   CHECK(r.output.find("None of the buildpacks detected a compatible application") !=
         std::string::npos);
   CHECK(r.output.find("nope") != std::string::npos);
+  // What each looks for, from its manifest.yml's detects: line, in order.
+  CHECK(r.output.find("Buildpacks tried:\n  a: looks for an a.txt\n  missing: (custom detection)\n"
+                      "  b: (custom detection)\n") != std::string::npos);
   CHECK_FALSE(base::pathExists(s.opts.output_metadata));
 }
 
@@ -331,8 +337,27 @@ TEST_CASE("builder: a broken Procfile fails staging and says so") {
   writeFile(s.opts.build_dir + "/Procfile", "web:\n  nested: map\n");
   s.opts.buildpack_order = {"bp"};
   Run r = s.run();
-  CHECK(r.code == 1);
-  CHECK(r.output.find("Failed to read command from Procfile") != std::string::npos);
+  CHECK(r.code == kExitProcfileInvalid);
+  CHECK(r.output.find("Failed to read command from Procfile: line 1: 'web:' is not 'TYPE: "
+                      "COMMAND'") != std::string::npos);
+}
+
+TEST_CASE("builder: a Procfile line without a colon is named") {
+  Staging s;
+  s.buildpack("bp", {{"detect", "exit 0\n"}, {"finalize", "exit 0\n"}, {"release", kReleaseWeb}});
+  writeFile(s.opts.build_dir + "/Procfile", "# processes\nweb python3 app.py\n");
+  s.opts.buildpack_order = {"bp"};
+  Run r = s.run();
+  CHECK(r.code == kExitProcfileInvalid);
+  CHECK(r.output.find("Failed to read command from Procfile: line 2: 'web python3 app.py' is "
+                      "not 'TYPE: COMMAND'") != std::string::npos);
+}
+
+TEST_CASE("procfileBadLine names the first line that is not TYPE: COMMAND") {
+  CHECK(procfileBadLine("web: ./run\n\n# c\nworker-1: ./w --x\r\n") == "");
+  CHECK(procfileBadLine("web: ok\n: nothing\n").starts_with("line 2: ': nothing'"));
+  CHECK(procfileBadLine("web:./x\n").starts_with("line 1:"));
+  CHECK(procfileBadLine("we b: x\n").starts_with("line 1:"));
 }
 
 TEST_CASE("parseBuilderArgs accepts Go's flag forms") {

@@ -77,8 +77,18 @@ struct Cleanup {
 }  // namespace
 
 TEST_CASE("buildpacks: the admin order is Cloud Foundry's") {
-  CHECK(adminOrder() == std::vector<std::string>{"staticfile_buildpack", "nodejs_buildpack",
+  CHECK(adminOrder() == std::vector<std::string>{"staticfile_buildpack", "java_buildpack",
+                                                 "nodejs_buildpack", "go_buildpack",
                                                  "python_buildpack", "binary_buildpack"});
+}
+
+TEST_CASE("buildpacks: each one says in manifest.yml what it detects") {
+  for (const std::string& name : adminOrder()) {
+    CAPTURE(name);
+    CHECK_FALSE(buildpackDetects(std::string(MCF_BUILDPACKS_DIR) + "/" + name).empty());
+  }
+  CHECK(buildpackDetects(std::string(MCF_BUILDPACKS_DIR) + "/go_buildpack") ==
+        "go.mod, or *.go files");
 }
 
 TEST_CASE("buildpacks: examples/static is detected by staticfile_buildpack") {
@@ -238,6 +248,10 @@ TEST_CASE("buildpacks: examples/binary stages only when binary_buildpack is name
   CHECK(detected.code == kExitDetectFailed);
   CHECK(detected.output.find("None of the buildpacks detected a compatible application") !=
         std::string::npos);
+  CHECK(detected.output.find("  go_buildpack: looks for go.mod, or *.go files\n") !=
+        std::string::npos);
+  CHECK(detected.output.find("  binary_buildpack: looks for nothing: name it with -b "
+                             "binary_buildpack\n") != std::string::npos);
 
   Staged named = stage(example("binary"), {"binary_buildpack"});
   Cleanup c2(named);
@@ -259,6 +273,121 @@ TEST_CASE("buildpacks: a Staticfile root that leaves the app fails staging") {
   (void)base::removeTree(app);
   CHECK(s.code == kExitFinalizeFailed);
   CHECK(s.output.find("must be a directory inside the app") != std::string::npos);
+}
+
+// Runs `bash -c script` and returns its stdout.
+static std::string shell(const std::string& script) {
+  std::string out;
+  std::string quoted = "'";
+  for (char c : script) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  quoted += "'";
+  if (FILE* p = ::popen(("bash -c " + quoted).c_str(), "r")) {
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    ::pclose(p);
+  }
+  return out;
+}
+
+TEST_CASE("buildpacks: examples/go is detected by go_buildpack and built, or fails clearly without go") {
+  Staged s = stage(example("go"));
+  Cleanup c(s);
+  CHECK(s.output.find("-----> Go Buildpack version 1.0.0") != std::string::npos);
+  if (!have("go")) {
+    CHECK(s.code == kExitSupplyFailed);
+    CHECK(s.output.find("This app needs Go to build, and the stack 'host' has no go command. "
+                        "Install Go on the stack (apt-get install golang-go) or push a prebuilt "
+                        "binary with -b binary_buildpack -c ./app") != std::string::npos);
+    return;
+  }
+  REQUIRE_MESSAGE(s.code == 0, s.output);
+  CHECK(s.result["lifecycle_metadata"]["buildpack_key"] == "go_buildpack");
+  CHECK(s.result["process_types"]["web"] == "./bin/hello");
+  CHECK(::access((s.root + "/droplet/app/bin/hello").c_str(), X_OK) == 0);
+  CHECK(base::isDirectory(s.root + "/cache/final/go-build"));
+}
+
+TEST_CASE("buildpacks: go_buildpack detects *.go files without go.mod and names the binary app") {
+  char tmpl[] = "/tmp/mcf-buildpacks-app-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  std::string app = tmpl;
+  REQUIRE(base::writeFileAtomic(app + "/main.go", "package main\nfunc main() {}\n").ok());
+  std::string bp = std::string(MCF_BUILDPACKS_DIR) + "/go_buildpack";
+  CHECK(shell("'" + bp + "/bin/detect' '" + app + "'") == "go\n");
+  CHECK(shell("'" + bp + "/bin/release' '" + app + "'") ==
+        "---\ndefault_process_types:\n  web: ./bin/app\n");
+  REQUIRE(base::writeFileAtomic(app + "/go.mod", "module github.com/x/server/v2\n\ngo 1.21\n").ok());
+  CHECK(shell("'" + bp + "/bin/release' '" + app + "'") ==
+        "---\ndefault_process_types:\n  web: ./bin/server\n");
+  // GO_INSTALL_PACKAGE_SPEC: the first package names the web binary; a pattern names none.
+  CHECK(shell("GO_INSTALL_PACKAGE_SPEC='./cmd/worker/ ./cmd/x' '" + bp + "/bin/release' '" + app +
+              "'") == "---\ndefault_process_types:\n  web: ./bin/worker\n");
+  CHECK(shell("GO_INSTALL_PACKAGE_SPEC=./cmd/... '" + bp + "/bin/release' '" + app + "'") ==
+        "---\ndefault_process_types: {}\n");
+  (void)base::removeTree(app);
+}
+
+TEST_CASE("buildpacks: examples/java (a directory with the jar) runs with java -jar") {
+  Staged s = stage(example("java"));
+  Cleanup c(s);
+  CHECK(s.output.find("-----> Java Buildpack version 1.0.0") != std::string::npos);
+  if (!have("java")) {
+    CHECK(s.code == kExitSupplyFailed);
+    CHECK(s.output.find("This app needs Java to run, and the stack 'host' has no java command.") !=
+          std::string::npos);
+    return;
+  }
+  REQUIRE_MESSAGE(s.code == 0, s.output);
+  CHECK(s.output.find("-----> Using openjdk version") != std::string::npos);
+  CHECK(s.result["lifecycle_metadata"]["buildpack_key"] == "java_buildpack");
+  CHECK(s.result["process_types"]["web"] == "java $JAVA_OPTS -jar hello.jar");
+  // JAVA_OPTS come from the instance's memory limit at start, then the app's own.
+  std::string profile = s.root + "/droplet/profile.d/java.sh";
+  REQUIRE(base::pathExists(profile));
+  CHECK(shell("MEMORY_LIMIT=512m JAVA_OPTS=-Dapp=1; . '" + profile + "'; echo \"$JAVA_OPTS\"") ==
+        "-Xmx384m -Xss256k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m "
+        "-XX:+ExitOnOutOfMemoryError -Dapp=1\n");
+  CHECK(shell("MEMORY_LIMIT=2g; unset JAVA_OPTS; . '" + profile + "'; echo \"$JAVA_OPTS\"") ==
+        "-Xmx1536m -Xss256k -XX:MaxMetaspaceSize=256m -XX:ReservedCodeCacheSize=128m "
+        "-XX:+ExitOnOutOfMemoryError\n");
+}
+
+TEST_CASE("buildpacks: an unpacked jar (as cf push app.jar uploads it) runs its Main-Class") {
+  if (!have("java")) {
+    MESSAGE("skipped: java is not installed");
+    return;
+  }
+  char tmpl[] = "/tmp/mcf-buildpacks-app-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  std::string app = tmpl;
+  REQUIRE(archive::extract(example("java") + "/hello.jar", app).ok());
+  Staged s = stage(app);
+  Cleanup c(s);
+  (void)base::removeTree(app);
+  REQUIRE_MESSAGE(s.code == 0, s.output);
+  CHECK(s.result["lifecycle_metadata"]["buildpack_key"] == "java_buildpack");
+  CHECK(s.result["process_types"]["web"] == "java $JAVA_OPTS -cp . Hello");
+  CHECK(s.output.find("Running the unpacked jar's Main-Class Hello") != std::string::npos);
+}
+
+TEST_CASE("buildpacks: java_buildpack reads the manifest: no Main-Class, continuations, Class-Path") {
+  char tmpl[] = "/tmp/mcf-buildpacks-app-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  std::string app = tmpl;
+  REQUIRE(base::makeDirs(app + "/META-INF").ok());
+  REQUIRE(base::writeFileAtomic(app + "/META-INF/MANIFEST.MF",
+                                "Manifest-Version: 1.0\r\nCreated-By: x\r\n").ok());
+  std::string bp = std::string(MCF_BUILDPACKS_DIR) + "/java_buildpack";
+  CHECK(shell("'" + bp + "/bin/detect' '" + app + "' || echo no") == "no\n");
+  // A Main-Class split over a continuation line, with CRLF, as jar tools wrap long lines.
+  REQUIRE(base::writeFileAtomic(app + "/META-INF/MANIFEST.MF",
+                                "Manifest-Version: 1.0\r\nMain-Class: com.example.very.long\r\n"
+                                " .Main\r\nClass-Path: lib/a.jar lib/b\r\n .jar\r\n").ok());
+  CHECK(shell("'" + bp + "/bin/detect' '" + app + "'") == "java\n");
+  CHECK(shell("'" + bp + "/bin/release' '" + app + "'") ==
+        "---\ndefault_process_types:\n  web: 'java $JAVA_OPTS -cp .:lib/a.jar:lib/b.jar "
+        "com.example.very.long.Main'\n");
+  (void)base::removeTree(app);
 }
 
 }  // namespace mcf::lifecycle

@@ -354,30 +354,59 @@ void Stager::finish(const std::string& build_guid, base::Result<Outcome> outcome
 base::Error builderError(int status, const std::vector<std::string>& tried,
                          const std::string& last_lines) {
   std::string tail = last_lines.empty() ? "" : "\n" + last_lines;
+  std::vector<std::string> lines = base::split(last_lines, '\n');
   switch (status) {
-    case 222:
+    case 222: {
+      // The builder ends with "Buildpacks tried:" and a line per buildpack saying what it
+      // looks for (from the buildpack's manifest.yml); without them, just the names.
+      std::vector<std::string> looks_for;
+      auto header = std::find(lines.begin(), lines.end(), "Buildpacks tried:");
+      for (auto it = header == lines.end() ? header : header + 1;
+           it != lines.end() && it->starts_with("  "); ++it)
+        looks_for.push_back(*it);
+      if (looks_for.empty())
+        for (const std::string& name : tried) looks_for.push_back("  " + name);
       return makeError(Errc::kNoAppDetected,
                        "An app was not successfully detected by any available buildpack. "
-                       "Buildpacks tried: {}. Add the file a buildpack looks for (Staticfile, "
-                       "package.json, requirements.txt, ...) or name one with -b.",
-                       base::join(tried, ", "));
+                       "Buildpacks tried:\n{}\nAdd to the app what one of them looks for, or "
+                       "name a buildpack with -b.",
+                       base::join(looks_for, "\n"));
+    }
     case 223:
       return makeError(Errc::kBuildpackCompileFailed,
                        "App staging failed in the buildpack compile phase{}", tail);
     case 224:
       return makeError(Errc::kBuildpackReleaseFailed,
                        "App staging failed in the buildpack release phase{}", tail);
-    // Cloud Foundry reports a failed supply phase as a plain StagingError; the builder's last
-    // lines say which buildpack failed, or that it has no bin/supply for multi-buildpack use.
+    // Cloud Controller reports a failed supply script as BuildpackCompileFailed; the builder's
+    // last lines say which buildpack failed, or that it has no bin/supply for multi-buildpack use.
     case 225:
-      return makeError(Errc::kStagingError,
-                       "App staging failed in the buildpack supply phase: a buildpack's "
+      return makeError(Errc::kBuildpackCompileFailed,
+                       "App staging failed in the buildpack compile phase: a buildpack's "
                        "bin/supply failed, or a buildpack that is not the last one has no "
                        "bin/supply (it does not support multi-buildpack apps){}",
                        tail);
     case 226:
       return makeError(Errc::kBuildpackCompileFailed,
-                       "App staging failed in the buildpack finalize phase{}", tail);
+                       "App staging failed in the buildpack compile phase: the buildpack's "
+                       "bin/finalize failed{}",
+                       tail);
+    case 227: {  // lifecycle::kExitProcfileInvalid
+      constexpr std::string_view kPrefix = "Failed to read command from Procfile: ";
+      std::string problem;
+      for (const std::string& line : lines)
+        if (line.starts_with(kPrefix)) problem = line.substr(kPrefix.size());
+      if (problem.empty())
+        return makeError(Errc::kStagingError,
+                         "Staging error: staging failed: the app's Procfile is not valid. Each "
+                         "line of a Procfile is 'TYPE: COMMAND' (web: ./start.sh); fix it and "
+                         "push again.{}",
+                         tail);
+      return makeError(Errc::kStagingError,
+                       "Staging error: staging failed: the app's Procfile is not valid: {}. Fix "
+                       "it and push again.",
+                       problem);
+    }
     default:
       return makeError(Errc::kStagingError, "Staging failed: the builder exited with status {}{}",
                        status, tail);

@@ -87,9 +87,10 @@ class Stager {
   std::map<std::string, std::unique_ptr<Run>> runs_;  // by build guid
 };
 
-// Maps a builder exit status to the error Cloud Foundry reports (222 → NoAppDetectedError,
-// 223 → BuildpackCompileFailed, 224 → BuildpackReleaseFailed, ...). last_lines is the end of
-// the builder's output, shown to the user.
+// Maps a builder exit status to the error Cloud Foundry reports (222 → NoAppDetectedError with
+// what each buildpack looks for, as the builder's last lines list it; 223, 225 and 226 →
+// BuildpackCompileFailed; 224 → BuildpackReleaseFailed; 227, a broken Procfile → StagingError
+// naming its line). last_lines is the end of the builder's output, shown to the user.
 base::Error builderError(int exit_status, const std::vector<std::string>& tried,
                          const std::string& last_lines);
 

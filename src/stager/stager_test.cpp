@@ -20,7 +20,8 @@ using mcf::base::Errc;
 TEST_CASE("builder exit codes map to Cloud Foundry's staging errors") {
   auto none = builderError(222, {"staticfile_buildpack", "nodejs_buildpack"}, "");
   CHECK(none.code == Errc::kNoAppDetected);
-  CHECK(none.message.find("staticfile_buildpack, nodejs_buildpack") != std::string::npos);
+  CHECK(none.message.find("Buildpacks tried:\n  staticfile_buildpack\n  nodejs_buildpack\n") !=
+        std::string::npos);
   auto compile = builderError(223, {}, "npm ERR! missing script");
   CHECK(compile.code == Errc::kBuildpackCompileFailed);
   CHECK(compile.message.find("npm ERR! missing script") != std::string::npos);
@@ -28,13 +29,44 @@ TEST_CASE("builder exit codes map to Cloud Foundry's staging errors") {
   CHECK(builderError(1, {}, "").code == Errc::kStagingError);
 }
 
-TEST_CASE("a failed supply phase (exit 225) is a StagingError naming the phase, with the output") {
+TEST_CASE("no app detected (222) lists what each buildpack looks for, as the builder said") {
+  auto none = builderError(222, {"staticfile_buildpack", "my_buildpack"},
+                           "detect noise\nBuildpacks tried:\n  staticfile_buildpack: looks for a "
+                           "Staticfile\n  my_buildpack: (custom detection)\nNone of the "
+                           "buildpacks detected a compatible application");
+  CHECK(none.code == Errc::kNoAppDetected);
+  CHECK(none.message ==
+        "An app was not successfully detected by any available buildpack. Buildpacks tried:\n"
+        "  staticfile_buildpack: looks for a Staticfile\n  my_buildpack: (custom detection)\n"
+        "Add to the app what one of them looks for, or name a buildpack with -b.");
+}
+
+TEST_CASE("a broken Procfile (227) is a StagingError naming the Procfile's line") {
+  auto procfile = builderError(227, {"python_buildpack"},
+                               "-----> Python Buildpack\nFailed to read command from Procfile: "
+                               "line 2: 'web python3 app.py' is not 'TYPE: COMMAND'");
+  CHECK(procfile.code == Errc::kStagingError);
+  CHECK(procfile.message.starts_with(
+      "Staging error: staging failed: the app's Procfile is not valid: line 2: 'web python3 app.py' is not "
+      "'TYPE: COMMAND'"));
+  CHECK(procfile.message.ends_with("'TYPE: COMMAND'. Fix it and push again."));
+  auto unknown = builderError(227, {}, "");
+  CHECK(unknown.message.find("Each line of a Procfile is 'TYPE: COMMAND'") != std::string::npos);
+  CHECK(procfile.message.find("exited with status") == std::string::npos);
+}
+
+TEST_CASE("a failed supply phase (exit 225) is BuildpackCompileFailed naming the phase") {
   auto supply = builderError(225, {"python_buildpack", "static_buildpack"},
                              "Failed to run all supply scripts: python_buildpack exited 1");
-  CHECK(supply.code == Errc::kStagingError);
-  CHECK(supply.message.rfind("App staging failed in the buildpack supply phase", 0) == 0);
+  CHECK(supply.code == Errc::kBuildpackCompileFailed);
+  CHECK(supply.message.rfind("App staging failed in the buildpack compile phase: a buildpack's "
+                             "bin/supply failed", 0) == 0);
   CHECK(supply.message.find("multi-buildpack") != std::string::npos);
   CHECK(supply.message.find("python_buildpack exited 1") != std::string::npos);
+  auto finalize = builderError(226, {}, "**ERROR** go build failed");
+  CHECK(finalize.code == Errc::kBuildpackCompileFailed);
+  CHECK(finalize.message.starts_with("App staging failed in the buildpack compile phase: the "
+                                     "buildpack's bin/finalize failed\n**ERROR** go build failed"));
 }
 
 TEST_CASE("result.json gives process types and buildpacks") {

@@ -9,8 +9,14 @@ mkdir -p "$W"
 mkdir -p "$W/nothing" && echo "just data" > "$W/nothing/data.bin"
 out=$(mcf push nothing -p "$W/nothing" 2>&1) && fail "push of an undetectable app succeeded"
 expect_contains "$out" "NoAppDetectedError" "undetectable app"
-expect_contains "$out" "staticfile_buildpack" "the buildpacks tried are named"
+expect_contains "$out" "staticfile_buildpack: looks for a Staticfile" "the buildpacks tried say what they look for"
+expect_contains "$out" "go_buildpack: looks for go.mod, or *.go files" "go_buildpack says what it looks for"
 expect_contains "$out" "FAILED" "push says FAILED"
+
+# 1b. A Procfile line that is not TYPE: COMMAND: a staging error naming the line.
+mkdir -p "$W/procfile" && cp "$EXAMPLES/python/app.py" "$W/procfile/" && printf 'web: python3 app.py\nworker python3 app.py\n' > "$W/procfile/Procfile"
+out=$(mcf push procfile -p "$W/procfile" 2>&1) && fail "push with a broken Procfile succeeded"
+expect_contains "$out" "StagingError - Staging error: staging failed: the app's Procfile is not valid: line 2: 'worker python3 app.py' is not 'TYPE: COMMAND'" "broken Procfile"
 
 # 2. A manifest with unknown and wrongly typed fields: every problem, with its line.
 mkdir -p "$W/badmanifest" && cp "$EXAMPLES/static/index.html" "$EXAMPLES/static/Staticfile" "$W/badmanifest/"

@@ -2,7 +2,7 @@
 source "$(dirname "$0")/lib.sh"
 start_platform
 
-for app in static node python binary; do
+for app in static node python binary java; do
   out=$(cd "$EXAMPLES/$app" && mcf push 2>&1) || { echo "$out"; fail "push of examples/$app failed"; }
   expect_contains "$out" "http://$app.localhost:$PORT" "push $app prints the route"
   expect_contains "$out" "running" "push $app shows a running instance"
@@ -12,8 +12,26 @@ for app in static node python binary; do
   expect_contains "$body" "Hello from microcf $app" "GET / of $app"
 done
 
+# examples/java is pushed as its jar (path: hello.jar), which the upload unpacks: the buildpack
+# runs its Main-Class with JAVA_OPTS sized from the 256M memory limit (heap 75%).
+logs=$(mcf logs java --recent)
+expect_contains "$logs" "Java Buildpack version" "java staging log"
+expect_contains "$logs" "listening on port" "java app log"
+grep -Eq "with max heap 1[6-9][0-9]M" <<< "$logs" || fail "java heap is not ~75% of 256M: $(grep 'max heap' <<< "$logs")"
+
+# examples/go builds with the stack's go; a stack without go fails staging saying what to do.
+if command -v go >/dev/null; then
+  out=$(cd "$EXAMPLES/go" && mcf push 2>&1) || { echo "$out"; fail "push of examples/go failed"; }
+  wait_for_body go "Hello from microcf go"
+else
+  out=$(cd "$EXAMPLES/go" && mcf push 2>&1) && fail "push of examples/go succeeded on a stack without go"
+  expect_contains "$out" "BuildpackCompileFailed" "go push without go names the error"
+  expect_contains "$out" "This app needs Go to build, and the stack 'host' has no go command. Install Go on the stack (apt-get install golang-go) or push a prebuilt binary with -b binary_buildpack -c ./app" "go push without go says what to do"
+  expect_contains "$out" "FAILED" "go push without go says FAILED"
+fi
+
 apps=$(mcf apps)
-for app in static node python binary; do expect_contains "$apps" "$app" "microcf apps lists $app"; done
+for app in static node python binary java; do expect_contains "$apps" "$app" "microcf apps lists $app"; done
 # Pushed again unchanged: the droplet is reused, staging skipped, and the site still served.
 out=$(cd "$EXAMPLES/static" && mcf push 2>&1) || { echo "$out"; fail "second push of examples/static failed"; }
 expect_contains "$out" "Staging skipped: the app's files, buildpacks, stack and environment are those droplet" "an unchanged push reuses the droplet"

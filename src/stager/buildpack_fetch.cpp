@@ -63,10 +63,14 @@ base::Result<CommandResult> runCommand(const std::vector<std::string>& argv, int
   std::vector<std::string> env_copy;
   for (char** e = environ; e && *e; ++e) {
     std::string_view v(*e);
-    if (v.starts_with("GIT_TERMINAL_PROMPT=") || v.starts_with("GIT_SSH_COMMAND=")) continue;
+    if (v.starts_with("GIT_TERMINAL_PROMPT=") || v.starts_with("GIT_SSH_COMMAND=") ||
+        v.starts_with("GIT_ALLOW_PROTOCOL="))
+      continue;
     env_copy.emplace_back(v);
   }
   env_copy.push_back("GIT_TERMINAL_PROMPT=0");
+  // No ext:: or fd:: transports, whatever the machine's git configuration says.
+  env_copy.push_back("GIT_ALLOW_PROTOCOL=file:git:http:https:ssh");
   env_copy.push_back("GIT_SSH_COMMAND=ssh -o BatchMode=yes");
   std::vector<char*> envp;
   for (auto& e : env_copy) envp.push_back(e.data());
@@ -244,6 +248,14 @@ base::Status fetchBuildpack(const std::string& url, const std::string& dest,
   std::string parent = stdfs::path(dest).parent_path().string();
   MCF_TRY(base::makeDirs(parent));
   auto notFound = [&] { return makeError(Errc::kStagingError, "Buildpack {} not found", url); };
+  if (plan.kind == FetchKind::kDirectory || plan.kind == FetchKind::kZip) {
+    // The folder or zip itself, not a link to it: what is copied and later handed to vcap is
+    // a copy, never the user's own files.
+    std::error_code ec;
+    auto real = stdfs::canonical(plan.source, ec);
+    if (ec) return notFound();
+    plan.source = real.string();
+  }
   base::Status fetched;
   switch (plan.kind) {
     case FetchKind::kDirectory: {

@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "archive/archive.h"
@@ -69,6 +70,14 @@ TEST_CASE("fetchBuildpack copies a folder, keeping its modes and links") {
   char target[64] = {};
   REQUIRE(::readlink((t / "out/key/outside").c_str(), target, sizeof target - 1) > 0);
   CHECK(std::string(target) == "/etc/passwd");  // a link, not a copy of the host's file
+
+  // A link to the folder: its content is copied, not the link.
+  REQUIRE(::symlink((t / "bp").c_str(), (t / "bp-link").c_str()) == 0);
+  REQUIRE(fetchBuildpack("file://" + t.path + "/bp-link", t / "out/linked").ok());
+  struct stat st;
+  REQUIRE(::lstat((t / "out/linked").c_str(), &st) == 0);
+  CHECK(S_ISDIR(st.st_mode));
+  CHECK(::access((t / "out/linked/bin/compile").c_str(), X_OK) == 0);
 }
 
 TEST_CASE("fetchBuildpack extracts a zip and unwraps its single top-level folder") {

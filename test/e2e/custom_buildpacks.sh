@@ -1,5 +1,6 @@
-# Custom buildpacks in push: -b with a local folder, a zip, a local git repository at a tag,
-# several -b (a supply-only custom buildpack, then an admin one), and -b's that are not there.
+# Custom buildpacks in push: -b with a local folder, a zip (local and over http), a local git
+# repository at a tag, several -b (a supply-only custom buildpack, then an admin one), and
+# -b's that are not there.
 source "$(dirname "$0")/lib.sh"
 APPS="$MICROCF_SOURCE/test/e2e/apps"
 start_platform
@@ -33,6 +34,22 @@ out=$(cd "$APPS/bash_hello" && mcf push hello-zip -b "$E2E_TMP/bash-buildpack.zi
   { echo "$out"; fail "push -b file.zip failed"; }
 expect_contains "$out" "Downloading buildpack file://$E2E_TMP/bash-buildpack.zip..." "push -b zip"
 wait_for_body hello-zip "Hello from the bash buildpack 1.0"
+
+# The same zip from an http URL (downloaded with curl on the platform's machine).
+ZIP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server --bind 127.0.0.1 --directory "$E2E_TMP" "$ZIP_PORT" > "$E2E_TMP/zip-server.log" 2>&1 &
+ZIP_PID=$!
+for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$ZIP_PORT/bash-buildpack.zip" && break; sleep 0.1; done
+out=$(cd "$APPS/bash_hello" && mcf push hello-http -b "http://127.0.0.1:$ZIP_PORT/bash-buildpack.zip" -m 64M 2>&1) ||
+  { echo "$out"; fail "push -b http://.../bash-buildpack.zip failed"; }
+expect_contains "$out" "Downloading buildpack http://127.0.0.1:$ZIP_PORT/bash-buildpack.zip..." "push -b http zip"
+wait_for_body hello-http "Hello from the bash buildpack 1.0"
+if out=$(cd "$APPS/bash_hello" && mcf push nope-http -b "http://127.0.0.1:$ZIP_PORT/missing.zip" -m 64M 2>&1); then
+  fail "push -b of a missing http zip succeeded"
+fi
+expect_contains "$out" "Failed to download buildpack http://127.0.0.1:$ZIP_PORT/missing.zip: curl: (22)" "push -b missing http zip"
+kill "$ZIP_PID" 2>/dev/null || true
+wait "$ZIP_PID" 2>/dev/null || true
 
 # 3. A local git repository at a tag: the tag's content, not the newest commit's.
 repo="$E2E_TMP/repo"
@@ -80,7 +97,7 @@ if out=$(cd "$APPS/bash_hello" && mcf push nope-bp -b "$APPS/bash_hello" -m 64M 
 fi
 expect_contains "$out" "file://$APPS/bash_hello is not a buildpack: it has no bin/detect" "push -b of an app folder"
 
-for app in hello-dir hello-zip hello-git greeter; do
+for app in hello-dir hello-zip hello-http hello-git greeter; do
   code=$(curl -s -o /dev/null -w '%{http_code}' "$(app_url $app)")
   [ "$code" = 200 ] || fail "$app answered $code after the failed pushes"
 done

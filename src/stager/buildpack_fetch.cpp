@@ -45,8 +45,10 @@ int64_t nowMs() {
 }
 
 // Runs argv (PATH lookup) with stdin from /dev/null, stdout and stderr captured together,
-// never prompting for credentials, killed with its children after timeout_s.
-base::Result<CommandResult> runCommand(const std::vector<std::string>& argv, int timeout_s) {
+// never prompting for credentials, killed with its children after timeout_s. git may use only
+// the protocols of allow_protocols (GIT_ALLOW_PROTOCOL's syntax).
+base::Result<CommandResult> runCommand(const std::vector<std::string>& argv, int timeout_s,
+                                       const std::string& allow_protocols = "git:http:https:ssh") {
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0)
     return makeError(Errc::kIo, "cannot run {}: pipe: {}", argv[0], strerror(errno));
@@ -70,7 +72,7 @@ base::Result<CommandResult> runCommand(const std::vector<std::string>& argv, int
   }
   env_copy.push_back("GIT_TERMINAL_PROMPT=0");
   // No ext:: or fd:: transports, whatever the machine's git configuration says.
-  env_copy.push_back("GIT_ALLOW_PROTOCOL=file:git:http:https:ssh");
+  env_copy.push_back("GIT_ALLOW_PROTOCOL=" + allow_protocols);
   env_copy.push_back("GIT_SSH_COMMAND=ssh -o BatchMode=yes");
   std::vector<char*> envp;
   for (auto& e : env_copy) envp.push_back(e.data());
@@ -131,13 +133,20 @@ bool isCommitSha(const std::string& ref) {
 
 base::Status cloneGit(const std::string& url, const FetchPlan& plan, const std::string& dest,
                       int timeout_s) {
+  // Only a file:// buildpack (an admin's) may read the machine's repositories: a submodule of
+  // a remote repository must not.
+  const std::string protocols =
+      plan.source.starts_with("file://") ? "file:git:http:https:ssh" : "git:http:https:ssh";
   auto fail = [&](const CommandResult& r) {
     std::string why = r.status < 0 ? fmt::format("git did not finish within {} seconds", timeout_s)
                                    : lastLine(r.output);
     if (why.empty()) why = fmt::format("git exited with status {}", r.status);
     return makeError(Errc::kStagingError, "Failed to clone git repository at {}: {}", url, why);
   };
-  std::vector<std::string> argv = {"git", "clone", "--depth", "1", "--quiet"};
+  // --recurse-submodules as Cloud Foundry's --recursive: some buildpacks keep parts in
+  // submodules.
+  std::vector<std::string> argv = {"git",   "clone", "--depth", "1", "--recurse-submodules",
+                                   "--shallow-submodules", "--quiet"};
   if (!plan.ref.empty()) {
     argv.push_back("--branch");
     argv.push_back(plan.ref);
@@ -145,7 +154,7 @@ base::Status cloneGit(const std::string& url, const FetchPlan& plan, const std::
   argv.push_back("--");
   argv.push_back(plan.source);
   argv.push_back(dest);
-  auto r = runCommand(argv, timeout_s);
+  auto r = runCommand(argv, timeout_s, protocols);
   if (!r.ok()) {
     return makeError(Errc::kStagingError,
                      "Failed to clone git repository at {}: git is not installed on the "
@@ -156,15 +165,21 @@ base::Status cloneGit(const std::string& url, const FetchPlan& plan, const std::
   if (!isCommitSha(plan.ref)) return fail(*r);
   // --branch takes branches and tags only: a commit needs the whole history.
   (void)base::removeTree(dest);
-  auto full = runCommand({"git", "clone", "--quiet", "--", plan.source, dest}, timeout_s);
+  auto full = runCommand({"git", "clone", "--no-checkout", "--quiet", "--", plan.source, dest},
+                         timeout_s, protocols);
   if (!full.ok()) return fail(*r);
   if (full->status != 0) return fail(*full);
   auto checkout =
       runCommand({"git", "-C", dest, "-c", "advice.detachedHead=false", "checkout", "--quiet",
                   plan.ref},
-                 timeout_s);
+                 timeout_s, protocols);
   if (!checkout.ok()) return fail(*r);
   if (checkout->status != 0) return fail(*checkout);
+  auto submodules = runCommand(
+      {"git", "-C", dest, "submodule", "update", "--init", "--recursive", "--quiet"}, timeout_s,
+      protocols);
+  if (!submodules.ok()) return fail(*r);
+  if (submodules->status != 0) return fail(*submodules);
   return {};
 }
 

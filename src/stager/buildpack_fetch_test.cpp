@@ -146,4 +146,19 @@ TEST_CASE("fetchBuildpack: missing paths and folders that are not buildpacks") {
             .starts_with("Buildpack file://" + t.path + "/junk.zip is not a usable zip"));
 }
 
+TEST_CASE("fetchBuildpack clones a local repository's submodules") {
+  TempDir t;
+  std::string lib = t / "lib", repo = t / "repo";
+  writeScript(lib + "/helper.sh", "echo helped\n");
+  writeScript(repo + "/bin/compile", "exit 0\n");
+  std::string setup = " && git -c init.defaultBranch=main init -q && git config user.email "
+                      "t@example.com && git config user.name t";
+  REQUIRE(sh("cd " + lib + setup + " && git add -A && git commit -qm lib") == 0);
+  REQUIRE(sh("cd " + repo + setup + " && git -c protocol.file.allow=always submodule add -q " +
+             "file://" + lib + " lib && git add -A && git commit -qm bp && git tag v1") == 0);
+  auto st = fetchBuildpack("file://" + repo + "#v1", t / "out/bp");
+  REQUIRE_MESSAGE(st.ok(), errorOf(st));
+  CHECK(read(t / "out/bp/lib/helper.sh") == "#!/bin/bash\necho helped\n");
+}
+
 }  // namespace mcf::stager

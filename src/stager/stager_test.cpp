@@ -219,7 +219,7 @@ TEST_CASE("custom buildpacks are fetched into the build and shown to the builder
   bool mounted = false;
   for (const auto& m : spec->bind_mounts) {
     if (m.dst != "/tmp/buildpack-downloads") continue;
-    mounted = m.read_only && ::access((m.src + "/" + mcf::base::buildpackUrlKey(url) +
+    mounted = !m.read_only && ::access((m.src + "/" + mcf::base::buildpackUrlKey(url) +
                                        "/bin/supply").c_str(), X_OK) == 0;
   }
   CHECK(mounted);

@@ -35,7 +35,8 @@ std::string normalPath(const std::string& base_dir, const std::string& path) {
 }
 
 bool isZipFile(const std::string& path) {
-  return base::toLower(path).ends_with(".zip") && base::pathExists(path) && !base::isDirectory(path);
+  return base::toLower(path).ends_with(".zip") && base::pathExists(path) &&
+         !base::isDirectory(path);
 }
 
 // Resolves every buildpack of the list relative to base_dir; problems go to `problems`

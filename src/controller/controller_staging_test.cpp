@@ -374,8 +374,8 @@ TEST_CASE("a build with a URL buildpack stages every time: its droplet is never 
   for (size_t i = 0; i < 2; ++i) {
     std::string pkg = newPackage(h, app);
     REQUIRE(h.upload(pkg, zip).status == 200);
-    json body = {{"package", {{"guid", pkg}}},
-                 {"lifecycle", {{"type", "buildpack"}, {"data", {{"buildpacks", {"file://" + bp}}}}}}};
+    json lifecycle = {{"type", "buildpack"}, {"data", {{"buildpacks", {"file://" + bp}}}}};
+    json body = {{"package", {{"guid", pkg}}}, {"lifecycle", lifecycle}};
     http::Response r = h.as_admin("POST", "/v3/builds", body.dump());
     REQUIRE_MESSAGE(r.status == 201, r.body);
     CHECK(json::parse(r.body)["state"] == "STAGING");
@@ -383,7 +383,7 @@ TEST_CASE("a build with a URL buildpack stages every time: its droplet is never 
     CHECK(h.stager.requests[i].buildpacks == std::vector<std::string>{"file://" + bp});
     h.stager.finish(i, result);
   }
-  json missing = {{"package", {{"guid", newPackage(h, app)}}},
-                  {"lifecycle", {{"type", "buildpack"}, {"data", {{"buildpacks", {"file:///nope"}}}}}}};
+  json nowhere = {{"type", "buildpack"}, {"data", {{"buildpacks", {"file:///nope"}}}}};
+  json missing = {{"package", {{"guid", newPackage(h, app)}}}, {"lifecycle", nowhere}};
   CHECK(h.as_admin("POST", "/v3/builds", missing.dump()).status == 422);
 }

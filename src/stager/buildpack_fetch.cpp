@@ -217,7 +217,8 @@ base::Status unwrap(const std::string& dest) {
   std::vector<stdfs::path> entries;
   for (const auto& e : stdfs::directory_iterator(dest, ec))
     if (e.path().filename() != ".git") entries.push_back(e.path());
-  if (ec || entries.size() != 1 || !stdfs::is_directory(stdfs::symlink_status(entries[0]))) return {};
+  if (ec || entries.size() != 1 || !stdfs::is_directory(stdfs::symlink_status(entries[0])))
+    return {};
   std::string moved = dest + ".unwrap";
   (void)base::removeTree(moved);
   if (::rename(entries[0].c_str(), moved.c_str()) != 0)

@@ -191,8 +191,10 @@ void Stager::startContainer(const std::string& build_guid) {
   }
   // Writable, as in Cloud Foundry, where buildpacks are downloaded inside the container: some
   // build their own tools into their folder. The folder is this build's copy.
-  if (custom)
-    spec.bind_mounts.push_back({base::joinPath(run.dir, "buildpacks"), kDownloadsInContainer, false});
+  if (custom) {
+    spec.bind_mounts.push_back(
+        {base::joinPath(run.dir, "buildpacks"), kDownloadsInContainer, false});
+  }
 
   auto created = backend_.create(spec);
   if (!created.ok()) {

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(meson ninja-build pkg-config g++ libuv1-dev libsqlite3-dev libyaml-cpp-dev
   libarchive-dev libfmt-dev doctest-dev nlohmann-json3-dev libcli11-dev libssl-dev
-  node-llhttp curl zip unzip python3 ca-certificates openssl procps iproute2 nftables e2fsprogs
+  node-llhttp curl zip unzip git python3 ca-certificates openssl procps iproute2 nftables e2fsprogs
   debootstrap)
 missing=()
 for p in "${packages[@]}"; do

@@ -289,7 +289,9 @@ void addPushCommand(CLI::App& app, CommandTable& table, const Context& ctx) {
   cmd->add_option("-m,--memory", flags->memory, "Memory limit (e.g. 256M, 1024M, 1G)");
   cmd->add_option("-k,--disk", flags->disk, "Disk limit (e.g. 256M, 1024M, 1G)");
   cmd->add_option("-b,--buildpack", flags->buildpacks,
-                  "Custom buildpack by name or URL; repeat for several; 'default' to detect")
+                  "Buildpack: an admin buildpack's name, a local folder or .zip, a git "
+                  "URL[#ref] or an https .zip URL; repeat for several (all but the last "
+                  "supply); 'default' to detect")
       ->allow_extra_args(false);
   CLI::Option* c = cmd->add_option("-c,--start-command", *command, "Startup command");
   cmd->add_option("-s,--stack", flags->stack, "Stack to use");

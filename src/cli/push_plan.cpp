@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
+#include "base/buildpack_url.h"
 #include "base/fs.h"
 #include "base/strutil.h"
 
@@ -24,8 +27,34 @@ std::string baseName(std::string path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// absolute() without "." and ".." steps, for URLs the platform shows back.
+std::string normalPath(const std::string& base_dir, const std::string& path) {
+  std::string out = std::filesystem::path(absolute(base_dir, path)).lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+bool isZipFile(const std::string& path) {
+  return base::toLower(path).ends_with(".zip") && base::pathExists(path) &&
+         !base::isDirectory(path);
+}
+
+// Resolves every buildpack of the list relative to base_dir; problems go to `problems`
+// prefixed with `what` ("-b" or the manifest's key).
+std::vector<std::string> resolveBuildpacks(const std::vector<std::string>& list,
+                                           const std::string& base_dir, const std::string& what,
+                                           std::vector<std::string>& problems) {
+  std::vector<std::string> out;
+  for (const auto& bp : list) {
+    auto resolved = resolveBuildpack(bp, base_dir);
+    if (resolved) out.push_back(*resolved);
+    else problems.push_back(fmt::format("{} {}: {}", what, bp, resolved.error().message));
+  }
+  return out;
+}
+
 // Applies the flags to one app; problems go to `problems`.
-void applyFlags(model::ManifestApp& app, const PushFlags& flags,
+void applyFlags(model::ManifestApp& app, const PushFlags& flags, const std::string& cwd,
                 std::vector<std::string>& problems) {
   if (flags.instances) {
     if (*flags.instances < 0)
@@ -46,7 +75,7 @@ void applyFlags(model::ManifestApp& app, const PushFlags& flags,
     std::vector<std::string> list;
     for (const auto& bp : flags.buildpacks)
       if (bp != "default" && bp != "null") list.push_back(bp);
-    app.buildpacks = list;
+    app.buildpacks = resolveBuildpacks(list, cwd, "-b", problems);
   }
   if (flags.command) {
     app.web.command = *flags.command;
@@ -77,6 +106,30 @@ void applyFlags(model::ManifestApp& app, const PushFlags& flags,
 }
 
 }  // namespace
+
+base::Result<std::string> resolveBuildpack(const std::string& bp, const std::string& base_dir) {
+  if (bp.empty() || bp == "default" || bp == "null" || base::isBuildpackUrl(bp)) return bp;
+  bool path_like = bp.find('/') != std::string::npos || bp.starts_with(".") ||
+                   base::toLower(bp).ends_with(".zip");
+  std::string path = normalPath(base_dir, bp);
+  // A bare word is an admin buildpack's name unless a buildpack folder or zip of that name is
+  // right there.
+  if (path_like ? (base::isDirectory(path) || isZipFile(path))
+                : (base::isDirectory(base::joinPath(path, "bin")) || isZipFile(path)))
+    return "file://" + path;
+  // A local git repository at a ref: ./my-buildpack#v1.2
+  if (size_t hash = bp.rfind('#'); hash != std::string::npos && hash > 0) {
+    std::string repo = normalPath(base_dir, bp.substr(0, hash));
+    if (base::isDirectory(repo)) return "file://" + repo + bp.substr(hash);
+  }
+  if (path_like)
+    return base::makeError(base::Errc::kNotFound,
+                           "no such buildpack folder or zip ({} does not exist). Give an admin "
+                           "buildpack's name, the path of a buildpack folder or .zip, a local git "
+                           "repository with #ref, or a URL (https://..., git URL#ref)",
+                           path);
+  return bp;
+}
 
 bool PushFlags::overridesApp() const {
   return instances || !memory.empty() || !disk.empty() || !buildpacks.empty() || command ||
@@ -119,7 +172,10 @@ base::Result<PushPlan> planPush(const model::Manifest* manifest, const std::stri
 
   PushPlan plan;
   for (auto& app : apps) {
-    applyFlags(app, flags, problems);
+    if (app.buildpacks && manifest)
+      app.buildpacks = resolveBuildpacks(*app.buildpacks, manifest_dir,
+                                         fmt::format("{}: buildpacks:", app.name), problems);
+    applyFlags(app, flags, cwd, problems);
     if (!app.no_route && !app.random_route && !app.routes && !app.default_route)
       app.default_route = true;
     PushTarget target;

@@ -45,9 +45,19 @@ struct PushPlan {
   std::vector<PushTarget> apps;
 };
 
+// A buildpack as given to -b or in the manifest's buildpacks, as the platform takes it: an
+// existing local folder or .zip (relative to base_dir; a folder may have #ref for a git
+// repository) becomes an absolute file:// URL, since the CLI and the platform share the
+// machine; URLs (https://, git://, ssh://, file://) and admin names stay as given. kNotFound
+// for something that looks like a path (has '/', starts with '.', ends with .zip) but is not
+// there.
+base::Result<std::string> resolveBuildpack(const std::string& bp, const std::string& base_dir);
+
 // manifest: the parsed manifest file or nullptr; manifest_dir: its directory (relative
 // `path:` values start there); cwd: where a push without manifest and -p uploads from.
-// Collects every problem (bad -m/-k values, conflicting flags) into one kInvalid error.
+// Collects every problem (bad -m/-k values, conflicting flags, missing buildpack paths) into
+// one kInvalid error. Buildpacks are resolved with resolveBuildpack: -b relative to cwd,
+// the manifest's relative to manifest_dir.
 base::Result<PushPlan> planPush(const model::Manifest* manifest, const std::string& manifest_dir,
                                 const PushFlags& flags, const std::string& cwd);
 

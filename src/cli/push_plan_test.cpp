@@ -2,6 +2,9 @@
 #include "cli/push_plan.h"
 
 #include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include "base/fs.h"
 
 using mcf::cli::PushFlags;
 using mcf::cli::planPush;
@@ -243,4 +246,62 @@ TEST_CASE("-t and -u: bad values are clear errors, and they need NAME with many 
     CHECK(refused.error().message.find("cannot be applied when pushing multiple apps") !=
           std::string::npos);
   }
+}
+
+namespace {
+
+struct BpDir {
+  BpDir() {
+    char tmpl[] = "/tmp/mcf-push-bp-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    path = tmpl;
+    REQUIRE(mcf::base::makeDirs(path + "/my-bp/bin").ok());
+    REQUIRE(mcf::base::makeDirs(path + "/app/bps/other/bin").ok());
+    REQUIRE(mcf::base::writeFileAtomic(path + "/bp.zip", "zip bytes").ok());
+    REQUIRE(mcf::base::makeDirs(path + "/python_buildpack").ok());  // no bin/: not a buildpack
+  }
+  ~BpDir() { (void)mcf::base::removeTree(path); }
+  std::string path;
+};
+
+}  // namespace
+
+TEST_CASE("resolveBuildpack: local folders and zips become file:// URLs, the rest stays") {
+  using mcf::cli::resolveBuildpack;
+  BpDir d;
+  CHECK(*resolveBuildpack("./my-bp", d.path) == "file://" + d.path + "/my-bp");
+  CHECK(*resolveBuildpack("my-bp", d.path) == "file://" + d.path + "/my-bp");
+  CHECK(*resolveBuildpack(d.path + "/my-bp/", "/elsewhere") == "file://" + d.path + "/my-bp");
+  CHECK(*resolveBuildpack("bp.zip", d.path) == "file://" + d.path + "/bp.zip");
+  CHECK(*resolveBuildpack("./my-bp#v1.0", d.path) == "file://" + d.path + "/my-bp#v1.0");
+  CHECK(*resolveBuildpack("python_buildpack", d.path) == "python_buildpack");
+  CHECK(*resolveBuildpack("https://github.com/x/y#v1", d.path) == "https://github.com/x/y#v1");
+  CHECK(*resolveBuildpack("file:///tmp/whatever", d.path) == "file:///tmp/whatever");
+  CHECK(*resolveBuildpack("git@github.com:x/y.git", d.path) == "git@github.com:x/y.git");
+  auto missing = resolveBuildpack("./nope", d.path);
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().message.find(d.path + "/nope does not exist") != std::string::npos);
+  CHECK_FALSE(resolveBuildpack("nope.zip", d.path).ok());
+}
+
+TEST_CASE("-b paths are relative to the working directory, the manifest's to its folder") {
+  BpDir d;
+  Manifest m = parse("applications:\n- name: web\n  buildpacks: [./bps/other, python_buildpack]\n");
+  auto plan = planPush(&m, d.path + "/app", PushFlags{}, d.path);
+  REQUIRE_MESSAGE(plan.ok(), plan.error().message);
+  CHECK(*plan->manifest.applications[0].buildpacks ==
+        std::vector<std::string>{"file://" + d.path + "/app/bps/other", "python_buildpack"});
+
+  PushFlags flags;
+  flags.buildpacks = {"./my-bp", "nodejs_buildpack"};
+  plan = planPush(&m, d.path + "/app", flags, d.path);
+  REQUIRE(plan.ok());
+  CHECK(*plan->manifest.applications[0].buildpacks ==
+        std::vector<std::string>{"file://" + d.path + "/my-bp", "nodejs_buildpack"});
+
+  flags.buildpacks = {"./missing-bp"};
+  plan = planPush(&m, d.path + "/app", flags, d.path);
+  REQUIRE_FALSE(plan.ok());
+  CHECK(plan.error().message.find("-b ./missing-bp: no such buildpack folder or zip") !=
+        std::string::npos);
 }

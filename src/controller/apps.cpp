@@ -5,6 +5,7 @@
 #include "controller/api.h"
 #include "controller/app_ops.h"
 #include "controller/audit.h"
+#include "controller/custom_buildpacks.h"
 #include "controller/handlers.h"
 #include "controller/pagination.h"
 #include "controller/presenters.h"
@@ -17,8 +18,9 @@ using base::Errc;
 namespace {
 
 // lifecycle: {type: buildpack, data: {buildpacks: [...], stack: "..."}} into app. An unknown
-// stack is refused here, before anything is created or changed.
-base::Status readLifecycle(Api& api, const json& body, model::App& app) {
+// stack or a file:// buildpack that is not there is refused here, before anything is created or
+// changed.
+base::Status readLifecycle(Api& api, const Call& call, const json& body, model::App& app) {
   auto it = body.find("lifecycle");
   if (it == body.end() || it->is_null()) return {};
   if (!it->is_object()) return base::makeError(Errc::kInvalid, "Lifecycle must be an object");
@@ -38,6 +40,7 @@ base::Status readLifecycle(Api& api, const json& body, model::App& app) {
         return base::makeError(Errc::kInvalid, "Buildpacks must be a list of names");
       app.buildpacks.push_back(b.get<std::string>());
     }
+    MCF_TRY(checkBuildpackUrls(call, app.buildpacks));
   }
   auto stack = optString(*data, "stack", "Stack");
   if (!stack.ok()) return stack.takeError();
@@ -96,7 +99,7 @@ Reply createApp(Api& api, const Call& call) {
   model::App app;
   app.name = **name;
   app.space_guid = space->guid;
-  MCF_TRY(readLifecycle(api, *body, app));
+  MCF_TRY(readLifecycle(api, call, *body, app));
   if (auto env = body->find("environment_variables"); env != body->end())
     MCF_TRY(mergeEnv(*env, app.env));
   auto created = createAppWithWeb(api, std::move(app));
@@ -158,7 +161,7 @@ Reply updateApp(Api& api, const Call& call) {
     if (base::trim(**name).empty()) return base::makeError(Errc::kInvalid, "Name can't be blank");
     app->name = **name;
   }
-  MCF_TRY(readLifecycle(api, *body, *app));
+  MCF_TRY(readLifecycle(api, call, *body, *app));
   MCF_TRY(api.store.updateApp(*app));
   auto updated = api.store.getApp(app->guid);
   if (!updated.ok()) return updated.takeError();

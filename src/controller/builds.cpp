@@ -8,6 +8,7 @@
 #include "blobstore/digest.h"
 #include "controller/api.h"
 #include "controller/app_ops.h"
+#include "controller/custom_buildpacks.h"
 #include "controller/errors.h"
 #include "controller/handlers.h"
 #include "controller/pagination.h"
@@ -82,10 +83,12 @@ base::Result<std::vector<std::string>> requestedBuildpacks(const json& body, boo
 // What a staging depends on, hashed: the package's files, the buildpacks asked for, the stack,
 // the staging environment (the app's variables, services, memory; not VCAP_APPLICATION's
 // per-staging version) and microcf's version, whose buildpacks ship with it. "" when the
-// package has no content digest (made before there was one).
+// package has no content digest (made before there was one), or when a buildpack is a URL
+// (folder, zip, git repository): what it holds may have changed since, so it is fetched and
+// run again every time.
 std::string stagingKey(const model::Package& pkg, const model::Build& b,
                        const std::vector<std::string>& env) {
-  if (pkg.content_digest.empty()) return "";
+  if (pkg.content_digest.empty() || hasBuildpackUrl(b.buildpacks)) return "";
   blobstore::Digest d(blobstore::DigestAlgo::kSha256);
   auto add = [&d](std::string_view part) {
     d.update(part.data(), part.size());
@@ -146,6 +149,7 @@ Reply createBuild(Api& api, const Call& call) {
   bool given = false;
   auto buildpacks = requestedBuildpacks(*body, given);
   if (!buildpacks.ok()) return buildpacks.takeError();
+  MCF_TRY(checkBuildpackUrls(call, given ? *buildpacks : app->buildpacks));
   model::Process web = model::defaultProcess(app->guid, "web");
   if (auto found = api.store.getProcess(app->guid); found.ok()) web = *found;
   auto memory = optInt(*body, "staging_memory_in_mb", "Staging memory in mb");

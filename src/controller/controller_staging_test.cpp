@@ -3,6 +3,8 @@
 
 #include "archive/archive.h"
 #include "base/fs.h"
+#include "controller/api.h"
+#include "controller/custom_buildpacks.h"
 #include "controller/errors.h"
 #include "controller/testing/harness.h"
 
@@ -313,4 +315,75 @@ TEST_CASE("a build of the same files, buildpacks and environment reuses the drop
   json fourth = stageNew(base::readFile(h.dir() + "/other.zip").value());
   CHECK(fourth["state"] == "STAGING");
   CHECK(h.stager.requests.size() == 4);
+}
+
+TEST_CASE("buildpack URLs: file:// must exist on the platform and is for admins only") {
+  Harness h;
+  std::string bp = h.dir() + "/my-bp";
+  REQUIRE(base::makeDirs(bp + "/bin").ok());
+  json lifecycle = {{"type", "buildpack"},
+                    {"data", {{"buildpacks", {"file://" + bp, "staticfile_buildpack"}}}}};
+  json app = h.call("POST", "/v3/apps",
+                    {{"name", "custom"},
+                     {"lifecycle", lifecycle},
+                     {"relationships", {{"space", {{"data", {{"guid", h.spaceGuid()}}}}}}}});
+  REQUIRE(app.contains("guid"));
+  CHECK(app["lifecycle"]["data"]["buildpacks"][0] == "file://" + bp);
+
+  // A path that is not there: 422 before anything changes.
+  json missing = {{"lifecycle",
+                   {{"type", "buildpack"}, {"data", {{"buildpacks", {"file:///no/such/bp"}}}}}}};
+  http::Response r = h.as_admin("PATCH", "/v3/apps/" + app["guid"].get<std::string>(),
+                                missing.dump());
+  CHECK(r.status == 422);
+  CHECK(r.body.find("Buildpack 'file:///no/such/bp' not found") != std::string::npos);
+  CHECK(h.call("GET", "/v3/apps/" + app["guid"].get<std::string>())["lifecycle"]["data"]
+            ["buildpacks"][0] == "file://" + bp);
+
+  // Other URLs are accepted as they are; the stager fetches them.
+  json git = {{"lifecycle", {{"type", "buildpack"},
+                             {"data", {{"buildpacks", {"https://example.com/bp.git#v1"}}}}}}};
+  CHECK(h.as_admin("PATCH", "/v3/apps/" + app["guid"].get<std::string>(), git.dump()).status ==
+        200);
+
+  Call call;
+  call.claims = auth::Claims{};
+  call.claims->scopes = {"cloud_controller.read", "cloud_controller.write"};
+  auto denied = checkBuildpackUrls(call, {"file://" + bp});
+  REQUIRE_FALSE(denied.ok());
+  CHECK(denied.error().code == base::Errc::kForbidden);
+  CHECK(checkBuildpackUrls(call, {"https://example.com/bp.zip", "python_buildpack"}).ok());
+  call.claims->scopes.push_back("cloud_controller.admin");
+  CHECK(checkBuildpackUrls(call, {"file://" + bp + "#v1"}).ok());
+  CHECK(checkBuildpackUrls(call, {"https://example.com/a,b.zip"}).error().code ==
+        base::Errc::kInvalid);
+  CHECK(checkBuildpackUrls(call, {"file://relative/bp"}).error().code == base::Errc::kInvalid);
+}
+
+TEST_CASE("a build with a URL buildpack stages every time: its droplet is never reused") {
+  Harness h;
+  std::string app = h.createApp("static");
+  std::string bp = h.dir() + "/bp";
+  REQUIRE(base::makeDirs(bp + "/bin").ok());
+  std::string zip = goodZip(h);
+  StagingResult result = stagedResult();
+  REQUIRE(base::writeFileAtomic(h.dir() + "/droplet.tgz", "droplet bytes").ok());
+  auto blob = h.blobs->put(h.dir() + "/droplet.tgz", false);
+  REQUIRE(blob.ok());
+  result.droplet_blob_key = result.droplet_sha256 = *blob;
+  for (size_t i = 0; i < 2; ++i) {
+    std::string pkg = newPackage(h, app);
+    REQUIRE(h.upload(pkg, zip).status == 200);
+    json lifecycle = {{"type", "buildpack"}, {"data", {{"buildpacks", {"file://" + bp}}}}};
+    json body = {{"package", {{"guid", pkg}}}, {"lifecycle", lifecycle}};
+    http::Response r = h.as_admin("POST", "/v3/builds", body.dump());
+    REQUIRE_MESSAGE(r.status == 201, r.body);
+    CHECK(json::parse(r.body)["state"] == "STAGING");
+    REQUIRE(h.stager.requests.size() == i + 1);
+    CHECK(h.stager.requests[i].buildpacks == std::vector<std::string>{"file://" + bp});
+    h.stager.finish(i, result);
+  }
+  json nowhere = {{"type", "buildpack"}, {"data", {{"buildpacks", {"file:///nope"}}}}};
+  json missing = {{"package", {{"guid", newPackage(h, app)}}}, {"lifecycle", nowhere}};
+  CHECK(h.as_admin("POST", "/v3/builds", missing.dump()).status == 422);
 }

@@ -1,5 +1,6 @@
 // Manifests: manifest_diff and apply_manifest (CF-CONTRACT §1.3 steps 1-3, §2).
 #include "controller/api.h"
+#include "controller/custom_buildpacks.h"
 #include "controller/handlers.h"
 #include "controller/manifest_apply.h"
 #include "model/manifest.h"
@@ -17,6 +18,13 @@ base::Result<std::pair<model::Space, model::Manifest>> readManifest(Api& api, co
   // Unknown stacks are refused before any app is created or changed; known ones are recorded
   // by their real name (Cloud Foundry's cflinuxfs4 is the default stack).
   for (auto& app : manifest->applications) {
+    if (app.buildpacks) {
+      if (auto st = checkBuildpackUrls(call, *app.buildpacks); !st.ok()) {
+        base::Error e = st.takeError();
+        e.message = fmt::format("For application '{}': {}", app.name, e.message);
+        return e;
+      }
+    }
     if (!app.stack) continue;
     auto stack = api.stacks.resolve(*app.stack);
     if (!stack.ok()) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 
+#include "base/buildpack_url.h"
 #include "base/fs.h"
 #include "base/strutil.h"
 #include "lifecycle/droplet_metadata.h"
@@ -115,7 +116,11 @@ class Builder {
   std::string depsPath(size_t i, const char* file) const {
     return base::joinPath(base::joinPath(deps_dir_, idx(i)), file);
   }
+  // A URL's hex would be too long for a file name: its key, marked so that it cannot be the
+  // hex of an admin name.
   std::string supplyCache(const std::string& key) const {
+    if (base::isBuildpackUrl(key))
+      return base::joinPath(o_.cache_dir, "url-" + base::buildpackUrlKey(key));
     return base::joinPath(o_.cache_dir, base::hexEncode(key));
   }
   std::string finalCache() const { return base::joinPath(o_.cache_dir, "final"); }
@@ -144,13 +149,23 @@ class Builder {
     return std::nullopt;
   }
 
-  // <buildpacksDir>/<key>, or its single nested directory when that is where bin/ is.
+  // <buildpacksDir>/<key> for an admin name, <buildpacksDownloadDir>/<hash of the URL> for a
+  // URL; or its single nested directory when that is where bin/ is.
   base::Result<std::string> buildpackDir(const std::string& key) const {
-    if (key.empty() || key.find('/') != std::string::npos || key == "." || key == "..")
+    std::string dir;
+    if (base::isBuildpackUrl(key)) {
+      if (o_.buildpacks_download_dir.empty())
+        return base::makeError(base::Errc::kInvalid,
+                               "buildpack {} is a URL but no -buildpacksDownloadDir was given",
+                               key);
+      dir = base::joinPath(o_.buildpacks_download_dir, base::buildpackUrlKey(key));
+    } else if (key.empty() || key.find('/') != std::string::npos || key == "." || key == "..") {
       return base::makeError(base::Errc::kInvalid,
                              "buildpack '{}' is not a buildpack name; name an admin buildpack",
                              key);
-    std::string dir = base::joinPath(o_.buildpacks_dir, key);
+    } else {
+      dir = base::joinPath(o_.buildpacks_dir, key);
+    }
     if (base::isDirectory(base::joinPath(dir, "bin"))) return dir;
     std::error_code ec;
     std::vector<stdfs::path> entries;

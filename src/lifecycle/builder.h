@@ -24,7 +24,10 @@ inline constexpr int kExitUsage = 2;  // bad flags, as Go's flag package exits
 struct BuilderOptions {
   std::string build_dir = "/tmp/app";
   std::string buildpacks_dir = "/tmp/buildpacks";  // <dir>/<name>/bin/...
-  std::vector<std::string> buildpack_order;        // admin names, in detection order
+  // Admin names or URLs, in detection order. A URL's buildpack was fetched beforehand (by the
+  // stager) into <buildpacks_download_dir>/<base::buildpackUrlKey(url)>.
+  std::vector<std::string> buildpack_order;
+  std::string buildpacks_download_dir;  // "" = no URL buildpacks
   std::string cache_dir = "/tmp/cache";            // build artifacts cache
   std::string output_droplet = "/tmp/droplet";     // a DIRECTORY: the droplet's contents
   std::string output_metadata = "/tmp/result.json";
@@ -33,8 +36,8 @@ struct BuilderOptions {
 
 // Parses CF's builder flags in Go's syntax: -name=value, --name=value, -name value, and
 // -skipDetect / -skipDetect=false. Relative paths become absolute. CF flags that microcf does
-// not need (-outputBuildArtifactsCache, -skipCertVerify, -buildpacksDownloadDir) are
-// accepted and ignored; unknown flags are kInvalid.
+// not need (-outputBuildArtifactsCache, -skipCertVerify) are accepted and ignored; unknown
+// flags are kInvalid.
 base::Result<BuilderOptions> parseBuilderArgs(const std::vector<std::string>& args);
 
 // Stages the app: detect or supply, finalize or compile, release, Procfile; then moves the

@@ -83,17 +83,20 @@ base::Result<BuilderOptions> parseBuilderArgs(const std::vector<std::string>& ar
       o.output_droplet = value;
     else if (name == "outputMetadata")
       o.output_metadata = value;
+    else if (name == "buildpacksDownloadDir")
+      o.buildpacks_download_dir = value;
     else if (name == "buildpackOrder") {
       o.buildpack_order.clear();
       for (std::string& key : base::split(value, ','))
         if (!base::trim(key).empty()) o.buildpack_order.push_back(base::trim(key));
     }
-    // -outputBuildArtifactsCache and -buildpacksDownloadDir are ignored: the platform packs
-    // the cache directory itself and ships only admin buildpacks.
+    // -outputBuildArtifactsCache is ignored: the platform packs the cache directory itself.
   }
   for (std::string* path :
        {&o.build_dir, &o.buildpacks_dir, &o.cache_dir, &o.output_droplet, &o.output_metadata})
     *path = absolute(*path);
+  if (!o.buildpacks_download_dir.empty())
+    o.buildpacks_download_dir = absolute(o.buildpacks_download_dir);
   return o;
 }
 

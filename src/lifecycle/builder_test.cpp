@@ -11,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "base/buildpack_url.h"
 #include "base/fs.h"
 #include "lifecycle/testing/run_builder.h"
 #include "base/strutil.h"
@@ -360,6 +361,51 @@ TEST_CASE("procfileBadLine names the first line that is not TYPE: COMMAND") {
   CHECK(procfileBadLine("we b: x\n").starts_with("line 1:"));
 }
 
+TEST_CASE("builder: URL buildpacks are found in the download dir under their key") {
+  Staging s;
+  const std::string supplier = "file:///somewhere/supplier";
+  const std::string finalizer = "https://example.com/finalizer.git#v1";
+  s.opts.buildpacks_download_dir = s.tmp / "downloads";
+  auto put = [&](const std::string& url, const std::string& sub,
+                 const std::map<std::string, std::string>& scripts) {
+    for (const auto& [script, body] : scripts)
+      writeFile(s.opts.buildpacks_download_dir + "/" + base::buildpackUrlKey(url) + sub + "/bin/" +
+                    script,
+                "#!/bin/bash\n" + body, 0755);
+  };
+  put(supplier, "", {{"supply", "mkdir -p \"$3/$4/bin\"; echo tool > \"$3/$4/bin/tool\"\n"}});
+  // Fetched buildpacks may keep their single top-level folder.
+  put(finalizer, "/finalizer-1.0",
+      {{"finalize", "test -f \"$3/0/bin/tool\" || exit 1\n"},
+       {"release", kReleaseWeb}});
+  s.opts.buildpack_order = {supplier, finalizer};
+  s.opts.skip_detect = true;
+  Run r = s.run();
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  json lm = s.result()["lifecycle_metadata"];
+  CHECK(lm["buildpacks"][0]["key"] == supplier);
+  CHECK(lm["buildpacks"][1]["key"] == finalizer);
+  CHECK(lm["buildpacks"][1]["name"] == finalizer);
+  CHECK(base::isDirectory(s.opts.cache_dir + "/url-" + base::buildpackUrlKey(supplier)));
+}
+
+TEST_CASE("builder: a URL without a download dir, and names with '/', are refused") {
+  Staging s;
+  s.opts.buildpack_order = {"file:///tmp/bp"};
+  s.opts.skip_detect = true;
+  Run r = s.run();
+  CHECK(r.code != 0);
+  CHECK(r.output.find("no -buildpacksDownloadDir") != std::string::npos);
+
+  Staging t;
+  t.opts.buildpacks_download_dir = t.tmp / "downloads";
+  t.opts.buildpack_order = {"../etc"};
+  t.opts.skip_detect = true;
+  Run r2 = t.run();
+  CHECK(r2.code != 0);
+  CHECK(r2.output.find("is not a buildpack name") != std::string::npos);
+}
+
 TEST_CASE("parseBuilderArgs accepts Go's flag forms") {
   auto o =
       parseBuilderArgs({"-buildDir=/x/app", "--buildpacksDir=/x/bps", "-buildpackOrder", "a, b,,c",
@@ -373,6 +419,8 @@ TEST_CASE("parseBuilderArgs accepts Go's flag forms") {
   CHECK(o->output_droplet[0] == '/');
   CHECK(o->output_droplet.ends_with("/rel/droplet"));
   CHECK(o->cache_dir == "/tmp/cache");
+  CHECK(o->buildpacks_download_dir.empty());
+  CHECK(parseBuilderArgs({"-buildpacksDownloadDir=/tmp/dl"})->buildpacks_download_dir == "/tmp/dl");
   CHECK_FALSE(parseBuilderArgs({"-skipDetect=false"})->skip_detect);
 
   auto unknown = parseBuilderArgs({"-bogus=1"});

@@ -13,10 +13,12 @@
 #include <nlohmann/json.hpp>
 
 #include "archive/archive.h"
+#include "base/buildpack_url.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/strutil.h"
 #include "logs/line_splitter.h"
+#include "stager/buildpack_fetch.h"
 
 namespace mcf::stager {
 
@@ -26,6 +28,8 @@ using base::makeError;
 namespace {
 
 constexpr size_t kTailLines = 20;
+// Where the staging container sees the custom buildpacks fetched for its build.
+constexpr const char* kDownloadsInContainer = "/tmp/buildpack-downloads";
 
 // The staging container's processes run as vcap and must write these trees.
 base::Status chownTree(const std::string& root, runner::HostIds vcap) {
@@ -78,7 +82,7 @@ void Stager::stage(const Job& job, std::function<void(base::Result<Outcome>)> do
     run->order = buildpacks_.names();
   } else {
     for (const auto& name : job.buildpacks) {
-      if (!buildpacks_.find(name)) {
+      if (!base::isBuildpackUrl(name) && !buildpacks_.find(name)) {
         auto cb = std::move(run->done);
         cb(makeError(Errc::kStagingError,
                      "Buildpack '{}' not found. Available buildpacks: {}. Use one of them with "
@@ -99,9 +103,16 @@ void Stager::stage(const Job& job, std::function<void(base::Result<Outcome>)> do
 void Stager::prepare(Run& run) {
   struct Prepared {
     base::Status status;
+    base::Status fetched;  // custom buildpacks: its message is the user's error as it is
     int64_t bytes = 0;
   };
   auto result = std::make_shared<Prepared>();
+  // Custom buildpacks (URLs) are fetched into <dir>/buildpacks/<key of the URL>.
+  std::vector<std::string> urls;
+  for (const auto& name : run.order)
+    if (base::isBuildpackUrl(name) && std::find(urls.begin(), urls.end(), name) == urls.end())
+      urls.push_back(name);
+  for (const auto& url : urls) stg(run, fetchStartLine(url));
   std::string dir = run.dir;
   std::string package = run.job.package_path;
   std::string cache = base::joinPath(config_.caches_dir, run.job.app_guid);
@@ -109,7 +120,7 @@ void Stager::prepare(Run& run) {
   runner::HostIds vcap = backend_.vcapHostIds();
   loop::queueWork(
       loop_,
-      [result, dir, package, cache, vcap] {
+      [result, dir, package, cache, vcap, urls] {
         auto step = [&]() -> base::Status {
           MCF_TRY(base::removeTree(dir));
           for (const char* sub : {"app", "droplet", "output"})
@@ -124,6 +135,14 @@ void Stager::prepare(Run& run) {
         result->status = step();
         struct stat st;
         if (::stat(package.c_str(), &st) == 0) result->bytes = st.st_size;
+        if (!result->status.ok()) return;
+        std::string downloads = base::joinPath(dir, "buildpacks");
+        for (const auto& url : urls) {
+          result->fetched =
+              fetchBuildpack(url, base::joinPath(downloads, base::buildpackUrlKey(url)));
+          if (!result->fetched.ok()) return;
+        }
+        if (!urls.empty()) result->fetched = chownTree(downloads, vcap);
       },
       [this, result, build_guid] {
         auto it = runs_.find(build_guid);
@@ -131,6 +150,10 @@ void Stager::prepare(Run& run) {
         if (!result->status.ok()) {
           finish(build_guid, makeError(Errc::kStagingError, "Downloading the app package failed: {}",
                                        result->status.error().message));
+          return;
+        }
+        if (!result->fetched.ok()) {
+          finish(build_guid, makeError(Errc::kStagingError, "{}", result->fetched.error().message));
           return;
         }
         stg(*it->second, fmt::format("Downloaded app package ({})", base::humanBytes(result->bytes)));
@@ -153,8 +176,25 @@ void Stager::startContainer(const std::string& build_guid) {
       {base::joinPath(run.dir, "output"), "/tmp/output", false},
       {base::joinPath(config_.caches_dir, run.job.app_guid), "/tmp/cache", false},
   };
-  for (const auto& name : run.order)
-    spec.bind_mounts.push_back({buildpacks_.find(name)->dir, "/tmp/buildpacks/" + name, true});
+  bool custom = false;
+  for (const auto& name : run.order) {
+    if (base::isBuildpackUrl(name)) {
+      custom = true;
+      continue;
+    }
+    const auto* bp = buildpacks_.find(name);
+    if (!bp) {
+      finish(build_guid, makeError(Errc::kStagingError, "Buildpack '{}' not found", name));
+      return;
+    }
+    spec.bind_mounts.push_back({bp->dir, "/tmp/buildpacks/" + name, true});
+  }
+  // Writable, as in Cloud Foundry, where buildpacks are downloaded inside the container: some
+  // build their own tools into their folder. The folder is this build's copy.
+  if (custom) {
+    spec.bind_mounts.push_back(
+        {base::joinPath(run.dir, "buildpacks"), kDownloadsInContainer, false});
+  }
 
   auto created = backend_.create(spec);
   if (!created.ok()) {
@@ -186,6 +226,7 @@ void Stager::startContainer(const std::string& build_guid) {
                "-outputDroplet=/tmp/droplet",
                "-outputMetadata=/tmp/output/result.json",
                std::string("-skipDetect=") + (run.skip_detect ? "true" : "false")};
+  if (custom) proc.args.push_back(std::string("-buildpacksDownloadDir=") + kDownloadsInContainer);
   proc.env = run.job.env;
   proc.dir = "/tmp/app";
   proc.user = "vcap";

@@ -1,7 +1,8 @@
 // Stager: turns a package into a droplet by running buildpacks in a staging container.
 //
 // Owns: staging folders, the staging container of each build, STG log lines, the buildpack
-// cache of each app, and the droplet tgz and its extracted tree.
+// cache of each app, the custom buildpacks fetched for a build (buildpack_fetch.h), and the
+// droplet tgz and its extracted tree.
 // Does not own: builds and droplets in the store (the controller records the outcome).
 // Thread: the loop's; extraction and packing run on the thread pool.
 #pragma once
@@ -36,7 +37,9 @@ struct Job {
   std::string build_guid;
   std::string droplet_guid;
   std::string package_path;            // zip of the app bits
-  std::vector<std::string> buildpacks;  // requested names; empty = detect in admin order
+  // Requested admin names and URLs (custom buildpacks, fetched into the build); empty =
+  // detect in admin order.
+  std::vector<std::string> buildpacks;
   std::string stack;
   std::vector<std::string> env;        // staging environment "K=V"
   int memory_mb = 1024;

@@ -4,12 +4,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <optional>
 
 #include <doctest/doctest.h>
 
 #include "archive/archive.h"
+#include "base/buildpack_url.h"
 #include "base/fs.h"
 #include "base/testing/fake_clock.h"
 #include "runner/testing/fake_backend.h"
@@ -232,4 +234,52 @@ TEST_CASE("clearCache removes the app's build cache, after a staging of the app 
   };
   f.loop.runUntil([&] { return left() == 0; });
   CHECK(left() == 0);
+}
+
+TEST_CASE("custom buildpacks are fetched into the build and shown to the builder") {
+  StagerFixture f;
+  REQUIRE(mcf::base::makeDirs(f.dir + "/custom/bin").ok());
+  REQUIRE(mcf::base::writeFileAtomic(f.dir + "/custom/bin/supply", "#!/bin/sh\n", 0755).ok());
+  const std::string url = "file://" + f.dir + "/custom";
+  Job j = f.job("app-custom");
+  j.buildpacks = {url, "static_buildpack"};
+  std::optional<mcf::base::Result<Outcome>> outcome;
+  int pid = f.startBuilder(j, outcome);
+  const auto& run = f.backend.runs().back();
+  const auto* spec = f.backend.containerSpec(run.handle);
+  REQUIRE(spec != nullptr);
+  bool mounted = false;
+  for (const auto& m : spec->bind_mounts) {
+    if (m.dst != "/tmp/buildpack-downloads") continue;
+    mounted = !m.read_only && ::access((m.src + "/" + mcf::base::buildpackUrlKey(url) +
+                                       "/bin/supply").c_str(), X_OK) == 0;
+  }
+  CHECK(mounted);
+  auto has_arg = [&](const std::string& arg) {
+    return std::find(run.spec.args.begin(), run.spec.args.end(), arg) != run.spec.args.end();
+  };
+  CHECK(has_arg("-buildpackOrder=" + url + ",static_buildpack"));
+  CHECK(has_arg("-buildpacksDownloadDir=/tmp/buildpack-downloads"));
+  CHECK(has_arg("-skipDetect=true"));
+  bool said = false;
+  for (const auto& e : f.logs.read("app-custom", {}))
+    said = said || e.payload == "Downloading buildpack " + url + "...";
+  CHECK(said);
+  REQUIRE(f.backend.exit(run.handle, pid, 1));
+  f.loop.runUntil([&] { return outcome.has_value(); });
+}
+
+TEST_CASE("a custom buildpack that cannot be fetched fails the staging before the builder") {
+  StagerFixture f;
+  Job j = f.job("app-missing");
+  j.buildpacks = {"file://" + f.dir + "/nope"};
+  std::optional<mcf::base::Result<Outcome>> outcome;
+  f.stager->stage(j, [&outcome](mcf::base::Result<Outcome> r) { outcome = std::move(r); });
+  f.loop.runUntil([&] { return outcome.has_value(); });
+  REQUIRE(outcome.has_value());
+  REQUIRE_FALSE(outcome->ok());
+  CHECK(outcome->error().code == Errc::kStagingError);
+  CHECK(outcome->error().message == "Buildpack file://" + f.dir + "/nope not found");
+  CHECK(f.backend.runs().empty());
+  CHECK(f.stager->active() == 0);
 }

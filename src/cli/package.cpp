@@ -34,8 +34,9 @@ json resourceOf(const AppFile& f) {
           {"mode", f.mode}};
 }
 
-// Asks POST /v3/resource_matches which of the big files the platform has. A platform that
-// cannot match (old API, feature off) just means everything is uploaded.
+// Asks POST /v3/resource_matches which of the files the platform has (microcf pools files of
+// any size; Cloud Controller only those of 64 KiB or more). A platform that cannot match (old
+// API, feature off) just means everything is uploaded.
 std::set<std::string> matchResources(Session& session, const std::vector<AppFile>& files) {
   std::vector<const AppFile*> candidates;
   for (const auto& f : files)
@@ -123,11 +124,9 @@ base::Result<std::vector<AppFile>> scanAppDir(const std::string& dir, const CfIg
     f.mode = fmt::format("{:o}", static_cast<unsigned>(status.permissions()) & 0777);
     if (regular) {
       f.size = static_cast<int64_t>(it->file_size(ec));
-      if (f.size >= kResourceMatchMinBytes) {
-        auto sha = sha1File(it->path().string());
-        if (!sha) return sha.takeError();
-        f.sha1 = *sha;
-      }
+      auto sha = sha1File(it->path().string());
+      if (!sha) return sha.takeError();
+      f.sha1 = *sha;
     }
     files.push_back(std::move(f));
   }

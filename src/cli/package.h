@@ -16,15 +16,12 @@ struct AppFile {
   std::string path;   // relative, '/'-separated
   int64_t size = 0;
   std::string mode;   // octal permission bits, "644"
-  std::string sha1;   // only for files that can be resource-matched
+  std::string sha1;   // of regular files (empty for symlinks)
   bool regular = true;  // false for symlinks (they go in the zip as links)
 };
 
-// CC caches files of at least 64 KiB: smaller ones always travel in the zip.
-constexpr int64_t kResourceMatchMinBytes = 64 * 1024;
-
 // The files of dir that a push uploads (ignore applied), sorted by path; SHA-1 computed for
-// regular files of at least kResourceMatchMinBytes.
+// every regular file, as every one may be resource-matched.
 base::Result<std::vector<AppFile>> scanAppDir(const std::string& dir, const CfIgnore& ignore);
 
 struct UploadSummary {

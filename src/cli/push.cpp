@@ -166,10 +166,14 @@ base::Status pushOne(Session& session, const PushTarget& target, const PushFlags
                      uploaded->package_ms;
   times.upload_ms = msSince(upload_began) - uploaded->package_ms;
   times.sent_bytes = uploaded->sent_bytes;
+  // " 3 files, 2.1K, 2 of them (1.5K) already on the platform, 1 uploaded"
   std::string matched;
-  if (uploaded->matched_files > 0)
-    matched = fmt::format(", {} of them ({}) already on the platform", uploaded->matched_files,
-                          shortBytes(uploaded->matched_bytes));
+  if (uploaded->files > 0 && uploaded->matched_files == uploaded->files)
+    matched = ", all already on the platform, none uploaded";
+  else if (uploaded->matched_files > 0)
+    matched = fmt::format(", {} of them ({}) already on the platform, {} uploaded",
+                          uploaded->matched_files, shortBytes(uploaded->matched_bytes),
+                          uploaded->files - uploaded->matched_files);
   fmt::print(" {} file{}, {}{}\n\n", uploaded->files, uploaded->files == 1 ? "" : "s",
              shortBytes(uploaded->bytes), matched);
 

@@ -136,7 +136,7 @@ base::Result<std::vector<AppFile>> scanAppDir(const std::string& dir, const CfIg
 }
 
 base::Result<UploadSummary> uploadPackage(Session& session, const std::string& package_guid,
-                                          const std::string& app_path) {
+                                          const std::string& app_path, bool match_resources) {
   UploadSummary summary;
   auto began = std::chrono::steady_clock::now();
   json resources = json::array();
@@ -159,7 +159,8 @@ base::Result<UploadSummary> uploadPackage(Session& session, const std::string& p
                              "No app files found in '{}': the folder is empty{}. Push the folder "
                              "that holds your app (-p), or narrow .cfignore",
                              app_path, cfignore_text.empty() ? "" : " or .cfignore excludes every file in it");
-    std::set<std::string> matched = matchResources(session, *files);
+    std::set<std::string> matched;
+    if (match_resources) matched = matchResources(session, *files);
     for (const auto& f : *files) {
       ++summary.files;
       summary.bytes += f.size;
@@ -188,8 +189,12 @@ base::Result<UploadSummary> uploadPackage(Session& session, const std::string& p
   auto response = session.send("POST", "/v3/packages/" + package_guid + "/upload",
                                http::buildMultipart(parts, boundary), headers, 600000);
   if (!response) return response.takeError();
-  if (response->status / 100 != 2)
-    return base::Error{base::Errc::kInvalid, apiErrorMessage(*response)};
+  if (response->status / 100 != 2) {
+    std::string message = apiErrorMessage(*response);
+    bool stale = response->status == 422 && !resources.empty() &&
+                 message.find("is no longer cached") != std::string::npos;
+    return base::Error{stale ? base::Errc::kNotFound : base::Errc::kInvalid, message};
+  }
   MCF_TRY(waitForPackage(session, package_guid));
   return summary;
 }

@@ -34,8 +34,12 @@ struct UploadSummary {
 };
 
 // Uploads app_path (a directory, or a .zip/.jar file sent as is) as the bits of package_guid,
-// then waits until the package is READY. Prints nothing.
+// then waits until the package is READY. Prints nothing. With match_resources, files the
+// platform has are listed instead of sent; when one of them is gone by the time of the upload
+// (evicted, or a damaged cache entry) the package fails and the error is kNotFound: upload
+// to a new package without matching.
 base::Result<UploadSummary> uploadPackage(Session& session, const std::string& package_guid,
-                                          const std::string& app_path);
+                                          const std::string& app_path,
+                                          bool match_resources = true);
 
 }  // namespace mcf::cli

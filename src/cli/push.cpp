@@ -150,15 +150,27 @@ base::Status pushOne(Session& session, const PushTarget& target, const PushFlags
 
   fmt::print("Packaging files to upload...\n");
   std::fflush(stdout);
-  auto package = session.api(
-      "POST", "/v3/packages",
-      {{"type", "bits"}, {"relationships", {{"app", {{"data", {{"guid", app_guid}}}}}}}});
-  if (!package) return package.takeError();
-  std::string package_guid = jstr(*package, "guid");
+  auto newPackage = [&]() -> base::Result<std::string> {
+    auto package = session.api(
+        "POST", "/v3/packages",
+        {{"type", "bits"}, {"relationships", {{"app", {{"data", {{"guid", app_guid}}}}}}}});
+    if (!package) return package.takeError();
+    return jstr(*package, "guid");
+  };
+  auto package_guid = newPackage();
+  if (!package_guid) return package_guid.takeError();
   fmt::print("Uploading files...\n");
   std::fflush(stdout);
   auto upload_began = Clock::now();
-  auto uploaded = uploadPackage(session, package_guid, target.path);
+  auto uploaded = uploadPackage(session, *package_guid, target.path);
+  if (!uploaded && uploaded.error().code == base::Errc::kNotFound) {
+    // A file the platform matched was gone from its cache by the upload: send everything.
+    fmt::print("{}\nUploading all files...\n", uploaded.error().message);
+    std::fflush(stdout);
+    package_guid = newPackage();
+    if (!package_guid) return package_guid.takeError();
+    uploaded = uploadPackage(session, *package_guid, target.path, false);
+  }
   if (!uploaded) return uploaded.takeError();
   times.package_ms = std::chrono::duration_cast<std::chrono::milliseconds>(upload_began -
                                                                            times.began)
@@ -186,7 +198,7 @@ base::Status pushOne(Session& session, const PushTarget& target, const PushFlags
     fmt::print("Staging app and tracing logs...\n");
     std::fflush(stdout);
     auto stage_began = Clock::now();
-    auto droplet = stagePackage(session, app_guid, package_guid);
+    auto droplet = stagePackage(session, app_guid, *package_guid);
     if (!droplet) return droplet.takeError();
     times.stage_ms = msSince(stage_began);
     auto start_began = Clock::now();

@@ -32,6 +32,21 @@ bytes=$(sent "$out")
 [[ "$out" != *"Staging skipped"* ]] || fail "a changed app was not restaged"
 wait_for_body static "Hello again from microcf static"
 
+# A damaged cache entry (same size, other bytes, as a crash may leave one) is caught when the
+# upload uses it: the push says so, sends every file instead, and the app keeps its content.
+sha=$(sha1sum "$app_dir/index.html" | cut -d' ' -f1)
+entry="$MICROCF_HOME/resources/${sha:0:2}/$sha"
+[ -f "$entry" ] || fail "index.html is not in the resource pool at $entry"
+tr 'a-z' 'A-Z' < "$entry" > "$E2E_TMP/damaged" && cat "$E2E_TMP/damaged" > "$entry"
+out=$(push) || { echo "$out"; fail "push over a damaged cache entry failed"; }
+expect_contains "$out" "is no longer cached" "a damaged cache entry is reported"
+expect_contains "$out" "Uploading all files" "the push falls back to sending every file"
+[ "$(sent "$out")" != 0B ] || fail "the fallback upload sent nothing"
+wait_for_body static "Hello again from microcf static"
+[ "$(sha1sum < "$entry" | cut -d' ' -f1)" = "$sha" ] || fail "the damaged entry was not replaced"
+out=$(push) || { echo "$out"; fail "push after the repaired entry failed"; }
+[ "$(sent "$out")" = 0B ] || fail "after the repair an unchanged push sent $(sent "$out")"
+
 # Another app with the same files: the pool is the platform's, so nothing travels.
 printf 'applications:\n- name: twin\n  memory: 64M\n  path: %s\n' "$app_dir" > "$E2E_TMP/twin.yml"
 out=$(mcf push -f "$E2E_TMP/twin.yml" 2>&1) ||

@@ -8,9 +8,10 @@
 
 namespace mcf::blobstore {
 
-// Shared by Blobstore (SHA-256 keys) and ResourcePool (SHA-1 keys). Files arrive through
-// root/.tmp and a rename, so a reader sees a whole file or none; the name is always the digest
-// of the content, computed here, never taken from a caller.
+// Blobstore (SHA-256 keys) stores through it; ResourcePool (SHA-1 keys) uses its layout and
+// .tmp but links its entries in itself. Files arrive through root/.tmp and a rename, so a
+// reader sees a whole file or none; the name is always the digest of the content, computed
+// here, never taken from a caller.
 class ContentDir {
  public:
   // Creates root and root/.tmp; empties root/.tmp (leftovers of a crash).

@@ -34,8 +34,9 @@ json resourceOf(const AppFile& f) {
           {"mode", f.mode}};
 }
 
-// Asks POST /v3/resource_matches which of the big files the platform has. A platform that
-// cannot match (old API, feature off) just means everything is uploaded.
+// Asks POST /v3/resource_matches which of the files the platform has (microcf pools files of
+// any size; Cloud Controller only those of 64 KiB or more). A platform that cannot match (old
+// API, feature off) just means everything is uploaded.
 std::set<std::string> matchResources(Session& session, const std::vector<AppFile>& files) {
   std::vector<const AppFile*> candidates;
   for (const auto& f : files)
@@ -123,11 +124,9 @@ base::Result<std::vector<AppFile>> scanAppDir(const std::string& dir, const CfIg
     f.mode = fmt::format("{:o}", static_cast<unsigned>(status.permissions()) & 0777);
     if (regular) {
       f.size = static_cast<int64_t>(it->file_size(ec));
-      if (f.size >= kResourceMatchMinBytes) {
-        auto sha = sha1File(it->path().string());
-        if (!sha) return sha.takeError();
-        f.sha1 = *sha;
-      }
+      auto sha = sha1File(it->path().string());
+      if (!sha) return sha.takeError();
+      f.sha1 = *sha;
     }
     files.push_back(std::move(f));
   }
@@ -137,7 +136,7 @@ base::Result<std::vector<AppFile>> scanAppDir(const std::string& dir, const CfIg
 }
 
 base::Result<UploadSummary> uploadPackage(Session& session, const std::string& package_guid,
-                                          const std::string& app_path) {
+                                          const std::string& app_path, bool match_resources) {
   UploadSummary summary;
   auto began = std::chrono::steady_clock::now();
   json resources = json::array();
@@ -160,7 +159,8 @@ base::Result<UploadSummary> uploadPackage(Session& session, const std::string& p
                              "No app files found in '{}': the folder is empty{}. Push the folder "
                              "that holds your app (-p), or narrow .cfignore",
                              app_path, cfignore_text.empty() ? "" : " or .cfignore excludes every file in it");
-    std::set<std::string> matched = matchResources(session, *files);
+    std::set<std::string> matched;
+    if (match_resources) matched = matchResources(session, *files);
     for (const auto& f : *files) {
       ++summary.files;
       summary.bytes += f.size;
@@ -189,8 +189,12 @@ base::Result<UploadSummary> uploadPackage(Session& session, const std::string& p
   auto response = session.send("POST", "/v3/packages/" + package_guid + "/upload",
                                http::buildMultipart(parts, boundary), headers, 600000);
   if (!response) return response.takeError();
-  if (response->status / 100 != 2)
-    return base::Error{base::Errc::kInvalid, apiErrorMessage(*response)};
+  if (response->status / 100 != 2) {
+    std::string message = apiErrorMessage(*response);
+    bool stale = response->status == 422 && !resources.empty() &&
+                 message.find("is no longer cached") != std::string::npos;
+    return base::Error{stale ? base::Errc::kNotFound : base::Errc::kInvalid, message};
+  }
   MCF_TRY(waitForPackage(session, package_guid));
   return summary;
 }

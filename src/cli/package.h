@@ -16,15 +16,12 @@ struct AppFile {
   std::string path;   // relative, '/'-separated
   int64_t size = 0;
   std::string mode;   // octal permission bits, "644"
-  std::string sha1;   // only for files that can be resource-matched
+  std::string sha1;   // of regular files (empty for symlinks)
   bool regular = true;  // false for symlinks (they go in the zip as links)
 };
 
-// CC caches files of at least 64 KiB: smaller ones always travel in the zip.
-constexpr int64_t kResourceMatchMinBytes = 64 * 1024;
-
 // The files of dir that a push uploads (ignore applied), sorted by path; SHA-1 computed for
-// regular files of at least kResourceMatchMinBytes.
+// every regular file, as every one may be resource-matched.
 base::Result<std::vector<AppFile>> scanAppDir(const std::string& dir, const CfIgnore& ignore);
 
 struct UploadSummary {
@@ -37,8 +34,12 @@ struct UploadSummary {
 };
 
 // Uploads app_path (a directory, or a .zip/.jar file sent as is) as the bits of package_guid,
-// then waits until the package is READY. Prints nothing.
+// then waits until the package is READY. Prints nothing. With match_resources, files the
+// platform has are listed instead of sent; when one of them is gone by the time of the upload
+// (evicted, or a damaged cache entry) the package fails and the error is kNotFound: upload
+// to a new package without matching.
 base::Result<UploadSummary> uploadPackage(Session& session, const std::string& package_guid,
-                                          const std::string& app_path);
+                                          const std::string& app_path,
+                                          bool match_resources = true);
 
 }  // namespace mcf::cli

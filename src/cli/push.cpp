@@ -155,15 +155,27 @@ base::Status pushOne(Session& session, const PushTarget& target, const PushFlags
 
   fmt::print("Packaging files to upload...\n");
   std::fflush(stdout);
-  auto package = session.api(
-      "POST", "/v3/packages",
-      {{"type", "bits"}, {"relationships", {{"app", {{"data", {{"guid", app_guid}}}}}}}});
-  if (!package) return phaseFailed("Creating the app's package", package.error());
-  std::string package_guid = jstr(*package, "guid");
+  auto newPackage = [&]() -> base::Result<std::string> {
+    auto package = session.api(
+        "POST", "/v3/packages",
+        {{"type", "bits"}, {"relationships", {{"app", {{"data", {{"guid", app_guid}}}}}}}});
+    if (!package) return package.takeError();
+    return jstr(*package, "guid");
+  };
+  auto package_guid = newPackage();
+  if (!package_guid) return phaseFailed("Creating the app's package", package_guid.error());
   fmt::print("Uploading files...\n");
   std::fflush(stdout);
   auto upload_began = Clock::now();
-  auto uploaded = uploadPackage(session, package_guid, target.path);
+  auto uploaded = uploadPackage(session, *package_guid, target.path);
+  if (!uploaded && uploaded.error().code == base::Errc::kNotFound) {
+    // A file the platform matched was gone from its cache by the upload: send everything.
+    fmt::print("{}\nUploading all files...\n", uploaded.error().message);
+    std::fflush(stdout);
+    package_guid = newPackage();
+    if (!package_guid) return phaseFailed("Creating the app's package", package_guid.error());
+    uploaded = uploadPackage(session, *package_guid, target.path, false);
+  }
   if (!uploaded) return phaseFailed("Uploading the app's files", uploaded.error());
   times.package_ms = std::chrono::duration_cast<std::chrono::milliseconds>(upload_began -
                                                                            times.began)
@@ -171,10 +183,14 @@ base::Status pushOne(Session& session, const PushTarget& target, const PushFlags
                      uploaded->package_ms;
   times.upload_ms = msSince(upload_began) - uploaded->package_ms;
   times.sent_bytes = uploaded->sent_bytes;
+  // " 3 files, 2.1K, 2 of them (1.5K) already on the platform, 1 uploaded"
   std::string matched;
-  if (uploaded->matched_files > 0)
-    matched = fmt::format(", {} of them ({}) already on the platform", uploaded->matched_files,
-                          shortBytes(uploaded->matched_bytes));
+  if (uploaded->files > 0 && uploaded->matched_files == uploaded->files)
+    matched = ", all already on the platform, none uploaded";
+  else if (uploaded->matched_files > 0)
+    matched = fmt::format(", {} of them ({}) already on the platform, {} uploaded",
+                          uploaded->matched_files, shortBytes(uploaded->matched_bytes),
+                          uploaded->files - uploaded->matched_files);
   fmt::print(" {} file{}, {}{}\n\n", uploaded->files, uploaded->files == 1 ? "" : "s",
              shortBytes(uploaded->bytes), matched);
 
@@ -187,7 +203,7 @@ base::Status pushOne(Session& session, const PushTarget& target, const PushFlags
     fmt::print("Staging app and tracing logs...\n");
     std::fflush(stdout);
     auto stage_began = Clock::now();
-    auto droplet = stagePackage(session, app_guid, package_guid);
+    auto droplet = stagePackage(session, app_guid, *package_guid);
     if (!droplet) return droplet.takeError();
     times.stage_ms = msSince(stage_began);
     auto start_began = Clock::now();

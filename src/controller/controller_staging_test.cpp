@@ -1,4 +1,6 @@
 // Tests of packages, uploads, builds, droplets, start/restart and stats through Controller::handle.
+#include <sys/stat.h>
+
 #include <doctest/doctest.h>
 
 #include "archive/archive.h"
@@ -88,7 +90,7 @@ TEST_CASE("resource matches echo the entries the pool has; uploads may list them
   Harness h;
   std::string src = h.dir() + "/big";
   REQUIRE(base::makeDirs(src).ok());
-  std::string big(70 * 1024, 'x');  // inside the pool's size window
+  std::string big = "small files are pooled too\n";
   REQUIRE(base::writeFileAtomic(src + "/big.bin", big).ok());
   REQUIRE(h.pool->add(src + "/big.bin").ok());
   auto sha1 = blobstore::sha1File(src + "/big.bin");
@@ -116,6 +118,55 @@ TEST_CASE("resource matches echo the entries the pool has; uploads may list them
   json escaping = entry;
   escaping["path"] = "../../etc/passwd";
   CHECK(h.upload(bad_pkg, "", json::array({escaping}).dump()).status == 422);
+}
+
+TEST_CASE("an upload pools its files: the same files again need no bits, and a bad entry fails") {
+  Harness h;
+  std::string app = h.createApp("again");
+  std::string first = newPackage(h, app);
+  REQUIRE(h.upload(first, goodZip(h)).status == 200);
+
+  // Every file of goodZip, the empty Staticfile included, now matches.
+  std::string src = h.dir() + "/app-src";
+  json resources = json::array();
+  for (const char* rel : {"public/index.html", "Staticfile"}) {
+    std::string file = src + "/" + rel;
+    resources.push_back({{"checksum", {{"value", *blobstore::sha1File(file)}}},
+                         {"size_in_bytes", base::readFile(file)->size()},
+                         {"path", rel},
+                         {"mode", "640"}});
+  }
+  http::Response m = h.as_admin("POST", "/v3/resource_matches",
+                                json({{"resources", resources}}).dump());
+  REQUIRE(m.status == 201);
+  CHECK(json::parse(m.body)["resources"] == resources);
+
+  std::string second = newPackage(h, app);
+  http::Response r = h.upload(second, "", resources.dump());
+  REQUIRE(r.status == 200);
+  std::string key = json::parse(r.body)["data"]["checksum"]["value"];
+  std::string out = h.dir() + "/second";
+  REQUIRE(archive::extract(h.blobs->path(key), out).ok());
+  CHECK(*base::readFile(out + "/public/index.html") == "<h1>hello</h1>\n");
+  CHECK(*base::readFile(out + "/Staticfile") == "");
+  struct stat st;
+  REQUIRE(::stat((out + "/public/index.html").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0640);
+
+  // An entry of the right size but other bytes (a crash tore it) is refused, and dropped.
+  std::string sha1 = resources[0]["checksum"]["value"];
+  std::string entry = h.pool->path(sha1);
+  REQUIRE(::unlink(entry.c_str()) == 0);  // a link of the first upload's file: replace it
+  REQUIRE(base::writeFileAtomic(entry, "<h1>HELLO</h1>\n").ok());
+  std::string third = newPackage(h, app);
+  http::Response bad = h.upload(third, "", resources.dump());
+  CHECK(bad.status == 422);
+  CHECK(json::parse(bad.body)["errors"][0]["detail"].get<std::string>().find(
+            "'public/index.html' (sha1 " + sha1 + ") is no longer cached; push again") !=
+        std::string::npos);
+  CHECK(h.call("GET", "/v3/packages/" + third)["state"] == "FAILED");
+  m = h.as_admin("POST", "/v3/resource_matches", json({{"resources", resources}}).dump());
+  CHECK(json::parse(m.body)["resources"] == json::array({resources[1]}));
 }
 
 TEST_CASE("a build stages through the Stager into a droplet; the droplet makes the processes") {

@@ -78,7 +78,7 @@ Reply createPackage(Api& api, const Call& call);
 Reply getPackage(Api& api, const Call& call);
 Reply listPackages(Api& api, const Call& call);
 Reply listAppPackages(Api& api, const Call& call);
-Reply resourceMatches(Api& api, const Call& call);
+void resourceMatches(Api& api, Call&& call, Done done);  // stat calls leave the loop
 void uploadPackage(Api& api, Call&& call, Done done);
 
 // builds.cpp

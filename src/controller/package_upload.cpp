@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "archive/archive.h"
 #include "base/fs.h"
@@ -33,6 +35,7 @@ constexpr int64_t kMaxPackageBytes = int64_t(1) << 30;  // Cloud Controller's li
 struct Resource {
   std::string sha1;
   std::string path;
+  int64_t size = -1;  // -1: not given
   int mode = 0644;
 };
 
@@ -61,6 +64,10 @@ base::Result<std::vector<Resource>> parseResources(const std::string& text) {
     else
       res.sha1 = r.value("sha1", "");
     res.path = r.contains("path") ? r.value("path", "") : r.value("fn", "");
+    for (const char* key : {"size_in_bytes", "size"}) {  // v3, then v2
+      auto s = r.find(key);
+      if (res.size < 0 && s != r.end() && s->is_number_integer()) res.size = s->get<int64_t>();
+    }
     if (auto m = r.find("mode"); m != r.end() && m->is_string()) {
       res.mode = static_cast<int>(strtol(m->get<std::string>().c_str(), nullptr, 8)) & 0777;
     }
@@ -79,23 +86,20 @@ struct ScratchDir {
   }
 };
 
+// Puts a pooled file at its path in the package, checked against its SHA-1 on the way.
 base::Status copyResource(blobstore::ResourcePool& pool, const Resource& r,
                           const std::string& tree) {
-  std::string src = pool.path(r.sha1);
-  if (src.empty() || !base::pathExists(src)) {
-    return base::makeError(Errc::kInvalid, "The resource '{}' (sha1 {}) is no longer cached; "
-                                           "push again to upload it", r.path, r.sha1);
-  }
   std::filesystem::path dest = std::filesystem::path(tree) / r.path;
   std::error_code ec;
   std::filesystem::create_directories(dest.parent_path(), ec);
   std::filesystem::remove(dest, ec);  // never write through a symlink the zip put there
-  if (!std::filesystem::copy_file(src, dest, ec)) {
-    return base::makeError(Errc::kIo, "Cannot copy the cached resource '{}' into the package: {}",
-                           r.path, ec.message());
-  }
-  std::filesystem::permissions(dest, static_cast<std::filesystem::perms>(r.mode), ec);
-  return {};
+  auto copied = pool.copyOut(r.sha1, r.size, dest.string(), r.mode);
+  if (copied.ok()) return {};
+  if (copied.error().code == Errc::kNotFound)
+    return base::makeError(Errc::kInvalid, "The resource '{}' (sha1 {}) is no longer cached; "
+                                           "push again to upload it", r.path, r.sha1);
+  return base::makeError(copied.error().code, "Cannot copy the cached resource '{}' into the "
+                                              "package: {}", r.path, copied.error().message);
 }
 
 struct Uploaded {
@@ -143,15 +147,18 @@ base::Result<Uploaded> processUpload(blobstore::Blobstore& blobs, blobstore::Res
   } else {
     MCF_TRY(base::makeDirs(tree));
   }
-  // Pool the uploaded files so that the next push can skip them (the pool keeps only files in
-  // its size window; failures only cost a later upload).
+  // The zip's files, pooled below so that the next push can skip them.
+  std::vector<std::string> uploaded;
   std::error_code ec;
   for (auto it = std::filesystem::recursive_directory_iterator(tree, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec) && !it->is_symlink(ec)) (void)pool.add(it->path().string());
+    if (it->is_regular_file(ec) && !it->is_symlink(ec)) uploaded.push_back(it->path().string());
   }
+  // The pooled files first: pooling the new ones may evict old entries.
+  for (const auto& r : resources) MCF_TRY(copyResource(pool, r, tree));
+  // Failures only cost a later upload. The pool links these files: nothing writes to them.
+  for (const auto& file : uploaded) (void)pool.add(file);
   if (!resources.empty() || !bits) {
-    for (const auto& r : resources) MCF_TRY(copyResource(pool, r, tree));
     zip = base::joinPath(scratch.path, "package.zip");
     MCF_TRY(archive::create(tree, zip, archive::Format::kZip));
   }

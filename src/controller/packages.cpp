@@ -5,6 +5,7 @@
 #include "controller/handlers.h"
 #include "controller/pagination.h"
 #include "controller/presenters.h"
+#include "loop/loop.h"
 #include "store/store.h"
 
 namespace mcf::controller {
@@ -59,34 +60,51 @@ Reply listPackages(Api& api, const Call& call) {
 Reply listAppPackages(Api& api, const Call& call) { return listPackages(api, call); }
 
 // {"resources":[{checksum:{value}, size_in_bytes, path, mode}, ...]} (or v2 {sha1, size, fn}):
-// the entries the pool holds, echoed unchanged. Stat calls only: cheap enough for the loop.
-Reply resourceMatches(Api& api, const Call& call) {
+// the entries the pool holds, echoed unchanged. A stat per file, up to 5000 of them: on the
+// libuv thread pool, not the loop.
+void resourceMatches(Api& api, Call&& call, Done done) {
   auto body = parseBody(call.request);
-  if (!body.ok()) return body.takeError();
+  if (!body.ok()) return done(body.takeError());
   auto resources = body->find("resources");
   if (resources == body->end() || !resources->is_array())
-    return base::makeError(Errc::kInvalid, "Resources must be a list of {{checksum, "
-                                           "size_in_bytes, path, mode}} entries");
+    return done(base::makeError(Errc::kInvalid, "Resources must be a list of {{checksum, "
+                                                "size_in_bytes, path, mode}} entries"));
   if (resources->size() > 5000)
-    return base::makeError(Errc::kInvalid, "Resources may list at most 5000 entries per request");
-  json matched = json::array();
-  for (const auto& r : *resources) {
-    if (!r.is_object()) continue;
-    std::string sha1;
-    if (auto c = r.find("checksum"); c != r.end() && c->is_object() && c->contains("value") &&
-                                     (*c)["value"].is_string()) {
-      sha1 = (*c)["value"].get<std::string>();
-    } else if (auto s = r.find("sha1"); s != r.end() && s->is_string()) {
-      sha1 = s->get<std::string>();
-    }
-    int64_t size = -1;
-    for (const char* key : {"size_in_bytes", "size"}) {  // v3, then v2
-      auto s = r.find(key);
-      if (size < 0 && s != r.end() && s->is_number_integer()) size = s->get<int64_t>();
-    }
-    if (!sha1.empty() && size >= 0 && api.pool.has(sha1, size)) matched.push_back(r);
-  }
-  return jsonReply(201, {{"resources", matched}});
+    return done(base::makeError(Errc::kInvalid, "Resources may list at most 5000 entries per "
+                                                "request"));
+  struct Job {
+    json asked;
+    json matched = json::array();
+  };
+  auto job = std::make_shared<Job>();
+  job->asked = std::move(*resources);
+  blobstore::ResourcePool* pool = &api.pool;
+  std::weak_ptr<int> alive = api.alive;
+  loop::queueWork(
+      api.loop,
+      [job, pool] {
+        for (auto& r : job->asked) {
+          if (!r.is_object()) continue;
+          std::string sha1;
+          if (auto c = r.find("checksum"); c != r.end() && c->is_object() &&
+                                           c->contains("value") && (*c)["value"].is_string()) {
+            sha1 = (*c)["value"].get<std::string>();
+          } else if (auto s = r.find("sha1"); s != r.end() && s->is_string()) {
+            sha1 = s->get<std::string>();
+          }
+          int64_t size = -1;
+          for (const char* key : {"size_in_bytes", "size"}) {  // v3, then v2
+            auto s = r.find(key);
+            if (size < 0 && s != r.end() && s->is_number_integer()) size = s->get<int64_t>();
+          }
+          if (!sha1.empty() && size >= 0 && pool->has(sha1, size))
+            job->matched.push_back(std::move(r));
+        }
+      },
+      [job, alive, done] {
+        if (alive.expired()) return done(base::makeError(Errc::kUnavailable, "shutting down"));
+        done(jsonReply(201, {{"resources", std::move(job->matched)}}));
+      });
 }
 
 }  // namespace mcf::controller

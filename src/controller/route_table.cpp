@@ -75,7 +75,7 @@ const Endpoint kEndpoints[] = {
     {"POST", "/v3/packages", kToken, createPackage, nullptr, nullptr},
     {"GET", "/v3/packages/:guid", kToken, getPackage, nullptr, nullptr},
     {"POST", "/v3/packages/:guid/upload", kToken, nullptr, uploadPackage, nullptr},
-    {"POST", "/v3/resource_matches", kToken, resourceMatches, nullptr, nullptr},
+    {"POST", "/v3/resource_matches", kToken, nullptr, resourceMatches, nullptr},
     {"GET", "/v3/builds", kToken, listBuilds, nullptr, nullptr},
     {"POST", "/v3/builds", kToken, createBuild, nullptr, nullptr},
     {"GET", "/v3/builds/:guid", kToken, getBuild, nullptr, nullptr},

@@ -75,15 +75,12 @@ void Stager::stage(const Job& job, std::function<void(base::Result<Outcome>)> do
   run->dir = base::joinPath(config_.staging_root, job.build_guid);
   run->handle = "staging-" + job.build_guid;
   if (job.buildpacks.empty()) {
-    run->order = buildpacks_.names();
+    run->order = buildpacks_.names(job.stack);
   } else {
     for (const auto& name : job.buildpacks) {
-      if (!buildpacks_.find(name)) {
+      if (auto usable = buildpacks_.checkRequested(name, job.stack); !usable.ok()) {
         auto cb = std::move(run->done);
-        cb(makeError(Errc::kStagingError,
-                     "Buildpack '{}' not found. Available buildpacks: {}. Use one of them with "
-                     "-b or in the manifest's buildpacks list.",
-                     name, base::join(buildpacks_.names(), ", ")));
+        cb(usable.takeError());
         return;
       }
     }
@@ -153,8 +150,15 @@ void Stager::startContainer(const std::string& build_guid) {
       {base::joinPath(run.dir, "output"), "/tmp/output", false},
       {base::joinPath(config_.caches_dir, run.job.app_guid), "/tmp/cache", false},
   };
-  for (const auto& name : run.order)
-    spec.bind_mounts.push_back({buildpacks_.find(name)->dir, "/tmp/buildpacks/" + name, true});
+  for (const auto& name : run.order) {
+    const AdminBuildpack* bp = buildpacks_.find(name, run.job.stack);
+    if (!bp) {  // deleted by an admin while the package was downloaded
+      finish(build_guid, makeError(Errc::kStagingError, "Buildpack '{}' was deleted while the "
+                                   "app staged; push again", name));
+      return;
+    }
+    spec.bind_mounts.push_back({bp->dir, "/tmp/buildpacks/" + name, true});
+  }
 
   auto created = backend_.create(spec);
   if (!created.ok()) {

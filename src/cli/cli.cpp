@@ -104,6 +104,7 @@ int cliMain(int argc, char** argv, const std::function<int(const UpOptions&)>& u
   addApiCommands(app, table, ctx);
   addSshCommand(app, table, ctx);
   addStackCommands(app, table, ctx);
+  addBuildpackCommands(app, table, ctx);
   addTaskCommands(app, table, ctx);
   addRouteCommands(app, table, ctx);
   addServiceCommands(app, table, ctx);

@@ -53,6 +53,8 @@ void addEnvCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 void addApiCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 // ssh
 void addSshCommand(CLI::App& app, CommandTable& table, const Context& ctx);
+// buildpacks, create-buildpack, update-buildpack, delete-buildpack
+void addBuildpackCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 // stacks, stemcell build
 void addStackCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 // run-task, tasks, terminate-task

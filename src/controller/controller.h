@@ -42,6 +42,9 @@ struct ControllerConfig {
   // Told after an app's service bindings changed (bound, unbound, instance updated, app
   // deleted), so that its syslog drains follow at once. Unset = nobody listens.
   std::function<void(const std::string& app_guid)> bindings_changed;
+  // Told after the admin buildpacks changed in the store (created, updated, uploaded,
+  // deleted), so that the next staging uses them. Unset = nobody listens.
+  std::function<void()> buildpacks_changed;
   // GET /metrics (Prometheus text exposition); unset = 404.
   std::function<std::string()> metrics;
 };

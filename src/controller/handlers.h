@@ -40,6 +40,14 @@ Reply deleteDomain(Api& api, const Call& call);
 Reply listStacks(Api& api, const Call& call);
 Reply getStack(Api& api, const Call& call);
 
+// buildpacks.cpp
+Reply listBuildpacks(Api& api, const Call& call);
+Reply getBuildpack(Api& api, const Call& call);
+Reply createBuildpack(Api& api, const Call& call);
+Reply updateBuildpack(Api& api, const Call& call);
+Reply deleteBuildpack(Api& api, const Call& call);
+void uploadBuildpack(Api& api, Call&& call, Done done);
+
 // apps.cpp
 Reply createApp(Api& api, const Call& call);
 Reply listApps(Api& api, const Call& call);

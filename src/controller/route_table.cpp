@@ -34,6 +34,13 @@ const Endpoint kEndpoints[] = {
     {"DELETE", "/v3/domains/:guid", kToken, deleteDomain, nullptr, nullptr},
     {"GET", "/v3/stacks", kToken, listStacks, nullptr, nullptr},
     {"GET", "/v3/stacks/:guid", kToken, getStack, nullptr, nullptr},
+    // Admin buildpacks.
+    {"GET", "/v3/buildpacks", kToken, listBuildpacks, nullptr, nullptr},
+    {"POST", "/v3/buildpacks", kToken, createBuildpack, nullptr, nullptr},
+    {"GET", "/v3/buildpacks/:guid", kToken, getBuildpack, nullptr, nullptr},
+    {"PATCH", "/v3/buildpacks/:guid", kToken, updateBuildpack, nullptr, nullptr},
+    {"DELETE", "/v3/buildpacks/:guid", kToken, deleteBuildpack, nullptr, nullptr},
+    {"POST", "/v3/buildpacks/:guid/upload", kToken, nullptr, uploadBuildpack, nullptr},
     // Apps.
     {"GET", "/v3/apps", kToken, listApps, nullptr, nullptr},
     {"POST", "/v3/apps", kToken, createApp, nullptr, nullptr},

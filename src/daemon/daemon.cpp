@@ -29,6 +29,7 @@
 #include "controller/controller.h"
 #include "controller/ssh_proxy.h"
 #include "daemon/adapters.h"
+#include "daemon/admin_buildpacks.h"
 #include "daemon/paths.h"
 #include "daemon/platform_metrics.h"
 #include "daemon/security_groups.h"
@@ -258,6 +259,8 @@ base::Status buildComponents(Platform& p) {
   auto registry = stager::BuildpackRegistry::load(p.paths.buildpacks);
   if (!registry.ok()) return registry.takeError();
   p.buildpacks = std::make_unique<stager::BuildpackRegistry>(std::move(registry).value());
+  MCF_TRY(seedShippedBuildpacks(*p.store, *p.buildpacks));
+  MCF_TRY(reloadBuildpacks(*p.store, *p.buildpacks));
   p.stager = std::make_unique<stager::Stager>(
       p.loop, *p.backend, *p.blobs, *p.logs, *p.buildpacks,
       stager::StagerConfig{p.paths.staging, p.paths.droplets, p.paths.caches,
@@ -288,6 +291,10 @@ base::Status buildComponents(Platform& p) {
   cc.ssh_port = p.options.ssh_port;
   cc.bindings_changed = [&p](const std::string& app_guid) { refreshDrains(p, app_guid); };
   cc.metrics = [&p] { return p.metrics->scrape(); };
+  cc.buildpacks_changed = [&p] {
+    if (auto st = reloadBuildpacks(*p.store, *p.buildpacks); !st.ok())
+      MCF_WARN("daemon", "reloading the admin buildpacks failed: {}", st.error().message);
+  };
   p.controller = std::make_unique<controller::Controller>(
       p.loop, cc, *p.store, *p.blobs, *p.pool, *p.tokens, *p.logs, *p.stager_adapter,
       *p.runtime_adapter, *p.route_adapter, *p.stacks_adapter, p.clock);

@@ -143,6 +143,19 @@ struct Domain : Stamps {
   std::string org_guid;  // the owning org of a private domain; "" = shared with every org
 };
 
+// An admin buildpack (GET /v3/buildpacks). stack "" = any stack (CC's null stack).
+struct Buildpack : Stamps {
+  std::string guid;
+  std::string name;
+  std::string stack;
+  int position = 0;        // 1-based detection order
+  bool enabled = true;
+  bool locked = false;
+  bool ready = false;      // state READY (bits present) or AWAITING_UPLOAD
+  std::string filename;    // the uploaded zip's name ("" for one shipped with microcf)
+  std::string path;        // folder with bin/detect, ... ("" until uploaded)
+};
+
 struct Route : Stamps {
   std::string guid;
   std::string host;

@@ -49,16 +49,51 @@ base::Result<BuildpackRegistry> BuildpackRegistry::load(const std::string& dir) 
   return registry;
 }
 
-const AdminBuildpack* BuildpackRegistry::find(const std::string& name) const {
-  for (const auto& bp : buildpacks_)
-    if (bp.name == name) return &bp;
-  return nullptr;
+namespace {
+
+bool forStack(const AdminBuildpack& bp, const std::string& stack) {
+  return stack.empty() || bp.stack.empty() || bp.stack == stack;
 }
 
-std::vector<std::string> BuildpackRegistry::names() const {
+}  // namespace
+
+const AdminBuildpack* BuildpackRegistry::find(const std::string& name,
+                                              const std::string& stack) const {
+  const AdminBuildpack* any = nullptr;
+  for (const auto& bp : buildpacks_) {
+    if (bp.name != name || !forStack(bp, stack)) continue;
+    if (!bp.stack.empty() && bp.stack == stack) return &bp;
+    if (!any) any = &bp;
+  }
+  return any;
+}
+
+std::vector<std::string> BuildpackRegistry::names(const std::string& stack) const {
   std::vector<std::string> out;
-  for (const auto& bp : buildpacks_) out.push_back(bp.name);
+  for (const auto& bp : buildpacks_) {
+    if (!bp.enabled || !forStack(bp, stack)) continue;
+    // One name once: a stack's own buildpack wins over the one for any stack.
+    if (std::find(out.begin(), out.end(), bp.name) == out.end()) out.push_back(bp.name);
+  }
   return out;
+}
+
+base::Status BuildpackRegistry::checkRequested(const std::string& name,
+                                               const std::string& stack) const {
+  const AdminBuildpack* bp = find(name, stack);
+  std::string enabled = base::join(names(stack), ", ");
+  if (enabled.empty()) enabled = "none";
+  if (!bp)
+    return makeError(Errc::kStagingError,
+                     "Buildpack '{}' not found. Available buildpacks: {}. Use one of them with "
+                     "-b or in the manifest's buildpacks list.",
+                     name, enabled);
+  if (!bp->enabled)
+    return makeError(Errc::kStagingError,
+                     "Buildpack '{}' is disabled. Enabled buildpacks: {}. An admin can enable it "
+                     "with 'microcf update-buildpack {} --enable'; or use one of the enabled ones.",
+                     name, enabled, name);
+  return {};
 }
 
 }  // namespace mcf::stager

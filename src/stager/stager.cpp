@@ -79,15 +79,13 @@ void Stager::stage(const Job& job, std::function<void(base::Result<Outcome>)> do
   run->dir = base::joinPath(config_.staging_root, job.build_guid);
   run->handle = "staging-" + job.build_guid;
   if (job.buildpacks.empty()) {
-    run->order = buildpacks_.names();
+    run->order = buildpacks_.names(job.stack);
   } else {
     for (const auto& name : job.buildpacks) {
-      if (!base::isBuildpackUrl(name) && !buildpacks_.find(name)) {
+      if (base::isBuildpackUrl(name)) continue;
+      if (auto usable = buildpacks_.checkRequested(name, job.stack); !usable.ok()) {
         auto cb = std::move(run->done);
-        cb(makeError(Errc::kStagingError,
-                     "Buildpack '{}' not found. Available buildpacks: {}. Use one of them with "
-                     "-b or in the manifest's buildpacks list.",
-                     name, base::join(buildpacks_.names(), ", ")));
+        cb(usable.takeError());
         return;
       }
     }
@@ -182,9 +180,10 @@ void Stager::startContainer(const std::string& build_guid) {
       custom = true;
       continue;
     }
-    const auto* bp = buildpacks_.find(name);
-    if (!bp) {
-      finish(build_guid, makeError(Errc::kStagingError, "Buildpack '{}' not found", name));
+    const AdminBuildpack* bp = buildpacks_.find(name, run.job.stack);
+    if (!bp) {  // deleted by an admin while the package was downloaded
+      finish(build_guid, makeError(Errc::kStagingError, "Buildpack '{}' was deleted while the "
+                                   "app staged; push again", name));
       return;
     }
     spec.bind_mounts.push_back({bp->dir, "/tmp/buildpacks/" + name, true});

@@ -278,6 +278,25 @@ ALTER TABLE packages ADD COLUMN content_digest TEXT NOT NULL DEFAULT '';
 ALTER TABLE droplets ADD COLUMN staging_key TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Admin buildpacks; stack '' is Cloud Controller's null stack (any stack), so that
+// (name, stack) stays unique for it too.
+constexpr const char* kV8 = R"sql(
+CREATE TABLE buildpacks (
+  guid TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  stack TEXT NOT NULL DEFAULT '',
+  position INTEGER NOT NULL,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  locked INTEGER NOT NULL DEFAULT 0,
+  ready INTEGER NOT NULL DEFAULT 0,
+  filename TEXT NOT NULL DEFAULT '',
+  path TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (name, stack)
+);
+)sql";
+
 Result<int> userVersion(Db& db) {
   return first<int>(db.query("PRAGMA user_version"),
                     [](Stmt& row) -> Result<int> { return row.integer(0); },
@@ -295,6 +314,7 @@ const std::vector<Migration>& migrations() {
       {5, kV5},
       {6, kV6},
       {7, kV7},
+      {8, kV8},
   };
   return kSteps;
 }

@@ -100,6 +100,12 @@ class SqliteStore final : public Store {
       const std::string& app_guid, const std::string& instance_guid) override;
   Status deleteServiceBinding(const std::string& guid) override;
 
+  Result<model::Buildpack> createBuildpack(model::Buildpack bp) override;
+  Result<model::Buildpack> getBuildpack(const std::string& guid) override;
+  Result<std::vector<model::Buildpack>> listBuildpacks() override;
+  Status updateBuildpack(const model::Buildpack& bp) override;
+  Status deleteBuildpack(const std::string& guid) override;
+
   Result<std::optional<std::string>> getSetting(const std::string& key) override;
   Status setSetting(const std::string& key, const std::string& value) override;
 

@@ -163,6 +163,17 @@ class Store {
       const std::string& app_guid, const std::string& instance_guid) = 0;
   virtual Status deleteServiceBinding(const std::string& guid) = 0;
 
+  // Admin buildpacks, by position (1..N without gaps). (name, stack) is unique (kConflict
+  // "Buildpack with name 'x' and stack 'y' already exists"). Creating at position p (clamped to
+  // 1..N+1; 0 = last) moves the ones at p and after down by one; updating to another position
+  // (clamped to 1..N) moves the ones between; deleting closes the gap.
+  virtual Result<model::Buildpack> createBuildpack(model::Buildpack bp) = 0;
+  virtual Result<model::Buildpack> getBuildpack(const std::string& guid) = 0;
+  virtual Result<std::vector<model::Buildpack>> listBuildpacks() = 0;
+  // Writes every field (position as above); sets updated_at.
+  virtual Status updateBuildpack(const model::Buildpack& bp) = 0;
+  virtual Status deleteBuildpack(const std::string& guid) = 0;
+
   // Small key/value settings of the platform (e.g. the token signing key's id).
   virtual Result<std::optional<std::string>> getSetting(const std::string& key) = 0;
   virtual Status setSetting(const std::string& key, const std::string& value) = 0;

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -258,10 +259,17 @@ base::Status buildComponents(Platform& p) {
   auto registry = stager::BuildpackRegistry::load(p.paths.buildpacks);
   if (!registry.ok()) return registry.takeError();
   p.buildpacks = std::make_unique<stager::BuildpackRegistry>(std::move(registry).value());
-  p.stager = std::make_unique<stager::Stager>(
-      p.loop, *p.backend, *p.blobs, *p.logs, *p.buildpacks,
-      stager::StagerConfig{p.paths.staging, p.paths.droplets, p.paths.caches,
-                           stager::StagerConfig{}.timeout_ms, *staging_rules});
+  stager::StagerConfig staging;
+  staging.staging_root = p.paths.staging;
+  staging.droplets_dir = p.paths.droplets;
+  staging.caches_dir = p.paths.caches;
+  staging.timeout_ms = p.options.staging_timeout_ms;
+  staging.max_stagings = p.options.max_stagings > 0
+                             ? p.options.max_stagings
+                             : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  staging.net_out = *staging_rules;
+  p.stager = std::make_unique<stager::Stager>(p.loop, *p.backend, *p.blobs, *p.logs,
+                                              *p.buildpacks, std::move(staging));
   p.routes = std::make_unique<router::RouteTable>();
   p.route_adapter = std::make_unique<RouteAdapter>(*p.routes);
   scheduler::SchedulerConfig sched;

@@ -2,6 +2,7 @@
 #include "stager/stager.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,6 +33,46 @@ base::Status chownTree(const std::string& root, runner::HostIds vcap) {
   return base::chownTree(root, static_cast<int>(vcap.uid), static_cast<int>(vcap.gid));
 }
 
+constexpr const char* kCacheSuffix = ".cache";
+
+// Where the build artifacts cache of (app, stack) is kept between stagings.
+std::string savedCacheDir(const std::string& caches_dir, const Job& job) {
+  return base::joinPath(base::joinPath(caches_dir, job.app_guid), job.stack + kCacheSuffix);
+}
+
+// Puts the staging's cache (from, in the staging folder) in place of the saved one (to): a
+// rename, or a copy when the staging folder is on another file system, then an exchange, so
+// that a reader sees the old cache or the new one, never a mix. Removes what else is in the
+// app's folder: the previous cache and folders of the layout before caches were per stack.
+base::Status saveCache(const std::string& from, const std::string& to, const std::string& tag) {
+  std::string parent = std::filesystem::path(to).parent_path().string();
+  MCF_TRY(base::makeDirs(parent));
+  std::string fresh = to + ".saving-" + tag;
+  MCF_TRY(base::removeTree(fresh));
+  if (::rename(from.c_str(), fresh.c_str()) != 0) {
+    if (errno != EXDEV)
+      return makeError(Errc::kIo, "cannot move the build cache to {}: {}", fresh, strerror(errno));
+    MCF_TRY(base::copyTree(from, fresh));
+  }
+  if (::renameat2(AT_FDCWD, fresh.c_str(), AT_FDCWD, to.c_str(), RENAME_EXCHANGE) != 0) {
+    if (errno != ENOENT)
+      return makeError(Errc::kIo, "cannot put the build cache in place at {}: {}", to,
+                       strerror(errno));
+    if (::rename(fresh.c_str(), to.c_str()) != 0)
+      return makeError(Errc::kIo, "cannot put the build cache in place at {}: {}", to,
+                       strerror(errno));
+  }
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(parent, ec)) {
+    std::string name = e.path().filename().string();
+    bool is_cache = name.size() > strlen(kCacheSuffix) &&
+                    name.compare(name.size() - strlen(kCacheSuffix), std::string::npos,
+                                 kCacheSuffix) == 0;
+    if (!is_cache) (void)base::removeTree(e.path().string());
+  }
+  return {};
+}
+
 }  // namespace
 
 struct Stager::Run {
@@ -45,9 +86,11 @@ struct Stager::Run {
   std::unique_ptr<loop::Timer> timeout;
   std::unique_ptr<logs::LineSplitter> out;
   std::unique_ptr<logs::LineSplitter> err;
+  bool started = false;  // holds a slot (else it waits in waiting_)
   bool container_created = false;
   bool timed_out = false;
-  bool clear_cache = false;  // clear_buildpack_cache came while it ran: drop the cache at the end
+  bool canceled = false;     // the app was deleted while it ran
+  bool clear_cache = false;  // clear_buildpack_cache came while it ran: its cache is not saved
 };
 
 Stager::Stager(loop::Loop& loop, runner::Backend& backend, blobstore::Blobstore& blobs,
@@ -92,8 +135,48 @@ void Stager::stage(const Job& job, std::function<void(base::Result<Outcome>)> do
   }
   Run& r = *run;
   runs_[job.build_guid] = std::move(run);
-  stg(r, "Downloading app package...");
-  prepare(r);
+  if (config_.max_stagings > 0 && running_ >= config_.max_stagings) {
+    stg(r, fmt::format("Waiting for a staging slot ({} staging{} running, {} ahead of this one)",
+                       running_, running_ == 1 ? "" : "s", waiting_.size()));
+    waiting_.push_back(job.build_guid);
+    return;
+  }
+  begin(r);
+}
+
+void Stager::begin(Run& run) {
+  run.started = true;
+  ++running_;
+  stg(run, "Downloading app package...");
+  prepare(run);
+}
+
+void Stager::startWaiting() {
+  while (!waiting_.empty() && (config_.max_stagings <= 0 || running_ < config_.max_stagings)) {
+    std::string build_guid = waiting_.front();
+    waiting_.pop_front();
+    auto it = runs_.find(build_guid);
+    if (it != runs_.end()) begin(*it->second);
+  }
+}
+
+void Stager::cancel(const std::string& app_guid) {
+  // Collected first: stop and finish may end runs at once, which erases them from runs_.
+  std::vector<std::string> dropped, stopped;
+  for (auto& [guid, run] : runs_) {
+    if (run->job.app_guid != app_guid) continue;
+    if (!run->started) {
+      dropped.push_back(guid);
+      continue;
+    }
+    run->canceled = true;  // prepare's end or the builder's exit fails the staging
+    if (run->container_created) stopped.push_back(run->handle);
+  }
+  for (const auto& handle : stopped) (void)backend_.stop(handle, true);
+  for (const auto& guid : dropped)
+    finish(guid, makeError(Errc::kStagingError,
+                           "Staging was canceled: the app was deleted while its staging waited "
+                           "for a slot"));
 }
 
 void Stager::prepare(Run& run) {
@@ -104,21 +187,29 @@ void Stager::prepare(Run& run) {
   auto result = std::make_shared<Prepared>();
   std::string dir = run.dir;
   std::string package = run.job.package_path;
-  std::string cache = base::joinPath(config_.caches_dir, run.job.app_guid);
+  std::string saved_cache = savedCacheDir(config_.caches_dir, run.job);
   std::string build_guid = run.job.build_guid;
   runner::HostIds vcap = backend_.vcapHostIds();
   loop::queueWork(
       loop_,
-      [result, dir, package, cache, vcap] {
+      [result, dir, package, saved_cache, vcap] {
         auto step = [&]() -> base::Status {
           MCF_TRY(base::removeTree(dir));
           for (const char* sub : {"app", "droplet", "output"})
             MCF_TRY(base::makeDirs(base::joinPath(dir, sub)));
-          MCF_TRY(base::makeDirs(cache));
           MCF_TRY(archive::extract(package, base::joinPath(dir, "app")));
-          for (const char* sub : {"app", "droplet", "output"})
+          // The build works on a copy of the cache: a failed or killed staging leaves the
+          // saved one as it was. A cache that cannot be copied is left out, not fatal.
+          std::string cache = base::joinPath(dir, "cache");
+          if (base::isDirectory(saved_cache)) {
+            if (auto copied = base::copyTree(saved_cache, cache); !copied.ok()) {
+              MCF_WARN("stager", "staging without the build cache: {}", copied.error().message);
+              (void)base::removeTree(cache);
+            }
+          }
+          MCF_TRY(base::makeDirs(cache));
+          for (const char* sub : {"app", "droplet", "output", "cache"})
             MCF_TRY(chownTree(base::joinPath(dir, sub), vcap));
-          MCF_TRY(chownTree(cache, vcap));
           return {};
         };
         result->status = step();
@@ -128,6 +219,11 @@ void Stager::prepare(Run& run) {
       [this, result, build_guid] {
         auto it = runs_.find(build_guid);
         if (it == runs_.end()) return;
+        if (it->second->canceled) {
+          finish(build_guid, makeError(Errc::kStagingError,
+                                       "Staging was canceled: the app was deleted"));
+          return;
+        }
         if (!result->status.ok()) {
           finish(build_guid, makeError(Errc::kStagingError, "Downloading the app package failed: {}",
                                        result->status.error().message));
@@ -151,7 +247,7 @@ void Stager::startContainer(const std::string& build_guid) {
       {base::joinPath(run.dir, "app"), "/tmp/app", false},
       {base::joinPath(run.dir, "droplet"), "/tmp/droplet", false},
       {base::joinPath(run.dir, "output"), "/tmp/output", false},
-      {base::joinPath(config_.caches_dir, run.job.app_guid), "/tmp/cache", false},
+      {base::joinPath(run.dir, "cache"), "/tmp/cache", false},
   };
   for (const auto& name : run.order)
     spec.bind_mounts.push_back({buildpacks_.find(name)->dir, "/tmp/buildpacks/" + name, true});
@@ -220,10 +316,20 @@ void Stager::onBuilderExit(const std::string& build_guid, const runner::ProcessE
   Run& run = *it->second;
   run.out->flush();
   run.err->flush();
+  if (run.canceled) {
+    finish(build_guid, makeError(Errc::kStagingError, "Staging was canceled: the app was deleted"));
+    return;
+  }
   if (run.timed_out) {
+    uint64_t ms = config_.timeout_ms;
+    std::string limit = ms % 60000 == 0  ? fmt::format("{} minute{}", ms / 60000, ms == 60000 ? "" : "s")
+                        : ms % 1000 == 0 ? fmt::format("{} seconds", ms / 1000)
+                                         : fmt::format("{} milliseconds", ms);
     finish(build_guid, makeError(Errc::kStagingError,
-                                 "StagingTimeExpired: staging did not finish within {} minutes",
-                                 config_.timeout_ms / 60000));
+                                 "StagingTimeExpired: staging did not finish within {}. The "
+                                 "platform's staging timeout is set with 'microcf up "
+                                 "--staging-timeout'.",
+                                 limit));
     return;
   }
   if (exit.out_of_memory) {
@@ -260,9 +366,12 @@ void Stager::onBuilderExit(const std::string& build_guid, const runner::ProcessE
   std::string extracted = base::joinPath(config_.droplets_dir, run.job.droplet_guid);
   auto outcome = std::make_shared<Outcome>(std::move(parsed).value());
   runner::HostIds vcap = backend_.vcapHostIds();
+  // Only a successful staging saves its cache, and not one whose cache was cleared meanwhile.
+  std::string cache = run.clear_cache ? "" : base::joinPath(run.dir, "cache");
+  std::string saved_cache = savedCacheDir(config_.caches_dir, run.job);
   loop::queueWork(
       loop_,
-      [this, packed, contents, tgz, extracted, vcap] {
+      [this, packed, contents, tgz, extracted, vcap, cache, saved_cache, build_guid] {
         auto step = [&]() -> base::Status {
           MCF_TRY(base::makeDirs(base::joinPath(contents, "tmp")));
           MCF_TRY(base::makeDirs(base::joinPath(contents, "logs")));
@@ -279,6 +388,7 @@ void Stager::onBuilderExit(const std::string& build_guid, const runner::ProcessE
           if (::rename(contents.c_str(), extracted.c_str()) != 0)
             return makeError(Errc::kIo, "cannot move the droplet to {}: {}", extracted,
                              strerror(errno));
+          if (!cache.empty()) MCF_TRY(saveCache(cache, saved_cache, build_guid));
           return {};
         };
         packed->status = step();
@@ -303,13 +413,8 @@ base::Status Stager::clearCache(const std::string& app_guid) {
   if (app_guid.empty() || app_guid.find('/') != std::string::npos || app_guid == "." ||
       app_guid == "..")
     return makeError(Errc::kInvalid, "invalid app guid '{}'", app_guid);
-  bool staging = false;
-  for (auto& [guid, run] : runs_) {
-    if (run->job.app_guid != app_guid) continue;
-    run->clear_cache = true;
-    staging = true;
-  }
-  if (staging) return {};  // its container still has the folder mounted
+  for (auto& [guid, run] : runs_)
+    if (run->job.app_guid == app_guid) run->clear_cache = true;
   removeCache(app_guid);
   return {};
 }
@@ -340,13 +445,20 @@ void Stager::finish(const std::string& build_guid, base::Result<Outcome> outcome
   if (it == runs_.end()) return;
   std::unique_ptr<Run> run = std::move(it->second);
   runs_.erase(it);
+  if (run->started) {
+    --running_;
+  } else {
+    waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), build_guid), waiting_.end());
+  }
   if (run->container_created) {
     if (auto st = backend_.destroy(run->handle); !st.ok())
       MCF_WARN("stager", "destroying staging container {}: {}", run->handle, st.error().message);
   }
   std::string dir = run->dir;
-  loop::queueWork(loop_, [dir] { (void)base::removeTree(dir); }, [] {});
-  if (run->clear_cache) removeCache(run->job.app_guid);
+  if (run->started) loop::queueWork(loop_, [dir] { (void)base::removeTree(dir); }, [] {});
+  // A cache saved just before clear_buildpack_cache came goes too.
+  if (run->clear_cache && outcome.ok()) removeCache(run->job.app_guid);
+  startWaiting();
   auto done = std::move(run->done);
   done(std::move(outcome));
 }

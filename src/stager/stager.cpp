@@ -332,7 +332,14 @@ void Stager::onBuilderExit(const std::string& build_guid, const runner::ProcessE
                                  limit));
     return;
   }
-  if (exit.out_of_memory) {
+  // The memory limit often kills a child of the builder (npm, pip, a compiler): the builder
+  // then fails on its own, and the container's count of such kills says why.
+  bool out_of_memory = exit.out_of_memory;
+  if (!out_of_memory && exit.status != 0) {
+    auto info = backend_.info(run.handle);
+    out_of_memory = info.ok() && info->usage.oom_kills > 0;
+  }
+  if (out_of_memory) {
     std::vector<std::string> tail(run.tail.begin(), run.tail.end());
     finish(build_guid, outOfMemoryError(run.job.memory_mb, base::join(tail, "\n")));
     return;

@@ -205,12 +205,25 @@ TEST_CASE("a builder killed by its memory limit fails staging with the limit and
   CHECK(error.message.find("-----> Installing dependencies") != std::string::npos);
   CHECK(error.message.find("status 137") == std::string::npos);
 
+  // The limit killed a child of the builder, which then failed on its own.
+  Job child = f.job("app-child-oom");
+  std::optional<mcf::base::Result<Outcome>> child_outcome;
+  f.stager->stage(child, [&](mcf::base::Result<Outcome> r) { child_outcome = std::move(r); });
+  int child_pid = f.waitForBuilder("staging-build-app-child-oom");
+  mcf::runner::Usage usage;
+  usage.oom_kills = 1;
+  f.backend.setUsage("staging-build-app-child-oom", usage);
+  REQUIRE(f.backend.exit("staging-build-app-child-oom", child_pid, 226));
+  f.loop.runUntil([&] { return child_outcome.has_value(); });
+  REQUIRE_FALSE(child_outcome->ok());
+  CHECK(child_outcome->error().message.find("ran out of memory") != std::string::npos);
+
   // The same exit status without the memory limit's kill stays a generic failure.
   Job other = f.job("app-killed");
   std::optional<mcf::base::Result<Outcome>> killed;
   f.stager->stage(other, [&killed](mcf::base::Result<Outcome> r) { killed = std::move(r); });
-  f.loop.runUntil([&] { return killed.has_value() || f.backend.runs().size() == 2; });
-  REQUIRE(f.backend.runs().size() == 2);
+  f.loop.runUntil([&] { return killed.has_value() || f.backend.runs().size() == 3; });
+  REQUIRE(f.backend.runs().size() == 3);
   REQUIRE(f.backend.exit(f.backend.runs().back().handle, f.backend.runs().back().pid, 137));
   f.loop.runUntil([&] { return killed.has_value(); });
   REQUIRE_FALSE(killed->ok());

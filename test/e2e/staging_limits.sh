@@ -27,6 +27,7 @@ done
 grep -q "hog: started" "$E2E_TMP/slow.out" || { cat "$E2E_TMP/slow.out"; fail "the first staging did not reach npm's preinstall"; }
 mkdir -p "$E2E_TMP/second"
 cp -r "$EXAMPLES/static/." "$E2E_TMP/second/"
+rm -f "$E2E_TMP/second/manifest.yml"
 out=$(cd "$E2E_TMP/second" && mcf push second 2>&1) || { echo "$out"; fail "the second push failed"; }
 expect_contains "$out" "Waiting for a staging slot (1 staging running, 0 ahead of this one)" "the second push"
 wait "$SLOW_PID" || true

@@ -335,13 +335,23 @@ void Stager::onBuilderExit(const std::string& build_guid, const runner::ProcessE
   // The memory limit often kills a child of the builder (npm, pip, a compiler): the builder
   // then fails on its own, and the container's count of such kills says why.
   bool out_of_memory = exit.out_of_memory;
-  if (!out_of_memory && exit.status != 0) {
-    auto info = backend_.info(run.handle);
-    out_of_memory = info.ok() && info->usage.oom_kills > 0;
+  bool disk_full = false;
+  if (exit.status != 0) {
+    if (auto info = backend_.info(run.handle); info.ok()) {
+      out_of_memory = out_of_memory || info->usage.oom_kills > 0;
+      // The file system's own metadata takes a little of the image: nearly full is full.
+      uint64_t limit = uint64_t(std::max(run.job.disk_mb, 0)) << 20;
+      disk_full = limit > 0 && info->usage.disk_bytes >= limit / 100 * 95;
+    }
   }
   if (out_of_memory) {
     std::vector<std::string> tail(run.tail.begin(), run.tail.end());
     finish(build_guid, outOfMemoryError(run.job.memory_mb, base::join(tail, "\n")));
+    return;
+  }
+  if (disk_full) {
+    std::vector<std::string> tail(run.tail.begin(), run.tail.end());
+    finish(build_guid, diskFullError(run.job.disk_mb, base::join(tail, "\n")));
     return;
   }
   if (exit.status != 0) {
@@ -513,6 +523,16 @@ base::Error outOfMemoryError(int memory_mb, const std::string& last_lines) {
                    "larger memory (-m, e.g. -m {}M), or create the build with a larger "
                    "staging_memory_in_mb.{}",
                    memory_mb, std::max(memory_mb * 2, 2048), tail);
+}
+
+base::Error diskFullError(int disk_mb, const std::string& last_lines) {
+  std::string tail = last_lines.empty() ? "" : "\n" + last_lines;
+  return makeError(Errc::kStagingError,
+                   "Staging exceeded its disk limit of {} MB: the build filled the staging "
+                   "container's disk. Staging gets the larger of the app's disk and 4096 MB: "
+                   "push with a larger disk quota (-k, e.g. -k {}M, or disk_quota in the "
+                   "manifest), or create the build with a larger staging_disk_in_mb.{}",
+                   disk_mb, std::max(disk_mb * 2, 8192), tail);
 }
 
 base::Result<Outcome> parseResult(const std::string& result_json) {

@@ -115,6 +115,10 @@ base::Error builderError(int exit_status, const std::vector<std::string>& tried,
 // raise it. last_lines as for builderError.
 base::Error outOfMemoryError(int memory_mb, const std::string& last_lines);
 
+// The error of a builder that failed with its container's disk (nearly) full: says the limit
+// and how to raise it. last_lines as for builderError.
+base::Error diskFullError(int disk_mb, const std::string& last_lines);
+
 // Reads the builder's result.json into an Outcome (blob fields left empty).
 base::Result<Outcome> parseResult(const std::string& result_json);
 

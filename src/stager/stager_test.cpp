@@ -416,3 +416,36 @@ TEST_CASE("the build cache is a copy: saved by a successful staging only, per ap
     entries.push_back(e.path().filename().string());
   CHECK(entries == std::vector<std::string>{"host.cache"});
 }
+
+TEST_CASE("a builder that fails with its disk full says the staging's disk limit and how to raise it") {
+  StagerFixture f;
+  Job j = f.job("app-disk");
+  j.disk_mb = 4096;
+  std::optional<mcf::base::Result<Outcome>> outcome;
+  int pid = f.startBuilder(j, outcome);
+  const std::string handle = f.backend.runs().back().handle;
+  CHECK(f.backend.containerSpec(handle)->limits.disk_mb == 4096);
+  mcf::runner::Usage usage;
+  usage.disk_bytes = uint64_t(4050) << 20;
+  f.backend.setUsage(handle, usage);
+  REQUIRE(f.backend.emitStderr(handle, pid, "cp: No space left on device\n"));
+  REQUIRE(f.backend.exit(handle, pid, 226));
+  f.loop.runUntil([&] { return outcome.has_value(); });
+  REQUIRE_FALSE(outcome->ok());
+  const auto& message = outcome->error().message;
+  CHECK(message.rfind("Staging exceeded its disk limit of 4096 MB", 0) == 0);
+  CHECK(message.find("-k") != std::string::npos);
+  CHECK(message.find("staging_disk_in_mb") != std::string::npos);
+  CHECK(message.find("No space left on device") != std::string::npos);
+
+  // Far from the limit, a failure stays the buildpack's.
+  Job other = f.job("app-disk-ok");
+  std::optional<mcf::base::Result<Outcome>> second;
+  f.stager->stage(other, [&](mcf::base::Result<Outcome> r) { second = std::move(r); });
+  int other_pid = f.waitForBuilder("staging-build-app-disk-ok");
+  usage.disk_bytes = uint64_t(100) << 20;
+  f.backend.setUsage("staging-build-app-disk-ok", usage);
+  REQUIRE(f.backend.exit("staging-build-app-disk-ok", other_pid, 226));
+  f.loop.runUntil([&] { return second.has_value(); });
+  CHECK(second->error().code == Errc::kBuildpackCompileFailed);
+}

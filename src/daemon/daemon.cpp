@@ -467,10 +467,13 @@ int runDaemon(const DaemonOptions& options) {
       "  apps:      http://APP.%s:%d\n"
       "  data dir:  %s\n"
       "  memory:    %lld MB for apps (--memory)\n"
+      "  staging:   %d at once (--max-stagings), %llus timeout (--staging-timeout)\n"
       "  admin:     user 'admin', password in %s\n",
       (wall.steadyMs() - started) / 1000.0, p.api_url.c_str(), options.domain.c_str(),
       options.port, p.paths.home.c_str(),
       static_cast<long long>(p.runtime_adapter->memoryCapacityMb()),
+      p.stager->config().max_stagings,
+      static_cast<unsigned long long>(p.stager->config().timeout_ms / 1000),
       base::joinPath(p.paths.home, "admin-credentials").c_str());
   if (p.tls) sayHowToTrust(p);
   std::printf("Push an app from another terminal:  microcf push ./examples/static\n");

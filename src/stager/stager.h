@@ -82,6 +82,7 @@ class Stager {
   size_t active() const { return runs_.size(); }
   // Stagings that hold a slot.
   int running() const { return running_; }
+  const StagerConfig& config() const { return config_; }
 
  private:
   struct Run;

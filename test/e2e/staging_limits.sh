@@ -2,7 +2,10 @@
 # succeeds; a staging over its memory limit fails with the out-of-memory message while an app
 # that runs keeps answering.
 source "$(dirname "$0")/lib.sh"
+out=$(mcf up --staging-timeout 15 2>&1) && fail "up took a staging timeout without a unit"
+expect_contains "$out" "--staging-timeout: '15' is not a duration: a unit is missing" "up --staging-timeout 15"
 start_platform --max-stagings 1 --staging-timeout 10m
+expect_contains "$(cat "$E2E_TMP/up.log")" "staging:   1 at once (--max-stagings), 600s timeout" "the banner of up"
 
 out=$(cd "$EXAMPLES/static" && mcf push 2>&1) || { echo "$out"; fail "push of examples/static failed"; }
 wait_for_body static "Hello from microcf static"

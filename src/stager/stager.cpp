@@ -2,7 +2,6 @@
 #include "stager/stager.h"
 
 #include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +17,7 @@
 #include "base/log.h"
 #include "base/strutil.h"
 #include "logs/line_splitter.h"
+#include "stager/build_cache.h"
 
 namespace mcf::stager {
 
@@ -31,46 +31,6 @@ constexpr size_t kTailLines = 20;
 // The staging container's processes run as vcap and must write these trees.
 base::Status chownTree(const std::string& root, runner::HostIds vcap) {
   return base::chownTree(root, static_cast<int>(vcap.uid), static_cast<int>(vcap.gid));
-}
-
-constexpr const char* kCacheSuffix = ".cache";
-
-// Where the build artifacts cache of (app, stack) is kept between stagings.
-std::string savedCacheDir(const std::string& caches_dir, const Job& job) {
-  return base::joinPath(base::joinPath(caches_dir, job.app_guid), job.stack + kCacheSuffix);
-}
-
-// Puts the staging's cache (from, in the staging folder) in place of the saved one (to): a
-// rename, or a copy when the staging folder is on another file system, then an exchange, so
-// that a reader sees the old cache or the new one, never a mix. Removes what else is in the
-// app's folder: the previous cache and folders of the layout before caches were per stack.
-base::Status saveCache(const std::string& from, const std::string& to, const std::string& tag) {
-  std::string parent = std::filesystem::path(to).parent_path().string();
-  MCF_TRY(base::makeDirs(parent));
-  std::string fresh = to + ".saving-" + tag;
-  MCF_TRY(base::removeTree(fresh));
-  if (::rename(from.c_str(), fresh.c_str()) != 0) {
-    if (errno != EXDEV)
-      return makeError(Errc::kIo, "cannot move the build cache to {}: {}", fresh, strerror(errno));
-    MCF_TRY(base::copyTree(from, fresh));
-  }
-  if (::renameat2(AT_FDCWD, fresh.c_str(), AT_FDCWD, to.c_str(), RENAME_EXCHANGE) != 0) {
-    if (errno != ENOENT)
-      return makeError(Errc::kIo, "cannot put the build cache in place at {}: {}", to,
-                       strerror(errno));
-    if (::rename(fresh.c_str(), to.c_str()) != 0)
-      return makeError(Errc::kIo, "cannot put the build cache in place at {}: {}", to,
-                       strerror(errno));
-  }
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(parent, ec)) {
-    std::string name = e.path().filename().string();
-    bool is_cache = name.size() > strlen(kCacheSuffix) &&
-                    name.compare(name.size() - strlen(kCacheSuffix), std::string::npos,
-                                 kCacheSuffix) == 0;
-    if (!is_cache) (void)base::removeTree(e.path().string());
-  }
-  return {};
 }
 
 }  // namespace
@@ -187,7 +147,7 @@ void Stager::prepare(Run& run) {
   auto result = std::make_shared<Prepared>();
   std::string dir = run.dir;
   std::string package = run.job.package_path;
-  std::string saved_cache = savedCacheDir(config_.caches_dir, run.job);
+  std::string saved_cache = savedCacheDir(config_.caches_dir, run.job.app_guid, run.job.stack);
   std::string build_guid = run.job.build_guid;
   runner::HostIds vcap = backend_.vcapHostIds();
   loop::queueWork(
@@ -198,16 +158,7 @@ void Stager::prepare(Run& run) {
           for (const char* sub : {"app", "droplet", "output"})
             MCF_TRY(base::makeDirs(base::joinPath(dir, sub)));
           MCF_TRY(archive::extract(package, base::joinPath(dir, "app")));
-          // The build works on a copy of the cache: a failed or killed staging leaves the
-          // saved one as it was. A cache that cannot be copied is left out, not fatal.
-          std::string cache = base::joinPath(dir, "cache");
-          if (base::isDirectory(saved_cache)) {
-            if (auto copied = base::copyTree(saved_cache, cache); !copied.ok()) {
-              MCF_WARN("stager", "staging without the build cache: {}", copied.error().message);
-              (void)base::removeTree(cache);
-            }
-          }
-          MCF_TRY(base::makeDirs(cache));
+          MCF_TRY(restoreCache(saved_cache, base::joinPath(dir, "cache")));
           for (const char* sub : {"app", "droplet", "output", "cache"})
             MCF_TRY(chownTree(base::joinPath(dir, sub), vcap));
           return {};
@@ -322,9 +273,11 @@ void Stager::onBuilderExit(const std::string& build_guid, const runner::ProcessE
   }
   if (run.timed_out) {
     uint64_t ms = config_.timeout_ms;
-    std::string limit = ms % 60000 == 0  ? fmt::format("{} minute{}", ms / 60000, ms == 60000 ? "" : "s")
-                        : ms % 1000 == 0 ? fmt::format("{} seconds", ms / 1000)
-                                         : fmt::format("{} milliseconds", ms);
+    std::string limit = fmt::format("{} milliseconds", ms);
+    if (ms % 60000 == 0)
+      limit = fmt::format("{} minute{}", ms / 60000, ms == 60000 ? "" : "s");
+    else if (ms % 1000 == 0)
+      limit = fmt::format("{} seconds", ms / 1000);
     finish(build_guid, makeError(Errc::kStagingError,
                                  "StagingTimeExpired: staging did not finish within {}. The "
                                  "platform's staging timeout is set with 'microcf up "
@@ -385,7 +338,7 @@ void Stager::onBuilderExit(const std::string& build_guid, const runner::ProcessE
   runner::HostIds vcap = backend_.vcapHostIds();
   // Only a successful staging saves its cache, and not one whose cache was cleared meanwhile.
   std::string cache = run.clear_cache ? "" : base::joinPath(run.dir, "cache");
-  std::string saved_cache = savedCacheDir(config_.caches_dir, run.job);
+  std::string saved_cache = savedCacheDir(config_.caches_dir, run.job.app_guid, run.job.stack);
   loop::queueWork(
       loop_,
       [this, packed, contents, tgz, extracted, vcap, cache, saved_cache, build_guid] {
@@ -405,7 +358,13 @@ void Stager::onBuilderExit(const std::string& build_guid, const runner::ProcessE
           if (::rename(contents.c_str(), extracted.c_str()) != 0)
             return makeError(Errc::kIo, "cannot move the droplet to {}: {}", extracted,
                              strerror(errno));
-          if (!cache.empty()) MCF_TRY(saveCache(cache, saved_cache, build_guid));
+          // The droplet is what counts: a cache that cannot be saved only makes the next
+          // staging start without it.
+          if (!cache.empty()) {
+            if (auto saved = saveCache(cache, saved_cache, build_guid); !saved.ok())
+              MCF_WARN("stager", "the build cache of build {} was not saved: {}", build_guid,
+                       saved.error().message);
+          }
           return {};
         };
         packed->status = step();

@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
     options.log_buffer_mb = o.log_buffer_mb;
     options.running_security_groups = o.running_security_groups;
     options.staging_security_groups = o.staging_security_groups;
+    options.max_stagings = o.max_stagings;
+    options.staging_timeout_ms = o.staging_timeout_ms;
     return mcf::daemon::runDaemon(options);
   });
 }

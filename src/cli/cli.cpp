@@ -18,6 +18,37 @@ std::string whereAs(const Session& session) {
                      session.config().space.name, session.userName());
 }
 
+base::Result<uint64_t> parseDuration(const std::string& text) {
+  auto bad = [&](const char* why) {
+    return base::makeError(base::Errc::kInvalid,
+                           "'{}' is not a duration: {} (use numbers with h, m or s, e.g. 90s, "
+                           "15m or 1h30m)",
+                           text, why);
+  };
+  if (text.empty()) return bad("it is empty");
+  uint64_t total_s = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t start = i;
+    uint64_t n = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      n = n * 10 + static_cast<uint64_t>(text[i] - '0');
+      if (n > 1000000) return bad("the number is too large");
+      ++i;
+    }
+    if (i == start) return bad("a number is missing");
+    if (i == text.size()) return bad("a unit is missing");
+    switch (text[i]) {
+      case 'h': total_s += n * 3600; break;
+      case 'm': total_s += n * 60; break;
+      case 's': total_s += n; break;
+      default: return bad("the unit is not h, m or s");
+    }
+    ++i;
+  }
+  return total_s * 1000;
+}
+
 namespace {
 
 void addUpCommand(CLI::App& app, CommandTable& table,
@@ -66,8 +97,23 @@ void addUpCommand(CLI::App& app, CommandTable& table,
   cmd->add_option("--staging-security-group", opts->staging_security_groups,
                   "Outbound rules for staging (repeatable; default: public networks and DNS; "
                   "as root only)");
+  cmd->add_option("--max-stagings", opts->max_stagings,
+                  "Stagings that run at once; the others wait for a slot in the order they "
+                  "came (default: the number of CPUs)")
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--staging-timeout", opts->staging_timeout,
+                  "How long a staging may run before it fails with StagingTimeExpired (e.g. "
+                  "90s, 15m, 1h)")
+      ->capture_default_str();
   table.add(cmd, [opts, &up] {
     if (!up) return fail("'microcf up' is not available in this build");
+    auto timeout = parseDuration(opts->staging_timeout);
+    if (!timeout.ok())
+      return fail(fmt::format("--staging-timeout: {}", timeout.error().message));
+    if (*timeout < 1000 || *timeout > 24 * 3600 * 1000)
+      return fail(fmt::format("--staging-timeout {}: must be between 1s and 24h",
+                              opts->staging_timeout));
+    opts->staging_timeout_ms = *timeout;
     if (opts->tls_port != 0 && (opts->tls_port == opts->port || opts->tls_port == opts->ssh_port))
       return fail(fmt::format("--tls-port {}: the port is taken by --port or --ssh-port; pick "
                               "another", opts->tls_port));

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
+
 namespace mcf::cli {
 
 // `microcf up` flags; running the platform is the daemon's job.
@@ -31,7 +33,14 @@ struct UpOptions {
   // none: instances may not open outbound connections, staging may reach public networks.
   std::vector<std::string> running_security_groups;
   std::vector<std::string> staging_security_groups;
+  int max_stagings = 0;               // --max-stagings; 0 = the number of CPUs
+  std::string staging_timeout = "15m";  // --staging-timeout: 90s, 15m, 1h, 1h30m
+  uint64_t staging_timeout_ms = 15 * 60 * 1000;  // staging_timeout parsed
 };
+
+// A duration as `microcf up` takes it: numbers with units h, m, s, e.g. "90s", "15m",
+// "1h30m"; in milliseconds. Errors say what is wrong and give an example.
+base::Result<uint64_t> parseDuration(const std::string& text);
 
 // Parses argv and runs one command; returns the process exit status (0 ok, 1 failure,
 // including wrong flags and unknown commands). `up` calls `up`.

@@ -159,6 +159,33 @@ TEST_CASE("up passes its flags to the platform's function") {
   CHECK(run({"up", "--port", "http"}, up).code == 1);
 }
 
+TEST_CASE("up takes the staging slots and timeout, and refuses bad values with the reason") {
+  mcf::cli::UpOptions seen;
+  auto up = [&](const mcf::cli::UpOptions& o) {
+    seen = o;
+    return 7;
+  };
+  CHECK(run({"up"}, up).code == 7);
+  CHECK(seen.max_stagings == 0);
+  CHECK(seen.staging_timeout_ms == 15 * 60 * 1000);
+  CHECK(run({"up", "--max-stagings", "1", "--staging-timeout", "90s"}, up).code == 7);
+  CHECK(seen.max_stagings == 1);
+  CHECK(seen.staging_timeout_ms == 90 * 1000);
+  CHECK(run({"up", "--staging-timeout", "1h30m"}, up).code == 7);
+  CHECK(seen.staging_timeout_ms == 90 * 60 * 1000);
+  CHECK(run({"up", "--max-stagings", "0"}, up).code == 1);
+  Run no_unit = run({"up", "--staging-timeout", "90"}, up);
+  CHECK(no_unit.code == 1);
+  CHECK(has(no_unit.err, "--staging-timeout: '90' is not a duration: a unit is missing"));
+  CHECK(has(no_unit.err, "e.g. 90s, 15m or 1h30m"));
+  Run zero = run({"up", "--staging-timeout", "0s"}, up);
+  CHECK(zero.code == 1);
+  CHECK(has(zero.err, "must be between 1s and 24h"));
+  CHECK_FALSE(mcf::cli::parseDuration("15x").ok());
+  CHECK_FALSE(mcf::cli::parseDuration("m").ok());
+  CHECK(*mcf::cli::parseDuration("2m5s") == 125000);
+}
+
 TEST_CASE("without a platform and without login: what to do") {
   TempHome home;
   Run r = run({"apps"});

@@ -125,6 +125,7 @@ base::Status deleteAppEverywhere(Api& api, const model::App& app) {
   if (auto b = api.store.listServiceBindings(app.guid, ""); b.ok()) had_bindings = !b->empty();
   MCF_TRY(api.store.deleteApp(app.guid));
   api.runtime.desiredChanged(app.guid);
+  api.stager.cancel(app.guid);
   if (auto cleared = api.stager.clearCache(app.guid); !cleared.ok())
     MCF_WARN("controller", "deleting the build cache of app {}: {}", app.guid,
              cleared.error().message);

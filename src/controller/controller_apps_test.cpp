@@ -166,6 +166,7 @@ TEST_CASE("deleting an app answers a job, unmaps its routes and tells the runtim
   CHECK(h.routing.unmapped == std::vector<FakeRouting::Call>{{"doomed.localhost", "", app}});
   CHECK(h.runtime.changed.back() == app);
   CHECK(h.stager.cleared == std::vector<std::string>{app});  // its build cache goes too
+  CHECK(h.stager.canceled == std::vector<std::string>{app});  // and its stagings
   CHECK(h.as_admin("GET", "/v3/apps/" + app).status == 404);
 }
 
@@ -182,4 +183,5 @@ TEST_CASE("clear_buildpack_cache clears the app's build cache and answers a COMP
   CHECK(job["operation"] == "app.clear_buildpack_cache");
   CHECK(h.as_admin("POST", "/v3/apps/no-such-app/actions/clear_buildpack_cache").status == 404);
   CHECK(h.stager.cleared == std::vector<std::string>{app});
+  CHECK(h.stager.canceled.empty());  // a restage after it may be queued already
 }

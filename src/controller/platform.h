@@ -48,6 +48,9 @@ class Stager {
   // staging starts without one. A staging of the app that is running keeps its cache until it
   // ends, then that cache is removed too.
   virtual base::Status clearCache(const std::string& app_guid) = 0;
+  // The app was deleted: its stagings waiting for a slot are dropped, running ones stopped;
+  // their done runs with an error.
+  virtual void cancel(const std::string& app_guid) { (void)app_guid; }
 };
 
 // One actual instance as process stats report it.

@@ -23,6 +23,7 @@ class StagerAdapter final : public controller::Stager {
   base::Status clearCache(const std::string& app_guid) override {
     return stager_.clearCache(app_guid);
   }
+  void cancel(const std::string& app_guid) override { stager_.cancel(app_guid); }
   // Told "started", then "succeeded" or "failed", for each staging (metrics); may be unset.
   std::function<void(std::string_view outcome)> observe;
 

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -261,10 +262,17 @@ base::Status buildComponents(Platform& p) {
   p.buildpacks = std::make_unique<stager::BuildpackRegistry>(std::move(registry).value());
   MCF_TRY(seedShippedBuildpacks(*p.store, *p.buildpacks));
   MCF_TRY(reloadBuildpacks(*p.store, *p.buildpacks));
-  p.stager = std::make_unique<stager::Stager>(
-      p.loop, *p.backend, *p.blobs, *p.logs, *p.buildpacks,
-      stager::StagerConfig{p.paths.staging, p.paths.droplets, p.paths.caches,
-                           stager::StagerConfig{}.timeout_ms, *staging_rules});
+  stager::StagerConfig staging;
+  staging.staging_root = p.paths.staging;
+  staging.droplets_dir = p.paths.droplets;
+  staging.caches_dir = p.paths.caches;
+  staging.timeout_ms = p.options.staging_timeout_ms;
+  staging.max_stagings = p.options.max_stagings > 0
+                             ? p.options.max_stagings
+                             : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  staging.net_out = *staging_rules;
+  p.stager = std::make_unique<stager::Stager>(p.loop, *p.backend, *p.blobs, *p.logs,
+                                              *p.buildpacks, std::move(staging));
   p.routes = std::make_unique<router::RouteTable>();
   p.route_adapter = std::make_unique<RouteAdapter>(*p.routes);
   scheduler::SchedulerConfig sched;
@@ -466,10 +474,13 @@ int runDaemon(const DaemonOptions& options) {
       "  apps:      http://APP.%s:%d\n"
       "  data dir:  %s\n"
       "  memory:    %lld MB for apps (--memory)\n"
+      "  staging:   %d at once (--max-stagings), %llus timeout (--staging-timeout)\n"
       "  admin:     user 'admin', password in %s\n",
       (wall.steadyMs() - started) / 1000.0, p.api_url.c_str(), options.domain.c_str(),
       options.port, p.paths.home.c_str(),
       static_cast<long long>(p.runtime_adapter->memoryCapacityMb()),
+      p.stager->config().max_stagings,
+      static_cast<unsigned long long>(p.stager->config().timeout_ms / 1000),
       base::joinPath(p.paths.home, "admin-credentials").c_str());
   if (p.tls) sayHowToTrust(p);
   std::printf("Push an app from another terminal:  microcf push ./examples/static\n");

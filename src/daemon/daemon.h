@@ -30,6 +30,10 @@ struct DaemonOptions {
   // The log buffer of each app: at most this many envelopes and this many MB.
   int64_t log_buffer_envelopes = 100000;
   int64_t log_buffer_mb = 64;
+  // Stagings that run at once (the others wait for a slot); 0 = the number of CPUs.
+  int max_stagings = 0;
+  // How long a staging's builder may run (Cloud Foundry's default: 15 minutes).
+  uint64_t staging_timeout_ms = 15 * 60 * 1000;
 };
 
 // Runs the platform in the foreground until SIGTERM or SIGINT; returns the exit code.

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/strutil.h"
 #include "logs/line_splitter.h"
+#include "stager/build_cache.h"
 #include "stager/buildpack_fetch.h"
 
 namespace mcf::stager {
@@ -49,9 +50,11 @@ struct Stager::Run {
   std::unique_ptr<loop::Timer> timeout;
   std::unique_ptr<logs::LineSplitter> out;
   std::unique_ptr<logs::LineSplitter> err;
+  bool started = false;  // holds a slot (else it waits in waiting_)
   bool container_created = false;
   bool timed_out = false;
-  bool clear_cache = false;  // clear_buildpack_cache came while it ran: drop the cache at the end
+  bool canceled = false;     // the app was deleted while it ran
+  bool clear_cache = false;  // clear_buildpack_cache came while it ran: its cache is not saved
 };
 
 Stager::Stager(loop::Loop& loop, runner::Backend& backend, blobstore::Blobstore& blobs,
@@ -94,8 +97,48 @@ void Stager::stage(const Job& job, std::function<void(base::Result<Outcome>)> do
   }
   Run& r = *run;
   runs_[job.build_guid] = std::move(run);
-  stg(r, "Downloading app package...");
-  prepare(r);
+  if (config_.max_stagings > 0 && running_ >= config_.max_stagings) {
+    stg(r, fmt::format("Waiting for a staging slot ({} staging{} running, {} ahead of this one)",
+                       running_, running_ == 1 ? "" : "s", waiting_.size()));
+    waiting_.push_back(job.build_guid);
+    return;
+  }
+  begin(r);
+}
+
+void Stager::begin(Run& run) {
+  run.started = true;
+  ++running_;
+  stg(run, "Downloading app package...");
+  prepare(run);
+}
+
+void Stager::startWaiting() {
+  while (!waiting_.empty() && (config_.max_stagings <= 0 || running_ < config_.max_stagings)) {
+    std::string build_guid = waiting_.front();
+    waiting_.pop_front();
+    auto it = runs_.find(build_guid);
+    if (it != runs_.end()) begin(*it->second);
+  }
+}
+
+void Stager::cancel(const std::string& app_guid) {
+  // Collected first: stop and finish may end runs at once, which erases them from runs_.
+  std::vector<std::string> dropped, stopped;
+  for (auto& [guid, run] : runs_) {
+    if (run->job.app_guid != app_guid) continue;
+    if (!run->started) {
+      dropped.push_back(guid);
+      continue;
+    }
+    run->canceled = true;  // prepare's end or the builder's exit fails the staging
+    if (run->container_created) stopped.push_back(run->handle);
+  }
+  for (const auto& handle : stopped) (void)backend_.stop(handle, true);
+  for (const auto& guid : dropped)
+    finish(guid, makeError(Errc::kStagingError,
+                           "Staging was canceled: the app was deleted while its staging waited "
+                           "for a slot"));
 }
 
 void Stager::prepare(Run& run) {
@@ -113,21 +156,20 @@ void Stager::prepare(Run& run) {
   for (const auto& url : urls) stg(run, fetchStartLine(url));
   std::string dir = run.dir;
   std::string package = run.job.package_path;
-  std::string cache = base::joinPath(config_.caches_dir, run.job.app_guid);
+  std::string saved_cache = savedCacheDir(config_.caches_dir, run.job.app_guid, run.job.stack);
   std::string build_guid = run.job.build_guid;
   runner::HostIds vcap = backend_.vcapHostIds();
   loop::queueWork(
       loop_,
-      [result, dir, package, cache, vcap, urls] {
+      [result, dir, package, saved_cache, vcap, urls] {
         auto step = [&]() -> base::Status {
           MCF_TRY(base::removeTree(dir));
           for (const char* sub : {"app", "droplet", "output"})
             MCF_TRY(base::makeDirs(base::joinPath(dir, sub)));
-          MCF_TRY(base::makeDirs(cache));
           MCF_TRY(archive::extract(package, base::joinPath(dir, "app")));
-          for (const char* sub : {"app", "droplet", "output"})
+          MCF_TRY(restoreCache(saved_cache, base::joinPath(dir, "cache")));
+          for (const char* sub : {"app", "droplet", "output", "cache"})
             MCF_TRY(chownTree(base::joinPath(dir, sub), vcap));
-          MCF_TRY(chownTree(cache, vcap));
           return {};
         };
         result->status = step();
@@ -145,6 +187,11 @@ void Stager::prepare(Run& run) {
       [this, result, build_guid] {
         auto it = runs_.find(build_guid);
         if (it == runs_.end()) return;
+        if (it->second->canceled) {
+          finish(build_guid, makeError(Errc::kStagingError,
+                                       "Staging was canceled: the app was deleted"));
+          return;
+        }
         if (!result->status.ok()) {
           finish(build_guid, makeError(Errc::kStagingError, "Downloading the app package failed: {}",
                                        result->status.error().message));
@@ -172,7 +219,7 @@ void Stager::startContainer(const std::string& build_guid) {
       {base::joinPath(run.dir, "app"), "/tmp/app", false},
       {base::joinPath(run.dir, "droplet"), "/tmp/droplet", false},
       {base::joinPath(run.dir, "output"), "/tmp/output", false},
-      {base::joinPath(config_.caches_dir, run.job.app_guid), "/tmp/cache", false},
+      {base::joinPath(run.dir, "cache"), "/tmp/cache", false},
   };
   bool custom = false;
   for (const auto& name : run.order) {
@@ -260,15 +307,44 @@ void Stager::onBuilderExit(const std::string& build_guid, const runner::ProcessE
   Run& run = *it->second;
   run.out->flush();
   run.err->flush();
-  if (run.timed_out) {
-    finish(build_guid, makeError(Errc::kStagingError,
-                                 "StagingTimeExpired: staging did not finish within {} minutes",
-                                 config_.timeout_ms / 60000));
+  if (run.canceled) {
+    finish(build_guid, makeError(Errc::kStagingError, "Staging was canceled: the app was deleted"));
     return;
   }
-  if (exit.out_of_memory) {
+  if (run.timed_out) {
+    uint64_t ms = config_.timeout_ms;
+    std::string limit = fmt::format("{} milliseconds", ms);
+    if (ms % 60000 == 0)
+      limit = fmt::format("{} minute{}", ms / 60000, ms == 60000 ? "" : "s");
+    else if (ms % 1000 == 0)
+      limit = fmt::format("{} seconds", ms / 1000);
+    finish(build_guid, makeError(Errc::kStagingError,
+                                 "StagingTimeExpired: staging did not finish within {}. The "
+                                 "platform's staging timeout is set with 'microcf up "
+                                 "--staging-timeout'.",
+                                 limit));
+    return;
+  }
+  // The memory limit often kills a child of the builder (npm, pip, a compiler): the builder
+  // then fails on its own, and the container's count of such kills says why.
+  bool out_of_memory = exit.out_of_memory;
+  bool disk_full = false;
+  if (exit.status != 0) {
+    if (auto info = backend_.info(run.handle); info.ok()) {
+      out_of_memory = out_of_memory || info->usage.oom_kills > 0;
+      // The file system's own metadata takes a little of the image: nearly full is full.
+      uint64_t limit = uint64_t(std::max(run.job.disk_mb, 0)) << 20;
+      disk_full = limit > 0 && info->usage.disk_bytes >= limit / 100 * 95;
+    }
+  }
+  if (out_of_memory) {
     std::vector<std::string> tail(run.tail.begin(), run.tail.end());
     finish(build_guid, outOfMemoryError(run.job.memory_mb, base::join(tail, "\n")));
+    return;
+  }
+  if (disk_full) {
+    std::vector<std::string> tail(run.tail.begin(), run.tail.end());
+    finish(build_guid, diskFullError(run.job.disk_mb, base::join(tail, "\n")));
     return;
   }
   if (exit.status != 0) {
@@ -300,9 +376,12 @@ void Stager::onBuilderExit(const std::string& build_guid, const runner::ProcessE
   std::string extracted = base::joinPath(config_.droplets_dir, run.job.droplet_guid);
   auto outcome = std::make_shared<Outcome>(std::move(parsed).value());
   runner::HostIds vcap = backend_.vcapHostIds();
+  // Only a successful staging saves its cache, and not one whose cache was cleared meanwhile.
+  std::string cache = run.clear_cache ? "" : base::joinPath(run.dir, "cache");
+  std::string saved_cache = savedCacheDir(config_.caches_dir, run.job.app_guid, run.job.stack);
   loop::queueWork(
       loop_,
-      [this, packed, contents, tgz, extracted, vcap] {
+      [this, packed, contents, tgz, extracted, vcap, cache, saved_cache, build_guid] {
         auto step = [&]() -> base::Status {
           MCF_TRY(base::makeDirs(base::joinPath(contents, "tmp")));
           MCF_TRY(base::makeDirs(base::joinPath(contents, "logs")));
@@ -319,6 +398,13 @@ void Stager::onBuilderExit(const std::string& build_guid, const runner::ProcessE
           if (::rename(contents.c_str(), extracted.c_str()) != 0)
             return makeError(Errc::kIo, "cannot move the droplet to {}: {}", extracted,
                              strerror(errno));
+          // The droplet is what counts: a cache that cannot be saved only makes the next
+          // staging start without it.
+          if (!cache.empty()) {
+            if (auto saved = saveCache(cache, saved_cache, build_guid); !saved.ok())
+              MCF_WARN("stager", "the build cache of build {} was not saved: {}", build_guid,
+                       saved.error().message);
+          }
           return {};
         };
         packed->status = step();
@@ -343,13 +429,8 @@ base::Status Stager::clearCache(const std::string& app_guid) {
   if (app_guid.empty() || app_guid.find('/') != std::string::npos || app_guid == "." ||
       app_guid == "..")
     return makeError(Errc::kInvalid, "invalid app guid '{}'", app_guid);
-  bool staging = false;
-  for (auto& [guid, run] : runs_) {
-    if (run->job.app_guid != app_guid) continue;
-    run->clear_cache = true;
-    staging = true;
-  }
-  if (staging) return {};  // its container still has the folder mounted
+  for (auto& [guid, run] : runs_)
+    if (run->job.app_guid == app_guid) run->clear_cache = true;
   removeCache(app_guid);
   return {};
 }
@@ -380,13 +461,20 @@ void Stager::finish(const std::string& build_guid, base::Result<Outcome> outcome
   if (it == runs_.end()) return;
   std::unique_ptr<Run> run = std::move(it->second);
   runs_.erase(it);
+  if (run->started) {
+    --running_;
+  } else {
+    waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), build_guid), waiting_.end());
+  }
   if (run->container_created) {
     if (auto st = backend_.destroy(run->handle); !st.ok())
       MCF_WARN("stager", "destroying staging container {}: {}", run->handle, st.error().message);
   }
   std::string dir = run->dir;
-  loop::queueWork(loop_, [dir] { (void)base::removeTree(dir); }, [] {});
-  if (run->clear_cache) removeCache(run->job.app_guid);
+  if (run->started) loop::queueWork(loop_, [dir] { (void)base::removeTree(dir); }, [] {});
+  // A cache saved just before clear_buildpack_cache came goes too.
+  if (run->clear_cache && outcome.ok()) removeCache(run->job.app_guid);
+  startWaiting();
   auto done = std::move(run->done);
   done(std::move(outcome));
 }
@@ -463,6 +551,16 @@ base::Error outOfMemoryError(int memory_mb, const std::string& last_lines) {
                    "larger memory (-m, e.g. -m {}M), or create the build with a larger "
                    "staging_memory_in_mb.{}",
                    memory_mb, std::max(memory_mb * 2, 2048), tail);
+}
+
+base::Error diskFullError(int disk_mb, const std::string& last_lines) {
+  std::string tail = last_lines.empty() ? "" : "\n" + last_lines;
+  return makeError(Errc::kStagingError,
+                   "Staging exceeded its disk limit of {} MB: the build filled the staging "
+                   "container's disk. Staging gets the larger of the app's disk and 4096 MB: "
+                   "push with a larger disk quota (-k, e.g. -k {}M, or disk_quota in the "
+                   "manifest), or create the build with a larger staging_disk_in_mb.{}",
+                   disk_mb, std::max(disk_mb * 2, 8192), tail);
 }
 
 base::Result<Outcome> parseResult(const std::string& result_json) {

@@ -1,12 +1,14 @@
 // Stager: turns a package into a droplet by running buildpacks in a staging container.
 //
-// Owns: staging folders, the staging container of each build, STG log lines, the buildpack
-// cache of each app, the custom buildpacks fetched for a build (buildpack_fetch.h), and the
-// droplet tgz and its extracted tree.
+// Owns: staging folders, the staging container of each build, the queue of stagings waiting
+// for a slot, STG log lines, the build artifacts cache of each (app, stack), the custom
+// buildpacks fetched for a build (buildpack_fetch.h), and the droplet tgz and its extracted
+// tree.
 // Does not own: builds and droplets in the store (the controller records the outcome).
 // Thread: the loop's; extraction and packing run on the thread pool.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -26,8 +28,14 @@ namespace mcf::stager {
 struct StagerConfig {
   std::string staging_root;  // <data>/staging: one folder per build while it runs
   std::string droplets_dir;  // <data>/droplets: extracted droplets, one folder per droplet guid
-  std::string caches_dir;    // <data>/caches: build artifacts cache, one folder per app
-  uint64_t timeout_ms = 15 * 60 * 1000;  // Cloud Foundry's staging timeout
+  // <data>/caches: build artifacts caches, <app guid>/<stack>.cache, saved by successful
+  // stagings only.
+  std::string caches_dir;
+  // Cloud Foundry's staging timeout. It counts from when the builder starts: time spent
+  // waiting for a slot and unpacking the package does not count.
+  uint64_t timeout_ms = 15 * 60 * 1000;
+  // Stagings that run at once; the others wait in the order they came. 0 = no limit.
+  int max_stagings = 0;
   // Outbound traffic staging containers may start (the platform's staging security groups).
   std::vector<runner::NetOutRule> net_out;
 };
@@ -64,16 +72,25 @@ class Stager {
   // kBuildpackReleaseFailed, kStagingError, each with the message a user should see.
   void stage(const Job& job, std::function<void(base::Result<Outcome>)> done);
 
-  // Removes the app's build artifacts cache: the folder is renamed away at once (the next
+  // Removes the app's build artifacts caches: the folder is renamed away at once (the next
   // staging starts without a cache) and deleted on the thread pool. A running staging of the
-  // app keeps its cache until it ends; then it is removed as well.
+  // app works on its own copy of the cache, which it then does not save.
   base::Status clearCache(const std::string& app_guid);
 
-  // Builds that are still running (for shutdown and tests).
+  // The app is gone: its stagings that wait for a slot are dropped, the running ones killed.
+  // Their done runs with a kStagingError.
+  void cancel(const std::string& app_guid);
+
+  // Stagings not finished yet, waiting ones included (for shutdown and tests).
   size_t active() const { return runs_.size(); }
+  // Stagings that hold a slot.
+  int running() const { return running_; }
+  const StagerConfig& config() const { return config_; }
 
  private:
   struct Run;
+  void begin(Run& run);
+  void startWaiting();
   void prepare(Run& run);
   void startContainer(const std::string& build_guid);
   void onBuilderExit(const std::string& build_guid, const runner::ProcessExit& exit);
@@ -88,6 +105,8 @@ class Stager {
   const BuildpackRegistry& buildpacks_;
   StagerConfig config_;
   std::map<std::string, std::unique_ptr<Run>> runs_;  // by build guid
+  std::deque<std::string> waiting_;                   // build guids waiting for a slot, FIFO
+  int running_ = 0;                                   // stagings holding a slot
 };
 
 // Maps a builder exit status to the error Cloud Foundry reports (222 → NoAppDetectedError with
@@ -100,6 +119,10 @@ base::Error builderError(int exit_status, const std::vector<std::string>& tried,
 // The error of a builder that its container's memory limit killed: says the limit and how to
 // raise it. last_lines as for builderError.
 base::Error outOfMemoryError(int memory_mb, const std::string& last_lines);
+
+// The error of a builder that failed with its container's disk (nearly) full: says the limit
+// and how to raise it. last_lines as for builderError.
+base::Error diskFullError(int disk_mb, const std::string& last_lines);
 
 // Reads the builder's result.json into an Outcome (blob fields left empty).
 base::Result<Outcome> parseResult(const std::string& result_json);

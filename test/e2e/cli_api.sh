@@ -51,6 +51,9 @@ expect_contains "$(mcf oauth-token)" "bearer " "oauth-token"
 guid=$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["resources"][0]["guid"])')
 cache="$MICROCF_HOME/caches/$guid"
 [ -d "$cache" ] || fail "staging left no build cache at $cache"
+# One cache per stack, saved whole by the successful staging.
+[ "$(ls "$cache")" = "$(mcf curl "/v3/apps/$guid" | python3 -c 'import json,sys; print(json.load(sys.stdin)["lifecycle"]["data"]["stack"])').cache" ] ||
+  fail "the build cache of the app is not one folder named after its stack: $(ls "$cache")"
 out=$(mcf curl -X POST "/v3/apps/$guid/actions/clear_buildpack_cache" 2>&1) || fail "clear_buildpack_cache: $out"
 [ ! -e "$cache" ] || fail "clear_buildpack_cache left the build cache at $cache"
 # (restage: a push of the same files would reuse the droplet and not stage)

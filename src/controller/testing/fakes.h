@@ -23,6 +23,7 @@ class FakeStager final : public Stager {
     cleared.push_back(app_guid);
     return {};
   }
+  void cancel(const std::string& app_guid) override { canceled.push_back(app_guid); }
   // Runs the done callback of request i (each at most once).
   void finish(size_t i, base::Result<StagingResult> result) {
     auto done = std::move(pending.at(i));
@@ -33,6 +34,7 @@ class FakeStager final : public Stager {
   std::vector<StagingRequest> requests;
   std::vector<std::function<void(base::Result<StagingResult>)>> pending;
   std::vector<std::string> cleared;  // app guids whose cache clearCache removed, in order
+  std::vector<std::string> canceled;  // app guids whose stagings cancel dropped, in order
 };
 
 class FakeRuntime final : public Runtime {

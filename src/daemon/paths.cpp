@@ -1,8 +1,10 @@
 // Where microcf keeps its state and finds what it ships.
 #include "daemon/paths.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 #include "base/fs.h"
 #include "base/install.h"
 #include "base/strutil.h"
+#include "runner/mount_ops.h"
 
 namespace mcf::daemon {
 
@@ -57,7 +60,13 @@ base::Status prepareDataDir(const Paths& paths) {
                           &paths.staging, &paths.caches, &paths.lifecycle,
                           &paths.lifecycle_rootfs, &paths.stemcells, &paths.stacks})
     MCF_TRY(base::makeDirs(*dir, 0755));
-  // Builds that were running when microcf stopped are gone with their containers.
+  // Builds that were running when microcf stopped are gone with their containers. A staging
+  // folder with a disk limit is its own file system: unmounted first.
+  for (const auto& mp : runner::mountsUnder(paths.staging)) {
+    if (::umount2(mp.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
+      return makeError(Errc::kIo, "cannot unmount {} left by a previous microcf: {}", mp,
+                       strerror(errno));
+  }
   MCF_TRY(base::removeTree(paths.staging));
   MCF_TRY(base::makeDirs(paths.staging, 0755));
   return {};

@@ -338,6 +338,7 @@ TEST_CASE("an Upgrade answered with 101 splices client and instance") {
   socklen_t len = sizeof addr;
   ::getsockname(ls, reinterpret_cast<sockaddr*>(&addr), &len);
   std::string seen_head;
+  std::atomic<bool> echo_done{false};
   std::thread echo([&] {
     int c = ::accept(ls, nullptr, nullptr);
     seen_head =
@@ -350,6 +351,7 @@ TEST_CASE("an Upgrade answered with 101 splices client and instance") {
       sendAll(c, std::string_view(buf, static_cast<size_t>(n)));
     }
     ::close(c);
+    echo_done = true;
   });
   f.table.mapRoute("ws.localhost", "", "app1");
   f.addInstance("app1", 0, ntohs(addr.sin_port));
@@ -367,6 +369,9 @@ TEST_CASE("an Upgrade answered with 101 splices client and instance") {
     ::close(fd);
     return head + one + two;
   });
+  // The router closes the instance's side once it reads the client's close: the loop runs
+  // until then, however late the close comes.
+  f.loop.runUntil([&] { return echo_done.load(); });
   echo.join();
   ::close(ls);
   CHECK(got.starts_with("HTTP/1.1 101 Switching Protocols\r\n"));

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/fs.h"
 #include "base/result.h"
 
 namespace mcf::runner {
@@ -130,6 +131,18 @@ class Backend {
   // Who vcap is on the host: vcap's own ids (2000), or the runner's user when it maps vcap to
   // itself in a user namespace (a runner without root).
   virtual HostIds vcapHostIds() const { return {}; }
+  // A host folder that a container will get through bind mounts, holding at most disk_mb MiB
+  // (its own file system) where the backend can make one: true then; false for a plain
+  // folder. Whatever was at dir is removed first. Blocking (mkfs): call it off the loop; any
+  // thread.
+  virtual base::Result<bool> makeScratchDir(const std::string& dir, int disk_mb) {
+    (void)disk_mb;
+    MCF_TRY(base::removeTree(dir));
+    MCF_TRY(base::makeDirs(dir, 0755));
+    return false;
+  }
+  // Removes what makeScratchDir made. Any thread.
+  virtual base::Status removeScratchDir(const std::string& dir) { return base::removeTree(dir); }
   // Creates a container and its root filesystem. On failure everything done is undone.
   virtual base::Result<std::string> create(const ContainerSpec& spec) = 0;
   // Runs a process in the container; exit runs exactly once unless this returns an error.

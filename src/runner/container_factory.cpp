@@ -66,8 +66,10 @@ class Factory {
   }
 
   // "create ID" with [depot dir (a memfd), ready pipe, pid 1's end of its control channel].
-  void create(ControlMessage& m) {
-    if (spare_.valid() && m.fds.size() == 3) {
+  // "create-fresh": an init forked now, whose namespaces see the mounts made since the spare
+  // was forked (a staging's limited folder).
+  void create(ControlMessage& m, bool fresh) {
+    if (!fresh && spare_.valid() && m.fds.size() == 3) {
       std::vector<int> fds = {m.fds[0].get(), m.fds[1].get(), m.fds[2].get()};
       if (sendControl(spare_.get(), formatControl("create", m.id), fds, true).ok()) {
         children_.add(spare_pid_, m.id);
@@ -117,7 +119,7 @@ class Factory {
   // False when microcf's end is gone.
   bool serveRequest() {
     return serveControl(control_, [this](ControlMessage& m) {
-      if (m.verb == "create") create(m);
+      if (m.verb == "create" || m.verb == "create-fresh") create(m, m.verb == "create-fresh");
       if (m.verb == "signal") forward(m);
     });
   }

@@ -40,7 +40,8 @@ base::Result<ControlMessage> parseControl(std::string_view text) {
     return ec == std::errc() && end == w.data() + w.size();
   };
   bool with_value = m.verb == "signal" || m.verb == "exit";
-  bool known = with_value || m.verb == "run" || m.verb == "started" || m.verb == "create";
+  bool known = with_value || m.verb == "run" || m.verb == "started" || m.verb == "create" ||
+               m.verb == "create-fresh";
   if (!known || words.size() != (with_value ? 3u : 2u) || !number(words[1], m.id) ||
       (with_value && !number(words[2], m.value))) {
     return makeError(Errc::kInvalid, "malformed control message '{}'", text);

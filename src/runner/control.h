@@ -11,6 +11,7 @@
 // each container's init:
 //
 //   microcf -> factory "create ID"       [depot dir (a memfd), ready pipe, pid 1's control end]
+//                      "create-fresh ID" the same, with an init forked now, not a spare
 //                      "signal ID SIG"   to the init
 //   factory -> microcf "exit ID STATUS"  the init ended
 //

@@ -188,4 +188,25 @@ base::Result<DiskSpace> diskUsage(const std::string& path) {
   return space;
 }
 
+base::Status makeLimitedDir(const std::string& dir, int disk_mb) {
+  MCF_TRY(removeLimitedDir(dir));
+  MCF_TRY(base::makeDirs(dir, 0755));
+  std::string image = dir + ".img";
+  MCF_TRY(makeDiskImage(image, disk_mb, 0, 0));
+  auto loop = attachLoop(image);
+  if (!loop.ok()) return loop.takeError();
+  // The loop descriptor closes on return: the device stays while the mount does.
+  return mountDiskImage(loop->path, dir);
+}
+
+base::Status removeLimitedDir(const std::string& dir) {
+  // EINVAL: not a mount point (a plain folder, or already unmounted).
+  if (::umount2(dir.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
+    return sysError("cannot unmount " + dir);
+  MCF_TRY(base::removeTree(dir));
+  if (::unlink((dir + ".img").c_str()) != 0 && errno != ENOENT)
+    return sysError("cannot remove " + dir + ".img");
+  return {};
+}
+
 }  // namespace mcf::runner

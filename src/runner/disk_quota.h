@@ -40,6 +40,13 @@ struct DiskSpace {
   uint64_t used_bytes = 0;
   uint64_t total_bytes = 0;
 };
+// A host folder of its own file system of disk_mb MiB (an image beside it, dir + ".img", on a
+// self-clearing loop device), for files that a container writes through bind mounts: a
+// staging's package, droplet and build cache. Whatever was at dir before is removed first.
+base::Status makeLimitedDir(const std::string& dir, int disk_mb);
+// Unmounts dir if it is mounted (the loop device goes with it) and removes it and its image.
+base::Status removeLimitedDir(const std::string& dir);
+
 // Space used in the file system mounted at path.
 base::Result<DiskSpace> diskUsage(const std::string& path);
 

@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "base/fs.h"
+#include "base/strutil.h"
+#include "runner/mount_ops.h"
 
 using namespace mcf::runner;
 using mcf::base::pathExists;
@@ -189,4 +191,53 @@ TEST_CASE("a device attached and never mounted clears itself when its descriptor
   }
   CHECK(!loopAttached(device));
   (void)mcf::base::removeTree(dir);
+}
+
+TEST_CASE("a limited folder is a host mount of its size, and removing it frees the device") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: loop devices and mounts need root");
+    return;
+  }
+  std::string root = tempDir();
+  std::string dir = root + "/build";
+  REQUIRE(mcf::base::makeDirs(dir + "/old").ok());  // what was there before goes
+  auto made = makeLimitedDir(dir, 16);
+  REQUIRE_MESSAGE(made.ok(), (made.ok() ? "" : made.error().message));
+  CHECK(!pathExists(dir + "/old"));
+  auto mounts = mountsUnder(dir);
+  REQUIRE(mounts.size() == 1);
+  CHECK(mounts[0] == dir);
+  auto space = diskUsage(dir);
+  REQUIRE(space.ok());
+  CHECK(space->total_bytes <= 16u << 20);
+
+  // Writing past the size fails there, and nowhere else.
+  int fd = ::open((dir + "/big").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  REQUIRE(fd >= 0);
+  std::string chunk(1 << 20, 'x');
+  int write_errno = 0;
+  for (int i = 0; i < 20 && write_errno == 0; ++i)
+    if (::write(fd, chunk.data(), chunk.size()) < 0) write_errno = errno;
+  ::close(fd);
+  CHECK(write_errno == ENOSPC);
+
+  std::string device;
+  if (auto info = mcf::base::readFile("/proc/self/mountinfo"); info.ok()) {
+    for (const auto& line : mcf::base::split(*info, '\n')) {
+      if (line.find(" " + dir + " ") == std::string::npos) continue;
+      size_t dash = line.find(" - ext4 ");
+      if (dash != std::string::npos) device = mcf::base::split(line.substr(dash + 8), ' ')[0];
+    }
+  }
+  CHECK(device.rfind("/dev/loop", 0) == 0);
+
+  REQUIRE(removeLimitedDir(dir).ok());
+  CHECK(mountsUnder(dir).empty());
+  CHECK(!pathExists(dir));
+  CHECK(!pathExists(dir + ".img"));
+  for (int i = 0; i < 200 && !device.empty() && loopAttached(device); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (!device.empty()) CHECK_MESSAGE(!loopAttached(device), device << " is still attached");
+  CHECK(removeLimitedDir(dir).ok());  // nothing there: fine
+  (void)mcf::base::removeTree(root);
 }

@@ -478,7 +478,8 @@ base::Status LinuxBackend::startInit(Container& c) {
   }
   std::string handle = c.spec.handle;
   uint64_t id = next_id_++;
-  auto sent = sendControl(factory_control_.get(), formatControl("create", id),
+  const char* verb = bindsScratchDir(c.spec) ? "create-fresh" : "create";
+  auto sent = sendControl(factory_control_.get(), formatControl(verb, id),
                           {dir_fd.get(), ready_write.get(), pid1_end.get()});
   if (!sent.ok()) {
     // Its end closed: the factory died and the loop has not seen its exit yet. A new one
@@ -487,7 +488,7 @@ base::Status LinuxBackend::startInit(Container& c) {
              sent.error().message);
     forgetFactory();
     MCF_TRY(startFactory());
-    sent = sendControl(factory_control_.get(), formatControl("create", id),
+    sent = sendControl(factory_control_.get(), formatControl(verb, id),
                        {dir_fd.get(), ready_write.get(), pid1_end.get()});
   }
   MCF_TRY(sent);
@@ -670,6 +671,32 @@ std::vector<std::string> LinuxBackend::list() {
   std::vector<std::string> out;
   for (const auto& [h, c] : containers_) out.push_back(h);
   return out;
+}
+
+// Without root there are no loop devices: a plain folder, as the containers' layers are then
+// tmpfs of their size.
+base::Result<bool> LinuxBackend::makeScratchDir(const std::string& dir, int disk_mb) {
+  if (unprivileged_ || disk_mb <= 0) return Backend::makeScratchDir(dir, disk_mb);
+  MCF_TRY(makeLimitedDir(dir, disk_mb));
+  std::lock_guard<std::mutex> lock(scratch_mu_);
+  scratch_dirs_.insert(dir);
+  return true;
+}
+
+bool LinuxBackend::bindsScratchDir(const ContainerSpec& spec) {
+  std::lock_guard<std::mutex> lock(scratch_mu_);
+  for (const auto& m : spec.bind_mounts)
+    for (const auto& dir : scratch_dirs_)
+      if (m.src == dir || m.src.starts_with(dir + "/")) return true;
+  return false;
+}
+
+base::Status LinuxBackend::removeScratchDir(const std::string& dir) {
+  {
+    std::lock_guard<std::mutex> lock(scratch_mu_);
+    scratch_dirs_.erase(dir);
+  }
+  return removeLimitedDir(dir);
 }
 
 base::Status LinuxBackend::limit(const std::string& handle, const Limits& limits) {

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -78,6 +79,8 @@ class LinuxBackend : public Backend {
   base::Status ping() override;
   base::Result<Capacity> capacity() override;
   HostIds vcapHostIds() const override;
+  base::Result<bool> makeScratchDir(const std::string& dir, int disk_mb) override;
+  base::Status removeScratchDir(const std::string& dir) override;
   base::Result<std::string> create(const ContainerSpec& spec) override;
   // The container's pid 1 starts the process; the returned id is microcf's name for it (its
   // host pid shows in info's process_pids once pid 1 has reported it).
@@ -192,6 +195,11 @@ class LinuxBackend : public Backend {
   // not wait for. The destructor does wait, so that no process outlives the backend.
   std::map<uint64_t, base::UniqueFd> dying_;
   uint64_t next_id_ = 1;
+  // Limited folders mounted by makeScratchDir (any thread). A container bound to one gets an
+  // init forked at create: a spare's mount namespace, made earlier, does not have the mount.
+  bool bindsScratchDir(const ContainerSpec& spec);
+  std::mutex scratch_mu_;
+  std::set<std::string> scratch_dirs_;
   bool stopping_ = false;  // the destructor runs: destroy removes folders before it returns
   // Deferred calls check it: they do not outlive the backend.
   std::shared_ptr<char> alive_ = std::make_shared<char>();

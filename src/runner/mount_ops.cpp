@@ -10,8 +10,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <utility>
 
+#include "base/fs.h"
 #include "base/strutil.h"
 
 namespace mcf::runner {
@@ -189,6 +192,31 @@ base::Status applyMountStep(const std::string& rootfs, const MountStep& s) {
     }
   }
   return {};
+}
+
+std::vector<std::string> mountsUnder(const std::string& dir) {
+  std::vector<std::string> out;
+  auto text = base::readFile("/proc/self/mountinfo");
+  if (!text.ok()) return out;
+  for (const auto& line : base::split(*text, '\n')) {
+    auto f = base::split(line, ' ');
+    if (f.size() < 5) continue;
+    std::string mp;  // mountinfo escapes space, tab, newline and backslash as \ooo
+    for (size_t i = 0; i < f[4].size(); ++i) {
+      if (f[4][i] == '\\' && i + 3 < f[4].size()) {
+        mp.push_back(static_cast<char>(std::strtol(f[4].substr(i + 1, 3).c_str(), nullptr, 8)));
+        i += 3;
+      } else {
+        mp.push_back(f[4][i]);
+      }
+    }
+    if (mp == dir || (mp.size() > dir.size() && mp.compare(0, dir.size(), dir) == 0 &&
+                      mp[dir.size()] == '/')) {
+      out.push_back(mp);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  return out;
 }
 
 }  // namespace mcf::runner

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "base/unique_fd.h"
@@ -14,6 +15,9 @@ namespace mcf::runner {
 // droplet or a bind destination can never lead a mount out of root.
 base::Result<base::UniqueFd> makeMountPoint(const std::string& root, const std::string& rel,
                                             bool dir);
+
+// Mount points at or under dir in this process's mount namespace, deepest first.
+std::vector<std::string> mountsUnder(const std::string& dir);
 
 // Runs one step against the rootfs at host path rootfs.
 base::Status applyMountStep(const std::string& rootfs, const MountStep& step);

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/strutil.h"
 #include "logs/line_splitter.h"
+#include "runner/disk_quota.h"
 #include "stager/build_cache.h"
 #include "stager/buildpack_fetch.h"
 
@@ -51,6 +52,7 @@ struct Stager::Run {
   std::unique_ptr<logs::LineSplitter> out;
   std::unique_ptr<logs::LineSplitter> err;
   bool started = false;  // holds a slot (else it waits in waiting_)
+  bool limited_dir = false;  // dir is its own file system of the staging's disk size
   bool container_created = false;
   bool timed_out = false;
   bool canceled = false;     // the app was deleted while it ran
@@ -67,8 +69,10 @@ Stager::Stager(loop::Loop& loop, runner::Backend& backend, blobstore::Blobstore&
       config_(std::move(config)) {}
 
 Stager::~Stager() {
-  for (auto& [guid, run] : runs_)
+  for (auto& [guid, run] : runs_) {
     if (run->container_created) (void)backend_.destroy(run->handle);
+    if (run->started) (void)backend_.removeScratchDir(run->dir);
+  }
 }
 
 void Stager::stg(const Run& run, const std::string& line, bool is_err) {
@@ -146,6 +150,7 @@ void Stager::prepare(Run& run) {
     base::Status status;
     base::Status fetched;  // custom buildpacks: its message is the user's error as it is
     int64_t bytes = 0;
+    bool limited_dir = false;
   };
   auto result = std::make_shared<Prepared>();
   // Custom buildpacks (URLs) are fetched into <dir>/buildpacks/<key of the URL>.
@@ -159,11 +164,17 @@ void Stager::prepare(Run& run) {
   std::string saved_cache = savedCacheDir(config_.caches_dir, run.job.app_guid, run.job.stack);
   std::string build_guid = run.job.build_guid;
   runner::HostIds vcap = backend_.vcapHostIds();
+  runner::Backend* backend = &backend_;
+  int disk_mb = run.job.disk_mb;
   loop::queueWork(
       loop_,
-      [result, dir, package, saved_cache, vcap, urls] {
+      [result, dir, package, saved_cache, vcap, urls, backend, disk_mb] {
         auto step = [&]() -> base::Status {
-          MCF_TRY(base::removeTree(dir));
+          // The package, the droplet and the cache count against the staging's disk limit as
+          // much as what the build writes in the container's own layer.
+          auto scratch = backend->makeScratchDir(dir, disk_mb);
+          if (!scratch.ok()) return scratch.takeError();
+          result->limited_dir = *scratch;
           for (const char* sub : {"app", "droplet", "output"})
             MCF_TRY(base::makeDirs(base::joinPath(dir, sub)));
           MCF_TRY(archive::extract(package, base::joinPath(dir, "app")));
@@ -201,6 +212,7 @@ void Stager::prepare(Run& run) {
           finish(build_guid, makeError(Errc::kStagingError, "{}", result->fetched.error().message));
           return;
         }
+        it->second->limited_dir = result->limited_dir;
         stg(*it->second, fmt::format("Downloaded app package ({})", base::humanBytes(result->bytes)));
         startContainer(build_guid);
       });
@@ -336,6 +348,11 @@ void Stager::onBuilderExit(const std::string& build_guid, const runner::ProcessE
       uint64_t limit = uint64_t(std::max(run.job.disk_mb, 0)) << 20;
       disk_full = limit > 0 && info->usage.disk_bytes >= limit / 100 * 95;
     }
+    if (run.limited_dir) {
+      auto space = runner::diskUsage(run.dir);
+      disk_full = disk_full || (space.ok() && space->total_bytes > 0 &&
+                                space->used_bytes >= space->total_bytes / 100 * 95);
+    }
   }
   if (out_of_memory) {
     std::vector<std::string> tail(run.tail.begin(), run.tail.end());
@@ -395,9 +412,14 @@ void Stager::onBuilderExit(const std::string& build_guid, const runner::ProcessE
           // The extracted tree is what instances run from: keep it instead of unpacking again.
           MCF_TRY(base::makeDirs(config_.droplets_dir));
           MCF_TRY(base::removeTree(extracted));
-          if (::rename(contents.c_str(), extracted.c_str()) != 0)
-            return makeError(Errc::kIo, "cannot move the droplet to {}: {}", extracted,
-                             strerror(errno));
+          if (::rename(contents.c_str(), extracted.c_str()) != 0) {
+            // The staging folder is its own file system when it has a disk limit.
+            if (errno != EXDEV)
+              return makeError(Errc::kIo, "cannot move the droplet to {}: {}", extracted,
+                               strerror(errno));
+            MCF_TRY(base::copyTree(contents, extracted));
+            MCF_TRY(chownTree(extracted, vcap));
+          }
           // The droplet is what counts: a cache that cannot be saved only makes the next
           // staging start without it.
           if (!cache.empty()) {
@@ -471,7 +493,16 @@ void Stager::finish(const std::string& build_guid, base::Result<Outcome> outcome
       MCF_WARN("stager", "destroying staging container {}: {}", run->handle, st.error().message);
   }
   std::string dir = run->dir;
-  if (run->started) loop::queueWork(loop_, [dir] { (void)base::removeTree(dir); }, [] {});
+  if (run->started) {
+    runner::Backend* backend = &backend_;
+    loop::queueWork(
+        loop_,
+        [backend, dir] {
+          if (auto removed = backend->removeScratchDir(dir); !removed.ok())
+            MCF_WARN("stager", "removing staging folder {}: {}", dir, removed.error().message);
+        },
+        [] {});
+  }
   // A cache saved just before clear_buildpack_cache came goes too.
   if (run->clear_cache && outcome.ok()) removeCache(run->job.app_guid);
   startWaiting();

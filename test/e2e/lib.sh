@@ -76,6 +76,9 @@ cleanup() {
   fi
   pkill -9 -f "$E2E_TMP" 2>/dev/null || true
   sleep 0.2
+  # A staging folder with a disk limit is a mount, left behind by a platform killed mid-staging.
+  awk -v d="$E2E_TMP/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r |
+    while read -r mp; do umount -l "$mp" 2>/dev/null || true; done
   rm -rf "$E2E_TMP"
   exit $rc
 }

@@ -1,6 +1,6 @@
 # Staging limits: with `up --max-stagings 1` a second staging waits for the slot and then
 # succeeds; a staging over its memory limit fails with the out-of-memory message while an app
-# that runs keeps answering.
+# that runs keeps answering; one over its disk limit fails with the disk message.
 source "$(dirname "$0")/lib.sh"
 out=$(mcf up --staging-timeout 15 2>&1) && fail "up took a staging timeout without a unit"
 expect_contains "$out" "--staging-timeout: '15' is not a duration: a unit is missing" "up --staging-timeout 15"
@@ -66,4 +66,32 @@ read -r probes bad < "$E2E_TMP/probe.out"
 # The slot is free again: another staging runs.
 out=$(cd "$EXAMPLES/node" && mcf push 2>&1) || { echo "$out"; fail "a push after the failed staging failed"; }
 wait_for_body node "Hello from microcf node"
-echo "ok: stagings wait for the slot, and one over its memory limit fails alone"
+
+# 3. A build that writes past its staging disk (here 64 MB, set on the build) fails with the
+# disk message: the app's files, the droplet and the cache count against it, not only the
+# container's own layer, so the host's disk is never the limit.
+mkdir -p "$E2E_TMP/filler-bp/bin" "$E2E_TMP/filler"
+printf '#!/usr/bin/env bash\necho filler\n' > "$E2E_TMP/filler-bp/bin/detect"
+printf '#!/usr/bin/env bash\ndd if=/dev/zero of="$1/filler" bs=1M count=200 2>&1\n' > "$E2E_TMP/filler-bp/bin/compile"
+printf '#!/usr/bin/env bash\nprintf -- "---\\ndefault_process_types:\\n  web: sleep 1000\\n"\n' > "$E2E_TMP/filler-bp/bin/release"
+chmod +x "$E2E_TMP/filler-bp/bin/"*
+echo hi > "$E2E_TMP/filler/hi.txt"
+out=$(cd "$E2E_TMP/filler" && mcf push filler -b "$E2E_TMP/filler-bp" --no-start 2>&1) ||
+  { echo "$out"; fail "push --no-start of the filler app failed"; }
+app_guid=$(api GET "/v3/apps?names=filler" | python3 -c 'import json,sys; print(json.load(sys.stdin)["resources"][0]["guid"])')
+package_guid=$(api GET "/v3/apps/$app_guid/packages" | python3 -c 'import json,sys; print(json.load(sys.stdin)["resources"][0]["guid"])')
+build=$(api POST /v3/builds "{\"package\":{\"guid\":\"$package_guid\"},\"staging_disk_in_mb\":64}")
+build_guid=$(echo "$build" | python3 -c 'import json,sys; print(json.load(sys.stdin)["guid"])') ||
+  fail "POST /v3/builds with staging_disk_in_mb 64: $build"
+state=""
+for _ in $(seq 1 600); do
+  build=$(api GET "/v3/builds/$build_guid")
+  state=$(echo "$build" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+  [ "$state" = STAGING ] || break
+  sleep 0.1
+done
+[ "$state" = FAILED ] || fail "a build writing 200 MB into a 64 MB staging disk ended $state: $build"
+expect_contains "$build" "Staging exceeded its disk limit of 64 MB" "the build over its disk limit"
+[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$(app_url static)")" = 200 ] ||
+  fail "the static app stopped answering after a staging filled its disk"
+echo "ok: stagings wait for the slot, one over its memory limit fails alone, one over its disk fails too"

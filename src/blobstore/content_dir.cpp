@@ -17,8 +17,6 @@ namespace mcf::blobstore {
 
 using base::Errc;
 
-namespace {
-
 base::Error ioError(const char* what, const std::string& path, int err) {
   return base::makeError(err == ENOENT ? Errc::kNotFound : Errc::kIo, "Cannot {} {}: {}.", what,
                          path, strerror(err));
@@ -34,6 +32,8 @@ base::Status writeAll(int fd, const char* data, size_t size, const std::string& 
   }
   return {};
 }
+
+namespace {
 
 }  // namespace
 

@@ -36,4 +36,9 @@ class ContentDir {
   DigestAlgo algo_;
 };
 
+// An I/O error naming what was done to which path (kNotFound for ENOENT), and a write of all
+// of data that retries on EINTR; shared by the blobstore's stores.
+base::Error ioError(const char* what, const std::string& path, int err);
+base::Status writeAll(int fd, const char* data, size_t size, const std::string& path);
+
 }  // namespace mcf::blobstore

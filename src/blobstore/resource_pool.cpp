@@ -15,28 +15,13 @@
 #include "base/ids.h"
 #include "base/log.h"
 #include "base/unique_fd.h"
+#include "blobstore/content_dir.h"
 
 namespace mcf::blobstore {
 
 using base::Errc;
 
 namespace {
-
-base::Error ioError(const char* what, const std::string& path, int err) {
-  return base::makeError(err == ENOENT ? Errc::kNotFound : Errc::kIo, "Cannot {} {}: {}.", what,
-                         path, strerror(err));
-}
-
-base::Status writeAll(int fd, const char* data, size_t size, const std::string& path) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ioError("write", path, errno);
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return {};
-}
 
 // Copies in to a new file out (O_EXCL), returning the SHA-1 of what was copied and its size.
 base::Result<std::pair<std::string, int64_t>> copyHashing(int in, const std::string& in_path,

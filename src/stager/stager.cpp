@@ -587,8 +587,8 @@ base::Error outOfMemoryError(int memory_mb, const std::string& last_lines) {
 base::Error diskFullError(int disk_mb, const std::string& last_lines) {
   std::string tail = last_lines.empty() ? "" : "\n" + last_lines;
   return makeError(Errc::kStagingError,
-                   "Staging exceeded its disk limit of {} MB: the build filled the staging "
-                   "container's disk. Staging gets the larger of the app's disk and 4096 MB: "
+                   "Staging exceeded its disk limit of {} MB: the build filled its staging "
+                   "disk. Staging gets the larger of the app's disk and 4096 MB: "
                    "push with a larger disk quota (-k, e.g. -k {}M, or disk_quota in the "
                    "manifest), or create the build with a larger staging_disk_in_mb.{}",
                    disk_mb, std::max(disk_mb * 2, 8192), tail);

@@ -7,12 +7,15 @@
 #include <stdlib.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 
 #include "archive/archive.h"
 #include "base/clock.h"
 #include "base/fs.h"
+#include "base/ids.h"
+#include "base/log.h"
 #include "controller/api.h"
 #include "controller/handlers.h"
 #include "controller/pagination.h"
@@ -147,6 +150,37 @@ bool hasScripts(const std::string& dir) {
          base::pathExists(dir + "/bin/finalize");
 }
 
+// Bits replaced or deleted while a staging has them bind-mounted must stay whole until that
+// staging ends: they move to <root>/.retired and go once older than the longest staging
+// (24 h, the largest --staging-timeout), or when microcf starts.
+constexpr auto kRetiredFor = std::chrono::hours(25);
+
+std::string retiredRoot(const std::string& root) { return base::joinPath(root, ".retired"); }
+
+// Removes retired bits older than kRetiredFor. Blocking: run it off the loop.
+void sweepRetired(const std::string& root) {
+  std::error_code ec;
+  auto now = std::filesystem::file_time_type::clock::now();
+  for (const auto& e : std::filesystem::directory_iterator(retiredRoot(root), ec)) {
+    std::error_code age_ec;
+    auto written = std::filesystem::last_write_time(e.path(), age_ec);
+    if (!age_ec && now - written > kRetiredFor) (void)base::removeTree(e.path().string());
+  }
+}
+
+// Moves a buildpack's bits out of the way (see kRetiredFor).
+base::Status retire(const std::string& root, const std::string& dir) {
+  MCF_TRY(base::makeDirs(retiredRoot(root)));
+  std::string to = base::joinPath(retiredRoot(root),
+                                  std::filesystem::path(dir).filename().string() + "-" +
+                                      base::randomHex(8));
+  std::error_code ec;
+  std::filesystem::rename(dir, to, ec);
+  if (ec) return base::makeError(Errc::kIo, "Cannot move {} aside: {}", dir, ec.message());
+  std::filesystem::last_write_time(to, std::filesystem::file_time_type::clock::now(), ec);
+  return {};
+}
+
 struct ScratchDir {
   std::string path;
   ~ScratchDir() {
@@ -203,13 +237,9 @@ base::Result<Uploaded> storeBits(const std::string& root, const std::string& gui
                                            "bin/compile or bin/finalize at its top",
                            filename);
   std::string dest = base::joinPath(root, guid);
-  std::string old = base::joinPath(scratch.path, "old");
+  sweepRetired(root);
+  if (base::pathExists(dest)) MCF_TRY(retire(root, dest));
   std::error_code ec;
-  if (base::pathExists(dest)) {
-    std::filesystem::rename(dest, old, ec);
-    if (ec)
-      return base::makeError(Errc::kIo, "Cannot replace {}: {}", dest, ec.message());
-  }
   std::filesystem::rename(top, dest, ec);
   if (ec) return base::makeError(Errc::kIo, "Cannot move the buildpack to {}: {}", dest, ec.message());
   return Uploaded{filename, dest};
@@ -274,20 +304,20 @@ Reply updateBuildpack(Api& api, const Call& call) {
   return jsonReply(200, presentBuildpack(api, *now));
 }
 
-// Deleted at once (the stager's next staging no longer sees it; a running one keeps its bind
-// mount); the bits are removed on the thread pool. Answers with a job, as Cloud Controller does.
+// Deleted at once (the stager's next staging no longer sees it); its bits are retired, as a
+// running staging may still use them. Answers with a job, as Cloud Controller does.
 Reply deleteBuildpack(Api& api, const Call& call) {
   auto bp = find(api, call.param("guid"));
   if (!bp.ok()) return bp.takeError();
   MCF_TRY(mayWrite(api, call));
   MCF_TRY(api.store.deleteBuildpack(bp->guid));
   changed(api);
-  std::string dir = base::joinPath(buildpacksRoot(api), bp->guid);
+  std::string root = buildpacksRoot(api);
+  std::string dir = base::joinPath(root, bp->guid);
   if (bp->path == dir && base::pathExists(dir)) {
-    std::string doomed = dir + ".deleted";
-    std::error_code ec;
-    std::filesystem::rename(dir, doomed, ec);
-    if (!ec) loop::queueWork(api.loop, [doomed] { (void)base::removeTree(doomed); }, [] {});
+    if (auto retired = retire(root, dir); !retired.ok())
+      MCF_WARN("controller", "deleted buildpack {}: {}", bp->name, retired.error().message);
+    loop::queueWork(api.loop, [root] { sweepRetired(root); }, [] {});
   }
   return accepted(api, api.jobs.add("buildpack.delete", "/v3/buildpacks/" + bp->guid,
                                     api.nowSeconds()));

@@ -1,6 +1,9 @@
 // Tests of /v3/buildpacks: shapes, position shifting, uniqueness, admin-only writes, uploads.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "base/fs.h"
 #include "controller/testing/harness.h"
 
@@ -151,8 +154,13 @@ TEST_CASE("buildpacks: upload makes it READY; bad zips and locked buildpacks are
   CHECK(base::readFile(h.dir() + "/buildpacks/" + guid + "/bin/detect").value() ==
         "#!/bin/sh\nexit 0\n");
 
-  // A second upload replaces the bits.
+  // A second upload replaces the bits; a staging that has the old ones (here: a descriptor
+  // of the folder, as a bind mount holds it) still finds them whole.
+  int held = ::open((h.dir() + "/buildpacks/" + guid).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  REQUIRE(held >= 0);
   REQUIRE(uploadBits(h, guid, zipWithEntry("bin/compile", "#!/bin/sh\n"), "v2.zip").status == 200);
+  CHECK(::faccessat(held, "bin/detect", F_OK, 0) == 0);
+  ::close(held);
   CHECK(!base::pathExists(h.dir() + "/buildpacks/" + guid + "/bin/detect"));
   CHECK(base::pathExists(h.dir() + "/buildpacks/" + guid + "/bin/compile"));
   CHECK(h.call("GET", "/v3/buildpacks/" + guid)["filename"] == "v2.zip");
@@ -163,9 +171,12 @@ TEST_CASE("buildpacks: upload makes it READY; bad zips and locked buildpacks are
   CHECK(locked.status == 422);
   CHECK(detail(locked).starts_with("Buildpack is locked"));
 
+  held = ::open((h.dir() + "/buildpacks/" + guid).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  REQUIRE(held >= 0);
   CHECK(h.as_admin("DELETE", "/v3/buildpacks/" + guid).status == 202);
-  h.loop.runUntil([&] { return !base::pathExists(h.dir() + "/buildpacks/" + guid + ".deleted"); });
   CHECK(!base::pathExists(h.dir() + "/buildpacks/" + guid));
+  CHECK(::faccessat(held, "bin/compile", F_OK, 0) == 0);
+  ::close(held);
 }
 
 TEST_CASE("buildpacks: everyone reads them, only admins write") {

@@ -68,6 +68,9 @@ base::Status prepareDataDir(const Paths& paths) {
                        strerror(errno));
   }
   MCF_TRY(base::removeTree(paths.staging));
+  // Bits of admin buildpacks replaced or deleted while stagings used them (controller/
+  // buildpacks.cpp): no staging runs now.
+  MCF_TRY(base::removeTree(base::joinPath(paths.home, "buildpacks/.retired")));
   MCF_TRY(base::makeDirs(paths.staging, 0755));
   return {};
 }

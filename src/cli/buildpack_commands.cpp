@@ -10,6 +10,7 @@
 #include "archive/archive.h"
 #include "base/fs.h"
 #include "base/ids.h"
+#include "base/strutil.h"
 #include "cli/commands.h"
 #include "cli/json_util.h"
 #include "cli/prompt.h"
@@ -65,7 +66,7 @@ base::Status uploadBits(Session& session, const std::string& guid, const std::st
 
 // The buildpack called name (with more than one, by stack: the one without a stack first).
 base::Result<json> findBuildpack(Session& session, const std::string& name) {
-  auto list = session.listAll("/v3/buildpacks?names=" + name + "&per_page=5000");
+  auto list = session.listAll("/v3/buildpacks?names=" + base::urlEncode(name) + "&per_page=5000");
   if (!list) return list.takeError();
   if (list->empty())
     return base::makeError(base::Errc::kNotFound, "Buildpack '{}' does not exist.", name);

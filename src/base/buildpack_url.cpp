@@ -2,8 +2,12 @@
 
 #include <cctype>
 #include <cstdint>
+#include <filesystem>
+#include <vector>
 
 #include <fmt/format.h>
+
+#include "base/fs.h"
 
 namespace mcf::base {
 
@@ -45,6 +49,23 @@ std::string fileUrlPath(std::string_view address) {
   // file://localhost/path is file:///path
   if (rest.starts_with("localhost/")) rest.remove_prefix(9);
   return std::string(rest);
+}
+
+bool isBuildpackDir(const std::string& dir) {
+  for (const char* script : {"detect", "supply", "compile", "finalize"})
+    if (pathExists(joinPath(dir, std::string("bin/") + script))) return true;
+  return false;
+}
+
+std::string buildpackTop(const std::string& dir) {
+  if (isBuildpackDir(dir)) return dir;
+  std::error_code ec;
+  std::vector<std::filesystem::path> entries;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.path().filename() != ".git") entries.push_back(e.path());
+  if (ec || entries.size() != 1) return "";
+  if (!std::filesystem::is_directory(std::filesystem::symlink_status(entries[0]))) return "";
+  return isBuildpackDir(entries[0].string()) ? entries[0].string() : "";
 }
 
 }  // namespace mcf::base

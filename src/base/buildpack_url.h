@@ -26,4 +26,12 @@ BuildpackUrl splitBuildpackUrl(std::string_view url);
 // The local path of a file:// URL's address ("" if the URL is not file://).
 std::string fileUrlPath(std::string_view address);
 
+// True when dir has one of a buildpack's scripts (bin/detect, bin/supply, bin/compile or
+// bin/finalize): what every way of adding a buildpack checks.
+bool isBuildpackDir(const std::string& dir);
+
+// Where the buildpack in dir is: dir itself, else its one top-level folder (as GitHub's zips
+// and repositories of a folder have it; a .git beside it is ignored); "" when neither.
+std::string buildpackTop(const std::string& dir);
+
 }  // namespace mcf::base

@@ -7,12 +7,12 @@
 #include <memory>
 #include <optional>
 
-#include "archive/archive.h"
 #include "base/fs.h"
 #include "base/ids.h"
 #include "base/strutil.h"
 #include "cli/commands.h"
 #include "cli/json_util.h"
+#include "cli/package.h"
 #include "cli/prompt.h"
 #include "cli/session.h"
 #include "cli/table.h"
@@ -29,13 +29,7 @@ void flushOut() { std::fflush(stdout); }
 // The zip to upload for path: a .zip file as it is, a folder zipped.
 base::Result<std::pair<std::string, std::string>> buildpackBits(const std::string& path) {
   if (base::isDirectory(path)) {
-    std::string tmp_root = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
-    std::string tmp = base::joinPath(tmp_root, "microcf-buildpack-" + base::randomHex(6));
-    MCF_TRY(base::makeDirs(tmp, 0700));
-    std::string zip = base::joinPath(tmp, "buildpack.zip");
-    auto created = archive::create(path, zip, archive::Format::kZip, nullptr);
-    base::Result<std::string> data = created ? base::readFile(zip) : created.takeError();
-    (void)base::removeTree(tmp);
+    auto data = zipApp(path, {});
     if (!data) return data.takeError();
     std::string name = std::filesystem::path(path).lexically_normal().filename().string();
     if (name.empty() || name == ".")

@@ -67,16 +67,6 @@ std::set<std::string> matchResources(Session& session, const std::vector<AppFile
   return matched;
 }
 
-base::Result<std::string> zipApp(const std::string& dir, const archive::Filter& filter) {
-  std::string tmp_root = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
-  std::string tmp = base::joinPath(tmp_root, "microcf-push-" + base::randomHex(6));
-  MCF_TRY(base::makeDirs(tmp, 0700));
-  std::string zip = base::joinPath(tmp, "package.zip");
-  auto created = archive::create(dir, zip, archive::Format::kZip, filter);
-  base::Result<std::string> data = created ? base::readFile(zip) : created.takeError();
-  (void)base::removeTree(tmp);
-  return data;
-}
 
 base::Status waitForPackage(Session& session, const std::string& package_guid) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
@@ -99,6 +89,17 @@ base::Status waitForPackage(Session& session, const std::string& package_guid) {
 }
 
 }  // namespace
+
+base::Result<std::string> zipApp(const std::string& dir, const archive::Filter& filter) {
+  std::string tmp_root = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
+  std::string tmp = base::joinPath(tmp_root, "microcf-push-" + base::randomHex(6));
+  MCF_TRY(base::makeDirs(tmp, 0700));
+  std::string zip = base::joinPath(tmp, "package.zip");
+  auto created = archive::create(dir, zip, archive::Format::kZip, filter);
+  base::Result<std::string> data = created ? base::readFile(zip) : created.takeError();
+  (void)base::removeTree(tmp);
+  return data;
+}
 
 base::Result<std::vector<AppFile>> scanAppDir(const std::string& dir, const CfIgnore& ignore) {
   std::vector<AppFile> files;

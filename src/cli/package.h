@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "archive/archive.h"
 #include "base/result.h"
 #include "cli/cfignore.h"
 
@@ -38,6 +39,10 @@ struct UploadSummary {
 // platform has are listed instead of sent; when one of them is gone by the time of the upload
 // (evicted, or a damaged cache entry) the package fails and the error is kNotFound: upload
 // to a new package without matching.
+// A zip of dir (without what filter refuses; an empty filter takes everything), read into
+// memory through a temporary file.
+base::Result<std::string> zipApp(const std::string& dir, const archive::Filter& filter);
+
 base::Result<UploadSummary> uploadPackage(Session& session, const std::string& package_guid,
                                           const std::string& app_path,
                                           bool match_resources = true);

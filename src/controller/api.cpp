@@ -30,13 +30,9 @@ Api::Api(loop::Loop& loop_, ControllerConfig config_, store::Store& store_,
       tokens(tokens_), logs(logs_), stager(stager_), runtime(runtime_), routing(routing_),
       stacks(stacks_), clock(clock_), started_ns(clock_.nowNs()) {}
 
-namespace {
-
 bool hasScope(const auth::Claims& c, std::string_view scope) {
   return std::find(c.scopes.begin(), c.scopes.end(), scope) != c.scopes.end();
 }
-
-}  // namespace
 
 // The role table of CF-CONTRACT §8 goes here, and nowhere else, when space roles arrive.
 base::Status Api::authorize(const Call& call, Action action, const std::string& space_guid,

@@ -43,6 +43,9 @@ struct Call {
 // What a caller may do with an object; the role table of CF-CONTRACT §8 maps to these.
 enum class Action { kRead, kReadSecrets, kWrite };
 
+// True when the token carries scope (e.g. "cloud_controller.admin").
+bool hasScope(const auth::Claims& c, std::string_view scope);
+
 struct Api {
   Api(loop::Loop& loop, ControllerConfig config, store::Store& store,
       blobstore::Blobstore& blobs, blobstore::ResourcePool& pool, auth::TokenService& tokens,

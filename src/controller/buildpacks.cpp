@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "archive/archive.h"
+#include "base/buildpack_url.h"
 #include "base/clock.h"
 #include "base/fs.h"
 #include "base/ids.h"
@@ -145,11 +146,6 @@ std::string buildpacksRoot(const Api& api) {
   return base::joinPath(api.config.data_dir.empty() ? "/tmp" : api.config.data_dir, "buildpacks");
 }
 
-bool hasScripts(const std::string& dir) {
-  return base::pathExists(dir + "/bin/detect") || base::pathExists(dir + "/bin/compile") ||
-         base::pathExists(dir + "/bin/finalize");
-}
-
 // Bits replaced or deleted while a staging has them bind-mounted must stay whole until that
 // staging ends: they move to <root>/.retired and go once older than the longest staging
 // (24 h, the largest --staging-timeout), or when microcf starts.
@@ -223,16 +219,8 @@ base::Result<Uploaded> storeBits(const std::string& root, const std::string& gui
   MCF_TRY(base::writeFileAtomic(zip, bits->data, 0600));
   MCF_TRY(archive::validate(zip));
   MCF_TRY(archive::extract(zip, tree));
-  std::string top = tree;
-  if (!hasScripts(top)) {  // a zip of the folder itself (GitHub's archives): one top folder
-    std::vector<std::string> entries;
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(tree, ec))
-      entries.push_back(e.path().string());
-    if (entries.size() == 1 && base::isDirectory(entries[0]) && hasScripts(entries[0]))
-      top = entries[0];
-  }
-  if (!hasScripts(top))
+  std::string top = base::buildpackTop(tree);
+  if (top.empty())
     return base::makeError(Errc::kInvalid, "{} is not a buildpack: it has no bin/detect, "
                                            "bin/compile or bin/finalize at its top",
                            filename);

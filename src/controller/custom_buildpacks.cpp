@@ -21,10 +21,7 @@ base::Status checkBuildpackUrls(const Call& call, const std::vector<std::string>
                              bp);
     if (!base::toLower(bp).starts_with("file:")) continue;
     const std::string path = base::fileUrlPath(base::splitBuildpackUrl(bp).address);
-    bool admin = call.claims &&
-                 std::find(call.claims->scopes.begin(), call.claims->scopes.end(),
-                           "cloud_controller.admin") != call.claims->scopes.end();
-    if (!admin)
+    if (!call.claims || !hasScope(*call.claims, "cloud_controller.admin"))
       return base::makeError(Errc::kForbidden,
                              "Buildpack '{}' is a file on the platform's machine: only an admin "
                              "may stage from one. Use a git or https URL, or an admin buildpack",

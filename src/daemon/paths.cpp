@@ -1,10 +1,8 @@
 // Where microcf keeps its state and finds what it ships.
 #include "daemon/paths.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,11 +60,7 @@ base::Status prepareDataDir(const Paths& paths) {
     MCF_TRY(base::makeDirs(*dir, 0755));
   // Builds that were running when microcf stopped are gone with their containers. A staging
   // folder with a disk limit is its own file system: unmounted first.
-  for (const auto& mp : runner::mountsUnder(paths.staging)) {
-    if (::umount2(mp.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
-      return makeError(Errc::kIo, "cannot unmount {} left by a previous microcf: {}", mp,
-                       strerror(errno));
-  }
+  MCF_TRY(runner::unmountAllUnder(paths.staging));
   MCF_TRY(base::removeTree(paths.staging));
   // Bits of admin buildpacks replaced or deleted while stagings used them (controller/
   // buildpacks.cpp): no staging runs now.

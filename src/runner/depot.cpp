@@ -309,12 +309,7 @@ base::Status cleanupDepot(const std::string& depot_dir) {
     killIfSame(state->init_pid, state->init_start_time, 0);
     killIfSame(state->parent_pid, state->parent_start_time, 500);
   }
-  for (const auto& mp : mountsUnder(dir)) {
-    if (::umount2(mp.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
-      return makeError(Errc::kIo, "cannot unmount {} left by a previous microcf: {}", mp,
-                       strerror(errno));
-    }
-  }
+  MCF_TRY(unmountAllUnder(dir));
   for (const auto& name : entries) {
     MCF_INFO("runner", "removing leftover container {}", name);
     MCF_TRY(base::removeTree(dir + "/" + name));

@@ -219,4 +219,14 @@ std::vector<std::string> mountsUnder(const std::string& dir) {
   return out;
 }
 
+base::Status unmountAllUnder(const std::string& dir) {
+  for (const auto& mp : mountsUnder(dir)) {
+    if (::umount2(mp.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+      return base::makeError(base::Errc::kIo, "cannot unmount {} left by a previous microcf: {}",
+                             mp, strerror(errno));
+    }
+  }
+  return {};
+}
+
 }  // namespace mcf::runner

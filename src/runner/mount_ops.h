@@ -19,6 +19,9 @@ base::Result<base::UniqueFd> makeMountPoint(const std::string& root, const std::
 // Mount points at or under dir in this process's mount namespace, deepest first.
 std::vector<std::string> mountsUnder(const std::string& dir);
 
+// Detaches every mount at or under dir (deepest first), as a previous microcf left them.
+base::Status unmountAllUnder(const std::string& dir);
+
 // Runs one step against the rootfs at host path rootfs.
 base::Status applyMountStep(const std::string& rootfs, const MountStep& step);
 

@@ -165,21 +165,16 @@ base::Status cloneGit(const std::string& url, const FetchPlan& plan, const std::
   if (!isCommitSha(plan.ref)) return fail(*r);
   // --branch takes branches and tags only: a commit needs the whole history.
   (void)base::removeTree(dest);
-  auto full = runCommand({"git", "clone", "--no-checkout", "--quiet", "--", plan.source, dest},
-                         timeout_s, protocols);
-  if (!full.ok()) return fail(*r);
-  if (full->status != 0) return fail(*full);
-  auto checkout =
-      runCommand({"git", "-C", dest, "-c", "advice.detachedHead=false", "checkout", "--quiet",
-                  plan.ref},
-                 timeout_s, protocols);
-  if (!checkout.ok()) return fail(*r);
-  if (checkout->status != 0) return fail(*checkout);
-  auto submodules = runCommand(
-      {"git", "-C", dest, "submodule", "update", "--init", "--recursive", "--quiet"}, timeout_s,
-      protocols);
-  if (!submodules.ok()) return fail(*r);
-  if (submodules->status != 0) return fail(*submodules);
+  const std::vector<std::vector<std::string>> steps = {
+      {"git", "clone", "--no-checkout", "--quiet", "--", plan.source, dest},
+      {"git", "-C", dest, "-c", "advice.detachedHead=false", "checkout", "--quiet", plan.ref},
+      {"git", "-C", dest, "submodule", "update", "--init", "--recursive", "--quiet"}};
+  for (const auto& step : steps) {
+    auto ran = runCommand(step, timeout_s, protocols);
+    if (!ran.ok()) return makeError(Errc::kStagingError, "Failed to clone git repository at {}: {}",
+                                    url, ran.error().message);
+    if (ran->status != 0) return fail(*ran);
+  }
   return {};
 }
 
@@ -208,21 +203,14 @@ base::Status downloadZip(const std::string& url, const FetchPlan& plan, const st
   return {};
 }
 
-bool hasBin(const std::string& dir) { return base::isDirectory(base::joinPath(dir, "bin")); }
-
 // A buildpack in the one top-level folder of dest (as in GitHub's zips) moves up to dest.
 base::Status unwrap(const std::string& dest) {
-  if (hasBin(dest)) return {};
-  std::error_code ec;
-  std::vector<stdfs::path> entries;
-  for (const auto& e : stdfs::directory_iterator(dest, ec))
-    if (e.path().filename() != ".git") entries.push_back(e.path());
-  if (ec || entries.size() != 1 || !stdfs::is_directory(stdfs::symlink_status(entries[0])))
-    return {};
+  std::string top = base::buildpackTop(dest);
+  if (top.empty() || top == dest) return {};
   std::string moved = dest + ".unwrap";
   (void)base::removeTree(moved);
-  if (::rename(entries[0].c_str(), moved.c_str()) != 0)
-    return makeError(Errc::kIo, "cannot move {} up: {}", entries[0].string(), strerror(errno));
+  if (::rename(top.c_str(), moved.c_str()) != 0)
+    return makeError(Errc::kIo, "cannot move {} up: {}", top, strerror(errno));
   MCF_TRY(base::removeTree(dest));
   if (::rename(moved.c_str(), dest.c_str()) != 0)
     return makeError(Errc::kIo, "cannot move {} to {}: {}", moved, dest, strerror(errno));
@@ -314,10 +302,7 @@ base::Status fetchBuildpack(const std::string& url, const std::string& dest,
                      fetched.error().message);
   }
   MCF_TRY(unwrap(dest));
-  bool any = false;
-  for (const char* script : {"detect", "supply", "finalize", "compile"})
-    any = any || base::pathExists(base::joinPath(dest, std::string("bin/") + script));
-  if (!any) {
+  if (!base::isBuildpackDir(dest)) {
     (void)base::removeTree(dest);
     return makeError(Errc::kStagingError,
                      "{} is not a buildpack: it has no bin/detect, bin/supply, bin/compile or "

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "base/buildpack_url.h"
 #include "base/fs.h"
 #include "base/strutil.h"
 
@@ -38,9 +39,7 @@ base::Result<BuildpackRegistry> BuildpackRegistry::load(const std::string& dir) 
   BuildpackRegistry registry;
   for (const auto& name : names) {
     std::string bp_dir = base::joinPath(dir, name);
-    if (!base::pathExists(bp_dir + "/bin/detect") && !base::pathExists(bp_dir + "/bin/compile") &&
-        !base::pathExists(bp_dir + "/bin/finalize"))
-      continue;  // not a buildpack (README, order file, ...)
+    if (!base::isBuildpackDir(bp_dir)) continue;  // not a buildpack (README, order file, ...)
     registry.buildpacks_.push_back(
         {name, bp_dir, static_cast<int>(registry.buildpacks_.size()) + 1});
   }

@@ -193,7 +193,9 @@ void Stager::prepare(Run& run) {
               fetchBuildpack(url, base::joinPath(downloads, base::buildpackUrlKey(url)));
           if (!result->fetched.ok()) return;
         }
-        if (!urls.empty()) result->fetched = chownTree(downloads, vcap);
+        if (urls.empty()) return;
+        if (auto owned = chownTree(downloads, vcap); !owned.ok())
+          result->fetched = makeError(Errc::kStagingError, "{}", owned.error().message);
       },
       [this, result, build_guid] {
         auto it = runs_.find(build_guid);
@@ -209,7 +211,7 @@ void Stager::prepare(Run& run) {
           return;
         }
         if (!result->fetched.ok()) {
-          finish(build_guid, makeError(Errc::kStagingError, "{}", result->fetched.error().message));
+          finish(build_guid, result->fetched.takeError());
           return;
         }
         it->second->limited_dir = result->limited_dir;
@@ -354,19 +356,11 @@ void Stager::onBuilderExit(const std::string& build_guid, const runner::ProcessE
                                 space->used_bytes >= space->total_bytes / 100 * 95);
     }
   }
-  if (out_of_memory) {
-    std::vector<std::string> tail(run.tail.begin(), run.tail.end());
-    finish(build_guid, outOfMemoryError(run.job.memory_mb, base::join(tail, "\n")));
-    return;
-  }
-  if (disk_full) {
-    std::vector<std::string> tail(run.tail.begin(), run.tail.end());
-    finish(build_guid, diskFullError(run.job.disk_mb, base::join(tail, "\n")));
-    return;
-  }
-  if (exit.status != 0) {
-    std::vector<std::string> tail(run.tail.begin(), run.tail.end());
-    finish(build_guid, builderError(exit.status, run.order, base::join(tail, "\n")));
+  if (exit.status != 0 || out_of_memory) {
+    std::string tail = base::join(std::vector<std::string>(run.tail.begin(), run.tail.end()), "\n");
+    if (out_of_memory) finish(build_guid, outOfMemoryError(run.job.memory_mb, tail));
+    else if (disk_full) finish(build_guid, diskFullError(run.job.disk_mb, tail));
+    else finish(build_guid, builderError(exit.status, run.order, tail));
     return;
   }
   auto result_json = base::readFile(base::joinPath(run.dir, "output/result.json"));

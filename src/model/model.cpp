@@ -5,6 +5,25 @@
 
 namespace mcf::model {
 
+const char* toString(RoleType t) {
+  switch (t) {
+    case RoleType::kOrganizationUser: return "organization_user";
+    case RoleType::kOrganizationAuditor: return "organization_auditor";
+    case RoleType::kOrganizationManager: return "organization_manager";
+    case RoleType::kOrganizationBillingManager: return "organization_billing_manager";
+    case RoleType::kSpaceDeveloper: return "space_developer";
+    case RoleType::kSpaceManager: return "space_manager";
+    case RoleType::kSpaceAuditor: return "space_auditor";
+    case RoleType::kSpaceSupporter: return "space_supporter";
+  }
+  return "organization_user";
+}
+
+bool isSpaceRole(RoleType t) {
+  return t == RoleType::kSpaceDeveloper || t == RoleType::kSpaceManager ||
+         t == RoleType::kSpaceAuditor || t == RoleType::kSpaceSupporter;
+}
+
 const char* toString(AppState s) { return s == AppState::kStarted ? "STARTED" : "STOPPED"; }
 
 const char* toString(PackageState s) {
@@ -56,6 +75,15 @@ static std::optional<E> fromName(const std::string& s, const E (&all)[N]) {
   for (E e : all)
     if (s == toString(e)) return e;
   return std::nullopt;
+}
+
+std::optional<RoleType> roleTypeFrom(const std::string& s) {
+  static const RoleType kAll[] = {
+      RoleType::kOrganizationUser,   RoleType::kOrganizationAuditor,
+      RoleType::kOrganizationManager, RoleType::kOrganizationBillingManager,
+      RoleType::kSpaceDeveloper,      RoleType::kSpaceManager,
+      RoleType::kSpaceAuditor,        RoleType::kSpaceSupporter};
+  return fromName(s, kAll);
 }
 
 std::optional<AppState> appStateFrom(const std::string& s) {

@@ -38,7 +38,32 @@ struct User : Stamps {
   std::string origin = "uaa";
   std::string password_hash;  // auth/ format, never shown
   bool admin = false;         // holds cloud_controller.admin
+  // "" or cloud_controller.admin_read_only or cloud_controller.global_auditor.
+  std::string global_scope;
 };
+
+// Cloud Foundry's role types. Org roles have org_guid set, space roles space_guid (and
+// org_guid, the space's org, so that org-wide questions need no join).
+enum class RoleType {
+  kOrganizationUser,
+  kOrganizationAuditor,
+  kOrganizationManager,
+  kOrganizationBillingManager,
+  kSpaceDeveloper,
+  kSpaceManager,
+  kSpaceAuditor,
+  kSpaceSupporter,
+};
+
+struct Role : Stamps {
+  std::string guid;
+  RoleType type = RoleType::kOrganizationUser;
+  std::string user_guid;
+  std::string org_guid;
+  std::string space_guid;  // "" for org roles
+};
+
+bool isSpaceRole(RoleType t);
 
 enum class AppState { kStopped, kStarted };
 
@@ -192,6 +217,8 @@ struct AuditEvent : Stamps {
 // Actual instance states, as process stats report them.
 enum class InstanceState { kStarting, kRunning, kCrashed, kStopping, kDown };
 
+const char* toString(RoleType t);  // "space_developer", ...
+std::optional<RoleType> roleTypeFrom(const std::string& s);
 const char* toString(AppState s);
 const char* toString(PackageState s);
 const char* toString(BuildState s);

@@ -39,6 +39,11 @@ std::string encodeList(const std::vector<std::string>& list) { return dump(json(
 
 std::string encodeMap(const std::map<std::string, std::string>& map) { return dump(json(map)); }
 
+std::optional<std::string> anyOf(const std::vector<std::string>& values) {
+  if (values.empty()) return std::nullopt;
+  return encodeList(values);
+}
+
 std::string encodeBuildpacks(const std::vector<model::DropletBuildpack>& bps) {
   json out = json::array();
   for (const auto& bp : bps) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,9 @@ using base::Result;
 std::string encodeList(const std::vector<std::string>& list);                 // ["a","b"]
 std::string encodeMap(const std::map<std::string, std::string>& map);         // {"k":"v"}
 std::string encodeBuildpacks(const std::vector<model::DropletBuildpack>& bps);
+// A list filter as a bound parameter: null when empty ("any"), else its JSON list, for
+// "(?N IS NULL OR col IN (SELECT value FROM json_each(?N)))".
+std::optional<std::string> anyOf(const std::vector<std::string>& values);
 
 // Decoders name the column in their error (kIo: the file was edited or damaged).
 Result<std::vector<std::string>> decodeList(const std::string& json, const char* column);

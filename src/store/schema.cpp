@@ -297,6 +297,25 @@ CREATE TABLE buildpacks (
 );
 )sql";
 
+// Roles: who may do what in which org or space (space_guid '' for org roles, org_guid set
+// for both). A user's global scope beyond cloud_controller.read/write: '' or
+// cloud_controller.admin_read_only or cloud_controller.global_auditor (admin stays a flag).
+constexpr const char* kV9 = R"sql(
+CREATE TABLE roles (
+  guid TEXT PRIMARY KEY,
+  type TEXT NOT NULL,
+  user_guid TEXT NOT NULL REFERENCES users(guid) ON DELETE CASCADE,
+  org_guid TEXT NOT NULL REFERENCES orgs(guid) ON DELETE CASCADE,
+  space_guid TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (type, user_guid, org_guid, space_guid)
+);
+CREATE INDEX roles_user ON roles (user_guid);
+CREATE INDEX roles_space ON roles (space_guid);
+ALTER TABLE users ADD COLUMN global_scope TEXT NOT NULL DEFAULT '';
+)sql";
+
 Result<int> userVersion(Db& db) {
   return first<int>(db.query("PRAGMA user_version"),
                     [](Stmt& row) -> Result<int> { return row.integer(0); },
@@ -315,6 +334,7 @@ const std::vector<Migration>& migrations() {
       {6, kV6},
       {7, kV7},
       {8, kV8},
+      {9, kV9},
   };
   return kSteps;
 }

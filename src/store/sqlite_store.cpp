@@ -145,7 +145,8 @@ Result<std::vector<model::Space>> SqliteStore::listSpaces() {
 // ---- Users
 
 // Column lists are macros so that each statement stays one constant string.
-#define MCF_USER_COLS "guid, username, email, origin, password_hash, admin, created_at, updated_at"
+#define MCF_USER_COLS \
+  "guid, username, email, origin, password_hash, admin, created_at, updated_at, global_scope"
 
 namespace {
 
@@ -159,6 +160,7 @@ Result<model::User> readUser(Stmt& row) {
   user.admin = row.boolean(5);
   user.created_at = row.int64(6);
   user.updated_at = row.int64(7);
+  user.global_scope = row.text(8);
   return user;
 }
 
@@ -166,9 +168,9 @@ Result<model::User> readUser(Stmt& row) {
 
 Result<model::User> SqliteStore::createUser(model::User user) {
   stamp(user.guid, user);
-  MCF_TRY(remap(db_->run("INSERT INTO users (" MCF_USER_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+  MCF_TRY(remap(db_->run("INSERT INTO users (" MCF_USER_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          user.guid, user.username, user.email, user.origin, user.password_hash,
-                         user.admin, user.created_at, user.updated_at),
+                         user.admin, user.created_at, user.updated_at, user.global_scope),
                 Errc::kConflict, fmt::format("The username '{}' is already taken.", user.username)));
   return user;
 }
@@ -187,11 +189,27 @@ Result<model::User> SqliteStore::findUserByName(const std::string& username) {
 Status SqliteStore::updateUser(const model::User& user) {
   Status ran = db_->run(
       "UPDATE users SET username = ?, email = ?, origin = ?, password_hash = ?, admin = ?, "
-      "updated_at = ? WHERE guid = ?",
-      user.username, user.email, user.origin, user.password_hash, user.admin, now(), user.guid);
+      "global_scope = ?, updated_at = ? WHERE guid = ?",
+      user.username, user.email, user.origin, user.password_hash, user.admin, user.global_scope,
+      now(), user.guid);
   ran = remap(std::move(ran), Errc::kConflict,
               fmt::format("The username '{}' is already taken.", user.username));
   return requireChanged(std::move(ran), "User not found");
+}
+
+Result<std::vector<model::User>> SqliteStore::listUsers() {
+  return collect<model::User>(
+      db_->query("SELECT " MCF_USER_COLS " FROM users ORDER BY username, rowid"), readUser);
+}
+
+Status SqliteStore::deleteUser(const std::string& guid) {
+  // The user's roles go with it (ON DELETE CASCADE, and explicitly for connections that
+  // run without foreign keys).
+  auto txn = db_->begin();
+  if (!txn.ok()) return txn.takeError();
+  MCF_TRY(db_->run("DELETE FROM roles WHERE user_guid = ?", guid));
+  MCF_TRY(requireChanged(db_->run("DELETE FROM users WHERE guid = ?", guid), "User not found"));
+  return txn->commit();
 }
 
 #undef MCF_USER_COLS

@@ -31,6 +31,13 @@ class SqliteStore final : public Store {
   Result<model::User> getUser(const std::string& guid) override;
   Result<model::User> findUserByName(const std::string& username) override;
   Status updateUser(const model::User& user) override;
+  Result<std::vector<model::User>> listUsers() override;
+  Status deleteUser(const std::string& guid) override;
+
+  Result<model::Role> createRole(model::Role role) override;
+  Result<model::Role> getRole(const std::string& guid) override;
+  Result<std::vector<model::Role>> listRoles(const RoleFilter& filter) override;
+  Status deleteRole(const std::string& guid) override;
 
   Result<model::App> createApp(model::App app) override;
   Result<model::App> getApp(const std::string& guid) override;

@@ -67,10 +67,6 @@ Result<model::Process> readProcess(Stmt& row) {
 }
 
 // A filter value as a JSON array for json_each(), or NULL for "any".
-std::optional<std::string> anyOf(const std::vector<std::string>& values) {
-  if (values.empty()) return std::nullopt;
-  return encodeList(values);
-}
 
 }  // namespace
 

@@ -34,10 +34,6 @@ Result<model::Deployment> readDeployment(Stmt& row) {
   return d;
 }
 
-std::optional<std::string> anyOf(const std::vector<std::string>& values) {
-  if (values.empty()) return std::nullopt;
-  return encodeList(values);
-}
 
 }  // namespace
 

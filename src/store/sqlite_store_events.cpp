@@ -29,10 +29,6 @@ Result<model::AuditEvent> readEvent(Stmt& row) {
   return e;
 }
 
-std::optional<std::string> anyOf(const std::vector<std::string>& values) {
-  if (values.empty()) return std::nullopt;
-  return encodeList(values);
-}
 
 }  // namespace
 

@@ -45,6 +45,15 @@ struct DeploymentFilter {
   std::vector<std::string> status_reasons;
 };
 
+// Filters of listRoles; values within one filter are ORed, empty = any.
+struct RoleFilter {
+  std::vector<std::string> guids;
+  std::vector<std::string> types;  // "space_developer", ...
+  std::vector<std::string> user_guids;
+  std::vector<std::string> org_guids;
+  std::vector<std::string> space_guids;
+};
+
 class Store {
  public:
   // Opens (creating if needed) the database at path and migrates it to the newest schema.
@@ -68,6 +77,15 @@ class Store {
   virtual Result<model::User> getUser(const std::string& guid) = 0;
   virtual Result<model::User> findUserByName(const std::string& username) = 0;
   virtual Status updateUser(const model::User& user) = 0;
+  virtual Result<std::vector<model::User>> listUsers() = 0;  // by username
+  virtual Status deleteUser(const std::string& guid) = 0;    // and the user's roles
+
+  // Roles. (type, user, org, space) is unique (kConflict); the org (and space) must exist
+  // (kInvalid). Listed by created_at.
+  virtual Result<model::Role> createRole(model::Role role) = 0;
+  virtual Result<model::Role> getRole(const std::string& guid) = 0;
+  virtual Result<std::vector<model::Role>> listRoles(const RoleFilter& filter) = 0;
+  virtual Status deleteRole(const std::string& guid) = 0;
 
   // Apps. Names unique per space, case-insensitively (kConflict).
   virtual Result<model::App> createApp(model::App app) = 0;

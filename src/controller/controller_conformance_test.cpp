@@ -3,6 +3,7 @@
 // documented filters, the error bodies (unknown guid, no token, bad tokens) and the request id.
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <map>
 #include <string>
 #include <vector>
@@ -113,14 +114,24 @@ struct World {
     h.logs.emit(app, "APP/PROC/WEB", "0", false, "hello from conf");
   }
 
-  // "/v3/apps/{app}" with the guids filled in.
+  // "/v3/apps/{app}" with the guids filled in; only {lowercase_name} is a placeholder, so JSON
+  // bodies keep their braces.
   std::string fill(std::string target) const {
-    for (size_t open = target.find('{'); open != std::string::npos; open = target.find('{')) {
-      size_t close = target.find('}', open);
+    size_t open = 0;
+    while ((open = target.find('{', open)) != std::string::npos) {
+      size_t close = open + 1;
+      while (close < target.size() && (std::islower(static_cast<unsigned char>(target[close])) ||
+                                       target[close] == '_'))
+        ++close;
+      if (close == open + 1 || close == target.size() || target[close] != '}') {
+        ++open;
+        continue;
+      }
       std::string name = target.substr(open + 1, close - open - 1);
       auto it = ids.find(name);
       REQUIRE_MESSAGE(it != ids.end(), "no id named " << name);
       target.replace(open, close - open + 1, it->second);
+      open += it->second.size();
     }
     return target;
   }
@@ -409,57 +420,71 @@ const std::vector<ListRow>& listRows() {
       {"/v3/apps", appShape,
        {{"names=conf", 1}, {"names=nope", 0}, {"names=nope,conf", 1}, {"guids={app}", 1},
         {"space_guids={space}", 1}, {"space_guids={unknown}", 0},
-        {"organization_guids={org}", 1}, {"names=conf&space_guids={space}", 1},
+        {"organization_guids={org}", 1}, {"organization_guids={unknown}", 0},
+        {"guids={unknown}", 0}, {"names=conf&space_guids={space}", 1},
         {"names=conf&space_guids={unknown}", 0}}},
       {"/v3/processes", processShape,
        {{"app_guids={app}", 1}, {"app_guids={unknown}", 0}, {"types=web", 1},
-        {"types=worker", 0}, {"guids={process}", 1}, {"space_guids={space}", 1}}},
+        {"types=worker", 0}, {"guids={process}", 1}, {"guids={unknown}", 0},
+        {"space_guids={space}", 1}, {"space_guids={unknown}", 0}}},
       {"/v3/apps/{app}/processes", processShape, {{"types=web", 1}, {"types=worker", 0}}},
       {"/v3/packages", packageShape,
        {{"app_guids={app}", 1}, {"app_guids={unknown}", 0}, {"states=READY", 1},
-        {"states=FAILED", 0}, {"types=bits", 1}, {"guids={package}", 1}}},
+        {"states=FAILED", 0}, {"types=bits", 1}, {"types=docker", 0}, {"guids={package}", 1},
+        {"guids={unknown}", 0}, {"space_guids={space}", 1}, {"space_guids={unknown}", 0},
+        {"organization_guids={org}", 1}, {"organization_guids={unknown}", 0}}},
       {"/v3/apps/{app}/packages", packageShape, {{"states=READY", 1}, {"states=FAILED", 0}}},
       {"/v3/builds", buildShape,
        {{"app_guids={app}", 1}, {"app_guids={unknown}", 0}, {"states=STAGED", 1},
-        {"states=FAILED", 0}, {"package_guids={package}", 1}}},
+        {"states=FAILED", 0}, {"package_guids={package}", 1}, {"package_guids={unknown}", 0}}},
       {"/v3/apps/{app}/builds", buildShape, {{"states=STAGED", 1}, {"states=STAGING", 0}}},
       {"/v3/droplets", dropletShape,
        {{"app_guids={app}", 1}, {"app_guids={unknown}", 0}, {"states=STAGED", 1},
-        {"guids={droplet}", 1}}},
+        {"states=FAILED", 0}, {"guids={droplet}", 1}, {"guids={unknown}", 0},
+        {"space_guids={space}", 1}, {"space_guids={unknown}", 0},
+        {"organization_guids={org}", 1}, {"organization_guids={unknown}", 0}}},
       {"/v3/apps/{app}/droplets", dropletShape, {{"states=STAGED", 1}, {"states=FAILED", 0}}},
       {"/v3/routes", routeShape,
        {{"hosts=conf", 1}, {"hosts=nope", 0}, {"app_guids={app}", 1},
-        {"app_guids={unknown}", 0}, {"space_guids={space}", 1}, {"domain_guids={domain}", 1},
-        {"organization_guids={org}", 1}, {"paths=", 1}}},
+        {"app_guids={unknown}", 0}, {"space_guids={space}", 1}, {"space_guids={unknown}", 0},
+        {"domain_guids={domain}", 1}, {"domain_guids={unknown}", 0},
+        {"organization_guids={org}", 1}, {"organization_guids={unknown}", 0}, {"paths=", 1},
+        {"paths=/x", 0}}},
       {"/v3/apps/{app}/routes", routeShape, {{"hosts=conf", 1}, {"hosts=nope", 0}}},
       {"/v3/organizations", orgShape,
-       {{"names=microcf", 1}, {"names=nope", 0}, {"guids={org}", 1}}},
+       {{"names=microcf", 1}, {"names=nope", 0}, {"guids={org}", 1}, {"guids={unknown}", 0}}},
       {"/v3/spaces", spaceShape,
        {{"names=dev", 1}, {"names=nope", 0}, {"organization_guids={org}", 1},
         {"organization_guids={unknown}", 0}, {"names=dev&organization_guids={org}", 1},
-        {"guids={space}", 1}}},
-      {"/v3/domains", domainShape, {{"names=localhost", 1}, {"names=nope", 0}, {"guids={domain}", 1}}},
+        {"guids={space}", 1}, {"guids={unknown}", 0}}},
+      {"/v3/domains", domainShape, {{"names=localhost", 1}, {"names=nope", 0}, {"guids={domain}", 1},
+                                   {"guids={unknown}", 0}}},
       {"/v3/organizations/{org}/domains", domainShape, {{"names=localhost", 1}, {"names=nope", 0}}},
       {"/v3/stacks", stackShape, {{"names=host", 1}, {"names=nope", 0}}},
       {"/v3/buildpacks", buildpackShape, {{"names=conf_bp", 1}, {"names=nope", 0}}},
       {"/v3/tasks", taskShape,
        {{"app_guids={app}", 1}, {"app_guids={unknown}", 0}, {"names=once", 1}, {"names=nope", 0},
-        {"guids={task}", 1}, {"space_guids={space}", 1}}},
+        {"guids={task}", 1}, {"guids={unknown}", 0}, {"space_guids={space}", 1},
+        {"space_guids={unknown}", 0}, {"organization_guids={org}", 1},
+        {"organization_guids={unknown}", 0}, {"states=PENDING,RUNNING", 1},
+        {"states=SUCCEEDED", 0}}},
       {"/v3/apps/{app}/tasks", taskShape, {{"names=once", 1}, {"names=nope", 0}}},
       {"/v3/service_instances", serviceInstanceShape,
        {{"names=db", 1}, {"names=nope", 0}, {"space_guids={space}", 1},
         {"space_guids={unknown}", 0}, {"type=user-provided", 1}, {"type=managed", 0}}},
       {"/v3/service_credential_bindings", bindingShape,
        {{"app_guids={app}", 1}, {"app_guids={unknown}", 0},
-        {"service_instance_guids={service_instance}", 1}, {"service_instance_names=db", 1},
-        {"app_names=conf", 1}, {"type=app", 1}}},
+        {"service_instance_guids={service_instance}", 1},
+        {"service_instance_guids={unknown}", 0}, {"service_instance_names=db", 1},
+        {"service_instance_names=nope", 0}, {"app_names=conf", 1}, {"app_names=nope", 0},
+        {"type=app", 1}, {"type=key", 0}}},
       {"/v3/deployments", deploymentShape,
        {{"app_guids={app}", 1}, {"app_guids={unknown}", 0}, {"status_values=ACTIVE", 1},
-        {"status_values=FINALIZED", 0}, {"states=DEPLOYING", 1},
+        {"status_values=FINALIZED", 0}, {"states=DEPLOYING", 1}, {"states=CANCELED", 0},
         {"app_guids={app}&status_values=ACTIVE&order_by=-created_at&per_page=1", 1}}},
       {"/v3/audit_events", auditEventShape,
        {{"target_guids={app}", -1}, {"target_guids={unknown}", 0}, {"types=audit.app.create", 1},
-        {"space_guids={space}", -1}}},
+        {"types=nope", 0}, {"space_guids={space}", -1}, {"space_guids={unknown}", 0}}},
   };
   return rows;
 }
@@ -896,4 +921,186 @@ TEST_CASE("conformance: process stats, app env and log-cache read shapes") {
              "log-cache read");
   json info = parsed(w.h.request("GET", "/api/v1/info"));
   checkShape(info, {{"version", T::kString}, {"vm_uptime", T::kString}}, "log-cache info");
+}
+
+namespace {
+
+// A write the cf CLI makes, with the status Cloud Controller answers and the shape of its
+// answer; a 202 without a shape is a job.
+struct WriteRow {
+  const char* method;
+  const char* target;
+  const char* body;  // JSON or YAML with {placeholders}; "" for none
+  int status;
+  Shape (*shape)();  // of the answer, or nullptr
+};
+
+Shape envVarsShape() { return {{"var", T::kObject}, {"links.self.href", T::kUrl}}; }
+Shape relationshipShape() { return {{"data.guid", T::kGuid}, {"links.self.href", T::kUrl}}; }
+Shape destinationsShape() { return {{"destinations", T::kArray}, {"links.self.href", T::kUrl}}; }
+Shape matchesShape() { return {{"resources", T::kArray}}; }
+Shape diffShape() { return {{"diff", T::kArray}}; }
+
+// In order: later rows delete what earlier rows made.
+const WriteRow kWrites[] = {
+    {"POST", "/v3/apps", R"({"name":"other","relationships":{"space":{"data":{"guid":"{space}"}}}})",
+     201, appShape},
+    {"PATCH", "/v3/apps/{app}", R"({"name":"conf"})", 200, appShape},
+    {"PATCH", "/v3/apps/{app}/environment_variables", R"({"var":{"K":"v"}})", 200, envVarsShape},
+    {"POST", "/v3/apps/{app}/actions/stop", "", 200, appShape},
+    {"POST", "/v3/apps/{app}/actions/start", "", 200, appShape},
+    {"POST", "/v3/apps/{app}/actions/restart", "", 200, appShape},
+    {"PATCH", "/v3/apps/{app}/relationships/current_droplet", R"({"data":{"guid":"{droplet}"}})",
+     200, relationshipShape},
+    {"POST", "/v3/apps/{app}/processes/web/actions/scale", R"({"instances":1})", 202, processShape},
+    {"POST", "/v3/processes/{process}/actions/scale", R"({"instances":1})", 202, processShape},
+    {"PATCH", "/v3/processes/{process}", R"({"command":"./run"})", 200, processShape},
+    {"DELETE", "/v3/apps/{app}/processes/web/instances/0", "", 204, nullptr},
+    {"POST", "/v3/apps/{app}/actions/clear_buildpack_cache", "", 202, nullptr},
+    {"POST", "/v3/packages", R"({"type":"bits","relationships":{"app":{"data":{"guid":"{app}"}}}})",
+     201, packageShape},
+    {"POST", "/v3/resource_matches", R"({"resources":[]})", 201, matchesShape},
+    {"POST", "/v3/spaces/{space}/manifest_diff", "applications:\n- name: conf\n", 201, diffShape},
+    {"POST", "/v3/spaces/{space}/actions/apply_manifest", "applications:\n- name: conf\n", 202,
+     nullptr},
+    {"POST", "/v3/apps/{app}/tasks", R"({"command":"echo"})", 202, taskShape},
+    {"POST", "/v3/tasks/{task}/actions/cancel", "", 202, taskShape},
+    {"POST", "/v3/routes",
+     R"({"host":"more","relationships":{"space":{"data":{"guid":"{space}"}},"domain":{"data":{"guid":"{domain}"}}}})",
+     201, routeShape},
+    {"PATCH", "/v3/routes/{route}", R"({"metadata":{}})", 200, routeShape},
+    {"POST", "/v3/routes/{route}/destinations",
+     R"({"destinations":[{"app":{"guid":"{app}","process":{"type":"web"}}}]})", 200,
+     destinationsShape},
+    {"PATCH", "/v3/routes/{route}/destinations",
+     R"({"destinations":[{"app":{"guid":"{app}"}}]})", 200, destinationsShape},
+    {"PATCH", "/v3/service_instances/{service_instance}", R"({"tags":["t"]})", 200,
+     serviceInstanceShape},
+    {"POST", "/v3/deployments/{deployment}/actions/cancel", "", 200, deploymentShape},
+    {"PATCH", "/v3/buildpacks/{buildpack}", R"({"position":1})", 200, buildpackShape},
+    {"DELETE", "/v3/service_credential_bindings/{binding}", "", 204, nullptr},
+    {"DELETE", "/v3/service_instances/{service_instance}", "", 204, nullptr},
+    {"DELETE", "/v3/buildpacks/{buildpack}", "", 202, nullptr},
+    {"DELETE", "/v3/routes/{route}", "", 202, nullptr},
+    {"DELETE", "/v3/apps/{app}", "", 202, nullptr},
+};
+
+}  // namespace
+
+TEST_CASE("conformance: writes answer Cloud Controller's statuses; 202s carry a job Location") {
+  World w;
+  for (const WriteRow& row : kWrites) {
+    std::string target = w.fill(row.target);
+    std::string body = w.fill(row.body);
+    std::string what = std::string(row.method) + " " + target;
+    CAPTURE(what);
+    http::Headers headers;
+    if (!body.empty() && body[0] != '{') headers.push_back({"Content-Type", "application/x-yaml"});
+    http::Response r = w.h.as_admin(row.method, target, body, headers);
+    CHECK_MESSAGE(r.status == row.status, what << " -> " << r.status << " " << r.body);
+    if (row.status == 204) CHECK(r.body.empty());
+    if (row.shape && r.status == row.status) checkShape(parsed(r), row.shape(), what);
+    // A 202 without a resource in its body is a job (deletes, apply_manifest, cache clearing).
+    if (row.status == 202 && !row.shape) {
+      const std::string* location = r.header("Location");
+      REQUIRE_MESSAGE(location, what);
+      CHECK(isAbsoluteUrl(json(*location)));
+      std::string path = location->substr(location->find("/v3/jobs/"));
+      json job = w.h.call("GET", path);
+      checkShape(job, jobShape(), what + " job");
+      CHECK_MESSAGE(job["state"] == "COMPLETE", what << ": " << job.dump());
+    }
+  }
+  CHECK(w.h.call("GET", w.fill("/v3/apps?guids={app}"))["resources"].empty());
+}
+
+TEST_CASE("conformance: validation errors use CC's titles and codes") {
+  World w;
+  w.ids["unknown"] = "00000000-0000-4000-8000-000000000000";
+  struct ErrorRow {
+    const char* method;
+    const char* target;
+    const char* body;
+    int status;
+    int code;
+    const char* title;
+    const char* detail_prefix = nullptr;  // where the cf CLI keys on CC's words
+  };
+  const ErrorRow rows[] = {
+      // Missing or wrong fields: 422 CF-UnprocessableEntity.
+      {"POST", "/v3/apps", R"({"relationships":{"space":{"data":{"guid":"{space}"}}}})", 422,
+       10008, "CF-UnprocessableEntity"},
+      {"POST", "/v3/apps", R"({"name":"x","relationships":{"space":{"data":{"guid":"{unknown}"}}}})",
+       422, 10008, "CF-UnprocessableEntity"},
+      {"POST", "/v3/apps/{app}/processes/web/actions/scale", R"({"instances":-1})", 422, 10008,
+       "CF-UnprocessableEntity"},
+      {"POST", "/v3/packages", R"({"type":"bits","relationships":{"app":{"data":{"guid":"{unknown}"}}}})",
+       422, 10008, "CF-UnprocessableEntity"},
+      {"POST", "/v3/builds", R"({"package":{"guid":"{unknown}"}})", 422, 10008,
+       "CF-UnprocessableEntity"},
+      {"POST", "/v3/routes", R"({"host":"x","relationships":{"space":{"data":{"guid":"{space}"}},"domain":{"data":{"guid":"{unknown}"}}}})",
+       422, 10008, "CF-UnprocessableEntity"},
+      {"POST", "/v3/apps/{app}/tasks", R"({})", 422, 10008, "CF-UnprocessableEntity"},
+      // App names taken: 422 CF-UniquenessError, case-insensitively.
+      {"POST", "/v3/apps", R"({"name":"conf","relationships":{"space":{"data":{"guid":"{space}"}}}})",
+       422, 10016, "CF-UniquenessError"},
+      {"POST", "/v3/apps", R"({"name":"CONF","relationships":{"space":{"data":{"guid":"{space}"}}}})",
+       422, 10016, "CF-UniquenessError"},
+      // Service instance names and routes taken: CC's 422 CF-UnprocessableEntity, whose detail
+      // the CLI matches (ServiceInstanceNameTakenError, RouteNotUniqueError).
+      {"POST", "/v3/service_instances", R"({"type":"user-provided","name":"db","relationships":{"space":{"data":{"guid":"{space}"}}}})",
+       422, 10008, "CF-UnprocessableEntity", "The service instance name is taken"},
+      {"POST", "/v3/routes", R"({"host":"conf","relationships":{"space":{"data":{"guid":"{space}"}},"domain":{"data":{"guid":"{domain}"}}}})",
+       422, 10008, "CF-UnprocessableEntity", "Route already exists"},
+      // An order_by that the list does not know: 400 CF-BadQueryParameter.
+      {"GET", "/v3/apps?order_by=bogus", "", 400, 10005, "CF-BadQueryParameter"},
+      {"GET", "/v3/routes?order_by=bogus", "", 400, 10005, "CF-BadQueryParameter"},
+      {"GET", "/v3/tasks?order_by=bogus", "", 400, 10005, "CF-BadQueryParameter"},
+  };
+  for (const ErrorRow& row : rows) {
+    std::string target = w.fill(row.target);
+    std::string what = std::string(row.method) + " " + target + " " + w.fill(row.body);
+    CAPTURE(what);
+    http::Response r = w.h.as_admin(row.method, target, w.fill(row.body));
+    CHECK_MESSAGE(r.status == row.status, what << " -> " << r.status << " " << r.body);
+    checkError(parsed(r), row.code, row.title, what);
+    if (row.detail_prefix) {
+      std::string detail = parsed(r)["errors"][0].value("detail", "");
+      CHECK_MESSAGE(detail.rfind(row.detail_prefix, 0) == 0, what << ": " << detail);
+    }
+  }
+
+  // Starting an app without a droplet: CC's sentence, which the CLI shows.
+  std::string bare = w.h.createApp("bare");
+  http::Response start = w.h.as_admin("POST", "/v3/apps/" + bare + "/actions/start");
+  CHECK(start.status == 422);
+  checkError(parsed(start), 10008, "CF-UnprocessableEntity", "start without a droplet");
+  CHECK(parsed(start)["errors"][0]["detail"] == "Assign a droplet before starting this app.");
+
+  // A second build while one stages: CF-StagingInProgress.
+  std::string app = w.ids["app"];
+  json pkg = w.h.call("POST", "/v3/packages",
+                      {{"type", "bits"}, {"relationships", {{"app", rel(app)}}}});
+  REQUIRE(w.h.upload(pkg["guid"], zipWithEntry("run.sh", "echo two\n")).status == 200);
+  http::Response first = w.h.as_admin("POST", "/v3/builds",
+                                      json({{"package", {{"guid", pkg["guid"]}}}}).dump());
+  REQUIRE(first.status == 201);
+  http::Response second = w.h.as_admin("POST", "/v3/builds",
+                                       json({{"package", {{"guid", pkg["guid"]}}}}).dump());
+  CHECK(second.status == 422);
+  checkError(parsed(second), 170017, "CF-StagingInProgress", "second build while staging");
+}
+
+TEST_CASE("conformance: JSON answers say so in Content-Type") {
+  World w;
+  for (const ResourceRow& row : kResources) {
+    std::string target = w.fill(row.target);
+    http::Response r = w.h.as_admin("GET", target);
+    const std::string* type = r.header("Content-Type");
+    REQUIRE_MESSAGE(type, target);
+    CHECK_MESSAGE(type->rfind("application/json", 0) == 0, target << ": " << *type);
+  }
+  http::Response err = w.h.request("GET", "/v3/apps");
+  REQUIRE(err.header("Content-Type"));
+  CHECK(err.header("Content-Type")->rfind("application/json", 0) == 0);
 }

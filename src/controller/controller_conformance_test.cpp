@@ -1104,3 +1104,90 @@ TEST_CASE("conformance: JSON answers say so in Content-Type") {
   REQUIRE(err.header("Content-Type"));
   CHECK(err.header("Content-Type")->rfind("application/json", 0) == 0);
 }
+
+TEST_CASE("conformance: pages walk forward and back, in order, with the filters kept") {
+  Harness h;
+  // Made within one second: created_at ties are broken by creation order.
+  for (const char* name : {"delta", "alpha", "charlie", "bravo", "echo"}) h.createApp(name);
+  std::string filter = "names=alpha,bravo,charlie,delta";
+  std::vector<std::string> seen;
+  std::string next = "/v3/apps?" + filter + "&order_by=name&per_page=3";
+  json page;
+  for (int i = 0; i < 5 && !next.empty(); ++i) {
+    page = h.call("GET", next);
+    checkShape(page, paginationShape(), next);
+    CHECK(page["pagination"]["total_results"] == 4);
+    CHECK(page["pagination"]["total_pages"] == 2);
+    for (const std::string& link : {page["pagination"]["first"]["href"].get<std::string>(),
+                                    page["pagination"]["last"]["href"].get<std::string>()}) {
+      CHECK(isAbsoluteUrl(json(link)));
+      CHECK_MESSAGE(link.find(filter) != std::string::npos, link);
+      CHECK_MESSAGE(link.find("order_by=name") != std::string::npos, link);
+      CHECK_MESSAGE(link.find("per_page=3") != std::string::npos, link);
+    }
+    CHECK(page["pagination"]["first"]["href"].get<std::string>().find("page=1&") !=
+          std::string::npos);
+    CHECK(page["pagination"]["last"]["href"].get<std::string>().find("page=2&") !=
+          std::string::npos);
+    for (const json& app : page["resources"]) seen.push_back(app["name"]);
+    if (page["pagination"]["next"].is_null()) {
+      next.clear();
+    } else {
+      std::string href = page["pagination"]["next"]["href"];
+      CHECK(href.find(filter) != std::string::npos);
+      next = href.substr(href.find("/v3/"));
+    }
+  }
+  CHECK(seen == std::vector<std::string>{"alpha", "bravo", "charlie", "delta"});
+  // The last page points back to the first.
+  REQUIRE(page["pagination"]["previous"].is_object());
+  std::string previous = page["pagination"]["previous"]["href"];
+  CHECK(previous.find("page=1&") != std::string::npos);
+  CHECK(previous.find(filter) != std::string::npos);
+  json back = h.call("GET", previous.substr(previous.find("/v3/")));
+  CHECK(back["resources"].size() == 3);
+  CHECK(back["resources"][0]["name"] == "alpha");
+
+  // Descending orders.
+  json by_name = h.call("GET", "/v3/apps?order_by=-name");
+  CHECK(by_name["resources"][0]["name"] == "echo");
+  CHECK(by_name["resources"][4]["name"] == "alpha");
+  json newest = h.call("GET", "/v3/apps?order_by=-created_at");
+  CHECK(newest["resources"][0]["name"] == "echo");
+  CHECK(newest["resources"][4]["name"] == "delta");
+  CHECK(h.call("GET", "/v3/apps?order_by=-created_at&per_page=1")["resources"][0]["name"] ==
+        "echo");
+  json oldest = h.call("GET", "/v3/apps?order_by=created_at");
+  CHECK(oldest["resources"][0]["name"] == "delta");
+}
+
+TEST_CASE("conformance: an app without a droplet answers 404 for its current droplet") {
+  Harness h;
+  std::string app = h.createApp("bare");
+  http::Response current = h.as_admin("GET", "/v3/apps/" + app + "/droplets/current");
+  CHECK(current.status == 404);
+  checkError(parsed(current), 10010, "CF-ResourceNotFound", "droplets/current without a droplet");
+  CHECK(parsed(current)["errors"][0]["detail"] == "Droplet not found");
+  // Another app's droplet cannot become this app's current droplet.
+  std::string other = h.stagedApp("other");
+  std::string droplet = h.call("GET", "/v3/apps/" + other + "/droplets/current")["guid"];
+  http::Response wrong = h.as_admin("PATCH", "/v3/apps/" + app + "/relationships/current_droplet",
+                                    json({{"data", {{"guid", droplet}}}}).dump());
+  CHECK(wrong.status == 422);
+  checkError(parsed(wrong), 10008, "CF-UnprocessableEntity", "another app's droplet");
+}
+
+TEST_CASE("conformance: a token without the bearer scheme, or another scheme, is refused") {
+  Harness h;
+  std::string token = h.login("admin", h.admin_password);
+  for (const std::string& header : std::vector<std::string>{token, "Basic Y2Y6", "bearer", "bearer "}) {
+    CAPTURE(header);
+    http::Response r = h.request("GET", "/v3/apps", "", {{"Authorization", header}});
+    CHECK(r.status == 401);
+    json j = parsed(r);
+    REQUIRE(j.contains("errors"));
+    std::string title = j["errors"][0].value("title", "");
+    CHECK((title == "CF-InvalidAuthToken" || title == "CF-NotAuthenticated"));
+  }
+  CHECK(h.request("GET", "/v3/apps", "", {{"Authorization", "Bearer " + token}}).status == 200);
+}

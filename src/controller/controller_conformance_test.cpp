@@ -1191,3 +1191,43 @@ TEST_CASE("conformance: a token without the bearer scheme, or another scheme, is
   }
   CHECK(h.request("GET", "/v3/apps", "", {{"Authorization", "Bearer " + token}}).status == 200);
 }
+
+TEST_CASE("conformance: the shape check finds missing fields and wrong types") {
+  json j = {{"guid", "0b7d1d5e-4a1c-4c9e-9a8e-000000000001"},
+            {"created_at", "2026-01-02T03:04:05Z"},
+            {"links", {{"self", {{"href", "http://api.localhost:8080/v3/x"}}}}},
+            {"n", 3},
+            {"list", json::array({{{"name", "a"}}})}};
+  CHECK(shapeProblems(j, {{"guid", T::kGuid}, {"created_at", T::kTime},
+                          {"links.self.href", T::kUrl}, {"n", T::kInt},
+                          {"list.0.name", T::kString}})
+            .empty());
+  CHECK(shapeProblems(j, {{"missing", T::kString}}) ==
+        std::vector<std::string>{"missing 'missing' (string)"});
+  CHECK(shapeProblems(j, {{"n", T::kString}}).size() == 1);
+  CHECK(shapeProblems(j, {{"list.1.name", T::kString}}).size() == 1);
+  CHECK(!hasType(json("0B7D1D5E-4A1C-4C9E-9A8E-000000000001"), T::kGuid));  // uppercase
+  CHECK(!hasType(json("2026-01-02T03:04:05.000000000Z"), T::kTime));        // sub-seconds
+  CHECK(!hasType(json("2026-01-02 03:04:05"), T::kTime));
+  CHECK(!hasType(json("/v3/apps"), T::kUrl));                                // relative
+  CHECK(hasType(json("https://api.example.com/v3"), T::kUrl));
+  CHECK(!hasType(json(1.5), T::kInt));
+  CHECK(hasType(json(nullptr), T::kStringOrNull));
+}
+
+TEST_CASE("conformance: a FAILED job carries CF error entries the CLI prints") {
+  Harness h;
+  http::Response r = h.as_admin("POST", "/v3/spaces/" + h.spaceGuid() + "/actions/apply_manifest",
+                                "applications:\n- name: needy\n  services:\n  - missing-db\n",
+                                {{"Content-Type", "application/x-yaml"}});
+  REQUIRE(r.status == 202);
+  REQUIRE(r.header("Location"));
+  std::string location = *r.header("Location");
+  json job = h.call("GET", location.substr(location.find("/v3/jobs/")));
+  checkShape(job, jobShape(), "failed job");
+  CHECK(job["state"] == "FAILED");
+  REQUIRE(job["errors"].size() >= 1);
+  checkShape(job["errors"][0], {{"code", T::kInt}, {"title", T::kString}, {"detail", T::kString}},
+             "job error");
+  CHECK(job["errors"][0]["detail"].get<std::string>().rfind("For application 'needy': ", 0) == 0);
+}

@@ -2,6 +2,7 @@
 #include "controller/app_ops.h"
 
 #include <algorithm>
+#include <map>
 
 #include "controller/pagination.h"
 
@@ -188,8 +189,20 @@ Reply listAppChildren(Api& api, const Call& call, const std::string& collection,
     apps = std::move(all).value();
   }
   std::vector<json> out;
+  std::map<std::string, std::string> org_of;  // space guid -> org guid, looked up once
   for (const auto& app : apps) {
-    if (!q->matches("app_guids", app.guid) || !api.canRead(call, app.space_guid)) continue;
+    if (!q->matches("app_guids", app.guid) || !q->matches("space_guids", app.space_guid) ||
+        !api.canRead(call, app.space_guid)) {
+      continue;
+    }
+    if (q->has("organization_guids")) {
+      auto it = org_of.find(app.space_guid);
+      if (it == org_of.end()) {
+        auto space = api.store.getSpace(app.space_guid);
+        it = org_of.emplace(app.space_guid, space.ok() ? space->org_guid : "").first;
+      }
+      if (!q->matches("organization_guids", it->second)) continue;
+    }
     auto mine = present(app, *q);
     if (!mine.ok()) return mine.takeError();
     for (auto& j : *mine) out.push_back(std::move(j));

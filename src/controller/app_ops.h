@@ -20,9 +20,10 @@ struct Api;
 struct Call;
 struct ListQuery;
 
-// Lists what belongs to apps (packages, builds, droplets): at /v3/<collection> for every app
-// the caller can read, at /v3/apps/:guid/<collection> for that app only; `present` gives one
-// app's resources that match the query's filters. Paginated; sorted by created_at/updated_at.
+// Lists what belongs to apps (packages, builds, droplets, tasks): at /v3/<collection> for every
+// app the caller can read, at /v3/apps/:guid/<collection> for that app only, filtered by
+// app_guids, space_guids and organization_guids here; `present` gives one app's resources that
+// match the query's other filters. Paginated; sorted by created_at/updated_at.
 using AppChildren = std::function<base::Result<std::vector<nlohmann::json>>(
     const model::App& app, const ListQuery& query)>;
 base::Result<http::Response> listAppChildren(Api& api, const Call& call,

@@ -45,9 +45,7 @@ Reply listAuditEvents(Api& api, const Call& call) {
     if (!api.canRead(call, e.space_guid)) continue;
     out.push_back(presentAuditEvent(api, e));
   }
-  // Newest first within one second too: the store lists in insertion order, and the sort by
-  // the (whole-second) timestamp is stable.
-  if (!q->order_by.empty() && q->order_by[0] == '-') std::reverse(out.begin(), out.end());
+  // Newest first within one second too: the store lists in insertion order (paginate).
   return jsonReply(200, paginate(api, "/v3/audit_events", *q, std::move(out)));
 }
 

@@ -51,7 +51,8 @@ Reply listPackages(Api& api, const Call& call) {
     if (!pkgs.ok()) return pkgs.takeError();
     std::vector<json> out;
     for (const auto& p : *pkgs)
-      if (q.matches("states", model::toString(p.state)) && q.matches("guids", p.guid))
+      if (q.matches("states", model::toString(p.state)) && q.matches("guids", p.guid) &&
+          q.matches("types", p.type))
         out.push_back(presentPackage(api, p));
     return out;
   });

@@ -83,6 +83,9 @@ nlohmann::json paginate(const Api& api, const std::string& path, const ListQuery
   if (!q.order_by.empty()) {
     bool desc = q.order_by[0] == '-';
     std::string field = desc ? q.order_by.substr(1) : q.order_by;
+    // Ties (created_at has whole seconds) keep creation order, newest first when descending, as
+    // Cloud Controller's secondary order on id does: "-created_at&per_page=1" is the newest.
+    if (desc) std::reverse(resources.begin(), resources.end());
     std::stable_sort(resources.begin(), resources.end(),
                      [&](const nlohmann::json& a, const nlohmann::json& b) {
                        std::string x = a.value(field, ""), y = b.value(field, "");

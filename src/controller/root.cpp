@@ -45,9 +45,10 @@ Reply getRoot(Api& api, const Call&) {
 
 Reply getV3(Api& api, const Call&) {
   json links = {{"self", link(api, "/v3")}};
-  for (const char* name : {"apps", "builds", "buildpacks", "deployments", "domains", "droplets",
-                           "organizations", "packages", "processes", "resource_matches",
-                           "routes", "spaces", "stacks", "tasks"}) {
+  for (const char* name : {"apps", "audit_events", "builds", "buildpacks", "deployments",
+                           "domains", "droplets", "organizations", "packages", "processes",
+                           "resource_matches", "routes", "service_credential_bindings",
+                           "service_instances", "spaces", "stacks", "tasks"}) {
     links[name] = link(api, std::string("/v3/") + name);
   }
   return jsonReply(200, {{"links", links}});

@@ -25,7 +25,7 @@ std::string stackGuid(const std::string& name) {
 
 json presentStack(const Api& api, const StackInfo& s) {
   std::string guid = stackGuid(s.name);
-  std::string since = base::formatTimestampNs(api.started_ns);
+  std::string since = base::formatTimestamp(api.started_ns / 1000000000);
   return {{"guid", guid},
           {"created_at", since},
           {"updated_at", since},

@@ -288,7 +288,7 @@ TEST_CASE("quotas: apply_manifest and deployments check the target state") {
 
 TEST_CASE("quotas: task memory counts against total memory; tasks per app") {
   Harness h;
-  orgQuota(h, {{"total_memory_in_mb", 512}, {"per_app_tasks", 1}});
+  orgQuota(h, {{"total_memory_in_mb", 640}, {"per_app_tasks", 1}});
   std::string a = app(h, "a", 256);
   start(h, a);
   checkRefused(h.as_admin("POST", "/v3/apps/" + a + "/tasks",
@@ -300,7 +300,7 @@ TEST_CASE("quotas: task memory counts against total memory; tasks per app") {
                           R"({"command":"x","memory_in_mb":1})"),
                "app_task_limit app_task_limit_exceeded. ");
   // The task's 256 MB count against starting another app.
-  std::string b = app(h, "b", 64);
+  std::string b = app(h, "b", 192);
   checkRefused(h.as_admin("POST", "/v3/apps/" + b + "/actions/start"), "memory quota_exceeded. ",
                "other apps and tasks use 512 MB");
 }

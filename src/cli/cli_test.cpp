@@ -295,3 +295,21 @@ TEST_CASE("task commands check their arguments before asking the API") {
   CHECK(missing.code == 1);
   CHECK_FALSE(api.contacted());
 }
+
+TEST_CASE("quota commands check sizes and counts before asking the API") {
+  TempHome home;
+  Listener api;
+  home.daemonAt(api.port);
+  Run memory = run({"create-org-quota", "small", "-m", "12"});
+  CHECK(memory.code == 1);
+  CHECK(has(memory.err, "invalid value '12' for -m: use a size such as 512M or 1G, or -1 for "
+                        "unlimited."));
+  Run count = run({"create-space-quota", "tiny", "-r", "many"});
+  CHECK(count.code == 1);
+  CHECK(has(count.err, "invalid value 'many' for -r: use a whole number, or -1 for unlimited."));
+  Run both = run({"update-org-quota", "small", "--allow-paid-service-plans",
+                  "--disallow-paid-service-plans"});
+  CHECK(both.code == 1);
+  CHECK(has(both.err, "cannot be used together"));
+  CHECK_FALSE(api.contacted());
+}

@@ -67,5 +67,8 @@ void addRouteCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 // create-user-provided-service, update-user-provided-service, services, service, bind-service,
 // unbind-service, delete-service
 void addServiceCommands(CLI::App& app, CommandTable& table, const Context& ctx);
+// org-quotas (quotas), org-quota, create-/update-/delete-org-quota, set-org-quota,
+// space-quotas, space-quota, create-/update-/delete-space-quota, set-/unset-space-quota
+void addQuotaCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 
 }  // namespace mcf::cli

@@ -9,6 +9,7 @@
 #include "base/ids.h"
 #include "base/log.h"
 #include "controller/api.h"
+#include "controller/quotas.h"
 #include "controller/route_ops.h"
 #include "store/store.h"
 
@@ -90,6 +91,7 @@ int64_t reservedMb(const std::vector<model::Process>& processes) {
 
 base::Status checkMemory(Api& api, const model::App& app,
                          const std::vector<model::Process>& processes) {
+  MCF_TRY(checkAppQuota(api, app, processes));
   int64_t wanted = reservedMb(processes);
   auto apps = api.store.listApps({});
   if (!apps.ok()) return apps.takeError();

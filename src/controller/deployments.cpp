@@ -135,6 +135,10 @@ Reply createDeployment(Api& api, const Call& call) {
   if (web.guid.empty())
     return base::makeError(Errc::kInvalid, "The app '{}' has no web process to deploy.", app->name);
 
+  // Quotas and capacity are checked against the target state, as Cloud Controller does: the
+  // extra instances a rolling deployment runs for a while do not count.
+  MCF_TRY(checkMemory(api, *app, *processes));
+
   // A newer deployment supersedes the active one: its instances count as old from now on.
   int64_t now = api.nowSeconds();
   auto active = api.store.listDeployments({.app_guids = {app->guid}, .status_values = {dp::kActive}});

@@ -4,6 +4,7 @@
 #include "base/clock.h"
 #include "controller/api.h"
 #include "controller/errors.h"
+#include "controller/quotas.h"
 
 namespace mcf::controller {
 
@@ -49,7 +50,7 @@ json presentOrg(const Api& api, const model::Org& org) {
   json j = base(org.guid, org);
   j["name"] = org.name;
   j["suspended"] = false;
-  j["relationships"] = {{"quota", relationship("")}};
+  j["relationships"] = {{"quota", relationship(appliedQuotaGuid(api, true, org.guid))}};
   j["links"] = {{"self", link(api, self)},
                 {"domains", link(api, self + "/domains")},
                 {"default_domain", link(api, self + "/domains/default")}};
@@ -61,7 +62,7 @@ json presentSpace(const Api& api, const model::Space& space) {
   json j = base(space.guid, space);
   j["name"] = space.name;
   j["relationships"] = {{"organization", relationship(space.org_guid)},
-                        {"quota", relationship("")}};
+                        {"quota", relationship(appliedQuotaGuid(api, false, space.guid))}};
   j["links"] = {{"self", link(api, self)},
                 {"organization", link(api, "/v3/organizations/" + space.org_guid)},
                 {"features", link(api, self + "/features")},

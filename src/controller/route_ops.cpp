@@ -6,6 +6,7 @@
 #include "base/ids.h"
 #include "base/strutil.h"
 #include "controller/api.h"
+#include "controller/quotas.h"
 #include "store/store.h"
 
 namespace mcf::controller {
@@ -148,6 +149,7 @@ base::Result<model::Route> ensureRoute(Api& api, const std::string& host,
     return found;
   }
   if (found.error().code != Errc::kNotFound) return found.takeError();
+  MCF_TRY(checkRouteQuota(api, space_guid));
   model::Route route;
   route.host = host;
   route.path = path;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/strutil.h"
+#include "controller/quotas.h"
 
 namespace mcf::controller {
 
@@ -132,6 +133,20 @@ const Endpoint kEndpoints[] = {
     {"GET", "/api/v1/info", kPublic, logCacheInfo, nullptr, nullptr},
     {"GET", "/api/v1/read/:source_id", kToken, logCacheRead, nullptr, nullptr},
     {"GET", "/api/v1/stream/:source_id", kToken, nullptr, nullptr, logCacheStream},
+    // Organization and space quotas.
+    {"GET", "/v3/organization_quotas", kToken, listOrgQuotas, nullptr, nullptr},
+    {"POST", "/v3/organization_quotas", kToken, createOrgQuota, nullptr, nullptr},
+    {"GET", "/v3/organization_quotas/:guid", kToken, getOrgQuota, nullptr, nullptr},
+    {"PATCH", "/v3/organization_quotas/:guid", kToken, updateOrgQuota, nullptr, nullptr},
+    {"DELETE", "/v3/organization_quotas/:guid", kToken, deleteOrgQuota, nullptr, nullptr},
+    {"POST", "/v3/organization_quotas/:guid/relationships/organizations", kToken, applyOrgQuota, nullptr, nullptr},
+    {"GET", "/v3/space_quotas", kToken, listSpaceQuotas, nullptr, nullptr},
+    {"POST", "/v3/space_quotas", kToken, createSpaceQuota, nullptr, nullptr},
+    {"GET", "/v3/space_quotas/:guid", kToken, getSpaceQuota, nullptr, nullptr},
+    {"PATCH", "/v3/space_quotas/:guid", kToken, updateSpaceQuota, nullptr, nullptr},
+    {"DELETE", "/v3/space_quotas/:guid", kToken, deleteSpaceQuota, nullptr, nullptr},
+    {"POST", "/v3/space_quotas/:guid/relationships/spaces", kToken, applySpaceQuota, nullptr, nullptr},
+    {"DELETE", "/v3/space_quotas/:guid/relationships/spaces/:space_guid", kToken, removeSpaceQuota, nullptr, nullptr},
 };
 
 bool match(std::string_view pattern, std::string_view path,

@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/ids.h"
 #include "controller/api.h"
+#include "controller/quotas.h"
 #include "controller/app_ops.h"
 #include "controller/handlers.h"
 #include "controller/pagination.h"
@@ -144,6 +145,7 @@ Reply createTask(Api& api, const Call& call) {
   } else {
     task.droplet_guid = app->droplet_guid;
   }
+  MCF_TRY(checkTaskQuota(api, *app, *memory));
   task.app_guid = app->guid;
   task.name = name.ok() && *name && !(*name)->empty() ? **name : base::randomHex(4);
   task.command = cmd;

@@ -314,6 +314,67 @@ CREATE TABLE roles (
 CREATE INDEX roles_user ON roles (user_guid);
 CREATE INDEX roles_space ON roles (space_guid);
 ALTER TABLE users ADD COLUMN global_scope TEXT NOT NULL DEFAULT '';
+// Organization and space quotas (NULL limit = unlimited), and which quota an org or space
+// has. Every org has an organization quota: "default" (unlimited) unless another is set,
+// given by the trigger when the org is created, as Cloud Controller does.
+constexpr const char* kV10 = R"sql(
+CREATE TABLE organization_quotas (
+  guid TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  total_memory_in_mb INTEGER,
+  per_process_memory_in_mb INTEGER,
+  total_instances INTEGER,
+  per_app_tasks INTEGER,
+  log_rate_limit_in_bytes_per_second INTEGER,
+  paid_services_allowed INTEGER NOT NULL DEFAULT 1,
+  total_service_instances INTEGER,
+  total_service_keys INTEGER,
+  total_routes INTEGER,
+  total_reserved_ports INTEGER,
+  total_domains INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE space_quotas (
+  guid TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  org_guid TEXT NOT NULL REFERENCES orgs(guid) ON DELETE CASCADE,
+  total_memory_in_mb INTEGER,
+  per_process_memory_in_mb INTEGER,
+  total_instances INTEGER,
+  per_app_tasks INTEGER,
+  log_rate_limit_in_bytes_per_second INTEGER,
+  paid_services_allowed INTEGER NOT NULL DEFAULT 1,
+  total_service_instances INTEGER,
+  total_service_keys INTEGER,
+  total_routes INTEGER,
+  total_reserved_ports INTEGER,
+  total_domains INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (org_guid, name)
+);
+CREATE TABLE org_quota_assignments (
+  org_guid TEXT PRIMARY KEY REFERENCES orgs(guid) ON DELETE CASCADE,
+  quota_guid TEXT NOT NULL REFERENCES organization_quotas(guid)
+);
+CREATE INDEX org_quota_assignments_quota ON org_quota_assignments(quota_guid);
+CREATE TABLE space_quota_assignments (
+  space_guid TEXT PRIMARY KEY REFERENCES spaces(guid) ON DELETE CASCADE,
+  quota_guid TEXT NOT NULL REFERENCES space_quotas(guid)
+);
+CREATE INDEX space_quota_assignments_quota ON space_quota_assignments(quota_guid);
+INSERT INTO organization_quotas (guid, name, created_at, updated_at) VALUES (
+  lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' ||
+    substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) ||
+    substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))),
+  'default', CAST(strftime('%s', 'now') AS INTEGER), CAST(strftime('%s', 'now') AS INTEGER));
+INSERT INTO org_quota_assignments (org_guid, quota_guid)
+  SELECT orgs.guid, q.guid FROM orgs, organization_quotas q WHERE q.name = 'default';
+CREATE TRIGGER orgs_default_quota AFTER INSERT ON orgs BEGIN
+  INSERT INTO org_quota_assignments (org_guid, quota_guid)
+    SELECT NEW.guid, guid FROM organization_quotas WHERE name = 'default';
+END;
 )sql";
 
 Result<int> userVersion(Db& db) {
@@ -335,6 +396,7 @@ const std::vector<Migration>& migrations() {
       {7, kV7},
       {8, kV8},
       {9, kV9},
+      {10, kV10},
   };
   return kSteps;
 }

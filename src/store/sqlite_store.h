@@ -113,6 +113,18 @@ class SqliteStore final : public Store {
   Status updateBuildpack(const model::Buildpack& bp) override;
   Status deleteBuildpack(const std::string& guid) override;
 
+  Result<model::Quota> createQuota(model::QuotaKind kind, model::Quota quota) override;
+  Result<model::Quota> getQuota(model::QuotaKind kind, const std::string& guid) override;
+  Result<std::vector<model::Quota>> listQuotas(model::QuotaKind kind) override;
+  Status updateQuota(model::QuotaKind kind, const model::Quota& quota) override;
+  Status deleteQuota(model::QuotaKind kind, const std::string& guid) override;
+  Result<std::optional<std::string>> appliedQuota(model::QuotaKind kind,
+                                                  const std::string& target_guid) override;
+  Status applyQuota(model::QuotaKind kind, const std::string& quota_guid,
+                    const std::string& target_guid) override;
+  Status removeQuota(model::QuotaKind kind, const std::string& quota_guid,
+                     const std::string& target_guid) override;
+
   Result<std::optional<std::string>> getSetting(const std::string& key) override;
   Status setSetting(const std::string& key, const std::string& value) override;
 

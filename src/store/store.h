@@ -13,6 +13,7 @@
 #include "base/result.h"
 #include "model/deployment.h"
 #include "model/model.h"
+#include "model/quota.h"
 #include "model/service.h"
 #include "model/task.h"
 #include "store/db.h"
@@ -191,6 +192,26 @@ class Store {
   // Writes every field (position as above); sets updated_at.
   virtual Status updateBuildpack(const model::Buildpack& bp) = 0;
   virtual Status deleteBuildpack(const std::string& guid) = 0;
+
+  // Organization quotas (names unique: kConflict "Organization Quota 'x' already exists.") and
+  // space quotas (names unique per org: kConflict "Space Quota 'x' already exists."). get and
+  // list fill applied_to. Deleting one still applied to an org or space fails with kInvalid.
+  virtual Result<model::Quota> createQuota(model::QuotaKind kind, model::Quota quota) = 0;
+  virtual Result<model::Quota> getQuota(model::QuotaKind kind, const std::string& guid) = 0;
+  virtual Result<std::vector<model::Quota>> listQuotas(model::QuotaKind kind) = 0;  // by name
+  // Writes name and limits; sets updated_at.
+  virtual Status updateQuota(model::QuotaKind kind, const model::Quota& quota) = 0;
+  virtual Status deleteQuota(model::QuotaKind kind, const std::string& guid) = 0;
+  // The quota applied to an org (organization quota) or space (space quota); nullopt = none.
+  virtual Result<std::optional<std::string>> appliedQuota(model::QuotaKind kind,
+                                                          const std::string& target_guid) = 0;
+  // Applies the quota to the org or space (replacing its previous one); kNotFound when
+  // either is gone.
+  virtual Status applyQuota(model::QuotaKind kind, const std::string& quota_guid,
+                            const std::string& target_guid) = 0;
+  // Removes the space quota from the space (space quotas only; kNotFound if not applied).
+  virtual Status removeQuota(model::QuotaKind kind, const std::string& quota_guid,
+                             const std::string& target_guid) = 0;
 
   // Small key/value settings of the platform (e.g. the token signing key's id).
   virtual Result<std::optional<std::string>> getSetting(const std::string& key) = 0;

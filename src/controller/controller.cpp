@@ -146,8 +146,16 @@ void Controller::handle(http::Request&& request, http::Responder responder) {
     } else {
       endpoint->async(*api_, std::move(call), finish);
     }
+  } catch (const nlohmann::json::parse_error& e) {
+    // The library's text names its internals, not the request: say what the client can fix.
+    MCF_WARN("controller", "{} {}: {}", endpoint->method, endpoint->pattern, e.what());
+    finish(base::makeError(Errc::kParse, "Request invalid due to parse error: the body is not "
+                                         "valid JSON"));
   } catch (const nlohmann::json::exception& e) {
-    finish(base::makeError(Errc::kInvalid, "Request invalid: {}", e.what()));
+    MCF_WARN("controller", "{} {}: {}", endpoint->method, endpoint->pattern, e.what());
+    finish(base::makeError(Errc::kInvalid, "The request body has a field of the wrong type or "
+                                           "shape; check each field against the API "
+                                           "documentation (strings, integers, objects)"));
   } catch (const std::exception& e) {
     MCF_ERROR("controller", "{} {}: {}", endpoint->method, endpoint->pattern, e.what());
     finish(base::makeError(Errc::kInternal, "{}", e.what()));

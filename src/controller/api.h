@@ -35,6 +35,12 @@ struct Call {
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   std::optional<auth::Claims> claims;                 // set on endpoints that need a token
   std::string request_id;                             // X-Vcap-Request-Id of the answer
+  // Non-fatal warnings for the caller: answered as X-Cf-Warnings (CF-CONTRACT §1.2), also
+  // when the handler answers later. Shared so that a const Call can add to them.
+  std::shared_ptr<std::vector<std::string>> warnings =
+      std::make_shared<std::vector<std::string>>();
+
+  void warn(std::string text) const { warnings->push_back(std::move(text)); }
 
   const std::string& param(const std::string& name) const;
   // The first value of a query parameter, or nullptr.

@@ -117,15 +117,20 @@ base::Result<SshTarget> Controller::authorizeSsh(const std::string& token,
 void Controller::handle(http::Request&& request, http::Responder responder) {
   const std::string* given = request.header("X-Vcap-Request-Id");
   std::string request_id = given && !given->empty() ? *given : base::newGuid();
-  Done finish = [responder, request_id](Reply reply) mutable {
+  Call call;
+  Done finish = [responder, request_id, warnings = call.warnings](Reply reply) mutable {
     http::Response r = reply.ok() ? std::move(*reply) : errorResponse(reply.error());
     r.set("X-Vcap-Request-Id", request_id);
+    if (!warnings->empty()) {
+      std::string header;
+      for (const auto& w : *warnings) header += (header.empty() ? "" : ",") + base::urlEncode(w);
+      r.set("X-Cf-Warnings", header);
+    }
     responder.send(std::move(r));
   };
 
   std::string path = request.path.empty() ? "/" : request.path;
   while (path.size() > 1 && path.back() == '/') path.pop_back();
-  Call call;
   const Endpoint* endpoint = findEndpoint(request.method, path, call.params);
   if (!endpoint) return finish(unknownRequest());
   if (endpoint->access == Access::kToken) {

@@ -257,6 +257,10 @@ int runPush(const Context& ctx, PushFlags flags) {
   std::string manifest_dir = path_from_name && base::isDirectory(flags.path) ? flags.path : cwd;
   auto manifest = loadManifest(flags, manifest_dir);
   if (!manifest) return fail(manifest.error());
+  // Unknown keys are ignored, as Cloud Foundry does; say which, and what was probably meant.
+  for (const auto& w : manifest->manifest.warnings)
+    fmt::print(stderr, "Warning: {}: {}\n", manifest->path, w);
+  std::fflush(stderr);
   const model::Manifest* parsed = manifest->path.empty() ? nullptr : &manifest->manifest;
   auto plan = planPush(parsed, manifest->dir, flags, cwd);
   if (!plan) return fail(plan.error());

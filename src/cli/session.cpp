@@ -50,6 +50,15 @@ std::string apiErrorMessage(const http::Response& response) {
 
 int fail(const base::Error& error) { return fail(error.message); }
 
+void printWarnings(const http::Response& response) {
+  const std::string* header = response.header("X-Cf-Warnings");
+  if (!header || base::trim(*header).empty()) return;
+  std::fflush(stdout);
+  for (const auto& w : base::split(*header, ','))
+    if (!base::trim(w).empty()) fmt::print(stderr, "{}\n", base::urlDecode(base::trim(w)));
+  std::fflush(stderr);
+}
+
 int fail(const std::string& message) {
   std::fflush(stdout);
   fmt::print(stderr, "{}\n", message);
@@ -193,6 +202,7 @@ base::Result<http::Response> Session::send(const std::string& method, const std:
     all.push_back({"Authorization", "bearer " + config_.access_token});
     if (!http::findHeader(all, "Accept")) all.push_back({"Accept", "application/json"});
     auto response = rawFetch(method, url, body, all, timeout_ms);
+    if (response) printWarnings(*response);
     if (!response || response->status != 401 || attempt > 0) return response;
     // A token the platform no longer accepts (a new data dir, a new signing key).
     config_.access_token.clear();

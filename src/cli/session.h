@@ -88,5 +88,8 @@ std::string apiErrorMessage(const http::Response& response);
 // Prints the error and FAILED as cf does; returns the exit status 1.
 int fail(const base::Error& error);
 int fail(const std::string& message);
+// The warnings of an X-Cf-Warnings header (comma-separated, each URL-encoded), one per line
+// on stderr, as the cf CLI shows them.
+void printWarnings(const http::Response& response);
 
 }  // namespace mcf::cli

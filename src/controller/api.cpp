@@ -138,6 +138,87 @@ std::string relationshipGuid(const json& body, const char* name) {
   return guid != data->end() && guid->is_string() ? guid->get<std::string>() : "";
 }
 
+namespace {
+
+std::string quotedList(const std::vector<std::string>& keys) {
+  std::string out;
+  for (const auto& k : keys) out += (out.empty() ? "'" : ", '") + k + "'";
+  return out;
+}
+
+bool among(std::string_view key, std::initializer_list<std::string_view> names) {
+  return std::find(names.begin(), names.end(), key) != names.end();
+}
+
+}  // namespace
+
+base::Status checkFields(const json& body, std::initializer_list<std::string_view> known,
+                         std::initializer_list<std::string_view> relationships) {
+  if (!body.is_object()) return base::makeError(Errc::kInvalid, "The body must be an object");
+  std::vector<std::string> unknown;
+  for (const auto& [key, value] : body.items())
+    if (!among(key, known)) unknown.push_back(key);
+  if (!unknown.empty())
+    return base::makeError(Errc::kInvalid, "Unknown field(s): {}", quotedList(unknown));
+  if (auto m = body.find("metadata"); m != body.end() && !m->is_null()) {
+    if (!m->is_object()) return base::makeError(Errc::kInvalid, "Metadata must be an object");
+    for (const auto& [key, value] : m->items())
+      if (key != "labels" && key != "annotations") unknown.push_back(key);
+    if (!unknown.empty()) {
+      return base::makeError(Errc::kInvalid, "Metadata has unknown field(s): {}",
+                             quotedList(unknown));
+    }
+  }
+  auto rel = body.find("relationships");
+  if (rel == body.end() || rel->is_null()) return {};
+  if (!rel->is_object()) {
+    return base::makeError(Errc::kInvalid, "Relationships must be an object, e.g. "
+                                           "{{\"space\": {{\"data\": {{\"guid\": \"...\"}}}}}}");
+  }
+  for (const auto& [key, value] : rel->items())
+    if (!among(key, relationships)) unknown.push_back(key);
+  if (!unknown.empty()) {
+    return base::makeError(Errc::kInvalid, "Relationships has unknown field(s): {}",
+                           quotedList(unknown));
+  }
+  for (const auto& [key, value] : rel->items()) {
+    auto guid_object = [](const json& d) {
+      return d.is_object() && d.contains("guid") && d["guid"].is_string();
+    };
+    bool ok = value.is_object() && value.contains("data");
+    if (ok) {
+      const json& d = value["data"];
+      // {"data": [{"guid"}, ...]} for to-many relationships (shared_organizations).
+      ok = d.is_null() || guid_object(d) ||
+           (d.is_array() && std::all_of(d.begin(), d.end(), guid_object));
+    }
+    if (!ok) {
+      return base::makeError(Errc::kInvalid, "Relationships {} must be an object of the form "
+                                             "{{\"data\": {{\"guid\": \"...\"}}}}", key);
+    }
+  }
+  return {};
+}
+
+base::Status checkName(std::string_view name, const char* label, size_t max) {
+  size_t chars = 0;
+  for (size_t i = 0; i < name.size(); ++i) {
+    auto c = static_cast<unsigned char>(name[i]);
+    if ((c & 0xC0) != 0x80) ++chars;
+    // C0 controls and DEL; C1 controls (U+0080..U+009F) are 0xC2 0x80..0x9F in UTF-8.
+    bool c1 = c == 0xC2 && i + 1 < name.size() &&
+              static_cast<unsigned char>(name[i + 1]) >= 0x80 &&
+              static_cast<unsigned char>(name[i + 1]) <= 0x9F;
+    if (c < 0x20 || c == 0x7F || c1) {
+      return base::makeError(Errc::kInvalid, "{} must not contain control characters (such as "
+                                             "newlines or tabs)", label);
+    }
+  }
+  if (chars > max)
+    return base::makeError(Errc::kInvalid, "{} is too long (maximum is {} characters)", label, max);
+  return {};
+}
+
 std::string dumpJson(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,6 +35,12 @@ struct Call {
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   std::optional<auth::Claims> claims;                 // set on endpoints that need a token
   std::string request_id;                             // X-Vcap-Request-Id of the answer
+  // Non-fatal warnings for the caller: answered as X-Cf-Warnings (CF-CONTRACT §1.2), also
+  // when the handler answers later. Shared so that a const Call can add to them.
+  std::shared_ptr<std::vector<std::string>> warnings =
+      std::make_shared<std::vector<std::string>>();
+
+  void warn(std::string text) const { warnings->push_back(std::move(text)); }
 
   const std::string& param(const std::string& name) const;
   // The first value of a query parameter, or nullptr.
@@ -96,6 +103,17 @@ base::Result<std::optional<std::string>> optString(const json& body, const char*
 base::Result<std::optional<int64_t>> optInt(const json& body, const char* key, const char* label);
 // body.relationships.<name>.data.guid, or "".
 std::string relationshipGuid(const json& body, const char* name);
+
+// Strict bodies (CF-CONTRACT §1.2): kInvalid "Unknown field(s): 'x', 'y'" for keys of body
+// not in known. "metadata", when known and present, must be an object. "relationships", when
+// known and present, must be an object whose members are among relationships and each
+// {"data": {"guid": "..."}} (or {"data": null}); otherwise kInvalid naming the relationship.
+base::Status checkFields(const json& body, std::initializer_list<std::string_view> known,
+                         std::initializer_list<std::string_view> relationships = {});
+// Names of apps, spaces, orgs, service instances, tasks ...: at most max characters (code
+// points, not bytes) and no control characters; any other unicode is fine. Blank names are
+// the handler's own message ("Name can't be blank").
+base::Status checkName(std::string_view name, const char* label = "Name", size_t max = 255);
 
 // Replies. JSON with invalid UTF-8 in user data is replaced, never thrown.
 std::string dumpJson(const json& j);

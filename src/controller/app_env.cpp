@@ -46,6 +46,7 @@ Reply patchEnvVars(Api& api, const Call& call) {
   if (!app.ok()) return app.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"var"}));
   auto var = body->find("var");
   if (var == body->end())
     return base::makeError(base::Errc::kInvalid, "Var is required: send {{\"var\": {{\"NAME\": "

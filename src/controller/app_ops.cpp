@@ -176,7 +176,31 @@ void fillAppContext(Api& api, const model::App& app, int memory_mb, int disk_mb,
 
 Reply listAppChildren(Api& api, const Call& call, const std::string& collection,
                       const AppChildren& present) {
-  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
+  // The filters each collection takes, besides the app/space/org ones every collection takes.
+  base::Result<ListQuery> q = base::makeError(Errc::kInternal, "unknown collection");
+  const std::initializer_list<const char*> kOrder = {"created_at", "updated_at"};
+  if (collection == "packages") {
+    q = parseListQuery(call.request.query, kOrder,
+                       {"app_guids", "space_guids", "organization_guids", "states", "guids",
+                        "types"});
+  } else if (collection == "builds") {
+    q = parseListQuery(call.request.query, kOrder,
+                       {"app_guids", "space_guids", "organization_guids", "states", "guids",
+                        "package_guids"});
+  } else if (collection == "droplets") {
+    q = parseListQuery(call.request.query, kOrder,
+                       {"app_guids", "space_guids", "organization_guids", "states", "guids",
+                        "current"});
+  } else if (collection == "tasks") {
+    q = parseListQuery(call.request.query, kOrder,
+                       {"app_guids", "space_guids", "organization_guids", "names", "states",
+                        "guids", "sequence_ids"});
+  } else if (collection == "deployments") {
+    q = parseListQuery(call.request.query, kOrder,
+                       {"app_guids", "states", "status_values", "status_reasons", "guids"});
+  } else {
+    q = parseListQuery(call.request.query, kOrder);
+  }
   if (!q.ok()) return q.takeError();
   std::vector<model::App> apps;
   std::string path = "/v3/" + collection;

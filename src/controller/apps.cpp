@@ -85,10 +85,13 @@ void addIncluded(Api& api, const ListQuery& q, const std::vector<model::App>& ap
 Reply createApp(Api& api, const Call& call) {
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"name", "relationships", "environment_variables", "lifecycle",
+                             "metadata"}, {"space"}));
   auto name = optString(*body, "name", "Name");
   if (!name.ok()) return name.takeError();
   if (!*name || base::trim(**name).empty())
     return base::makeError(Errc::kInvalid, "Name can't be blank");
+  MCF_TRY(checkName(**name));
   std::string space_guid = relationshipGuid(*body, "space");
   auto space = api.space(call, space_guid, Action::kWrite);
   if (!space.ok()) {
@@ -109,7 +112,9 @@ Reply createApp(Api& api, const Call& call) {
 }
 
 Reply listApps(Api& api, const Call& call) {
-  auto q = parseListQuery(call.request.query, {"created_at", "updated_at", "name", "state"});
+  auto q = parseListQuery(call.request.query, {"created_at", "updated_at", "name", "state"},
+                          {"names", "guids", "space_guids", "organization_guids", "states",
+                           "lifecycle_type", "stacks", "include"});
   if (!q.ok()) return q.takeError();
   store::AppFilter filter;
   if (auto f = q->filter("names")) filter.names = *f;
@@ -131,7 +136,8 @@ Reply listApps(Api& api, const Call& call) {
   std::vector<model::App> shown;
   std::vector<json> out;
   for (const auto& app : *apps) {
-    if (!q->matches("states", model::toString(app.state)) || !api.canRead(call, app.space_guid))
+    if (!q->matches("states", model::toString(app.state)) || !api.canRead(call, app.space_guid) ||
+        !q->matches("lifecycle_type", "buildpack") || !q->matches("stacks", app.stack))
       continue;
     shown.push_back(app);
     out.push_back(presentApp(api, app));
@@ -145,8 +151,9 @@ Reply getApp(Api& api, const Call& call) {
   auto app = api.app(call, call.param("guid"), Action::kRead);
   if (!app.ok()) return app.takeError();
   json j = presentApp(api, *app);
-  auto q = parseListQuery(call.request.query, {"created_at"});
-  if (q.ok()) addIncluded(api, *q, {*app}, j);
+  auto q = parseListQuery(call.request.query, {"created_at"}, {"include"});
+  if (!q.ok()) return q.takeError();
+  addIncluded(api, *q, {*app}, j);
   return jsonReply(200, j);
 }
 
@@ -155,10 +162,12 @@ Reply updateApp(Api& api, const Call& call) {
   if (!app.ok()) return app.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"name", "lifecycle", "metadata"}));
   auto name = optString(*body, "name", "Name");
   if (!name.ok()) return name.takeError();
   if (*name) {
     if (base::trim(**name).empty()) return base::makeError(Errc::kInvalid, "Name can't be blank");
+    MCF_TRY(checkName(**name));
     app->name = **name;
   }
   MCF_TRY(readLifecycle(api, call, *body, *app));

@@ -31,7 +31,8 @@ void recordAppEvent(Api& api, const Call& call, const std::string& type, const m
 }
 
 Reply listAuditEvents(Api& api, const Call& call) {
-  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
+  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"},
+                          {"types", "target_guids", "space_guids", "organization_guids", "guids"});
   if (!q.ok()) return q.takeError();
   store::EventFilter filter;
   if (auto f = q->filter("types")) filter.types = *f;

@@ -236,7 +236,7 @@ base::Result<Uploaded> storeBits(const std::string& root, const std::string& gui
 }  // namespace
 
 Reply listBuildpacks(Api& api, const Call& call) {
-  auto q = parseListQuery(call.request.query, kBuildpackOrder);
+  auto q = parseListQuery(call.request.query, kBuildpackOrder, {"names", "guids", "stacks"});
   if (!q.ok()) return q.takeError();
   auto all = api.store.listBuildpacks();
   if (!all.ok()) return all.takeError();

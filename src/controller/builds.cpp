@@ -125,6 +125,8 @@ std::optional<model::Droplet> reusableDroplet(Api& api, const std::string& app_g
 Reply createBuild(Api& api, const Call& call) {
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"package", "lifecycle", "staging_memory_in_mb", "staging_disk_in_mb",
+                             "staging_log_rate_limit_bytes_per_second", "metadata"}));
   std::string package_guid;
   if (auto p = body->find("package"); p != body->end() && p->is_object())
     package_guid = p->value("guid", "");

@@ -117,15 +117,20 @@ base::Result<SshTarget> Controller::authorizeSsh(const std::string& token,
 void Controller::handle(http::Request&& request, http::Responder responder) {
   const std::string* given = request.header("X-Vcap-Request-Id");
   std::string request_id = given && !given->empty() ? *given : base::newGuid();
-  Done finish = [responder, request_id](Reply reply) mutable {
+  Call call;
+  Done finish = [responder, request_id, warnings = call.warnings](Reply reply) mutable {
     http::Response r = reply.ok() ? std::move(*reply) : errorResponse(reply.error());
     r.set("X-Vcap-Request-Id", request_id);
+    if (!warnings->empty()) {
+      std::string header;
+      for (const auto& w : *warnings) header += (header.empty() ? "" : ",") + base::urlEncode(w);
+      r.set("X-Cf-Warnings", header);
+    }
     responder.send(std::move(r));
   };
 
   std::string path = request.path.empty() ? "/" : request.path;
   while (path.size() > 1 && path.back() == '/') path.pop_back();
-  Call call;
   const Endpoint* endpoint = findEndpoint(request.method, path, call.params);
   if (!endpoint) return finish(unknownRequest());
   if (endpoint->access == Access::kToken) {
@@ -146,8 +151,16 @@ void Controller::handle(http::Request&& request, http::Responder responder) {
     } else {
       endpoint->async(*api_, std::move(call), finish);
     }
+  } catch (const nlohmann::json::parse_error& e) {
+    // The library's text names its internals, not the request: say what the client can fix.
+    MCF_WARN("controller", "{} {}: {}", endpoint->method, endpoint->pattern, e.what());
+    finish(base::makeError(Errc::kParse, "Request invalid due to parse error: the body is not "
+                                         "valid JSON"));
   } catch (const nlohmann::json::exception& e) {
-    finish(base::makeError(Errc::kInvalid, "Request invalid: {}", e.what()));
+    MCF_WARN("controller", "{} {}: {}", endpoint->method, endpoint->pattern, e.what());
+    finish(base::makeError(Errc::kInvalid, "The request body has a field of the wrong type or "
+                                           "shape; check each field against the API "
+                                           "documentation (strings, integers, objects)"));
   } catch (const std::exception& e) {
     MCF_ERROR("controller", "{} {}: {}", endpoint->method, endpoint->pattern, e.what());
     finish(base::makeError(Errc::kInternal, "{}", e.what()));

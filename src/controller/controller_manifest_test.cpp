@@ -35,12 +35,37 @@ TEST_CASE("a bad manifest is refused with every problem and its line") {
   std::string detail = e["detail"];
   CHECK(detail.find("line 3: 'instances' must be a whole number, got 'three'") !=
         std::string::npos);
-  CHECK(detail.find("line 4: unknown key 'memroy' in application 'hello'; did you mean "
+  CHECK(detail.find("line 4: unknown key 'memroy' in application 'hello' ignored; did you mean "
                     "'memory'?") != std::string::npos);
   CHECK(detail.find("line 5: 'disk_quota' must use a supported unit") != std::string::npos);
   CHECK(h.call("GET", "/v3/apps")["pagination"]["total_results"] == 0);  // nothing applied
 
   CHECK(h.as_admin("POST", "/v3/spaces/" + space + "/manifest_diff", yaml).status == 422);
+}
+
+TEST_CASE("apply_manifest ignores unknown keys and names them in X-Cf-Warnings") {
+  Harness h;
+  std::string space = h.spaceGuid();
+  std::string yaml = "applications:\n"
+                     "- name: hello\n"
+                     "  memroy: 256M\n"
+                     "  instances: 2\n";
+  http::Response r = h.as_admin("POST", "/v3/spaces/" + space + "/actions/apply_manifest", yaml,
+                                {{"Content-Type", "application/x-yaml"}});
+  CHECK(r.status == 202);
+  const std::string* warnings = r.header("X-Cf-Warnings");
+  REQUIRE(warnings != nullptr);
+  CHECK(base::urlDecode(*warnings) == "line 3: unknown key 'memroy' in application 'hello' "
+                                      "ignored; did you mean 'memory'?");
+  CHECK(warnings->find(' ') == std::string::npos);  // URL-encoded
+  CHECK(warnings->find(',') == std::string::npos);  // one warning
+  json apps = h.call("GET", "/v3/apps?names=hello");
+  CHECK(apps["pagination"]["total_results"] == 1);
+  // Without unknown keys, no header.
+  r = h.as_admin("POST", "/v3/spaces/" + space + "/actions/apply_manifest",
+                 "applications:\n- name: hello\n", {{"Content-Type", "application/x-yaml"}});
+  CHECK(r.status == 202);
+  CHECK(r.header("X-Cf-Warnings") == nullptr);
 }
 
 TEST_CASE("apply_manifest creates the app, its settings and default route, and maps it") {

@@ -90,6 +90,8 @@ base::Result<int> maxInFlight(const json& body) {
 Reply createDeployment(Api& api, const Call& call) {
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"droplet", "revision", "strategy", "options", "relationships",
+                             "metadata"}, {"app"}));
   std::string app_guid = relationshipGuid(*body, "app");
   if (app_guid.empty())
     return base::makeError(Errc::kInvalid, "Relationships must include the app: "

@@ -39,6 +39,8 @@ base::Status validateDomainName(const std::string& name) {
 Reply createDomain(Api& api, const Call& call) {
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"name", "internal", "router_group", "relationships", "metadata"},
+                      {"organization", "shared_organizations"}));
   auto name = optString(*body, "name", "Name");
   if (!name.ok()) return name.takeError();
   if (!*name || (*name)->empty()) return base::makeError(Errc::kInvalid, "Name can't be blank");

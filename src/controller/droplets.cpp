@@ -68,6 +68,7 @@ Reply setCurrentDroplet(Api& api, const Call& call) {
   if (!app.ok()) return app.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"data"}));
   std::string guid;
   if (auto data = body->find("data"); data != body->end() && data->is_object())
     guid = data->value("guid", "");

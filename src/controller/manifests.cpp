@@ -15,6 +15,7 @@ base::Result<std::pair<model::Space, model::Manifest>> readManifest(Api& api, co
   if (!space.ok()) return space.takeError();
   auto manifest = model::parseManifest(call.request.body);
   if (!manifest.ok()) return manifest.takeError();
+  for (const auto& w : manifest->warnings) call.warn(w);
   // Unknown stacks are refused before any app is created or changed; known ones are recorded
   // by their real name (Cloud Foundry's cflinuxfs4 is the default stack).
   for (auto& app : manifest->applications) {

@@ -15,6 +15,7 @@ using base::Errc;
 Reply createPackage(Api& api, const Call& call) {
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"type", "data", "relationships", "metadata"}, {"app"}));
   auto type = optString(*body, "type", "Type");
   if (!type.ok()) return type.takeError();
   std::string t = type->value_or("bits");
@@ -66,6 +67,7 @@ Reply listAppPackages(Api& api, const Call& call) { return listPackages(api, cal
 void resourceMatches(Api& api, Call&& call, Done done) {
   auto body = parseBody(call.request);
   if (!body.ok()) return done(body.takeError());
+  if (auto st = checkFields(*body, {"resources"}); !st.ok()) return done(st.takeError());
   auto resources = body->find("resources");
   if (resources == body->end() || !resources->is_array())
     return done(base::makeError(Errc::kInvalid, "Resources must be a list of {{checksum, "

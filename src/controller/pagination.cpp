@@ -35,9 +35,13 @@ const std::vector<std::string>* ListQuery::filter(const std::string& name) const
   return it == filters.end() ? nullptr : &it->second;
 }
 
-base::Result<ListQuery> parseListQuery(const std::string& raw_query,
-                                       std::initializer_list<const char*> order_fields) {
+namespace {
+
+base::Result<ListQuery> parse(const std::string& raw_query,
+                              std::initializer_list<const char*> order_fields,
+                              std::optional<std::initializer_list<const char*>> filters) {
   ListQuery q;
+  std::vector<std::string> unknown;
   for (const std::string& piece : base::split(raw_query, '&')) {
     if (piece.empty()) continue;
     size_t eq = piece.find('=');
@@ -55,7 +59,51 @@ base::Result<ListQuery> parseListQuery(const std::string& raw_query,
       q.per_page = *n;
       continue;
     }
+    // created_ats[gt] and the like: the operator in brackets.
+    std::string base_key = key, op;
+    if (size_t open = key.find('['); open != std::string::npos && key.back() == ']') {
+      base_key = key.substr(0, open);
+      op = key.substr(open + 1, key.size() - open - 2);
+    }
+    bool allowed = base_key == "order_by" || base_key == "label_selector" ||
+                   base_key == "created_ats" || base_key == "updated_ats";
+    if (filters) {
+      for (const char* f : *filters) allowed = allowed || base_key == f;
+      // Brackets only on timestamps and on fields[...].
+      if (!op.empty() && base_key != "created_ats" && base_key != "updated_ats" &&
+          base_key != "fields")
+        allowed = false;
+      if (!allowed) {
+        unknown.push_back(key);
+        continue;
+      }
+    }
     q.kept.push_back(piece);
+    if (base_key == "created_ats" || base_key == "updated_ats") {
+      if (op != "" && op != "lt" && op != "lte" && op != "gt" && op != "gte") {
+        return badQuery(fmt::format("{} takes the operators [lt], [lte], [gt] and [gte], not "
+                                    "[{}]", base_key, op));
+      }
+      auto values = base::split(value, ',');
+      for (const auto& v : values) {
+        // RFC 3339 in UTC as CC presents it: 2026-01-02T03:04:05Z.
+        bool ok = v.size() == 20 && v[4] == '-' && v[7] == '-' && v[10] == 'T' &&
+                  v[13] == ':' && v[16] == ':' && v[19] == 'Z';
+        if (!ok) {
+          return badQuery(fmt::format("{} must be timestamps in the form "
+                                      "YYYY-MM-DDThh:mm:ssZ, got '{}'", base_key, v));
+        }
+      }
+      if (!op.empty() && values.size() != 1)
+        return badQuery(fmt::format("{}[{}] takes one timestamp", base_key, op));
+      q.times.push_back({base_key.substr(0, base_key.size() - 1), op, std::move(values)});
+      continue;
+    }
+    if (base_key == "label_selector") {
+      q.label_selector = value;
+      continue;
+    }
+    if (base_key == "fields") continue;  // sparse fields: the whole resource is answered
     if (key == "order_by") {
       std::string field = !value.empty() && (value[0] == '-' || value[0] == '+')
                               ? value.substr(1) : value;
@@ -75,11 +123,55 @@ base::Result<ListQuery> parseListQuery(const std::string& raw_query,
       for (auto& v : base::split(value, ',')) values.push_back(v);
     }
   }
+  if (!unknown.empty()) {
+    std::vector<std::string> names;
+    for (const auto& k : unknown) names.push_back(fmt::format("'{}'", k));
+    std::vector<std::string> valid;
+    for (const char* f : {"page", "per_page", "order_by", "label_selector", "created_ats",
+                          "updated_ats"})
+      valid.push_back(fmt::format("'{}'", f));
+    for (const char* f : *filters) valid.push_back(fmt::format("'{}'", f));
+    return base::makeError(base::Errc::kBadQuery, "Unknown query parameter(s): {}. Valid "
+                                                  "parameters are: {}",
+                           base::join(names, ", "), base::join(valid, ", "));
+  }
   return q;
+}
+
+bool timeMatches(const nlohmann::json& resource, const ListQuery::TimeCondition& c) {
+  auto it = resource.find(c.field);
+  if (it == resource.end() || !it->is_string()) return false;
+  // Same fixed-width UTC form on both sides: string order is time order.
+  const std::string& t = it->get_ref<const std::string&>();
+  if (c.op.empty()) return std::find(c.values.begin(), c.values.end(), t) != c.values.end();
+  const std::string& v = c.values.front();
+  if (c.op == "lt") return t < v;
+  if (c.op == "lte") return t <= v;
+  if (c.op == "gt") return t > v;
+  return t >= v;
+}
+
+}  // namespace
+
+base::Result<ListQuery> parseListQuery(const std::string& raw_query,
+                                       std::initializer_list<const char*> order_fields,
+                                       std::initializer_list<const char*> filters) {
+  return parse(raw_query, order_fields, filters);
+}
+
+base::Result<ListQuery> parseListQuery(const std::string& raw_query,
+                                       std::initializer_list<const char*> order_fields) {
+  return parse(raw_query, order_fields, std::nullopt);
 }
 
 nlohmann::json paginate(const Api& api, const std::string& path, const ListQuery& q,
                         std::vector<nlohmann::json> resources) {
+  if (!q.times.empty()) {
+    std::erase_if(resources, [&](const nlohmann::json& r) {
+      return !std::all_of(q.times.begin(), q.times.end(),
+                          [&](const ListQuery::TimeCondition& c) { return timeMatches(r, c); });
+    });
+  }
   if (!q.order_by.empty()) {
     bool desc = q.order_by[0] == '-';
     std::string field = desc ? q.order_by.substr(1) : q.order_by;

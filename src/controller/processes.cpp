@@ -48,6 +48,8 @@ base::Result<int64_t> atLeast(const json& body, const char* key, const char* lab
 Reply scale(Api& api, const Call& call, model::Process p, const model::App& app) {
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"instances", "memory_in_mb", "disk_in_mb",
+                             "log_rate_limit_in_bytes_per_second"}));
   auto instances = atLeast(*body, "instances", "Instances", 0, p.instances);
   auto memory = atLeast(*body, "memory_in_mb", "Memory in mb", 1, p.memory_in_mb);
   auto disk = atLeast(*body, "disk_in_mb", "Disk in mb", 1, p.disk_in_mb);
@@ -129,7 +131,8 @@ Reply stats(Api& api, const model::Process& p) {
 }  // namespace
 
 Reply listProcesses(Api& api, const Call& call) {
-  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
+  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"},
+                          {"app_guids", "types", "guids", "space_guids", "organization_guids"});
   if (!q.ok()) return q.takeError();
   auto processes = api.store.listProcesses("");
   if (!processes.ok()) return processes.takeError();
@@ -148,6 +151,10 @@ Reply listProcesses(Api& api, const Call& call) {
     }
     if (!q->matches("space_guids", app->space_guid) || !api.canRead(call, app->space_guid))
       continue;
+    if (q->has("organization_guids")) {
+      auto space = api.store.getSpace(app->space_guid);
+      if (!space.ok() || !q->matches("organization_guids", space->org_guid)) continue;
+    }
     out.push_back(present(api, p, *app));
   }
   return jsonReply(200, paginate(api, "/v3/processes", *q, std::move(out)));
@@ -166,6 +173,7 @@ Reply updateProcess(Api& api, const Call& call) {
   if (!p.ok()) return p.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"command", "health_check", "readiness_health_check", "metadata"}));
   if (auto cmd = body->find("command"); cmd != body->end()) {
     if (cmd->is_null()) {
       p->command.reset();
@@ -205,13 +213,13 @@ Reply processStats(Api& api, const Call& call) {
 Reply processSidecars(Api& api, const Call& call) {
   auto p = api.process(call, call.param("guid"), Action::kRead);
   if (!p.ok()) return p.takeError();
-  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
+  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"}, {});
   if (!q.ok()) return q.takeError();
   return jsonReply(200, paginate(api, "/v3/processes/" + p->guid + "/sidecars", *q, {}));
 }
 
 Reply listAppProcesses(Api& api, const Call& call) {
-  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
+  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"}, {"types", "guids"});
   if (!q.ok()) return q.takeError();
   auto app = api.app(call, call.param("guid"), Action::kRead);
   if (!app.ok()) return app.takeError();

@@ -16,6 +16,9 @@ using base::Errc;
 namespace {
 
 const std::initializer_list<const char*> kOrder = {"created_at", "updated_at", "host"};
+const std::initializer_list<const char*> kRouteFilters = {
+    "hosts", "domain_guids", "space_guids", "paths", "guids", "app_guids", "organization_guids",
+    "ports", "service_instance_guids", "include"};
 
 // The route, authorized through its space.
 base::Result<model::Route> findRoute(Api& api, const Call& call, Action action) {
@@ -62,7 +65,8 @@ Reply list(Api& api, const Call& call, const ListQuery& q, const std::string& pa
   for (const auto& r : *routes) {
     if (!q.matches("hosts", r.host) || !q.matches("domain_guids", r.domain_guid) ||
         !q.matches("space_guids", r.space_guid) || !q.matches("paths", r.path) ||
-        !q.matches("guids", r.guid) || !api.canRead(call, r.space_guid)) {
+        !q.matches("guids", r.guid) || !api.canRead(call, r.space_guid) ||
+        q.has("ports")) {  // microcf's routes are HTTP routes: they have no port
       continue;
     }
     auto dests = api.store.listDestinations(r.guid);
@@ -85,7 +89,7 @@ Reply list(Api& api, const Call& call, const ListQuery& q, const std::string& pa
 }  // namespace
 
 Reply listRoutes(Api& api, const Call& call) {
-  auto q = parseListQuery(call.request.query, kOrder);
+  auto q = parseListQuery(call.request.query, kOrder, kRouteFilters);
   if (!q.ok()) return q.takeError();
   return list(api, call, *q, "/v3/routes");
 }
@@ -93,7 +97,7 @@ Reply listRoutes(Api& api, const Call& call) {
 Reply listAppRoutes(Api& api, const Call& call) {
   auto app = api.app(call, call.param("guid"), Action::kRead);
   if (!app.ok()) return app.takeError();
-  auto q = parseListQuery(call.request.query, kOrder);
+  auto q = parseListQuery(call.request.query, kOrder, kRouteFilters);
   if (!q.ok()) return q.takeError();
   q->filters["app_guids"] = {app->guid};
   return list(api, call, *q, "/v3/apps/" + app->guid + "/routes");
@@ -103,6 +107,8 @@ Reply listAppRoutes(Api& api, const Call& call) {
 Reply createRoute(Api& api, const Call& call) {
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"host", "path", "port", "options", "relationships", "metadata"},
+                      {"space", "domain"}));
   auto host = optString(*body, "host", "Host");
   auto path = optString(*body, "path", "Path");
   if (!host.ok()) return host.takeError();
@@ -234,6 +240,7 @@ Reply addDestinations(Api& api, const Call& call) {
   if (!route.ok()) return route.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"destinations"}));
   auto wanted = readDestinations(api, call, *route, *body, false);
   if (!wanted.ok()) return wanted.takeError();
   for (auto& d : *wanted) {
@@ -249,6 +256,7 @@ Reply replaceDestinations(Api& api, const Call& call) {
   if (!route.ok()) return route.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"destinations"}));
   auto wanted = readDestinations(api, call, *route, *body, true);
   if (!wanted.ok()) return wanted.takeError();
   auto current = api.store.listDestinations(route->guid);

@@ -172,6 +172,9 @@ base::Status readUpsiFields(const json& body, model::ServiceInstance& si) {
 Reply createServiceInstance(Api& api, const Call& call) {
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"type", "name", "relationships", "credentials", "syslog_drain_url",
+                             "route_service_url", "tags", "parameters", "metadata"},
+                      {"space", "service_plan"}));
   auto type = optString(*body, "type", "Type");
   if (!type.ok()) return type.takeError();
   if (!*type)
@@ -186,6 +189,7 @@ Reply createServiceInstance(Api& api, const Call& call) {
   auto name = optString(*body, "name", "Name");
   if (!name.ok()) return name.takeError();
   if (!*name || (*name)->empty()) return base::makeError(Errc::kInvalid, "Name can't be blank");
+  MCF_TRY(checkName(**name));
   auto space = api.space(call, relationshipGuid(*body, "space"), Action::kWrite);
   if (!space.ok()) {
     if (space.error().code != Errc::kNotFound) return space.takeError();
@@ -208,7 +212,9 @@ Reply createServiceInstance(Api& api, const Call& call) {
 
 // Filters: names, space_guids, organization_guids, guids, type.
 Reply listServiceInstances(Api& api, const Call& call) {
-  auto q = parseListQuery(call.request.query, kOrder);
+  auto q = parseListQuery(call.request.query, kOrder,
+                          {"names", "space_guids", "organization_guids", "guids", "type",
+                           "service_plan_guids", "service_plan_names", "fields"});
   if (!q.ok()) return q.takeError();
   auto all = api.store.listServiceInstances("");
   if (!all.ok()) return all.takeError();
@@ -216,7 +222,9 @@ Reply listServiceInstances(Api& api, const Call& call) {
   for (const auto& si : *all) {
     if (!q->matches("names", si.name) || !q->matches("space_guids", si.space_guid) ||
         !q->matches("guids", si.guid) || !q->matches("type", si.type) ||
-        !api.canRead(call, si.space_guid))
+        !api.canRead(call, si.space_guid) ||
+        // User-provided instances have no plan.
+        q->has("service_plan_guids") || q->has("service_plan_names"))
       continue;
     if (q->has("organization_guids")) {
       auto space = api.store.getSpace(si.space_guid);
@@ -247,10 +255,13 @@ Reply updateServiceInstance(Api& api, const Call& call) {
   if (!si.ok()) return si.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"name", "credentials", "syslog_drain_url", "route_service_url",
+                             "tags", "parameters", "metadata"}));
   auto name = optString(*body, "name", "Name");
   if (!name.ok()) return name.takeError();
   if (*name) {
     if ((*name)->empty()) return base::makeError(Errc::kInvalid, "Name can't be blank");
+    MCF_TRY(checkName(**name));
     si->name = **name;
   }
   std::string old_drain = si->syslog_drain_url;
@@ -297,6 +308,8 @@ Reply deleteServiceInstance(Api& api, const Call& call) {
 Reply createServiceBinding(Api& api, const Call& call) {
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"type", "name", "relationships", "parameters", "metadata"},
+                      {"service_instance", "app"}));
   auto type = optString(*body, "type", "Type");
   if (!type.ok()) return type.takeError();
   if (*type && **type == "key")
@@ -306,6 +319,7 @@ Reply createServiceBinding(Api& api, const Call& call) {
     return base::makeError(Errc::kInvalid, "Type must be one of 'app', 'key'");
   auto name = optString(*body, "name", "Name");
   if (!name.ok()) return name.takeError();
+  if (*name) MCF_TRY(checkName(**name));
   auto si = findInstance(api, call, relationshipGuid(*body, "service_instance"), Action::kRead);
   if (!si.ok()) {
     if (si.error().code != Errc::kNotFound) return si.takeError();
@@ -341,7 +355,9 @@ Reply createServiceBinding(Api& api, const Call& call) {
 
 // Filters: app_guids, service_instance_guids, service_instance_names, app_names, names, type.
 Reply listServiceBindings(Api& api, const Call& call) {
-  auto q = parseListQuery(call.request.query, kOrder);
+  auto q = parseListQuery(call.request.query, kOrder,
+                          {"app_guids", "service_instance_guids", "service_instance_names",
+                           "app_names", "names", "guids", "type", "include"});
   if (!q.ok()) return q.takeError();
   auto all = api.store.listServiceBindings("", "");
   if (!all.ok()) return all.takeError();

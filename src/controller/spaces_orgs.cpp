@@ -27,7 +27,7 @@ const std::initializer_list<const char*> kNamedOrder = {"created_at", "updated_a
 }  // namespace
 
 Reply listOrgs(Api& api, const Call& call) {
-  auto q = parseListQuery(call.request.query, kNamedOrder);
+  auto q = parseListQuery(call.request.query, kNamedOrder, {"names", "guids"});
   if (!q.ok()) return q.takeError();
   auto orgs = api.store.listOrgs();
   if (!orgs.ok()) return orgs.takeError();
@@ -60,7 +60,8 @@ Reply listOrgDomains(Api& api, const Call& call) {
 }
 
 Reply listSpaces(Api& api, const Call& call) {
-  auto q = parseListQuery(call.request.query, kNamedOrder);
+  auto q = parseListQuery(call.request.query, kNamedOrder,
+                          {"names", "guids", "organization_guids", "include"});
   if (!q.ok()) return q.takeError();
   auto spaces = api.store.listSpaces();
   if (!spaces.ok()) return spaces.takeError();
@@ -94,7 +95,8 @@ Reply getSpace(Api& api, const Call& call) {
 }
 
 Reply listDomains(Api& api, const Call& call) {
-  auto q = parseListQuery(call.request.query, kNamedOrder);
+  auto q = parseListQuery(call.request.query, kNamedOrder,
+                          {"names", "guids", "organization_guids"});
   if (!q.ok()) return q.takeError();
   auto domains = api.store.listDomains();
   if (!domains.ok()) return domains.takeError();

@@ -41,7 +41,7 @@ json presentStack(const Api& api, const StackInfo& s) {
 }  // namespace
 
 Reply listStacks(Api& api, const Call& call) {
-  auto q = parseListQuery(call.request.query, kStackOrder);
+  auto q = parseListQuery(call.request.query, kStackOrder, {"names", "guids", "default"});
   if (!q.ok()) return q.takeError();
   std::vector<json> out;
   for (const auto& s : api.stacks.list()) {

@@ -89,6 +89,8 @@ Reply createTask(Api& api, const Call& call) {
   if (!app.ok()) return app.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"command", "name", "droplet_guid", "memory_in_mb", "disk_in_mb",
+                             "log_rate_limit_in_bytes_per_second", "template", "metadata"}));
 
   // A process as template gives its command and limits (cf run-task --process).
   std::optional<model::Process> tmpl;
@@ -118,6 +120,9 @@ Reply createTask(Api& api, const Call& call) {
   };
   note(command);
   note(name);
+  if (name.ok() && *name) {
+    if (auto st = checkName(**name); !st.ok()) problems.push_back(st.error().message);
+  }
   note(droplet_guid);
   note(memory);
   note(disk);

@@ -86,9 +86,13 @@ int lineOf(const YAML::Node& node) {
 class Parser {
  public:
   std::vector<std::string> problems;
+  std::vector<std::string> warnings;
 
   void add(int line, std::string what) {
     problems.push_back(fmt::format("line {}: {}", line, what));
+  }
+  void warn(int line, std::string what) {
+    warnings.push_back(fmt::format("line {}: {}", line, what));
   }
 
   std::optional<std::string> string(const YAML::Node& key, const YAML::Node& v) {
@@ -241,9 +245,9 @@ class Parser {
       if (k == "type") {
         if (auto s = string(kv.first, kv.second)) p.type = *s;
       } else if (!processKey(k, kv.first, kv.second, p) && !contains(kIgnoredKeys, k)) {
-        add(lineOf(kv.first),
-            fmt::format("unknown key '{}' in process of application '{}'{}", kv.first.Scalar(),
-                        app, suggestion(k, {kProcessKeys, {"type"}})));
+        warn(lineOf(kv.first),
+             fmt::format("unknown key '{}' in process of application '{}' ignored{}",
+                         kv.first.Scalar(), app, suggestion(k, {kProcessKeys, {"type"}})));
       }
     }
     if (p.type.empty()) {
@@ -306,9 +310,9 @@ class Parser {
           } else if (k == "options") {
             routeOptions(kv.first, kv.second, r);
           } else {
-            add(lineOf(kv.first), fmt::format("unknown key '{}' in a route of application "
-                                              "'{}'{}", kv.first.Scalar(), app.name,
-                                              suggestion(k, {{"route", "protocol", "options"}})));
+            warn(lineOf(kv.first), fmt::format("unknown key '{}' in a route of application "
+                                               "'{}' ignored{}", kv.first.Scalar(), app.name,
+                                               suggestion(k, {{"route", "protocol", "options"}})));
           }
         }
       }
@@ -394,8 +398,8 @@ class Parser {
         if (!p.type.empty()) app.processes.push_back(std::move(p));
       }
     } else {
-      add(lineOf(key), fmt::format("unknown key '{}' in application '{}'{}", key.Scalar(),
-                                   app.name, suggestion(k, {kAppKeys, kProcessKeys})));
+      warn(lineOf(key), fmt::format("unknown key '{}' in application '{}' ignored{}", key.Scalar(),
+                                    app.name, suggestion(k, {kAppKeys, kProcessKeys})));
     }
   }
 
@@ -450,8 +454,9 @@ class Parser {
         add(lineOf(kv.first), fmt::format("top-level '{}' is not supported; set it under each "
                                           "application", kv.first.Scalar()));
       } else {
-        add(lineOf(kv.first), fmt::format("unknown top-level key '{}'{}", kv.first.Scalar(),
-                                          suggestion(k, {{"applications", "version"}})));
+        warn(lineOf(kv.first), fmt::format("unknown top-level key '{}' ignored{}",
+                                           kv.first.Scalar(),
+                                           suggestion(k, {{"applications", "version"}})));
       }
     }
     if (!have_apps) add(1, "the manifest has no 'applications' list; add e.g. "
@@ -577,8 +582,12 @@ base::Result<Manifest> parseManifest(const std::string& yaml, const nlohmann::js
     return base::makeError(base::Errc::kInvalid, "line {}: YAML syntax error: {}; check the "
                                                  "indentation and quoting there", line, e.msg);
   }
-  if (!parser.problems.empty())
+  if (!parser.problems.empty()) {
+    // The ignored keys too: a typo there often explains a problem elsewhere.
+    for (auto& w : parser.warnings) parser.problems.push_back(std::move(w));
     return base::Error{base::Errc::kInvalid, base::join(parser.problems, "\n")};
+  }
+  m.warnings = std::move(parser.warnings);
   return m;
 }
 

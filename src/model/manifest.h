@@ -63,10 +63,14 @@ struct ManifestApp {
 
 struct Manifest {
   std::vector<ManifestApp> applications;
+  // Keys Cloud Foundry does not know are ignored, as it does; each one is named here as
+  // "line N: unknown key 'x' in application 'a' ignored; did you mean 'y'?".
+  std::vector<std::string> warnings;
 };
 
 // Parses and validates. On failure: kInvalid, and the message lists every problem, one per
-// line, each as "line N: <what is wrong and what to write instead>".
+// line, each as "line N: <what is wrong and what to write instead>". Unknown keys are not
+// problems: they are listed in Manifest::warnings (and after the problems of a failure).
 base::Result<Manifest> parseManifest(const std::string& yaml);
 // The same after substituting ((name)) placeholders from `vars` (an object of name -> value;
 // see variables.h), as `microcf push` does; line numbers stay the manifest's. A variable

@@ -94,12 +94,39 @@ TEST_CASE("every bad field is reported with its line") {
   CHECK(m.error().code == mcf::base::Errc::kInvalid);
   const std::string& msg = m.error().message;
   CHECK(msg.find("line 3: 'instances' must be a whole number, got 'three'") != std::string::npos);
-  CHECK(msg.find("line 4: unknown key 'memroy' in application 'hello'; did you mean 'memory'?") !=
-        std::string::npos);
+  CHECK(msg.find("line 4: unknown key 'memroy' in application 'hello' ignored; did you mean "
+                 "'memory'?") != std::string::npos);
   CHECK(msg.find("line 5: 'disk_quota' must use a supported unit") != std::string::npos);
   CHECK(msg.find("line 6: 'host' is deprecated") != std::string::npos);
   CHECK(msg.find("use 'routes'") != std::string::npos);
   CHECK(std::count(msg.begin(), msg.end(), '\n') == 3);  // four problems, four lines
+}
+
+TEST_CASE("unknown keys are ignored with a warning that names the line and the nearest key") {
+  auto m = parseManifest(R"(applications:
+- name: hello
+  memroy: 256M
+  colour: blue
+  processes:
+  - type: web
+    instancs: 2
+  routes:
+  - route: hello.example.com
+    protocl: http1
+futures: yes
+)");
+  REQUIRE(m.ok());
+  REQUIRE(m->applications.size() == 1);
+  CHECK(m->applications[0].web.memory_mb == std::nullopt);
+  REQUIRE(m->warnings.size() == 5);
+  CHECK(m->warnings[0] == "line 3: unknown key 'memroy' in application 'hello' ignored; did you "
+                          "mean 'memory'?");
+  CHECK(m->warnings[1] == "line 4: unknown key 'colour' in application 'hello' ignored");
+  CHECK(m->warnings[2] == "line 7: unknown key 'instancs' in process of application 'hello' "
+                          "ignored; did you mean 'instances'?");
+  CHECK(m->warnings[3] == "line 10: unknown key 'protocl' in a route of application 'hello' "
+                          "ignored; did you mean 'protocol'?");
+  CHECK(m->warnings[4] == "line 11: unknown top-level key 'futures' ignored");
 }
 
 TEST_CASE("a missing name and a bad version are both reported") {

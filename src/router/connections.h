@@ -447,6 +447,9 @@ class Front final : public Socket {
   void attempt();
   void respondLocal(int status, const char* code, std::string body);
   void failRequest(int status, std::string body);
+  // 413 for an API request body over body_limit_ (given: its Content-Length, 0 if unknown),
+  // as a Cloud Foundry error.
+  void tooLarge(size_t given);
   void endExchange(bool defer_next);
   void logExchange();
   void finishAndClose();
@@ -478,6 +481,8 @@ class Front final : public Socket {
   size_t header_count_ = 0;
   int error_status_ = 0;
   std::string error_body_;
+  bool error_json_ = false;  // error_body_ is a Cloud Foundry error (application/json)
+  size_t body_limit_ = 0;    // of the API request being read
   bool req_complete_ = false;
   bool keep_alive_ = true;
   bool head_req_ = false;

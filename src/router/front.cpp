@@ -2,9 +2,22 @@
 // proxies the rest through a Backend, writes the answers, applies the limits and timeouts.
 #include "router/connections.h"
 
+#include <nlohmann/json.hpp>
+
 namespace mcf::router {
 
 namespace {
+
+// The API paths that take bits (zip or tgz) rather than JSON: the large body limit.
+bool isUpload(std::string_view path) {
+  for (std::string_view prefix : {"/v3/packages/", "/v3/buildpacks/", "/v3/droplets/"}) {
+    if (!path.starts_with(prefix)) continue;
+    std::string_view rest = path.substr(prefix.size());
+    size_t slash = rest.find('/');
+    return slash != std::string_view::npos && slash > 0 && rest.substr(slash) == "/upload";
+  }
+  return false;
+}
 
 // "APP_GUID:INDEX" naming one of eps; nullopt if malformed or not among them.
 std::optional<Endpoint> pinnedEndpoint(const std::string& header,
@@ -212,6 +225,7 @@ int Front::onMessageBegin() {
   header_bytes_ = 0;
   header_count_ = 0;
   error_status_ = 0;
+  error_json_ = false;
   req_complete_ = false;
   if (head_started_ms_ == 0) head_started_ms_ = core_->loop.nowMs();
   return 0;
@@ -277,11 +291,10 @@ int Front::onHeadersComplete() {
 
   if (host_ == core_->api_host || host_ == core_->config.domain) {
     phase_ = Phase::kApi;
-    if (req_framing_ == Framing::kLength &&
-        content_length_ > core_->config.server.max_body_bytes) {
-      error_status_ = 413;
-      error_body_ = fmt::format("request body too large: the limit is {} bytes\n",
-                                core_->config.server.max_body_bytes);
+    body_limit_ = isUpload(req_.path) ? core_->config.server.max_body_bytes
+                                      : core_->config.max_api_body_bytes;
+    if (req_framing_ == Framing::kLength && content_length_ > body_limit_) {
+      tooLarge(content_length_);
       return -1;
     }
     if (expect_continue_) sendBytes(kContinue);
@@ -295,10 +308,8 @@ int Front::onHeadersComplete() {
 int Front::onBody(const char* at, size_t n) {
   req_bytes_ += n;
   if (phase_ == Phase::kApi) {
-    if (req_.body.size() + n > core_->config.server.max_body_bytes) {
-      error_status_ = 413;
-      error_body_ = fmt::format("request body too large: the limit is {} bytes\n",
-                                core_->config.server.max_body_bytes);
+    if (req_.body.size() + n > body_limit_) {
+      tooLarge(0);
       return HPE_USER;
     }
     req_.body.append(at, n);
@@ -514,6 +525,26 @@ void Front::respondLocal(int status, const char* code, std::string body) {
   if (req_complete_ || !keep_alive_) endExchange(!in_process_);
 }
 
+void Front::tooLarge(size_t given) {
+  bool upload = isUpload(req_.path);
+  std::string limit = body_limit_ % (size_t(1) << 20) == 0
+                          ? fmt::format("{} MiB", body_limit_ >> 20)
+                          : fmt::format("{} bytes", body_limit_);
+  std::string size = given ? fmt::format("Request body is {} bytes", given)
+                           : std::string("Request body is larger than the limit");
+  std::string detail =
+      upload ? fmt::format("{}; the limit for uploads is {}. Push less (a .cfignore file leaves "
+                           "files out) or raise the limit.", size, limit)
+             : fmt::format("{}; the limit is {} for API requests (only package, buildpack and "
+                           "droplet uploads may be larger). Send a smaller request.", size, limit);
+  nlohmann::json j = {{"errors", {{{"code", 10008},
+                                   {"title", "CF-UnprocessableEntity"},
+                                   {"detail", detail}}}}};
+  error_status_ = 413;
+  error_body_ = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  error_json_ = true;
+}
+
 void Front::failRequest(int status, std::string body) {
   if (backend_) {
     Backend* b = backend_;
@@ -521,8 +552,12 @@ void Front::failRequest(int status, std::string body) {
     decInflight();
     b->abandon();
   }
-  if (!resp_started_)
-    sendBytes(http::serializeResponse(http::Response::text(status, std::move(body)), false, false));
+  if (!resp_started_) {
+    bool json = error_json_ && status == error_status_;
+    http::Response r = json ? http::Response::json(status, std::move(body))
+                            : http::Response::text(status, std::move(body));
+    sendBytes(http::serializeResponse(r, false, false));
+  }
   finishAndClose();
 }
 

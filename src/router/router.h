@@ -26,9 +26,12 @@ struct RouterConfig {
   uint64_t backend_timeout_ms = 900000;  // Gorouter's endpoint_timeout (15 min): first byte
   int max_attempts = 3;                  // tries on other instances when one cannot be reached
   uint64_t avoid_failed_ms = 30000;      // an instance that refused is skipped this long
-  // max_header_bytes (request line + headers; over it 431), max_body_bytes (API request
-  // bodies; over it 413; app bodies are streamed, unlimited), idle_timeout_ms (keep-alive).
+  // max_header_bytes (request line + headers; over it 431), max_body_bytes (uploads of
+  // package, buildpack and droplet bits to the API; over it 413; app bodies are streamed,
+  // unlimited), idle_timeout_ms (keep-alive).
   http::ServerOptions server;
+  // Every other API request body (JSON): over it 413 with a Cloud Foundry error body.
+  size_t max_api_body_bytes = size_t(1) << 20;
   size_t max_header_count = 100;       // more headers: 431
   uint64_t header_timeout_ms = 10000;  // a request head must arrive within this: else 408
   size_t max_connections = 10000;      // client connections; beyond, accepted and closed

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <optional>
 #include <tuple>
@@ -169,6 +170,47 @@ TEST_CASE("the API host goes to the API handler in-process") {
     REQUIRE(f.api_request.has_value());
     CHECK(f.api_request->path == "/v3/info");
     CHECK(f.api_request->header("X-Vcap-Request-Id") != nullptr);
+  }
+}
+
+TEST_CASE("API bodies: 1 MiB for JSON, the large limit only for uploads; 413 is a CF error") {
+  Fixture f;
+  std::string big((size_t(1) << 20) + 1, 'x');
+  auto r = f.call("api.localhost", "/v3/apps", {{"Content-Type", "application/json"}}, "POST",
+                  big);
+  REQUIRE(r.ok());
+  CHECK(r->status == 413);
+  CHECK(r->header("Content-Type") != nullptr);
+  CHECK(r->header("Content-Type")->starts_with("application/json"));
+  auto e = nlohmann::json::parse(r->body)["errors"][0];
+  CHECK(e["code"] == 10008);
+  CHECK(e["title"] == "CF-UnprocessableEntity");
+  CHECK(e["detail"] == fmt::format("Request body is {} bytes; the limit is 1 MiB for API "
+                                   "requests (only package, buildpack and droplet uploads may "
+                                   "be larger). Send a smaller request.", big.size()));
+  // Exactly 1 MiB is fine.
+  f.api_request.reset();
+  r = f.call("api.localhost", "/v3/apps", {}, "POST", std::string(size_t(1) << 20, 'x'));
+  REQUIRE(r.ok());
+  CHECK(r->status == 200);
+  // Uploads keep the large limit.
+  for (std::string path : {"/v3/packages/p1/upload", "/v3/buildpacks/b1/upload",
+                           "/v3/droplets/d1/upload"}) {
+    CAPTURE(path);
+    f.api_request.reset();
+    r = f.call("api.localhost", path, {}, "POST", big);
+    REQUIRE(r.ok());
+    CHECK(r->status == 200);
+    REQUIRE(f.api_request.has_value());
+    CHECK(f.api_request->body.size() == big.size());
+  }
+  // Near misses are JSON requests.
+  for (std::string path : {"/v3/packages/upload", "/v3/packages/p1/upload/x",
+                           "/v3/apps/a1/upload"}) {
+    CAPTURE(path);
+    r = f.call("api.localhost", path, {}, "POST", big);
+    REQUIRE(r.ok());
+    CHECK(r->status == 413);
   }
 }
 

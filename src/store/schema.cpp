@@ -314,6 +314,8 @@ CREATE TABLE roles (
 CREATE INDEX roles_user ON roles (user_guid);
 CREATE INDEX roles_space ON roles (space_guid);
 ALTER TABLE users ADD COLUMN global_scope TEXT NOT NULL DEFAULT '';
+)sql";
+
 // Organization and space quotas (NULL limit = unlimited), and which quota an org or space
 // has. Every org has an organization quota: "default" (unlimited) unless another is set,
 // given by the trigger when the org is created, as Cloud Controller does.

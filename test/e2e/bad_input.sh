@@ -33,6 +33,13 @@ expect_contains "$out" "memroy" "unknown key named"
 expect_contains "$out" "line 4" "wrong type reported with its line"
 expect_contains "$out" "line 5" "bad unit reported with its line"
 
+# 2b. Unknown manifest keys alone are ignored, as Cloud Foundry does, with a warning that
+# names the line and the key meant.
+mkdir -p "$W/typo" && cp "$EXAMPLES/static/index.html" "$EXAMPLES/static/Staticfile" "$W/typo/"
+printf 'applications:\n- name: typo\n  memory: 64M\n  instancs: 1\n' > "$W/typo/manifest.yml"
+out=$(cd "$W/typo" && mcf push 2>&1) || fail "push with an unknown manifest key failed: $out"
+expect_contains "$out" "line 4: unknown key 'instancs' in application 'typo' ignored; did you mean 'instances'?" "unknown manifest key warned"
+
 # 3. Malicious archives are refused on upload and nothing lands outside the package.
 token=$(mcf oauth-token)
 space=$(api GET "/v3/spaces" | python3 -c 'import json,sys; print(json.load(sys.stdin)["resources"][0]["guid"])')
@@ -76,6 +83,27 @@ print(s.recv(4096).decode(errors="replace").split("\r\n")[0])
 PY
 )
 expect_contains "$status" "413" "a body declared over 1 GiB is refused before it is sent"
+
+# 3c. JSON API bodies: at most 1 MiB (413 with a Cloud Foundry error), unknown fields and
+# wrong types 422, unknown list parameters 400.
+python3 -c 'print("{\"name\":\"" + "x" * 2000000 + "\"}")' > "$W/big.json"
+code=$(curl -s -o "$W/body" -w '%{http_code}' -H "Authorization: $token" -H "Content-Type: application/json" --data-binary "@$W/big.json" "http://api.localhost:$PORT/v3/apps")
+[ "$code" = 413 ] || fail "a 2 MB JSON body answered $code"
+expect_contains "$(cat "$W/body")" '"title":"CF-UnprocessableEntity"' "413 is a CF error"
+expect_contains "$(cat "$W/body")" "the limit is 1 MiB for API requests" "413 names the limit"
+space=$(api GET "/v3/spaces?names=dev" | python3 -c 'import json,sys; print(json.load(sys.stdin)["resources"][0]["guid"])')
+code=$(curl -s -o "$W/body" -w '%{http_code}' -H "Authorization: $token" -H "Content-Type: application/json" -d "{\"name\":\"x\",\"colour\":1,\"relationships\":{\"space\":{\"data\":{\"guid\":\"$space\"}}}}" "http://api.localhost:$PORT/v3/apps")
+[ "$code" = 422 ] || fail "an unknown field answered $code"
+expect_contains "$(cat "$W/body")" "Unknown field(s): 'colour'" "unknown field named"
+code=$(curl -s -o "$W/body" -w '%{http_code}' -H "Authorization: $token" -H "Content-Type: application/json" -d "{\"name\":[1],\"relationships\":{\"space\":{\"data\":{\"guid\":\"$space\"}}}}" "http://api.localhost:$PORT/v3/apps")
+[ "$code" = 422 ] || fail "a wrongly typed name answered $code"
+expect_contains "$(cat "$W/body")" "Name must be a string" "wrong type named"
+code=$(curl -s -o "$W/body" -w '%{http_code}' -H "Authorization: $token" "http://api.localhost:$PORT/v3/apps?nmes=x")
+[ "$code" = 400 ] || fail "an unknown query parameter answered $code"
+expect_contains "$(cat "$W/body")" "Unknown query parameter(s): 'nmes'. Valid parameters are:" "unknown query parameter"
+code=$(curl -s -o "$W/body" -w '%{http_code}' -H "Authorization: $token" "http://api.localhost:$PORT/v3/apps?names=%27%20OR%20%271%27%3D%271")
+[ "$code" = 200 ] || fail "SQL metacharacters in a filter answered $code"
+expect_contains "$(cat "$W/body")" '"total_results":0' "SQL metacharacters are a plain value"
 
 # 4. An app that exits at once: CRASHED with its exit status and its last lines.
 mkdir -p "$W/crasher"

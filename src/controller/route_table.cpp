@@ -132,6 +132,10 @@ const Endpoint kEndpoints[] = {
     {"GET", "/api/v1/info", kPublic, logCacheInfo, nullptr, nullptr},
     {"GET", "/api/v1/read/:source_id", kToken, logCacheRead, nullptr, nullptr},
     {"GET", "/api/v1/stream/:source_id", kToken, nullptr, nullptr, logCacheStream},
+    // OAuth clients (UAA's client administration, for admins).
+    {"POST", "/oauth/clients", kToken, postOauthClient, nullptr, nullptr},
+    {"GET", "/oauth/clients", kToken, listOauthClients, nullptr, nullptr},
+    {"DELETE", "/oauth/clients/:id", kToken, deleteOauthClient, nullptr, nullptr},
 };
 
 bool match(std::string_view pattern, std::string_view path,

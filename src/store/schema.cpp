@@ -297,6 +297,19 @@ CREATE TABLE buildpacks (
 );
 )sql";
 
+// OAuth clients for the client_credentials grant; lists are space-separated as UAA's scopes.
+constexpr const char* kV12 = R"sql(
+CREATE TABLE oauth_clients (
+  client_id TEXT PRIMARY KEY NOT NULL,
+  secret_hash TEXT NOT NULL,
+  scope TEXT NOT NULL DEFAULT '',
+  authorities TEXT NOT NULL DEFAULT '',
+  grant_types TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+)sql";
+
 Result<int> userVersion(Db& db) {
   return first<int>(db.query("PRAGMA user_version"),
                     [](Stmt& row) -> Result<int> { return row.integer(0); },
@@ -315,6 +328,7 @@ const std::vector<Migration>& migrations() {
       {6, kV6},
       {7, kV7},
       {8, kV8},
+      {12, kV12},
   };
   return kSteps;
 }

@@ -31,6 +31,10 @@ class SqliteStore final : public Store {
   Result<model::User> getUser(const std::string& guid) override;
   Result<model::User> findUserByName(const std::string& username) override;
   Status updateUser(const model::User& user) override;
+  Result<model::OauthClient> createClient(model::OauthClient client) override;
+  Result<model::OauthClient> getClient(const std::string& client_id) override;
+  Result<std::vector<model::OauthClient>> listClients() override;
+  Status deleteClient(const std::string& client_id) override;
 
   Result<model::App> createApp(model::App app) override;
   Result<model::App> getApp(const std::string& guid) override;

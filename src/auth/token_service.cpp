@@ -1,6 +1,8 @@
 // Token issuing and checking; claim names and values follow UAA so the cf CLI reads them.
 #include "auth/token_service.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "auth/jwt.h"
@@ -83,6 +85,38 @@ std::string TokenService::issue(const model::User& user, const std::string& gran
   return signHs256(dump(header), dump(claims), signing_key_);
 }
 
+std::string TokenService::issueClientAccess(const model::OauthClient& client) {
+  int64_t now = clock_.nowNs() / 1000000000;
+  // aud: the resource ids of the scopes ("cloud_controller.admin" → "cloud_controller").
+  ordered_json aud = ordered_json::array();
+  for (const auto& scope : client.authorities) {
+    std::string resource = scope.substr(0, scope.find('.'));
+    if (std::find(aud.begin(), aud.end(), resource) == aud.end()) aud.push_back(resource);
+  }
+  if (std::find(aud.begin(), aud.end(), client.client_id) == aud.end())
+    aud.push_back(client.client_id);
+  ordered_json claims = {
+      {"jti", base::randomHex(16)},
+      {"sub", client.client_id},
+      {"authorities", client.authorities},
+      {"scope", client.authorities},
+      {"client_id", client.client_id},
+      {"cid", client.client_id},
+      {"azp", client.client_id},
+      {"grant_type", "client_credentials"},
+      {"iat", now},
+      {"exp", now + kAccessTtlSeconds},
+      {"iss", issuer_},
+      {"zid", "uaa"},
+      {"aud", aud},
+  };
+  ordered_json header = {{"alg", "HS256"}, {"typ", "JWT"}, {"kid", "microcf"}};
+  auto dump = [](const ordered_json& j) {
+    return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+  };
+  return signHs256(dump(header), dump(claims), signing_key_);
+}
+
 base::Result<Claims> TokenService::verify(const std::string& jwt) const {
   auto payload = verifyHs256(jwt, signing_key_);
   if (!payload.ok()) return payload.takeError();
@@ -107,6 +141,13 @@ base::Result<Claims> TokenService::verify(const std::string& jwt) const {
   if (auto scope = claims.find("scope"); scope != claims.end() && scope->is_array()) {
     for (const auto& s : *scope)
       if (s.is_string()) out.scopes.push_back(s.get<std::string>());
+  }
+  if (out.grant_type == "client_credentials" && out.user_id.empty()) {
+    if (out.client_id.empty()) return invalid("it names no client");
+    out.client = true;
+    out.user_id = out.client_id;
+    out.user_name = out.client_id;
+    out.origin.clear();
   }
   if (auto refresh = claims.find("refresh"); refresh != claims.end() && refresh->is_boolean())
     out.refresh = refresh->get<bool>();

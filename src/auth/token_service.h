@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "model/model.h"
+#include "model/oauth_client.h"
 
 namespace mcf::auth {
 
@@ -20,6 +21,9 @@ struct Claims {
   std::vector<std::string> scopes;
   int64_t iat = 0, exp = 0;
   bool refresh = false;  // a refresh token: good only at /oauth/token, never as a bearer
+  // A client_credentials token: no user; user_id and user_name are the client's id, as
+  // Cloud Controller takes the client for the actor.
+  bool client = false;
 };
 
 class TokenService {
@@ -34,6 +38,9 @@ class TokenService {
   // A refresh token for user, valid 30 days; its jti ends in "-r" and it carries
   // "refresh": true, so verify() reports Claims::refresh.
   std::string issueRefresh(const model::User& user);
+  // An access token of client itself (grant client_credentials): client_id/cid/azp and sub
+  // are the client's id, scope and authorities its authorities, no user_* claims.
+  std::string issueClientAccess(const model::OauthClient& client);
 
   // The claims of a token this service signed and that has not expired. kInvalidToken
   // otherwise, the message saying why ("Invalid auth token: expired", "... signature does

@@ -207,3 +207,34 @@ TEST_CASE("things that are not JWTs are rejected, saying so") {
   checkRejected(tokens.verify(parts[0] + "." + parts[1] + "+/=." + parts[2]), "base64url");
   checkRejected(tokens.verify("bm90IGpzb24." + parts[1] + "." + parts[2]), "header");
 }
+
+TEST_CASE("a client_credentials token names the client, carries its authorities, no user") {
+  base::FakeClock clock;
+  TokenService tokens("k3y", kIssuer, clock);
+  model::OauthClient client;
+  client.client_id = "deployer";
+  client.authorities = {"cloud_controller.admin", "uaa.none"};
+  std::string jwt = tokens.issueClientAccess(client);
+  json payload = decode(segments(jwt)[1]);
+  CHECK(payload["client_id"] == "deployer");
+  CHECK(payload["cid"] == "deployer");
+  CHECK(payload["azp"] == "deployer");
+  CHECK(payload["sub"] == "deployer");
+  CHECK(payload["grant_type"] == "client_credentials");
+  CHECK(payload["scope"] == json({"cloud_controller.admin", "uaa.none"}));
+  CHECK(payload["authorities"] == json({"cloud_controller.admin", "uaa.none"}));
+  CHECK(payload["aud"] == json({"cloud_controller", "uaa", "deployer"}));
+  for (const char* key : {"user_id", "user_name", "email", "origin"}) CHECK_FALSE(payload.contains(key));
+  CHECK(payload["exp"].get<int64_t>() - payload["iat"].get<int64_t>() ==
+        TokenService::kAccessTtlSeconds);
+
+  auto claims = tokens.verify(jwt);
+  REQUIRE(claims.ok());
+  CHECK(claims->client);
+  CHECK_FALSE(claims->refresh);
+  CHECK(claims->client_id == "deployer");
+  CHECK(claims->user_id == "deployer");  // the actor, as Cloud Controller takes it
+  CHECK(claims->scopes == std::vector<std::string>{"cloud_controller.admin", "uaa.none"});
+
+  CHECK_FALSE(tokens.verify(tokens.issueAccess(user(false), "password"))->client);
+}

@@ -1,4 +1,4 @@
-// Commands about the connection itself: login, target, curl, oauth-token.
+// Commands about the connection itself: login, auth, target, curl, oauth-token, create-client.
 #include <cctype>
 
 #include <fmt/format.h>
@@ -135,6 +135,61 @@ int curl(const Context& ctx, const CurlOptions& o) {
   return response->status / 100 == 2 ? 0 : 1;
 }
 
+struct AuthOptions {
+  std::string name, secret;
+  bool client_credentials = false;
+};
+
+// cf CLI's `auth`: no prompts, no target changes; a user's password or a client's secret.
+int auth(const Context& ctx, const AuthOptions& o) {
+  Session session(ctx.home);
+  std::string api;
+  if (auto config = ctx.home.loadConfig(); config && !config->api.empty()) api = config->api;
+  else if (auto daemon = ctx.home.loadDaemon()) api = daemon->api;
+  if (api.empty())
+    return fail("No API endpoint: use 'microcf login -a URL' first, or start the platform with "
+                "'microcf up'");
+  fmt::print("API endpoint: {}\nAuthenticating...\n", api);
+  std::fflush(stdout);
+  base::Status done = o.client_credentials ? session.authClient(o.name, o.secret)
+                                           : session.login(api, o.name, o.secret);
+  if (!done) return fail(done.error());
+  fmt::print("OK\n\nUse 'microcf target' to view or set your target org and space.\n");
+  return 0;
+}
+
+struct CreateClientOptions {
+  std::string id, secret;
+  std::vector<std::string> authorities;
+};
+
+// UAA's client registration (uaac client add): POST /oauth/clients, admins only.
+int createClient(const Context& ctx, const CreateClientOptions& o) {
+  Session session(ctx.home);
+  if (auto s = session.ensureToken(); !s) return fail(s.error());
+  fmt::print("Creating client {} as {}...\n", o.id, session.userName());
+  std::vector<std::string> authorities;
+  for (const auto& a : o.authorities)
+    for (const auto& part : base::split(a, ','))
+      if (!base::trim(part).empty()) authorities.push_back(base::trim(part));
+  json body = {{"client_id", o.id},
+               {"client_secret", o.secret},
+               {"authorized_grant_types", {"client_credentials"}},
+               {"authorities", authorities},
+               {"scope", {"uaa.none"}}};
+  auto response = session.send("POST", "/oauth/clients", body.dump(),
+                               {{"Content-Type", "application/json"}});
+  if (!response) return fail(response.error());
+  if (response->status != 201) {
+    auto j = json::parse(response->body, nullptr, false);
+    std::string why = j.is_object() ? jstr(j, "error_description") : "";
+    return fail(why.empty() ? fmt::format("The API answered {}", response->status) : why);
+  }
+  fmt::print("OK\n\nLog in as the client with 'microcf auth {} SECRET --client-credentials'.\n",
+             o.id);
+  return 0;
+}
+
 int oauthToken(const Context& ctx) {
   Session session(ctx.home);
   if (auto s = session.ensureToken(); !s) return fail(s.error());
@@ -170,6 +225,24 @@ void addApiCommands(CLI::App& app, CommandTable& table, const Context& ctx) {
       ->allow_extra_args(false);
   c->add_flag("-i", co->include, "Include response headers in the output");
   table.add(c, [co, &ctx] { return curl(ctx, *co); });
+
+  auto ao = std::make_shared<AuthOptions>();
+  CLI::App* a = app.add_subcommand("auth", "Authenticate non-interactively");
+  a->add_option("username", ao->name, "Username, or the client's id with --client-credentials")
+      ->required();
+  a->add_option("password", ao->secret, "Password, or the client's secret")->required();
+  a->add_flag("--client-credentials", ao->client_credentials,
+              "Use (non-user) service account (also called client credentials)");
+  table.add(a, [ao, &ctx] { return auth(ctx, *ao); });
+
+  auto cc = std::make_shared<CreateClientOptions>();
+  CLI::App* ccmd = app.add_subcommand("create-client",
+                                      "Register an OAuth client for the client_credentials grant");
+  ccmd->add_option("client_id", cc->id, "The client's id")->required();
+  ccmd->add_option("--secret", cc->secret, "The client's secret")->required();
+  ccmd->add_option("--authorities", cc->authorities,
+                   "Scopes its tokens carry, comma-separated (e.g. cloud_controller.admin)");
+  table.add(ccmd, [cc, &ctx] { return createClient(ctx, *cc); });
 
   table.add(app.add_subcommand("oauth-token", "Retrieve and display the OAuth token for the "
                                               "current session"),

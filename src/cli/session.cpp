@@ -121,17 +121,24 @@ base::Status Session::reauthenticate() {
                          "Not logged in. Use 'microcf login' to log in to {}.", config_.api);
 }
 
-base::Status Session::tokenGrant(const std::string& api, const std::string& form_body) {
+base::Status Session::tokenGrant(const std::string& api, const std::string& form_body,
+                                const std::string& basic) {
   http::Headers headers = {
       {"Content-Type", "application/x-www-form-urlencoded"},
       {"Accept", "application/json"},
-      {"Authorization", "Basic " + base::base64Encode("cf:")},
+      {"Authorization", "Basic " + base::base64Encode(basic)},
   };
   auto response = rawFetch("POST", api + "/oauth/token", form_body, headers, 30000);
   if (!response) return response.takeError();
-  if (response->status == 401)
+  if (response->status == 401) {
+    // A locked account or a throttled address says so; plain bad credentials as the cf CLI.
+    auto j = json::parse(response->body, nullptr, false);
+    std::string why = j.is_object() ? jstr(j, "error_description") : "";
+    if (why.find("Try again") != std::string::npos)
+      return base::makeError(base::Errc::kBadCredentials, "{}", why);
     return base::makeError(base::Errc::kBadCredentials,
                            "Credentials were rejected, please try again.");
+  }
   if (response->status / 100 != 2)
     return base::makeError(base::Errc::kUnauthenticated, "Authentication failed: {}",
                            apiErrorMessage(*response));
@@ -159,6 +166,23 @@ base::Status Session::login(const std::string& api, const std::string& username,
   config_ = std::move(fresh);
   MCF_TRY(tokenGrant(config_.api, "grant_type=password&username=" + base::urlEncode(username) +
                                       "&password=" + base::urlEncode(password)));
+  return saveConfig();
+}
+
+base::Status Session::authClient(const std::string& client_id, const std::string& secret) {
+  MCF_TRY(loadConfig());
+  if (config_.api.empty()) {
+    auto daemon = home_.loadDaemon();
+    if (!daemon)
+      return base::makeError(base::Errc::kUnauthenticated,
+                             "No API endpoint: use 'microcf login -a URL' first, or start the "
+                             "platform with 'microcf up'.");
+    config_.api = daemon->api;
+    config_.api_from_daemon = true;
+  }
+  MCF_TRY(tokenGrant(config_.api, "grant_type=client_credentials",
+                     base::urlEncode(client_id) + ":" + base::urlEncode(secret)));
+  config_.refresh_token.clear();
   return saveConfig();
 }
 

@@ -37,6 +37,9 @@ class Session {
   // `microcf login`: password grant against api; saves api and tokens, forgets the target.
   base::Status login(const std::string& api, const std::string& username,
                      const std::string& password);
+  // `microcf auth CLIENT SECRET --client-credentials`: a client_credentials token of that
+  // client for the current API (no refresh token: it logs in again when it expires).
+  base::Status authClient(const std::string& client_id, const std::string& secret);
   base::Status targetOrg(const std::string& name);
   base::Status targetSpace(const std::string& name);
   // Picks the only org/space, else the ones named microcf/dev; kNotFound when it cannot.
@@ -73,7 +76,9 @@ class Session {
   base::Status saveConfig();
   // Refresh token, else admin-credentials; kUnauthenticated saying what to do otherwise.
   base::Status reauthenticate();
-  base::Status tokenGrant(const std::string& api, const std::string& form_body);
+  // basic: "id:secret" of the client (the cf CLI's client "cf:" unless given).
+  base::Status tokenGrant(const std::string& api, const std::string& form_body,
+                          const std::string& basic = "cf:");
   base::Result<http::Response> rawFetch(const std::string& method, const std::string& url,
                                         const std::string& body, const http::Headers& headers,
                                         uint64_t timeout_ms);

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "base/strutil.h"
+#include "http/url.h"
 #include "store/store.h"
 
 namespace mcf::controller {
@@ -238,6 +239,65 @@ http::Response noContent() {
   http::Response r;
   r.status = 204;
   return r;
+}
+
+std::string baseUrlFor(const ControllerConfig& config, const http::Request& request) {
+  const std::string* header = request.header("Host");
+  auto own = http::parseUrl(config.api_url);
+  if (!header || !own.ok()) return config.api_url;
+  std::string value = base::trim(*header);
+  for (char& c : value) c = base::asciiLower(c);
+  std::string name = value;
+  int port = 0;
+  if (size_t colon = value.rfind(':'); colon != std::string::npos) {
+    name = value.substr(0, colon);
+    std::string digits = value.substr(colon + 1);
+    if (digits.empty() || digits.size() > 5 ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return config.api_url;
+    port = std::stoi(digits);
+  }
+  const std::string* proto = request.header("X-Forwarded-Proto");
+  bool tls = proto && base::iequals(base::trim(*proto), "https");
+  if (port == 0) port = tls ? 443 : 80;
+  int listener = tls ? config.tls_port : own->port;
+  if (listener <= 0 || port != listener) return config.api_url;
+  bool known = false;
+  for (const std::string& n : {"api." + config.domain, config.domain, std::string("localhost"),
+                               std::string("127.0.0.1"), own->host}) {
+    if (name == n) known = true;
+  }
+  if (!known) return config.api_url;
+  std::string scheme = tls ? "https" : "http";
+  bool default_port = port == (tls ? 443 : 80);
+  return default_port ? fmt::format("{}://{}", scheme, name)
+                      : fmt::format("{}://{}:{}", scheme, name, port);
+}
+
+void rebaseLinks(const ControllerConfig& config, const std::string& base, http::Response& r) {
+  if (base == config.api_url) return;
+  for (auto& [k, v] : r.headers) {
+    if (base::iequals(k, "Location") && v.starts_with(config.api_url) &&
+        (v.size() == config.api_url.size() || v[config.api_url.size()] == '/'))
+      v = base + v.substr(config.api_url.size());
+  }
+  // In dumped JSON a quote inside a string is escaped, so "href":"<api_url> only matches a
+  // link's own key and value, never user data that happens to contain the URL.
+  const std::string from = "\"href\":\"" + config.api_url;
+  const std::string to = "\"href\":\"" + base;
+  if (r.body.find(from) == std::string::npos) return;
+  std::string out;
+  out.reserve(r.body.size());
+  size_t at = 0;
+  for (size_t hit; (hit = r.body.find(from, at)) != std::string::npos; at = hit + from.size()) {
+    size_t after = hit + from.size();
+    bool whole = after < r.body.size() && (r.body[after] == '"' || r.body[after] == '/' ||
+                                           r.body[after] == '?');
+    out.append(r.body, at, hit - at);
+    out.append(whole ? to : from);
+  }
+  out.append(r.body, at, std::string::npos);
+  r.body = std::move(out);
 }
 
 }  // namespace mcf::controller

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/login_limiter.h"
 #include "auth/token_service.h"
 #include "base/clock.h"
 #include "base/result.h"
@@ -41,6 +42,8 @@ struct Call {
       std::make_shared<std::vector<std::string>>();
 
   void warn(std::string text) const { warnings->push_back(std::move(text)); }
+  // "scheme://host:port" the client reached the API on (see baseUrlFor); links use it.
+  std::string base_url;
 
   const std::string& param(const std::string& name) const;
   // The first value of a query parameter, or nullptr.
@@ -72,6 +75,7 @@ struct Api {
   Stacks& stacks;
   const base::Clock& clock;
   JobStore jobs;
+  auth::LoginLimiter logins{clock};  // brakes on password and client-secret checks
   int64_t started_ns;  // for log-cache's vm_uptime
   // Callbacks that outlive a request (thread-pool work, staging) hold a weak_ptr to this and
   // do nothing once the controller is gone.
@@ -94,6 +98,16 @@ struct Api {
   base::Result<model::Process> process(const Call& call, const std::string& guid, Action action,
                                        model::App* app_out = nullptr);
 };
+
+// The absolute base of the links answered to request: the Host the client used (so
+// `cf api http://localhost:8080` gets links on localhost:8080, no DNS needed) with the scheme
+// the router saw (X-Forwarded-Proto, which the router always sets itself). Only the API's own
+// names (api.<domain>, <domain>, localhost, 127.0.0.1, api_url's host) on the listener's port
+// are taken; any other Host, or none, gives config.api_url.
+std::string baseUrlFor(const ControllerConfig& config, const http::Request& request);
+// Links are built on config.api_url; this moves the answer's links ("href" values and
+// Location) onto base when the client used another one.
+void rebaseLinks(const ControllerConfig& config, const std::string& base, http::Response& r);
 
 // Request bodies: an empty body is {}; anything but a JSON object is kParse.
 base::Result<json> parseBody(const http::Request& request);

@@ -51,6 +51,22 @@ base::Result<auth::Claims> authenticate(Api& api, const http::Request& request) 
   if (claims->refresh)
     return base::makeError(Errc::kInvalidToken, "Invalid auth token: a refresh token cannot be "
                                                 "used as an access token; log in again");
+  // The token's user or client must still exist (one lookup by primary key); a user's admin
+  // scope follows the user as stored now, not as it was at login.
+  if (claims->client) {
+    auto client = api.store.getClient(claims->client_id);
+    if (!client.ok() && client.error().code == Errc::kNotFound)
+      return base::makeError(Errc::kInvalidToken, "Invalid auth token: the client '{}' no longer "
+                                                  "exists", claims->client_id);
+    if (!client.ok()) return client.takeError();
+  } else {
+    auto user = api.store.getUser(claims->user_id);
+    if (!user.ok() && user.error().code == Errc::kNotFound)
+      return base::makeError(Errc::kInvalidToken, "Invalid auth token: the user of this token no "
+                                                  "longer exists; log in again");
+    if (!user.ok()) return user.takeError();
+    if (!user->admin) std::erase(claims->scopes, std::string("cloud_controller.admin"));
+  }
   return claims;
 }
 
@@ -118,8 +134,11 @@ void Controller::handle(http::Request&& request, http::Responder responder) {
   const std::string* given = request.header("X-Vcap-Request-Id");
   std::string request_id = given && !given->empty() ? *given : base::newGuid();
   Call call;
-  Done finish = [responder, request_id, warnings = call.warnings](Reply reply) mutable {
+  std::string base_url = baseUrlFor(api_->config, request);
+  Done finish = [responder, request_id, warnings = call.warnings, base_url,
+                 alive = std::weak_ptr<int>(api_->alive), api = api_.get()](Reply reply) mutable {
     http::Response r = reply.ok() ? std::move(*reply) : errorResponse(reply.error());
+    if (!alive.expired()) rebaseLinks(api->config, base_url, r);
     r.set("X-Vcap-Request-Id", request_id);
     if (!warnings->empty()) {
       std::string header;
@@ -141,6 +160,7 @@ void Controller::handle(http::Request&& request, http::Responder responder) {
   call.query = http::parseQuery(request.query);
   call.request = std::move(request);
   call.request_id = request_id;
+  call.base_url = base_url;
   // Library exceptions stop here (STYLE.md): a handler bug answers 500, never unwinds the loop.
   try {
     if (endpoint->sync) {

@@ -38,6 +38,7 @@ struct ControllerConfig {
   std::string domain = "localhost";                   // shared domain, apps at APP.<domain>
   std::string api_url = "http://api.localhost:8080";  // absolute base of every link
   std::string data_dir;                               // for temp files (uploads in progress)
+  int tls_port = 0;  // the HTTPS listener's port (--tls-port); 0 = none
   int ssh_port = 0;  // the ssh endpoint's port for links.app_ssh; 0 = none (ssh disabled)
   // Told after an app's service bindings changed (bound, unbound, instance updated, app
   // deleted), so that its syslog drains follow at once. Unset = nobody listens.

@@ -51,22 +51,23 @@ TEST_CASE("the password grant answers a UAA token response, and bad credentials 
   CHECK(t["jti"].is_string());
   CHECK(base::split(t["access_token"].get<std::string>(), '.').size() == 3);
 
+  const http::Headers cf = {{"Authorization", "Basic Y2Y6"}};
   http::Response bad = h.request("POST", "/oauth/token",
-                                 "grant_type=password&username=admin&password=wrong");
+                                 "grant_type=password&username=admin&password=wrong", cf);
   CHECK(bad.status == 401);
   CHECK(json::parse(bad.body) ==
         json({{"error", "unauthorized"}, {"error_description", "Bad credentials"}}));
-  CHECK(h.request("POST", "/oauth/token", "grant_type=password&username=nobody&password=x")
+  CHECK(h.request("POST", "/oauth/token", "grant_type=password&username=nobody&password=x", cf)
             .status == 401);
 
-  http::Response unsupported = h.request("POST", "/oauth/token", "grant_type=magic");
+  http::Response unsupported = h.request("POST", "/oauth/token", "grant_type=magic", cf);
   CHECK(unsupported.status == 400);
   CHECK(json::parse(unsupported.body)["error"] == "unsupported_grant_type");
 
   // The refresh token gives a new access token, and is itself refused as a bearer token.
   std::string refresh = t["refresh_token"];
   http::Response refreshed =
-      h.request("POST", "/oauth/token", "grant_type=refresh_token&refresh_token=" + refresh);
+      h.request("POST", "/oauth/token", "grant_type=refresh_token&refresh_token=" + refresh, cf);
   REQUIRE(refreshed.status == 200);
   std::string access = json::parse(refreshed.body)["access_token"];
   CHECK(h.request("GET", "/v3/apps", "", {{"Authorization", "bearer " + access}}).status == 200);
@@ -111,6 +112,7 @@ TEST_CASE("a user without the admin scope sees no objects: 404, not 403") {
   model::User user;
   user.username = "dev";
   user.password_hash = "unused";
+  user = h.store().createUser(user).value();  // tokens of users not in the store are refused
   std::string token = h.tokens.issueAccess(user, "password");
   http::Headers bearer = {{"Authorization", "bearer " + token}};
   http::Response r = h.request("GET", "/v3/apps/" + app, "", bearer);

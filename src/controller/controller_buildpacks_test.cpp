@@ -185,6 +185,7 @@ TEST_CASE("buildpacks: everyone reads them, only admins write") {
   model::User user;
   user.username = "dev";
   user.password_hash = "unused";
+  user = h.store().createUser(user).value();  // tokens of users not in the store are refused
   http::Headers bearer = {{"Authorization", "bearer " + h.tokens.issueAccess(user, "password")}};
   json list = json::parse(h.request("GET", "/v3/buildpacks", "", bearer).body);
   CHECK(list["pagination"]["total_results"] == 1);

@@ -53,6 +53,7 @@ TEST_CASE("user actions write audit events, listed with filters, order and pagin
   model::User user;
   user.username = "dev";
   user.password_hash = "unused";
+  user = h.store().createUser(user).value();  // tokens of users not in the store are refused
   std::string token = h.tokens.issueAccess(user, "password");
   http::Response theirs = h.request("GET", "/v3/audit_events", "",
                                     {{"Authorization", "bearer " + token}});

@@ -23,6 +23,10 @@ Reply getInfo(Api& api, const Call& call);
 Reply getLogin(Api& api, const Call& call);
 Reply getMetrics(Api& api, const Call& call);  // root.cpp
 void postOauthToken(Api& api, Call&& call, Done done);  // password checks leave the loop
+// OAuth clients (UAA's /oauth/clients), for admins.
+Reply postOauthClient(Api& api, const Call& call);
+Reply listOauthClients(Api& api, const Call& call);
+Reply deleteOauthClient(Api& api, const Call& call);
 
 // spaces_orgs.cpp
 Reply listOrgs(Api& api, const Call& call);

@@ -23,12 +23,12 @@ json appSsh(const Api& api) {
 
 }  // namespace
 
-Reply getRoot(Api& api, const Call&) {
-  json href = {{"href", api.config.api_url}};
+Reply getRoot(Api& api, const Call& call) {
+  json href = {{"href", call.base_url}};
   json links = {
       {"self", href},
       {"cloud_controller_v2", nullptr},
-      {"cloud_controller_v3", {{"href", api.url("/v3")}, {"meta", {{"version", kApiVersion}}}}},
+      {"cloud_controller_v3", {{"href", call.base_url + "/v3"}, {"meta", {{"version", kApiVersion}}}}},
       {"uaa", href},
       {"login", href},
       {"log_cache", href},
@@ -45,10 +45,13 @@ Reply getRoot(Api& api, const Call&) {
 
 Reply getV3(Api& api, const Call&) {
   json links = {{"self", link(api, "/v3")}};
-  for (const char* name : {"apps", "audit_events", "builds", "buildpacks", "deployments",
-                           "domains", "droplets", "organizations", "packages", "processes",
-                           "resource_matches", "routes", "service_credential_bindings",
-                           "service_instances", "spaces", "stacks", "tasks"}) {
+  for (const char* name :
+       {"app_usage_events", "apps", "audit_events", "buildpacks", "builds", "deployments",
+        "domains", "droplets", "environment_variable_groups", "feature_flags", "isolation_segments",
+        "organization_quotas", "organizations", "packages", "processes", "resource_matches",
+        "roles", "routes", "security_groups", "service_brokers", "service_credential_bindings",
+        "service_instances", "service_offerings", "service_plans", "service_route_bindings",
+        "service_usage_events", "space_quotas", "spaces", "stacks", "tasks", "users"}) {
     links[name] = link(api, std::string("/v3/") + name);
   }
   return jsonReply(200, {{"links", links}});
@@ -69,10 +72,10 @@ Reply getInfo(Api& api, const Call&) {
 }
 
 // Only username and password prompts: the CLI asks for every prompt it is given.
-Reply getLogin(Api& api, const Call&) {
+Reply getLogin(Api& api, const Call& call) {
   return jsonReply(200, {{"app", {{"version", "4.30.0"}}},
-                         {"links", {{"uaa", api.config.api_url},
-                                    {"login", api.config.api_url},
+                         {"links", {{"uaa", call.base_url},
+                                    {"login", call.base_url},
                                     {"passwd", nullptr},
                                     {"register", nullptr}}},
                          {"zone_name", "uaa"},

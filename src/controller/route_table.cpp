@@ -147,6 +147,10 @@ const Endpoint kEndpoints[] = {
     {"DELETE", "/v3/space_quotas/:guid", kToken, deleteSpaceQuota, nullptr, nullptr},
     {"POST", "/v3/space_quotas/:guid/relationships/spaces", kToken, applySpaceQuota, nullptr, nullptr},
     {"DELETE", "/v3/space_quotas/:guid/relationships/spaces/:space_guid", kToken, removeSpaceQuota, nullptr, nullptr},
+    // OAuth clients (UAA's client administration, for admins).
+    {"POST", "/oauth/clients", kToken, postOauthClient, nullptr, nullptr},
+    {"GET", "/oauth/clients", kToken, listOauthClients, nullptr, nullptr},
+    {"DELETE", "/oauth/clients/:id", kToken, deleteOauthClient, nullptr, nullptr},
 };
 
 bool match(std::string_view pattern, std::string_view path,

@@ -296,6 +296,7 @@ base::Status buildComponents(Platform& p) {
   cc.domain = p.options.domain;
   cc.api_url = p.api_url;
   cc.data_dir = p.paths.home;
+  cc.tls_port = p.options.tls_port;
   cc.ssh_port = p.options.ssh_port;
   cc.bindings_changed = [&p](const std::string& app_guid) { refreshDrains(p, app_guid); };
   cc.metrics = [&p] { return p.metrics->scrape(); };

@@ -59,6 +59,9 @@ void Front::dispatchApi() {
   uint64_t seq = ++api_seq_;
   if (!req_.header("X-Vcap-Request-Id")) req_.headers.push_back({"X-Vcap-Request-Id", fastGuid()});
   req_.remote_addr = remote_;
+  // The scheme the client used, for the API's absolute links; the router's word only.
+  http::removeHeader(req_.headers, "X-Forwarded-Proto");
+  req_.headers.push_back({"X-Forwarded-Proto", tls_ ? "https" : "http"});
   if (!core_->api) {
     apiRespond(seq, http::Response::text(503, "the API is not available yet; try again shortly\n"));
     return;

@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "base/ids.h"
+#include "base/strutil.h"
 #include "http/client.h"
 
 using namespace mcf;
@@ -212,6 +213,21 @@ TEST_CASE("API bodies: 1 MiB for JSON, the large limit only for uploads; 413 is 
     REQUIRE(r.ok());
     CHECK(r->status == 413);
   }
+}
+
+TEST_CASE("the API handler gets X-Forwarded-Proto from the router, never the client's") {
+  Fixture f;
+  auto r = f.call("api.localhost", "/", {{"X-Forwarded-Proto", "https"}});
+  REQUIRE(r.ok());
+  REQUIRE(f.api_request.has_value());
+  int seen = 0;
+  for (const auto& [k, v] : f.api_request->headers) {
+    if (base::iequals(k, "X-Forwarded-Proto")) {
+      ++seen;
+      CHECK(v == "http");
+    }
+  }
+  CHECK(seen == 1);
 }
 
 TEST_CASE("a dead instance is retried on a live one; all dead is a 502") {

@@ -377,6 +377,17 @@ CREATE TRIGGER orgs_default_quota AFTER INSERT ON orgs BEGIN
   INSERT INTO org_quota_assignments (org_guid, quota_guid)
     SELECT NEW.guid, guid FROM organization_quotas WHERE name = 'default';
 END;
+// OAuth clients for the client_credentials grant; lists are space-separated as UAA's scopes.
+constexpr const char* kV12 = R"sql(
+CREATE TABLE oauth_clients (
+  client_id TEXT PRIMARY KEY NOT NULL,
+  secret_hash TEXT NOT NULL,
+  scope TEXT NOT NULL DEFAULT '',
+  authorities TEXT NOT NULL DEFAULT '',
+  grant_types TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
 )sql";
 
 Result<int> userVersion(Db& db) {
@@ -399,6 +410,7 @@ const std::vector<Migration>& migrations() {
       {8, kV8},
       {9, kV9},
       {10, kV10},
+      {12, kV12},
   };
   return kSteps;
 }

@@ -38,6 +38,10 @@ class SqliteStore final : public Store {
   Result<model::Role> getRole(const std::string& guid) override;
   Result<std::vector<model::Role>> listRoles(const RoleFilter& filter) override;
   Status deleteRole(const std::string& guid) override;
+  Result<model::OauthClient> createClient(model::OauthClient client) override;
+  Result<model::OauthClient> getClient(const std::string& client_id) override;
+  Result<std::vector<model::OauthClient>> listClients() override;
+  Status deleteClient(const std::string& client_id) override;
 
   Result<model::App> createApp(model::App app) override;
   Result<model::App> getApp(const std::string& guid) override;

@@ -14,6 +14,7 @@
 #include "model/deployment.h"
 #include "model/model.h"
 #include "model/quota.h"
+#include "model/oauth_client.h"
 #include "model/service.h"
 #include "model/task.h"
 #include "store/db.h"
@@ -212,6 +213,12 @@ class Store {
   // Removes the space quota from the space (space quotas only; kNotFound if not applied).
   virtual Status removeQuota(model::QuotaKind kind, const std::string& quota_guid,
                              const std::string& target_guid) = 0;
+  // OAuth clients of the token endpoint, by client_id (kConflict "Client already exists: x";
+  // kNotFound "Client not found"). Listed by client_id.
+  virtual Result<model::OauthClient> createClient(model::OauthClient client) = 0;
+  virtual Result<model::OauthClient> getClient(const std::string& client_id) = 0;
+  virtual Result<std::vector<model::OauthClient>> listClients() = 0;
+  virtual Status deleteClient(const std::string& client_id) = 0;
 
   // Small key/value settings of the platform (e.g. the token signing key's id).
   virtual Result<std::optional<std::string>> getSetting(const std::string& key) = 0;

@@ -50,6 +50,7 @@ class Harness {
     pool = std::move(*p);
     ControllerConfig config;
     config.data_dir = dir_;
+    config.tls_port = 8443;
     config.bindings_changed = [this](const std::string& app) { bindings_changed.push_back(app); };
     config.metrics = [] { return std::string("# TYPE up gauge\nup 1\n"); };
     controller = std::make_unique<Controller>(loop, config, *store_, *blobs, *pool, tokens, logs,

@@ -165,7 +165,7 @@ Reply updateApp(Api& api, const Call& call) {
   MCF_TRY(api.store.updateApp(*app));
   auto updated = api.store.getApp(app->guid);
   if (!updated.ok()) return updated.takeError();
-  recordAppEvent(api, call, "audit.app.update", *updated, {{"request", *body}});
+  recordAppEvent(api, call, "audit.app.update", *updated, {{"request", redactRequest(*body)}});
   return jsonReply(200, presentApp(api, *updated));
 }
 

@@ -11,8 +11,8 @@
 
 namespace mcf::controller {
 
-void recordAppEvent(Api& api, const Call& call, const std::string& type, const model::App& app,
-                    json data) {
+void recordEvent(Api& api, const Call& call, const std::string& type, const EventTarget& target,
+                 const std::string& space_guid, json data, const std::string& org_guid) {
   model::AuditEvent e;
   e.type = type;
   if (call.claims) {
@@ -20,14 +20,38 @@ void recordAppEvent(Api& api, const Call& call, const std::string& type, const m
     e.actor_name = call.claims->user_name;
   }
   e.actor_type = "user";
-  e.target_guid = app.guid;
-  e.target_type = "app";
-  e.target_name = app.name;
-  e.space_guid = app.space_guid;
-  if (auto space = api.store.getSpace(app.space_guid); space.ok()) e.org_guid = space->org_guid;
+  e.target_guid = target.guid;
+  e.target_type = target.type;
+  e.target_name = target.name;
+  e.space_guid = space_guid;
+  e.org_guid = org_guid;
+  if (e.org_guid.empty() && !space_guid.empty())
+    if (auto space = api.store.getSpace(space_guid); space.ok()) e.org_guid = space->org_guid;
   e.data = dumpJson(data.is_object() ? data : json::object());
   if (auto st = api.store.createEvent(std::move(e)); !st.ok())
-    MCF_WARN("controller", "recording {} for app {}: {}", type, app.guid, st.error().message);
+    MCF_WARN("controller", "recording {} for {} {}: {}", type, target.type, target.guid,
+             st.error().message);
+}
+
+void recordAppEvent(Api& api, const Call& call, const std::string& type, const model::App& app,
+                    json data) {
+  recordEvent(api, call, type, {"app", app.guid, app.name}, app.space_guid, std::move(data));
+}
+
+json redactRequest(const json& body) {
+  if (!body.is_object()) return body;
+  static const char* const kHidden = "[PRIVATE DATA HIDDEN]";
+  json out = json::object();
+  for (const auto& [key, value] : body.items()) {
+    if (key == "environment_variables" || key == "credentials" || key == "parameters" ||
+        key == "password" || key == "env")
+      out[key] = kHidden;
+    else if (value.is_object())
+      out[key] = redactRequest(value);
+    else
+      out[key] = value;
+  }
+  return out;
 }
 
 Reply listAuditEvents(Api& api, const Call& call) {

@@ -26,6 +26,14 @@ void recordEvent(Api& api, const Call& call, const std::string& type, const Even
 void recordAppEvent(Api& api, const Call& call, const std::string& type, const model::App& app,
                     json data = json::object());
 
+// Records an event about route (target type "route", named by its host, the route's space).
+void recordRouteEvent(Api& api, const Call& call, const std::string& type,
+                      const model::Route& route, json data = json::object());
+
+// Records audit.app.map-route / audit.app.unmap-route on the destination's app.
+void recordRouteMapping(Api& api, const Call& call, const char* type,
+                        const model::RouteDestination& dest);
+
 // A request body as an audit event shows it: secrets (environment_variables, credentials,
 // parameters) replaced by "[PRIVATE DATA HIDDEN]", as Cloud Controller does.
 json redactRequest(const json& body);

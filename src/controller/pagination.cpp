@@ -6,6 +6,7 @@
 
 #include "base/strutil.h"
 #include "controller/api.h"
+#include "controller/metadata.h"
 
 namespace mcf::controller {
 
@@ -67,6 +68,9 @@ base::Result<ListQuery> parseListQuery(const std::string& raw_query,
       }
       if (!known) return badQuery("Order by can only be: " + base::join(names, ", "));
       q.order_by = value[0] == '+' ? field : value;
+    } else if (key == "label_selector") {
+      if (auto sel = parseSelector(value); !sel.ok()) return sel.takeError();
+      q.label_selector = value;
     } else if (key == "include") {
       q.include = base::split(value, ',');
     } else {
@@ -80,6 +84,10 @@ base::Result<ListQuery> parseListQuery(const std::string& raw_query,
 
 nlohmann::json paginate(const Api& api, const std::string& path, const ListQuery& q,
                         std::vector<nlohmann::json> resources) {
+  if (!q.label_selector.empty()) {
+    if (auto sel = parseSelector(q.label_selector); sel.ok())
+      std::erase_if(resources, [&](const nlohmann::json& r) { return !matches(*sel, r); });
+  }
   if (!q.order_by.empty()) {
     bool desc = q.order_by[0] == '-';
     std::string field = desc ? q.order_by.substr(1) : q.order_by;

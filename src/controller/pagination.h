@@ -22,6 +22,7 @@ struct ListQuery {
   std::map<std::string, std::vector<std::string>> filters;
   std::vector<std::string> include;  // include=space,space.organization
   std::vector<std::string> kept;     // raw "k=v" pieces other than page/per_page, for links
+  std::string label_selector;        // label_selector=..., checked by parseListQuery
 
   // True when the filter is absent or lists value.
   bool matches(const std::string& filter, const std::string& value) const;
@@ -36,6 +37,7 @@ base::Result<ListQuery> parseListQuery(const std::string& raw_query,
 
 // {"pagination":{...},"resources":[...]} for one page of resources, sorted by order_by (a
 // field of the presented JSON), with first/last/next/previous links that keep the filters.
+// Resources whose metadata.labels do not match the query's label_selector are left out.
 nlohmann::json paginate(const Api& api, const std::string& path, const ListQuery& query,
                         std::vector<nlohmann::json> resources);
 

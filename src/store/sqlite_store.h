@@ -106,6 +106,13 @@ class SqliteStore final : public Store {
   Status updateBuildpack(const model::Buildpack& bp) override;
   Status deleteBuildpack(const std::string& guid) override;
 
+  Result<model::Metadata> getMetadata(const std::string& resource_type,
+                                      const std::string& guid) override;
+  Status setMetadata(const std::string& resource_type, const std::string& guid,
+                     const model::Metadata& metadata) override;
+  Result<std::map<std::string, model::Metadata>> listMetadata(
+      const std::string& resource_type) override;
+
   Result<std::optional<std::string>> getSetting(const std::string& key) override;
   Status setSetting(const std::string& key, const std::string& value) override;
 

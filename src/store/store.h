@@ -5,6 +5,7 @@
 // Thread: the loop's. Each call is one short transaction (WAL, synchronous=NORMAL).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -173,6 +174,17 @@ class Store {
   // Writes every field (position as above); sets updated_at.
   virtual Status updateBuildpack(const model::Buildpack& bp) = 0;
   virtual Status deleteBuildpack(const std::string& guid) = 0;
+
+  // Metadata (labels, annotations) by resource type ("app", "route", "space", ...) and guid.
+  // A resource without any reads as empty. setMetadata replaces both maps (empty maps remove
+  // the row). Rows go with their resource when it is deleted.
+  virtual Result<model::Metadata> getMetadata(const std::string& resource_type,
+                                              const std::string& guid) = 0;
+  virtual Status setMetadata(const std::string& resource_type, const std::string& guid,
+                             const model::Metadata& metadata) = 0;
+  // Every stored metadata of one resource type, by guid (for lists and label selectors).
+  virtual Result<std::map<std::string, model::Metadata>> listMetadata(
+      const std::string& resource_type) = 0;
 
   // Small key/value settings of the platform (e.g. the token signing key's id).
   virtual Result<std::optional<std::string>> getSetting(const std::string& key) = 0;

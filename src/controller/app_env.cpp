@@ -1,6 +1,7 @@
 // An app's environment: GET /v3/apps/:guid/env and the environment_variables resource.
 #include "controller/api.h"
 #include "controller/app_ops.h"
+#include "controller/audit.h"
 #include "controller/handlers.h"
 #include "controller/presenters.h"
 #include "model/environment.h"
@@ -53,6 +54,8 @@ Reply patchEnvVars(Api& api, const Call& call) {
                                                  "\"value\"}}}}");
   MCF_TRY(mergeEnv(*var, app->env));
   MCF_TRY(api.store.updateApp(*app));
+  recordAppEvent(api, call, "audit.app.update",
+                 *app, {{"request", {{"environment_variables", "[PRIVATE DATA HIDDEN]"}}}});
   return jsonReply(200, envVarsBody(api, *app));
 }
 

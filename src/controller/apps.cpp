@@ -7,6 +7,7 @@
 #include "controller/audit.h"
 #include "controller/custom_buildpacks.h"
 #include "controller/handlers.h"
+#include "controller/metadata.h"
 #include "controller/pagination.h"
 #include "controller/presenters.h"
 #include "store/store.h"
@@ -105,8 +106,11 @@ Reply createApp(Api& api, const Call& call) {
   MCF_TRY(readLifecycle(api, call, *body, app));
   if (auto env = body->find("environment_variables"); env != body->end())
     MCF_TRY(mergeEnv(*env, app.env));
+  auto metadata = metadataUpdate(api, meta::kApp, "", *body);
+  if (!metadata.ok()) return metadata.takeError();
   auto created = createAppWithWeb(api, std::move(app));
   if (!created.ok()) return created.takeError();
+  MCF_TRY(saveMetadata(api, meta::kApp, created->guid, *metadata));
   recordAppEvent(api, call, "audit.app.create", *created);
   return jsonReply(201, presentApp(api, *created));
 }
@@ -171,10 +175,13 @@ Reply updateApp(Api& api, const Call& call) {
     app->name = **name;
   }
   MCF_TRY(readLifecycle(api, call, *body, *app));
+  auto metadata = metadataUpdate(api, meta::kApp, app->guid, *body);
+  if (!metadata.ok()) return metadata.takeError();
   MCF_TRY(api.store.updateApp(*app));
+  MCF_TRY(saveMetadata(api, meta::kApp, app->guid, *metadata));
   auto updated = api.store.getApp(app->guid);
   if (!updated.ok()) return updated.takeError();
-  recordAppEvent(api, call, "audit.app.update", *updated, {{"request", *body}});
+  recordAppEvent(api, call, "audit.app.update", *updated, {{"request", redactRequest(*body)}});
   return jsonReply(200, presentApp(api, *updated));
 }
 

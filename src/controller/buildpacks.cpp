@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "controller/api.h"
 #include "controller/handlers.h"
+#include "controller/metadata.h"
 #include "controller/pagination.h"
 #include "controller/presenters.h"
 #include "http/multipart.h"
@@ -50,7 +51,7 @@ json presentBuildpack(const Api& api, const model::Buildpack& bp) {
           {"lifecycle", "buildpack"},
           {"enabled", bp.enabled},
           {"locked", bp.locked},
-          {"metadata", {{"labels", json::object()}, {"annotations", json::object()}}},
+          {"metadata", presentMetadata(api, meta::kBuildpack, bp.guid)},
           {"links",
            {{"self", {{"href", api.url(self)}}},
             {"upload", {{"href", api.url(self + "/upload")}, {"method", "POST"}}}}}};
@@ -285,7 +286,10 @@ Reply updateBuildpack(Api& api, const Call& call) {
   if (!bp.ok()) return bp.takeError();
   MCF_TRY(mayWrite(api, call));
   MCF_TRY(applyFields(api, *body, *bp));
+  auto metadata = metadataUpdate(api, meta::kBuildpack, bp->guid, *body);
+  if (!metadata.ok()) return metadata.takeError();
   MCF_TRY(uniqueness(api.store.updateBuildpack(*bp)));
+  MCF_TRY(saveMetadata(api, meta::kBuildpack, bp->guid, *metadata));
   changed(api);
   auto now = api.store.getBuildpack(bp->guid);
   if (!now.ok()) return now.takeError();

@@ -8,6 +8,7 @@
 #include "blobstore/digest.h"
 #include "controller/api.h"
 #include "controller/app_ops.h"
+#include "controller/audit.h"
 #include "controller/custom_buildpacks.h"
 #include "controller/errors.h"
 #include "controller/handlers.h"
@@ -187,6 +188,8 @@ Reply createBuild(Api& api, const Call& call) {
     b.droplet_guid = reuse->guid;
     auto created = api.store.createBuild(b);
     if (!created.ok()) return created.takeError();
+    recordAppEvent(api, call, "audit.app.build.create", *app,
+                   {{"build_guid", created->guid}, {"package_guid", pkg->guid}});
     api.logs.emit(app->guid, "STG", "0", false,
                   fmt::format("Staging skipped: the app's files, buildpacks, stack and "
                               "environment are those droplet {} was staged from; reusing it",
@@ -195,6 +198,8 @@ Reply createBuild(Api& api, const Call& call) {
   }
   auto created = api.store.createBuild(b);
   if (!created.ok()) return created.takeError();
+  recordAppEvent(api, call, "audit.app.build.create", *app,
+                 {{"build_guid", created->guid}, {"package_guid", pkg->guid}});
 
   StagingRequest req;
   req.app_guid = app->guid;

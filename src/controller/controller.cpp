@@ -1,4 +1,5 @@
 // Controller: request ids, authentication, dispatch through the route table, error mapping.
+#include "controller/audit.h"
 #include "controller/controller.h"
 
 #include "auth/password.h"
@@ -122,6 +123,7 @@ base::Result<SshTarget> Controller::authorizeSsh(const std::string& token,
   call.claims = std::move(*claims);
   auto app = api_->app(call, app_guid, Action::kWrite);
   if (!app.ok()) return app.takeError();
+  recordAppEvent(*api_, call, "audit.app.ssh-authorized", *app, {{"index", 0}});
   auto processes = api_->store.listProcesses(app_guid);
   if (!processes.ok()) return processes.takeError();
   for (const auto& process : *processes) {

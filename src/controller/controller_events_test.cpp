@@ -122,3 +122,38 @@ TEST_CASE("DELETE an instance restarts only that index; a bad index is CF-Resour
   REQUIRE(events["resources"].size() == 1);
   CHECK(events["resources"][0]["data"]["process_index"] == 1);
 }
+
+TEST_CASE("env changes, routes and their mappings are audit events; created_ats filters") {
+  Harness h;
+  std::string app = h.createApp("web");
+  REQUIRE(h.as_admin("PATCH", "/v3/apps/" + app + "/environment_variables",
+                     R"({"var":{"SECRET":"hunter2"}})").status == 200);
+  json domain = h.call("GET", "/v3/domains")["resources"][0];
+  json route = h.call("POST", "/v3/routes",
+                      {{"host", "shop"},
+                       {"relationships", {{"space", {{"data", {{"guid", h.spaceGuid()}}}}},
+                                          {"domain", {{"data", {{"guid", domain["guid"]}}}}}}}});
+  std::string route_guid = route.at("guid").get<std::string>();
+  REQUIRE(h.as_admin("POST", "/v3/routes/" + route_guid + "/destinations",
+                     json{{"destinations", {{{"app", {{"guid", app}}}}}}}.dump()).status == 200);
+
+  json events = h.call("GET", "/v3/audit_events?target_guids=" + app);
+  REQUIRE(events["resources"].size() == 3);
+  json env = events["resources"][1];
+  CHECK(env["type"] == "audit.app.update");
+  CHECK(env["data"]["request"]["environment_variables"] == "[PRIVATE DATA HIDDEN]");
+  CHECK(env.dump().find("hunter2") == std::string::npos);
+  CHECK(events["resources"][2]["type"] == "audit.app.map-route");
+  CHECK(events["resources"][2]["data"]["route_guid"] == route_guid);
+  json created = h.call("GET", "/v3/audit_events?types=audit.route.create");
+  REQUIRE(created["resources"].size() == 1);
+  CHECK(created["resources"][0]["target"]["guid"] == route_guid);
+  CHECK(created["resources"][0]["target"]["type"] == "route");
+
+  std::string at = events["resources"][0]["created_at"].get<std::string>();
+  CHECK(h.call("GET", "/v3/audit_events?created_ats[lt]=" + at)["resources"].empty());
+  CHECK(h.call("GET", "/v3/audit_events?target_guids=" + app + "&created_ats[gte]=" + at)
+            ["resources"].size() == 3);
+  CHECK(h.as_admin("GET", "/v3/audit_events?created_ats[lt]=yesterday").status == 400);
+  CHECK(h.as_admin("GET", "/v3/audit_events?created_ats[before]=" + at).status == 400);
+}

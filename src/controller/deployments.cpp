@@ -4,7 +4,9 @@
 #include "base/ids.h"
 #include "controller/api.h"
 #include "controller/app_ops.h"
+#include "controller/audit.h"
 #include "controller/handlers.h"
+#include "controller/metadata.h"
 #include "controller/pagination.h"
 #include "controller/presenters.h"
 #include "model/deployment.h"
@@ -40,7 +42,7 @@ json presentDeployment(const Api& api, const model::Deployment& d) {
                                      : json{{"guid", d.previous_droplet_guid}}},
             {"new_processes", json::array({{{"guid", d.process_guid}, {"type", "web"}}})},
             {"revision", nullptr},
-            {"metadata", {{"labels", json::object()}, {"annotations", json::object()}}},
+            {"metadata", presentMetadata(api, meta::kDeployment, d.guid)},
             {"relationships", {{"app", relationship(d.app_guid)}}},
             {"links", {{"self", link(api, self)}, {"app", link(api, "/v3/apps/" + d.app_guid)}}}};
   if (d.active()) j["links"]["cancel"] = link(api, self + "/actions/cancel", "POST");
@@ -186,6 +188,9 @@ Reply createDeployment(Api& api, const Call& call) {
   app->state = model::AppState::kStarted;
   MCF_TRY(api.store.updateApp(*app));
   api.runtime.desiredChanged(app->guid);
+  recordAppEvent(api, call, "audit.app.deployment.create", *app,
+                 {{"deployment_guid", created->guid}, {"droplet_guid", droplet->guid},
+                  {"strategy", created->strategy}});
   auto fresh = api.store.getDeployment(created->guid);
   return jsonReply(201, presentDeployment(api, fresh.ok() ? *fresh : *created));
 }
@@ -223,6 +228,8 @@ Reply cancelDeployment(Api& api, const Call& call) {
   d->last_status_change = api.nowSeconds();
   MCF_TRY(api.store.updateDeployment(*d));
   api.runtime.desiredChanged(d->app_guid);
+  if (auto app = api.store.getApp(d->app_guid); app.ok())
+    recordAppEvent(api, call, "audit.app.deployment.cancel", *app, {{"deployment_guid", d->guid}});
   auto fresh = api.store.getDeployment(d->guid);
   return jsonReply(200, presentDeployment(api, fresh.ok() ? *fresh : *d));
 }

@@ -157,4 +157,16 @@ Reply logCacheInfo(Api& api, const Call& call);
 Reply logCacheRead(Api& api, const Call& call);
 base::Status logCacheStream(Api& api, Call&& call, http::Responder responder);
 
+// metadata_endpoints.cpp: PATCH {"metadata"} of resources that change nothing else.
+Reply patchPackageMetadata(Api& api, const Call& call);
+Reply patchBuildMetadata(Api& api, const Call& call);
+Reply patchDropletMetadata(Api& api, const Call& call);
+Reply patchTaskMetadata(Api& api, const Call& call);
+Reply patchDeploymentMetadata(Api& api, const Call& call);
+Reply patchServiceBindingMetadata(Api& api, const Call& call);
+Reply patchDomainMetadata(Api& api, const Call& call);
+Reply patchStackMetadata(Api& api, const Call& call);
+Reply patchOrgMetadata(Api& api, const Call& call);
+Reply patchSpaceMetadata(Api& api, const Call& call);
+
 }  // namespace mcf::controller

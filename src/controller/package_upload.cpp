@@ -18,6 +18,7 @@
 #include "blobstore/digest.h"
 #include "blobstore/resource_pool.h"
 #include "controller/api.h"
+#include "controller/audit.h"
 #include "controller/handlers.h"
 #include "controller/presenters.h"
 #include "http/multipart.h"
@@ -177,7 +178,8 @@ base::Result<Uploaded> processUpload(blobstore::Blobstore& blobs, blobstore::Res
 void uploadPackage(Api& api, Call&& call, Done done) {
   auto pkg = api.store.getPackage(call.param("guid"));
   if (!pkg.ok()) return done(pkg.takeError());
-  if (auto app = api.app(call, pkg->app_guid, Action::kWrite); !app.ok()) {
+  auto app = api.app(call, pkg->app_guid, Action::kWrite);
+  if (!app.ok()) {
     return done(app.error().code == Errc::kNotFound
                     ? base::makeError(Errc::kNotFound, "Package not found")
                     : app.takeError());
@@ -189,6 +191,7 @@ void uploadPackage(Api& api, Call&& call, Done done) {
   }
   pkg->state = model::PackageState::kProcessingUpload;
   if (auto st = api.store.updatePackage(*pkg); !st.ok()) return done(st.takeError());
+  recordAppEvent(api, call, "audit.app.package.upload", *app, {{"package_guid", pkg->guid}});
 
   const std::string* ct = call.request.header("Content-Type");
   std::string content_type = ct ? *ct : "";

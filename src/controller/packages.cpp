@@ -2,6 +2,7 @@
 #include "blobstore/resource_pool.h"
 #include "controller/api.h"
 #include "controller/app_ops.h"
+#include "controller/audit.h"
 #include "controller/handlers.h"
 #include "controller/pagination.h"
 #include "controller/presenters.h"
@@ -34,6 +35,8 @@ Reply createPackage(Api& api, const Call& call) {
   pkg.type = "bits";
   auto created = api.store.createPackage(pkg);
   if (!created.ok()) return created.takeError();
+  recordAppEvent(api, call, "audit.app.package.create", *app,
+                 {{"package_guid", created->guid}, {"request", redactRequest(*body)}});
   return jsonReply(201, presentPackage(api, *created));
 }
 

@@ -6,6 +6,7 @@
 
 #include "base/strutil.h"
 #include "controller/api.h"
+#include "controller/metadata.h"
 
 namespace mcf::controller {
 
@@ -100,6 +101,7 @@ base::Result<ListQuery> parse(const std::string& raw_query,
       continue;
     }
     if (base_key == "label_selector") {
+      if (auto sel = parseSelector(value); !sel.ok()) return sel.takeError();
       q.label_selector = value;
       continue;
     }
@@ -171,6 +173,10 @@ nlohmann::json paginate(const Api& api, const std::string& path, const ListQuery
       return !std::all_of(q.times.begin(), q.times.end(),
                           [&](const ListQuery::TimeCondition& c) { return timeMatches(r, c); });
     });
+  }
+  if (!q.label_selector.empty()) {
+    if (auto sel = parseSelector(q.label_selector); sel.ok())
+      std::erase_if(resources, [&](const nlohmann::json& r) { return !matches(*sel, r); });
   }
   if (!q.order_by.empty()) {
     bool desc = q.order_by[0] == '-';

@@ -56,6 +56,7 @@ base::Result<ListQuery> parseListQuery(const std::string& raw_query,
 
 // {"pagination":{...},"resources":[...]} for one page of resources, sorted by order_by (a
 // field of the presented JSON), with first/last/next/previous links that keep the filters.
+// Resources whose metadata.labels do not match the query's label_selector are left out.
 nlohmann::json paginate(const Api& api, const std::string& path, const ListQuery& query,
                         std::vector<nlohmann::json> resources);
 

@@ -5,21 +5,20 @@
 #include "controller/api.h"
 #include "controller/errors.h"
 #include "controller/quotas.h"
+#include "controller/metadata.h"
 
 namespace mcf::controller {
 
 namespace {
 
-json metadata() {
-  return {{"labels", json::object()}, {"annotations", json::object()}};
-}
-
-// guid, created_at, updated_at and metadata: what every resource carries.
-json base(const std::string& guid, const model::Stamps& s) {
-  return {{"guid", guid},
-          {"created_at", base::formatTimestamp(s.created_at)},
-          {"updated_at", base::formatTimestamp(s.updated_at)},
-          {"metadata", metadata()}};
+// guid, created_at, updated_at and metadata: what every resource carries (type nullptr: no
+// metadata).
+json base(const Api& api, const char* type, const std::string& guid, const model::Stamps& s) {
+  json j = {{"guid", guid},
+            {"created_at", base::formatTimestamp(s.created_at)},
+            {"updated_at", base::formatTimestamp(s.updated_at)}};
+  if (type) j["metadata"] = presentMetadata(api, type, guid);
+  return j;
 }
 
 json orNull(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
@@ -47,7 +46,7 @@ json relationship(const std::string& guid) {
 
 json presentOrg(const Api& api, const model::Org& org) {
   std::string self = "/v3/organizations/" + org.guid;
-  json j = base(org.guid, org);
+  json j = base(api, meta::kOrg, org.guid, org);
   j["name"] = org.name;
   j["suspended"] = false;
   j["relationships"] = {{"quota", relationship(appliedQuotaGuid(api, true, org.guid))}};
@@ -59,7 +58,7 @@ json presentOrg(const Api& api, const model::Org& org) {
 
 json presentSpace(const Api& api, const model::Space& space) {
   std::string self = "/v3/spaces/" + space.guid;
-  json j = base(space.guid, space);
+  json j = base(api, meta::kSpace, space.guid, space);
   j["name"] = space.name;
   j["relationships"] = {{"organization", relationship(space.org_guid)},
                         {"quota", relationship(appliedQuotaGuid(api, false, space.guid))}};
@@ -72,7 +71,7 @@ json presentSpace(const Api& api, const model::Space& space) {
 
 json presentDomain(const Api& api, const model::Domain& domain) {
   std::string self = "/v3/domains/" + domain.guid;
-  json j = base(domain.guid, domain);
+  json j = base(api, meta::kDomain, domain.guid, domain);
   j["name"] = domain.name;
   j["internal"] = domain.internal;
   j["router_group"] = nullptr;
@@ -86,7 +85,7 @@ json presentDomain(const Api& api, const model::Domain& domain) {
 
 json presentApp(const Api& api, const model::App& app) {
   std::string self = "/v3/apps/" + app.guid;
-  json j = base(app.guid, app);
+  json j = base(api, meta::kApp, app.guid, app);
   j["name"] = app.name;
   j["state"] = model::toString(app.state);
   j["lifecycle"] = lifecycle(app.buildpacks, app.stack);
@@ -111,7 +110,7 @@ json presentApp(const Api& api, const model::App& app) {
 json presentProcess(const Api& api, const model::Process& p, const model::App& app,
                     const std::string& detected) {
   std::string self = "/v3/processes/" + p.guid;
-  json j = base(p.guid, p);
+  json j = base(api, meta::kProcess, p.guid, p);
   j["type"] = p.type;
   j["command"] = p.command ? json(*p.command) : orNull(detected);
   j["user"] = "vcap";
@@ -140,7 +139,7 @@ json presentProcess(const Api& api, const model::Process& p, const model::App& a
 
 json presentPackage(const Api& api, const model::Package& pkg) {
   std::string self = "/v3/packages/" + pkg.guid;
-  json j = base(pkg.guid, pkg);
+  json j = base(api, meta::kPackage, pkg.guid, pkg);
   j["type"] = pkg.type;
   j["data"] = {{"checksum", {{"type", "sha256"}, {"value", orNull(pkg.checksum_sha256)}}},
                {"error", orNull(pkg.error)}};
@@ -154,7 +153,7 @@ json presentPackage(const Api& api, const model::Package& pkg) {
 }
 
 json presentBuild(const Api& api, const model::Build& b) {
-  json j = base(b.guid, b);
+  json j = base(api, meta::kBuild, b.guid, b);
   j["state"] = model::toString(b.state);
   j["staging_memory_in_mb"] = b.staging_memory_in_mb;
   j["staging_disk_in_mb"] = b.staging_disk_in_mb;
@@ -175,7 +174,7 @@ json presentBuild(const Api& api, const model::Build& b) {
 
 json presentDroplet(const Api& api, const model::Droplet& d) {
   std::string self = "/v3/droplets/" + d.guid;
-  json j = base(d.guid, d);
+  json j = base(api, meta::kDroplet, d.guid, d);
   j["state"] = model::toString(d.state);
   j["error"] = orNull(d.error);
   j["lifecycle"] = {{"type", "buildpack"}, {"data", json::object()}};
@@ -215,7 +214,7 @@ json presentDestination(const model::RouteDestination& d) {
 json presentRoute(const Api& api, const model::Route& r, const model::Domain& domain,
                   const std::vector<model::RouteDestination>& destinations) {
   std::string self = "/v3/routes/" + r.guid;
-  json j = base(r.guid, r);
+  json j = base(api, meta::kRoute, r.guid, r);
   j["protocol"] = "http";
   j["host"] = r.host;
   j["path"] = r.path;
@@ -296,7 +295,7 @@ json presentInstance(const Api& api, const model::Process& p, const InstanceStat
 }
 
 json presentAuditEvent(const Api& api, const model::AuditEvent& e) {
-  json j = base(e.guid, e);
+  json j = base(api, nullptr, e.guid, e);
   j.erase("metadata");
   j["type"] = e.type;
   j["actor"] = {{"guid", e.actor_guid}, {"type", e.actor_type}, {"name", e.actor_name}};

@@ -8,6 +8,7 @@
 #include "controller/app_ops.h"
 #include "controller/audit.h"
 #include "controller/handlers.h"
+#include "controller/metadata.h"
 #include "controller/pagination.h"
 #include "controller/presenters.h"
 #include "store/store.h"
@@ -188,10 +189,13 @@ Reply updateProcess(Api& api, const Call& call) {
     MCF_TRY(readHealthCheck(*hc, p->health_check));
   if (auto rc = body->find("readiness_health_check"); rc != body->end())
     MCF_TRY(readHealthCheck(*rc, p->readiness_check, true));
+  auto metadata = metadataUpdate(api, meta::kProcess, p->guid, *body);
+  if (!metadata.ok()) return metadata.takeError();
   MCF_TRY(api.store.updateProcess(*p));
+  MCF_TRY(saveMetadata(api, meta::kProcess, p->guid, *metadata));
   api.runtime.desiredChanged(app.guid);
   recordAppEvent(api, call, "audit.app.process.update", app,
-                 {{"process_guid", p->guid}, {"process_type", p->type}, {"request", *body}});
+                 {{"process_guid", p->guid}, {"process_type", p->type}, {"request", redactRequest(*body)}});
   auto updated = api.store.getProcess(p->guid);
   if (!updated.ok()) return updated.takeError();
   return jsonReply(200, present(api, *updated, app));

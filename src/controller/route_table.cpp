@@ -127,6 +127,18 @@ const Endpoint kEndpoints[] = {
     {"GET", "/v3/service_credential_bindings/:guid/details", kToken, getServiceBindingDetails,
      nullptr, nullptr},
     {"DELETE", "/v3/service_credential_bindings/:guid", kToken, deleteServiceBinding, nullptr, nullptr},
+    // Metadata (labels, annotations) of resources that change nothing else.
+    {"PATCH", "/v3/packages/:guid", kToken, patchPackageMetadata, nullptr, nullptr},
+    {"PATCH", "/v3/builds/:guid", kToken, patchBuildMetadata, nullptr, nullptr},
+    {"PATCH", "/v3/droplets/:guid", kToken, patchDropletMetadata, nullptr, nullptr},
+    {"PATCH", "/v3/tasks/:guid", kToken, patchTaskMetadata, nullptr, nullptr},
+    {"PATCH", "/v3/deployments/:guid", kToken, patchDeploymentMetadata, nullptr, nullptr},
+    {"PATCH", "/v3/service_credential_bindings/:guid", kToken, patchServiceBindingMetadata,
+     nullptr, nullptr},
+    {"PATCH", "/v3/domains/:guid", kToken, patchDomainMetadata, nullptr, nullptr},
+    {"PATCH", "/v3/stacks/:guid", kToken, patchStackMetadata, nullptr, nullptr},
+    {"PATCH", "/v3/organizations/:guid", kToken, patchOrgMetadata, nullptr, nullptr},
+    {"PATCH", "/v3/spaces/:guid", kToken, patchSpaceMetadata, nullptr, nullptr},
     // Prometheus metrics of the platform: public, as exporters on a local platform are.
     {"GET", "/metrics", kPublic, getMetrics, nullptr, nullptr},
     // log-cache (CF-CONTRACT §6).

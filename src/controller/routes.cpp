@@ -3,7 +3,9 @@
 #include <map>
 
 #include "controller/api.h"
+#include "controller/audit.h"
 #include "controller/handlers.h"
+#include "controller/metadata.h"
 #include "controller/pagination.h"
 #include "controller/presenters.h"
 #include "controller/route_ops.h"
@@ -130,6 +132,8 @@ Reply createRoute(Api& api, const Call& call) {
   }
   model::Route wanted;
   MCF_TRY(readRouteOptions(body->value("options", json(nullptr)), wanted));
+  auto metadata = metadataUpdate(api, meta::kRoute, "", *body);
+  if (!metadata.ok()) return metadata.takeError();
   std::string p = path->value_or("");
   if (p == "/") p.clear();
   auto existing = api.store.findRoute(host->value_or(""), domain->guid, p);
@@ -140,6 +144,8 @@ Reply createRoute(Api& api, const Call& call) {
     route->loadbalancing = wanted.loadbalancing;
     MCF_TRY(updateRouteOptions(api, *route));
   }
+  MCF_TRY(saveMetadata(api, meta::kRoute, route->guid, *metadata));
+  recordRouteEvent(api, call, "audit.route.create", *route, {{"request", redactRequest(*body)}});
   return jsonReply(201, presentRoute(api, *route, *domain, {}));
 }
 
@@ -154,8 +160,12 @@ Reply updateRoute(Api& api, const Call& call) {
   for (const auto& [key, value] : body->items())
     if (key != "options" && key != "metadata") unknown += (unknown.empty() ? "'" : ", '") + key + "'";
   if (!unknown.empty()) return base::makeError(Errc::kInvalid, "Unknown field(s): {}", unknown);
+  auto metadata = metadataUpdate(api, meta::kRoute, route->guid, *body);
+  if (!metadata.ok()) return metadata.takeError();
   MCF_TRY(readRouteOptions(body->value("options", json(nullptr)), *route));
   MCF_TRY(updateRouteOptions(api, *route));
+  MCF_TRY(saveMetadata(api, meta::kRoute, route->guid, *metadata));
+  recordRouteEvent(api, call, "audit.route.update", *route, {{"request", redactRequest(*body)}});
   auto stored = api.store.getRoute(route->guid);
   if (!stored.ok()) return stored.takeError();
   auto j = present(api, *stored);
@@ -176,8 +186,12 @@ Reply deleteRoute(Api& api, const Call& call) {
   if (!route.ok()) return route.takeError();
   auto dests = api.store.listDestinations(route->guid);
   if (!dests.ok()) return dests.takeError();
-  for (const auto& d : *dests) MCF_TRY(unmapDestination(api, d));
+  for (const auto& d : *dests) {
+    MCF_TRY(unmapDestination(api, d));
+    recordRouteMapping(api, call, "audit.app.unmap-route", d);
+  }
   MCF_TRY(api.store.deleteRoute(route->guid));
+  recordRouteEvent(api, call, "audit.route.delete-request", *route);
   return accepted(api, api.jobs.add("route.delete", "/v3/routes/" + route->guid, api.nowSeconds()));
 }
 
@@ -226,6 +240,19 @@ base::Result<std::vector<model::RouteDestination>> readDestinations(Api& api, co
   return wanted;
 }
 
+// Maps d unless it is there already; a new mapping is an audit.app.map-route event.
+base::Status mapRecorded(Api& api, const Call& call, const model::Route& route,
+                         const model::RouteDestination& d) {
+  auto before = api.store.listDestinations(route.guid);
+  if (!before.ok()) return before.takeError();
+  auto added = mapApp(api, route, d);
+  if (!added.ok()) return added.takeError();
+  bool known = std::any_of(before->begin(), before->end(),
+                           [&](const model::RouteDestination& b) { return b.guid == added->guid; });
+  if (!known) recordRouteMapping(api, call, "audit.app.map-route", *added);
+  return {};
+}
+
 Reply answerDestinations(Api& api, const model::Route& route) {
   auto dests = api.store.listDestinations(route.guid);
   if (!dests.ok()) return dests.takeError();
@@ -243,10 +270,7 @@ Reply addDestinations(Api& api, const Call& call) {
   MCF_TRY(checkFields(*body, {"destinations"}));
   auto wanted = readDestinations(api, call, *route, *body, false);
   if (!wanted.ok()) return wanted.takeError();
-  for (auto& d : *wanted) {
-    auto added = mapApp(api, *route, d);
-    if (!added.ok()) return added.takeError();
-  }
+  for (auto& d : *wanted) MCF_TRY(mapRecorded(api, call, *route, d));
   return answerDestinations(api, *route);
 }
 
@@ -267,12 +291,11 @@ Reply replaceDestinations(Api& api, const Call& call) {
   for (const auto& d : *current) {
     bool keep = std::any_of(wanted->begin(), wanted->end(),
                             [&](const model::RouteDestination& w) { return same(d, w); });
-    if (!keep) MCF_TRY(unmapDestination(api, d));
+    if (keep) continue;
+    MCF_TRY(unmapDestination(api, d));
+    recordRouteMapping(api, call, "audit.app.unmap-route", d);
   }
-  for (auto& d : *wanted) {
-    auto added = mapApp(api, *route, d);
-    if (!added.ok()) return added.takeError();
-  }
+  for (auto& d : *wanted) MCF_TRY(mapRecorded(api, call, *route, d));
   return answerDestinations(api, *route);
 }
 
@@ -284,6 +307,7 @@ Reply removeDestination(Api& api, const Call& call) {
   for (const auto& d : *dests) {
     if (d.guid != call.param("dguid")) continue;
     MCF_TRY(unmapDestination(api, d));
+    recordRouteMapping(api, call, "audit.app.unmap-route", d);
     return noContent();
   }
   return base::makeError(Errc::kInvalid, "Unable to unmap route from destination. Ensure the "

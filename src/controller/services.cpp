@@ -8,7 +8,9 @@
 #include "base/clock.h"
 #include "base/strutil.h"
 #include "controller/api.h"
+#include "controller/audit.h"
 #include "controller/handlers.h"
+#include "controller/metadata.h"
 #include "controller/pagination.h"
 #include "controller/presenters.h"
 #include "logs/syslog_drain.h"
@@ -22,8 +24,6 @@ using base::Errc;
 namespace {
 
 const std::initializer_list<const char*> kOrder = {"created_at", "updated_at", "name"};
-
-json metadata() { return {{"labels", json::object()}, {"annotations", json::object()}}; }
 
 json lastOperation(const std::string& type, int64_t created_at, int64_t updated_at) {
   return {{"type", type},
@@ -48,7 +48,7 @@ json presentInstance(const Api& api, const model::ServiceInstance& si) {
           {"last_operation", lastOperation(si.created_at == si.updated_at ? "create" : "update",
                                            si.created_at, si.updated_at)},
           {"relationships", {{"space", relationship(si.space_guid)}}},
-          {"metadata", metadata()},
+          {"metadata", presentMetadata(api, meta::kServiceInstance, si.guid)},
           {"links", {{"self", link(api, self)},
                      {"space", link(api, "/v3/spaces/" + si.space_guid)},
                      {"credentials", link(api, self + "/credentials")},
@@ -68,7 +68,7 @@ json presentBinding(const Api& api, const model::ServiceBinding& b) {
           {"last_operation", lastOperation("create", b.created_at, b.updated_at)},
           {"relationships", {{"app", relationship(b.app_guid)},
                              {"service_instance", relationship(b.instance_guid)}}},
-          {"metadata", metadata()},
+          {"metadata", presentMetadata(api, meta::kServiceBinding, b.guid)},
           {"links", {{"self", link(api, self)},
                      {"details", link(api, self + "/details")},
                      {"service_instance", link(api, "/v3/service_instances/" + b.instance_guid)},
@@ -200,6 +200,8 @@ Reply createServiceInstance(Api& api, const Call& call) {
   si.name = **name;
   si.space_guid = space->guid;
   MCF_TRY(readUpsiFields(*body, si));
+  auto metadata = metadataUpdate(api, meta::kServiceInstance, "", *body);
+  if (!metadata.ok()) return metadata.takeError();
   auto created = api.store.createServiceInstance(si);
   if (!created.ok()) {
     // CC words a taken name as a validation failure (422 CF-UnprocessableEntity).
@@ -207,6 +209,10 @@ Reply createServiceInstance(Api& api, const Call& call) {
       return base::makeError(Errc::kInvalid, "{}", created.error().message);
     return created.takeError();
   }
+  MCF_TRY(saveMetadata(api, meta::kServiceInstance, created->guid, *metadata));
+  recordEvent(api, call, "audit.user_provided_service_instance.create",
+              {"user_provided_service_instance", created->guid, created->name},
+              created->space_guid, {{"request", redactRequest(*body)}});
   return jsonReply(201, presentInstance(api, *created));
 }
 
@@ -266,12 +272,18 @@ Reply updateServiceInstance(Api& api, const Call& call) {
   }
   std::string old_drain = si->syslog_drain_url;
   MCF_TRY(readUpsiFields(*body, *si));
+  auto metadata = metadataUpdate(api, meta::kServiceInstance, si->guid, *body);
+  if (!metadata.ok()) return metadata.takeError();
   auto st = api.store.updateServiceInstance(*si);
   if (!st.ok()) {
     if (st.error().code == Errc::kConflict)
       return base::makeError(Errc::kInvalid, "{}", st.error().message);
     return st.takeError();
   }
+  MCF_TRY(saveMetadata(api, meta::kServiceInstance, si->guid, *metadata));
+  recordEvent(api, call, "audit.user_provided_service_instance.update",
+              {"user_provided_service_instance", si->guid, si->name}, si->space_guid,
+              {{"request", redactRequest(*body)}});
   auto now = api.store.getServiceInstance(si->guid);
   if (!now.ok()) return now.takeError();
   // Drains also carry the instance's name in messages: tell on every change, not only URLs.
@@ -301,6 +313,8 @@ Reply deleteServiceInstance(Api& api, const Call& call) {
         si->name);
   }
   MCF_TRY(api.store.deleteServiceInstance(si->guid));
+  recordEvent(api, call, "audit.user_provided_service_instance.delete",
+              {"user_provided_service_instance", si->guid, si->name}, si->space_guid);
   return noContent();
 }
 
@@ -343,12 +357,18 @@ Reply createServiceBinding(Api& api, const Call& call) {
   b.name = name->value_or("");
   b.app_guid = app->guid;
   b.instance_guid = si->guid;
+  auto metadata = metadataUpdate(api, meta::kServiceBinding, "", *body);
+  if (!metadata.ok()) return metadata.takeError();
   auto created = api.store.createServiceBinding(b);
   if (!created.ok()) {
     if (created.error().code == Errc::kConflict)
       return base::makeError(Errc::kInvalid, "{}", created.error().message);
     return created.takeError();
   }
+  MCF_TRY(saveMetadata(api, meta::kServiceBinding, created->guid, *metadata));
+  recordEvent(api, call, "audit.service_binding.create",
+              {"service_binding", created->guid, created->name}, app->space_guid,
+              {{"request", redactRequest(*body)}});
   tellBindingsChanged(api, {app->guid});
   return jsonReply(201, presentBinding(api, *created));
 }
@@ -400,6 +420,9 @@ Reply deleteServiceBinding(Api& api, const Call& call) {
   auto b = findBinding(api, call, Action::kWrite);
   if (!b.ok()) return b.takeError();
   MCF_TRY(api.store.deleteServiceBinding(b->guid));
+  if (auto app = api.store.getApp(b->app_guid); app.ok())
+    recordEvent(api, call, "audit.service_binding.delete", {"service_binding", b->guid, b->name},
+                app->space_guid);
   tellBindingsChanged(api, {b->app_guid});
   return noContent();
 }

@@ -4,6 +4,7 @@
 #include "blobstore/digest.h"
 #include "controller/api.h"
 #include "controller/handlers.h"
+#include "controller/metadata.h"
 #include "controller/pagination.h"
 
 namespace mcf::controller {
@@ -34,7 +35,7 @@ json presentStack(const Api& api, const StackInfo& s) {
           {"build_rootfs_image", s.name},
           {"run_rootfs_image", s.name},
           {"default", s.is_default},
-          {"metadata", {{"labels", json::object()}, {"annotations", json::object()}}},
+          {"metadata", presentMetadata(api, meta::kStack, guid)},
           {"links", {{"self", {{"href", api.url("/v3/stacks/" + guid)}}}}}};
 }
 

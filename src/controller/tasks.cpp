@@ -10,7 +10,9 @@
 #include "controller/api.h"
 #include "controller/quotas.h"
 #include "controller/app_ops.h"
+#include "controller/audit.h"
 #include "controller/handlers.h"
+#include "controller/metadata.h"
 #include "controller/pagination.h"
 #include "controller/presenters.h"
 #include "model/task.h"
@@ -38,7 +40,7 @@ json presentTask(const Api& api, const model::Task& t, bool with_command) {
                                                                      : json(t.failure_reason)}}},
             {"droplet_guid", t.droplet_guid},
             {"relationships", {{"app", relationship(t.app_guid)}}},
-            {"metadata", {{"labels", json::object()}, {"annotations", json::object()}}},
+            {"metadata", presentMetadata(api, meta::kTask, t.guid)},
             {"links", {{"self", link(api, self)},
                        {"app", link(api, "/v3/apps/" + t.app_guid)},
                        {"cancel", link(api, self + "/actions/cancel", "POST")},
@@ -159,6 +161,8 @@ Reply createTask(Api& api, const Call& call) {
   task.log_rate_limit_in_bytes_per_second = *log_rate;
   auto created = api.store.createTask(task);
   if (!created.ok()) return created.takeError();
+  recordAppEvent(api, call, "audit.app.task.create", *app,
+                 {{"task_guid", created->guid}, {"request", {{"name", created->name}}}});
   api.runtime.taskCreated(created->guid);
   // The runtime may have started it already.
   auto now = api.store.getTask(created->guid);
@@ -203,6 +207,9 @@ Reply cancelTask(Api& api, const Call& call) {
   if (task->state != model::TaskState::kCanceling) {
     task->state = model::TaskState::kCanceling;
     MCF_TRY(api.store.updateTask(*task));
+    if (auto app = api.store.getApp(task->app_guid); app.ok())
+      recordAppEvent(api, call, "audit.app.task.cancel", *app,
+                     {{"task_guid", task->guid}, {"request", {{"name", task->name}}}});
   }
   auto canceling = api.store.getTask(task->guid);
   if (!canceling.ok()) return canceling.takeError();

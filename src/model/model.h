@@ -235,4 +235,10 @@ Process defaultProcess(const std::string& app_guid, const std::string& type);
 // Route URL as shown to users: "host.domain/path" ("domain/path" when host is empty).
 std::string routeUrl(const Route& route, const std::string& domain_name);
 
+// Labels and annotations of one resource (CC v3 metadata), keys as users wrote them.
+struct Metadata {
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+};
+
 }  // namespace mcf::model

@@ -390,6 +390,61 @@ CREATE TABLE oauth_clients (
 );
 )sql";
 
+// Version 11: labels and annotations of every resource (CC v3 metadata), one row per
+// resource with both maps as JSON objects. Triggers delete a resource's row with it, however
+// it goes (its own delete, or a cascade from its app, domain, space...).
+constexpr const char* kV11 = R"sql(
+CREATE TABLE metadata (
+  resource_type TEXT NOT NULL,
+  guid TEXT NOT NULL,
+  labels TEXT NOT NULL DEFAULT '{}',
+  annotations TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (resource_type, guid)
+);
+CREATE TRIGGER metadata_apps AFTER DELETE ON apps BEGIN
+  DELETE FROM metadata WHERE resource_type = 'app' AND guid = OLD.guid;
+END;
+CREATE TRIGGER metadata_processes AFTER DELETE ON processes BEGIN
+  DELETE FROM metadata WHERE resource_type = 'process' AND guid = OLD.guid;
+END;
+CREATE TRIGGER metadata_packages AFTER DELETE ON packages BEGIN
+  DELETE FROM metadata WHERE resource_type = 'package' AND guid = OLD.guid;
+END;
+CREATE TRIGGER metadata_builds AFTER DELETE ON builds BEGIN
+  DELETE FROM metadata WHERE resource_type = 'build' AND guid = OLD.guid;
+END;
+CREATE TRIGGER metadata_droplets AFTER DELETE ON droplets BEGIN
+  DELETE FROM metadata WHERE resource_type = 'droplet' AND guid = OLD.guid;
+END;
+CREATE TRIGGER metadata_routes AFTER DELETE ON routes BEGIN
+  DELETE FROM metadata WHERE resource_type = 'route' AND guid = OLD.guid;
+END;
+CREATE TRIGGER metadata_domains AFTER DELETE ON domains BEGIN
+  DELETE FROM metadata WHERE resource_type = 'domain' AND guid = OLD.guid;
+END;
+CREATE TRIGGER metadata_tasks AFTER DELETE ON tasks BEGIN
+  DELETE FROM metadata WHERE resource_type = 'task' AND guid = OLD.guid;
+END;
+CREATE TRIGGER metadata_deployments AFTER DELETE ON deployments BEGIN
+  DELETE FROM metadata WHERE resource_type = 'deployment' AND guid = OLD.guid;
+END;
+CREATE TRIGGER metadata_service_instances AFTER DELETE ON service_instances BEGIN
+  DELETE FROM metadata WHERE resource_type = 'service_instance' AND guid = OLD.guid;
+END;
+CREATE TRIGGER metadata_service_credential_bindings AFTER DELETE ON service_credential_bindings BEGIN
+  DELETE FROM metadata WHERE resource_type = 'service_credential_binding' AND guid = OLD.guid;
+END;
+CREATE TRIGGER metadata_buildpacks AFTER DELETE ON buildpacks BEGIN
+  DELETE FROM metadata WHERE resource_type = 'buildpack' AND guid = OLD.guid;
+END;
+CREATE TRIGGER metadata_orgs AFTER DELETE ON orgs BEGIN
+  DELETE FROM metadata WHERE resource_type = 'organization' AND guid = OLD.guid;
+END;
+CREATE TRIGGER metadata_spaces AFTER DELETE ON spaces BEGIN
+  DELETE FROM metadata WHERE resource_type = 'space' AND guid = OLD.guid;
+END;
+)sql";
+
 Result<int> userVersion(Db& db) {
   return first<int>(db.query("PRAGMA user_version"),
                     [](Stmt& row) -> Result<int> { return row.integer(0); },
@@ -410,6 +465,7 @@ const std::vector<Migration>& migrations() {
       {8, kV8},
       {9, kV9},
       {10, kV10},
+      {11, kV11},
       {12, kV12},
   };
   return kSteps;

@@ -128,6 +128,12 @@ class SqliteStore final : public Store {
                     const std::string& target_guid) override;
   Status removeQuota(model::QuotaKind kind, const std::string& quota_guid,
                      const std::string& target_guid) override;
+  Result<model::Metadata> getMetadata(const std::string& resource_type,
+                                      const std::string& guid) override;
+  Status setMetadata(const std::string& resource_type, const std::string& guid,
+                     const model::Metadata& metadata) override;
+  Result<std::map<std::string, model::Metadata>> listMetadata(
+      const std::string& resource_type) override;
 
   Result<std::optional<std::string>> getSetting(const std::string& key) override;
   Status setSetting(const std::string& key, const std::string& value) override;

@@ -5,6 +5,7 @@
 // Thread: the loop's. Each call is one short transaction (WAL, synchronous=NORMAL).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -219,6 +220,16 @@ class Store {
   virtual Result<model::OauthClient> getClient(const std::string& client_id) = 0;
   virtual Result<std::vector<model::OauthClient>> listClients() = 0;
   virtual Status deleteClient(const std::string& client_id) = 0;
+  // Metadata (labels, annotations) by resource type ("app", "route", "space", ...) and guid.
+  // A resource without any reads as empty. setMetadata replaces both maps (empty maps remove
+  // the row). Rows go with their resource when it is deleted.
+  virtual Result<model::Metadata> getMetadata(const std::string& resource_type,
+                                              const std::string& guid) = 0;
+  virtual Status setMetadata(const std::string& resource_type, const std::string& guid,
+                             const model::Metadata& metadata) = 0;
+  // Every stored metadata of one resource type, by guid (for lists and label selectors).
+  virtual Result<std::map<std::string, model::Metadata>> listMetadata(
+      const std::string& resource_type) = 0;
 
   // Small key/value settings of the platform (e.g. the token signing key's id).
   virtual Result<std::optional<std::string>> getSetting(const std::string& key) = 0;

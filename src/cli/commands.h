@@ -67,5 +67,9 @@ void addRouteCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 // create-user-provided-service, update-user-provided-service, services, service, bind-service,
 // unbind-service, delete-service
 void addServiceCommands(CLI::App& app, CommandTable& table, const Context& ctx);
+// create-user, delete-user, create-org, delete-org, rename-org, orgs, org, create-space,
+// delete-space, rename-space, spaces, space, set-/unset-org-role, set-/unset-space-role,
+// org-users, space-users, rename
+void addUserCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 
 }  // namespace mcf::cli

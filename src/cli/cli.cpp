@@ -155,6 +155,7 @@ int cliMain(int argc, char** argv, const std::function<int(const UpOptions&)>& u
   addRouteCommands(app, table, ctx);
   addServiceCommands(app, table, ctx);
   addQuotaCommands(app, table, ctx);
+  addUserCommands(app, table, ctx);
   CLI::App* help = app.add_subcommand("help", "Show help, or a command's help");
   std::string help_topic;
   help->add_option("command", help_topic, "Command to explain");

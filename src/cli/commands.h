@@ -70,5 +70,9 @@ void addServiceCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 // org-quotas (quotas), org-quota, create-/update-/delete-org-quota, set-org-quota,
 // space-quotas, space-quota, create-/update-/delete-space-quota, set-/unset-space-quota
 void addQuotaCommands(CLI::App& app, CommandTable& table, const Context& ctx);
+// create-user, delete-user, create-org, delete-org, rename-org, orgs, org, create-space,
+// delete-space, rename-space, spaces, space, set-/unset-org-role, set-/unset-space-role,
+// org-users, space-users, rename
+void addUserCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 
 }  // namespace mcf::cli

@@ -152,6 +152,31 @@ Reply getServiceBinding(Api& api, const Call& call);
 Reply getServiceBindingDetails(Api& api, const Call& call);
 Reply deleteServiceBinding(Api& api, const Call& call);
 
+// org_space_writes.cpp
+Reply createOrg(Api& api, const Call& call);
+Reply updateOrg(Api& api, const Call& call);
+Reply deleteOrg(Api& api, const Call& call);
+Reply createSpace(Api& api, const Call& call);
+Reply updateSpace(Api& api, const Call& call);
+Reply deleteSpace(Api& api, const Call& call);
+
+// roles.cpp
+Reply listRoles(Api& api, const Call& call);
+Reply getRole(Api& api, const Call& call);
+Reply createRole(Api& api, const Call& call);
+Reply deleteRole(Api& api, const Call& call);
+
+// users.cpp
+Reply listUsers(Api& api, const Call& call);
+Reply getUser(Api& api, const Call& call);
+Reply createUser(Api& api, const Call& call);
+Reply deleteUser(Api& api, const Call& call);
+
+// uaa_users.cpp: the UAA's SCIM users (password hashing leaves the loop)
+void createUaaUser(Api& api, Call&& call, Done done);
+Reply listUaaUsers(Api& api, const Call& call);
+Reply deleteUaaUser(Api& api, const Call& call);
+
 // log_cache.cpp
 Reply logCacheInfo(Api& api, const Call& call);
 Reply logCacheRead(Api& api, const Call& call);

@@ -26,6 +26,10 @@ class SqliteStore final : public Store {
   Result<model::Space> getSpace(const std::string& guid) override;
   Result<model::Space> findSpaceByName(const std::string& org_guid, const std::string& name) override;
   Result<std::vector<model::Space>> listSpaces() override;
+  Status updateOrg(const model::Org& org) override;
+  Status updateSpace(const model::Space& space) override;
+  Status deleteSpace(const std::string& guid) override;
+  Status deleteOrg(const std::string& guid) override;
 
   Result<model::User> createUser(model::User user) override;
   Result<model::User> getUser(const std::string& guid) override;
@@ -147,6 +151,8 @@ class SqliteStore final : public Store {
   // ran, with a failure of kind code (kConflict: unique, kInvalid: foreign key) reworded
   // from SQLite's text to what a user should read.
   static Status remap(Status ran, base::Errc code, std::string message);
+  // deleteSpace's rows, inside the caller's transaction.
+  Status deleteSpaceRows(const std::string& guid);
   static constexpr const char* kInvalidApp =
       "Invalid app. Ensure that the app exists and you have access to it.";
 

@@ -74,6 +74,16 @@ class Store {
   virtual Result<model::Space> getSpace(const std::string& guid) = 0;
   virtual Result<model::Space> findSpaceByName(const std::string& org_guid, const std::string& name) = 0;
   virtual Result<std::vector<model::Space>> listSpaces() = 0;  // by name
+  // Renames; names clash as createOrg/createSpace report it (kConflict). Sets updated_at.
+  virtual Status updateOrg(const model::Org& org) = 0;
+  virtual Status updateSpace(const model::Space& space) = 0;
+  // Deletes the space with everything in it, in one transaction: apps (and what belongs to
+  // them), routes, service instances and their bindings, space roles. Callers stop the apps
+  // first (the store only forgets).
+  virtual Status deleteSpace(const std::string& guid) = 0;
+  // Deletes the org, each of its spaces as deleteSpace does, its private domains (and the
+  // routes on them) and its roles, in one transaction.
+  virtual Status deleteOrg(const std::string& guid) = 0;
 
   // Users.
   virtual Result<model::User> createUser(model::User user) = 0;

@@ -90,7 +90,7 @@ Reply createApp(Api& api, const Call& call) {
   if (!*name || base::trim(**name).empty())
     return base::makeError(Errc::kInvalid, "Name can't be blank");
   std::string space_guid = relationshipGuid(*body, "space");
-  auto space = api.space(call, space_guid, Action::kWrite);
+  auto space = api.space(call, space_guid, Action::kWriteDev);
   if (!space.ok()) {
     if (space.error().code != Errc::kNotFound) return space.takeError();
     return base::makeError(Errc::kInvalid, "Invalid space. Ensure that the space exists and you "
@@ -151,7 +151,7 @@ Reply getApp(Api& api, const Call& call) {
 }
 
 Reply updateApp(Api& api, const Call& call) {
-  auto app = api.app(call, call.param("guid"), Action::kWrite);
+  auto app = api.app(call, call.param("guid"), Action::kWriteDev);
   if (!app.ok()) return app.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
@@ -170,7 +170,7 @@ Reply updateApp(Api& api, const Call& call) {
 }
 
 Reply deleteApp(Api& api, const Call& call) {
-  auto app = api.app(call, call.param("guid"), Action::kWrite);
+  auto app = api.app(call, call.param("guid"), Action::kWriteDev);
   if (!app.ok()) return app.takeError();
   MCF_TRY(deleteAppEverywhere(api, *app));
   recordAppEvent(api, call, "audit.app.delete-request", *app);
@@ -179,7 +179,7 @@ Reply deleteApp(Api& api, const Call& call) {
 }
 
 Reply startApp(Api& api, const Call& call) {
-  auto app = api.app(call, call.param("guid"), Action::kWrite);
+  auto app = api.app(call, call.param("guid"), Action::kWriteLifecycle);
   if (!app.ok()) return app.takeError();
   auto started = setAppState(api, *app, model::AppState::kStarted, false);
   if (!started.ok()) return started.takeError();
@@ -188,7 +188,7 @@ Reply startApp(Api& api, const Call& call) {
 }
 
 Reply stopApp(Api& api, const Call& call) {
-  auto app = api.app(call, call.param("guid"), Action::kWrite);
+  auto app = api.app(call, call.param("guid"), Action::kWriteLifecycle);
   if (!app.ok()) return app.takeError();
   auto stopped = setAppState(api, *app, model::AppState::kStopped, false);
   if (!stopped.ok()) return stopped.takeError();
@@ -197,7 +197,7 @@ Reply stopApp(Api& api, const Call& call) {
 }
 
 Reply restartApp(Api& api, const Call& call) {
-  auto app = api.app(call, call.param("guid"), Action::kWrite);
+  auto app = api.app(call, call.param("guid"), Action::kWriteLifecycle);
   if (!app.ok()) return app.takeError();
   auto restarted = setAppState(api, *app, model::AppState::kStarted, true);
   if (!restarted.ok()) return restarted.takeError();
@@ -208,7 +208,7 @@ Reply restartApp(Api& api, const Call& call) {
 // The build cache lives with the stager (one folder per app); clearing it takes effect at once,
 // so the job is recorded COMPLETE as Cloud Controller's finishes.
 Reply clearBuildpackCache(Api& api, const Call& call) {
-  auto app = api.app(call, call.param("guid"), Action::kWrite);
+  auto app = api.app(call, call.param("guid"), Action::kWriteDev);
   if (!app.ok()) return app.takeError();
   MCF_TRY(api.stager.clearCache(app->guid));
   return accepted(api, api.jobs.add("app.clear_buildpack_cache", "/v3/apps/" + app->guid,

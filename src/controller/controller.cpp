@@ -104,7 +104,7 @@ base::Result<SshTarget> Controller::authorizeSsh(const std::string& token,
   if (!claims.ok()) return claims.takeError();
   Call call;
   call.claims = std::move(*claims);
-  auto app = api_->app(call, app_guid, Action::kWrite);
+  auto app = api_->app(call, app_guid, Action::kWriteDev);
   if (!app.ok()) return app.takeError();
   auto processes = api_->store.listProcesses(app_guid);
   if (!processes.ok()) return processes.takeError();
@@ -117,8 +117,15 @@ base::Result<SshTarget> Controller::authorizeSsh(const std::string& token,
 void Controller::handle(http::Request&& request, http::Responder responder) {
   const std::string* given = request.header("X-Vcap-Request-Id");
   std::string request_id = given && !given->empty() ? *given : base::newGuid();
-  Done finish = [responder, request_id](Reply reply) mutable {
+  // The caller, once authenticated: a 202's job becomes theirs (JobStore::setOwnerOf).
+  auto owner = std::make_shared<std::string>();
+  Done finish = [responder, request_id, owner, api = api_.get(),
+                 alive = std::weak_ptr<int>(api_->alive)](Reply reply) mutable {
     http::Response r = reply.ok() ? std::move(*reply) : errorResponse(reply.error());
+    if (r.status == 202 && !owner->empty() && !alive.expired()) {
+      if (const std::string* location = r.header("Location"))
+        api->jobs.setOwnerOf(*location, *owner);
+    }
     r.set("X-Vcap-Request-Id", request_id);
     responder.send(std::move(r));
   };
@@ -132,6 +139,7 @@ void Controller::handle(http::Request&& request, http::Responder responder) {
     auto claims = authenticate(*api_, request);
     if (!claims.ok()) return finish(claims.takeError());
     call.claims = std::move(*claims);
+    *owner = jobOwner(call);
   }
   call.query = http::parseQuery(request.query);
   call.request = std::move(request);

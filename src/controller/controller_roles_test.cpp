@@ -225,7 +225,8 @@ TEST_CASE("lists show only what the caller's roles reach") {
     std::vector<std::string> out;
     http::Response r = h.as(user, "GET", target);
     REQUIRE(r.status == 200);
-    for (const auto& res : json::parse(r.body)["resources"]) out.push_back(res["name"].get<std::string>());
+    json page = json::parse(r.body);
+    for (const auto& res : page["resources"]) out.push_back(res["name"].get<std::string>());
     return out;
   };
   CHECK(names("dev", "/v3/apps") == std::vector<std::string>{"mine"});

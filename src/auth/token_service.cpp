@@ -35,6 +35,7 @@ TokenService::TokenService(std::string signing_key, std::string issuer, const ba
 std::vector<std::string> TokenService::scopesFor(const model::User& user) {
   std::vector<std::string> scopes;
   if (user.admin) scopes.push_back("cloud_controller.admin");
+  if (!user.global_scope.empty()) scopes.push_back(user.global_scope);
   for (const char* s : {"cloud_controller.read", "cloud_controller.write", "openid", "uaa.user"})
     scopes.push_back(s);
   return scopes;

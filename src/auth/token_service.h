@@ -47,7 +47,8 @@ class TokenService {
   // not match", ...). Callers decide whether a refresh token is acceptable where they are.
   base::Result<Claims> verify(const std::string& jwt) const;
 
-  // Scopes a user's tokens carry: admins also get cloud_controller.admin.
+  // Scopes a user's tokens carry: admins also get cloud_controller.admin, users with a global
+  // scope (admin_read_only, global_auditor) that one.
   static std::vector<std::string> scopesFor(const model::User& user);
 
   static constexpr int64_t kAccessTtlSeconds = 43199;

@@ -99,6 +99,11 @@ TEST_CASE("scopes: admins also hold cloud_controller.admin") {
   CHECK(TokenService::scopesFor(user(false)) ==
         std::vector<std::string>{"cloud_controller.read", "cloud_controller.write", "openid",
                                  "uaa.user"});
+  model::User auditor = user(false);
+  auditor.global_scope = "cloud_controller.global_auditor";
+  CHECK(TokenService::scopesFor(auditor) ==
+        std::vector<std::string>{"cloud_controller.global_auditor", "cloud_controller.read",
+                                 "cloud_controller.write", "openid", "uaa.user"});
   base::FakeClock clock;
   TokenService tokens("k", kIssuer, clock);
   auto claims = tokens.verify(tokens.issueAccess(user(false), "refresh_token"));

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/login_limiter.h"
+#include "auth/roles.h"
 #include "auth/token_service.h"
 #include "base/clock.h"
 #include "base/result.h"
@@ -44,14 +46,28 @@ struct Call {
   void warn(std::string text) const { warnings->push_back(std::move(text)); }
   // "scheme://host:port" the client reached the API on (see baseUrlFor); links use it.
   std::string base_url;
+  // The caller's roles, read from the store once per request (Api::callerRoles), so that a
+  // role given or taken applies to the next request; and the orgs of spaces looked up.
+  mutable std::optional<std::vector<model::Role>> roles;
+  mutable std::map<std::string, std::string> space_orgs;
 
   const std::string& param(const std::string& name) const;
   // The first value of a query parameter, or nullptr.
   const std::string* queryValue(std::string_view name) const;
 };
 
-// What a caller may do with an object; the role table of CF-CONTRACT §8 maps to these.
-enum class Action { kRead, kReadSecrets, kWrite };
+// What a caller may do with an object; auth/roles.cpp holds the role table of CF-CONTRACT §8.
+using auth::Action;
+
+// The guids of the spaces or orgs a caller may see; all of them for the global readers.
+struct Visible {
+  bool all = false;
+  std::set<std::string> guids;
+  bool has(const std::string& guid) const { return all || guids.count(guid) > 0; }
+};
+
+// Who the caller is for ownership (jobs): the user's guid, or "client:<id>" for a client.
+std::string jobOwner(const Call& call);
 
 // True when the token carries scope (e.g. "cloud_controller.admin").
 bool hasScope(const auth::Claims& c, std::string_view scope);
@@ -84,13 +100,25 @@ struct Api {
   std::string url(std::string_view path) const { return config.api_url + std::string(path); }
   int64_t nowSeconds() const { return clock.nowNs() / 1000000000; }
 
-  // The one authorization hook. Admin may do everything; the read-only admin scopes may read.
-  // Everyone else gets kNotFound ("<what> not found") for objects they cannot read, as Cloud
-  // Controller does, and kForbidden for objects they may read but not change.
+  // The authorization hooks, deciding by the role table (auth/roles.h) with the caller's
+  // scopes and roles. A caller who cannot see the object gets kNotFound ("<what> not found"),
+  // as Cloud Controller answers; one who sees it but may not do this gets kForbidden
+  // (CF-NotAuthorized). authorize checks an object in a space (org-scoped actions use the
+  // space's org; platform-wide ones ignore space_guid), authorizeOrg one in an org.
   base::Status authorize(const Call& call, Action action, const std::string& space_guid,
                          const char* what) const;
+  base::Status authorizeOrg(const Call& call, Action action, const std::string& org_guid,
+                            const char* what) const;
   // For lists: objects the caller may not read are left out.
   bool canRead(const Call& call, const std::string& space_guid) const;
+  bool canReadOrg(const Call& call, const std::string& org_guid) const;
+  // The spaces whose contents the caller may read (a space role there, or org manager of its
+  // org), and the orgs the caller may read (any role in them): for lists and their filters.
+  Visible visibleSpaces(const Call& call) const;
+  Visible visibleOrgs(const Call& call) const;
+  // The caller's platform-wide powers (token scopes) and roles (store, once per request).
+  auth::Powers powers(const Call& call) const;
+  const std::vector<model::Role>& callerRoles(const Call& call) const;
 
   // Lookups that also authorize; not found and not readable look the same.
   base::Result<model::App> app(const Call& call, const std::string& guid, Action action);

@@ -94,7 +94,7 @@ Reply createApp(Api& api, const Call& call) {
     return base::makeError(Errc::kInvalid, "Name can't be blank");
   MCF_TRY(checkName(**name));
   std::string space_guid = relationshipGuid(*body, "space");
-  auto space = api.space(call, space_guid, Action::kWrite);
+  auto space = api.space(call, space_guid, Action::kWriteDev);
   if (!space.ok()) {
     if (space.error().code != Errc::kNotFound) return space.takeError();
     return base::makeError(Errc::kInvalid, "Invalid space. Ensure that the space exists and you "
@@ -162,7 +162,7 @@ Reply getApp(Api& api, const Call& call) {
 }
 
 Reply updateApp(Api& api, const Call& call) {
-  auto app = api.app(call, call.param("guid"), Action::kWrite);
+  auto app = api.app(call, call.param("guid"), Action::kWriteDev);
   if (!app.ok()) return app.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
@@ -186,7 +186,7 @@ Reply updateApp(Api& api, const Call& call) {
 }
 
 Reply deleteApp(Api& api, const Call& call) {
-  auto app = api.app(call, call.param("guid"), Action::kWrite);
+  auto app = api.app(call, call.param("guid"), Action::kWriteDev);
   if (!app.ok()) return app.takeError();
   MCF_TRY(deleteAppEverywhere(api, *app));
   recordAppEvent(api, call, "audit.app.delete-request", *app);
@@ -195,7 +195,7 @@ Reply deleteApp(Api& api, const Call& call) {
 }
 
 Reply startApp(Api& api, const Call& call) {
-  auto app = api.app(call, call.param("guid"), Action::kWrite);
+  auto app = api.app(call, call.param("guid"), Action::kWriteLifecycle);
   if (!app.ok()) return app.takeError();
   auto started = setAppState(api, *app, model::AppState::kStarted, false);
   if (!started.ok()) return started.takeError();
@@ -204,7 +204,7 @@ Reply startApp(Api& api, const Call& call) {
 }
 
 Reply stopApp(Api& api, const Call& call) {
-  auto app = api.app(call, call.param("guid"), Action::kWrite);
+  auto app = api.app(call, call.param("guid"), Action::kWriteLifecycle);
   if (!app.ok()) return app.takeError();
   auto stopped = setAppState(api, *app, model::AppState::kStopped, false);
   if (!stopped.ok()) return stopped.takeError();
@@ -213,7 +213,7 @@ Reply stopApp(Api& api, const Call& call) {
 }
 
 Reply restartApp(Api& api, const Call& call) {
-  auto app = api.app(call, call.param("guid"), Action::kWrite);
+  auto app = api.app(call, call.param("guid"), Action::kWriteLifecycle);
   if (!app.ok()) return app.takeError();
   auto restarted = setAppState(api, *app, model::AppState::kStarted, true);
   if (!restarted.ok()) return restarted.takeError();
@@ -224,7 +224,7 @@ Reply restartApp(Api& api, const Call& call) {
 // The build cache lives with the stager (one folder per app); clearing it takes effect at once,
 // so the job is recorded COMPLETE as Cloud Controller's finishes.
 Reply clearBuildpackCache(Api& api, const Call& call) {
-  auto app = api.app(call, call.param("guid"), Action::kWrite);
+  auto app = api.app(call, call.param("guid"), Action::kWriteDev);
   if (!app.ok()) return app.takeError();
   MCF_TRY(api.stager.clearCache(app->guid));
   return accepted(api, api.jobs.add("app.clear_buildpack_cache", "/v3/apps/" + app->guid,

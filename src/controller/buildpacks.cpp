@@ -60,8 +60,8 @@ json presentBuildpack(const Api& api, const model::Buildpack& bp) {
 // Writes are for admins: others get 403, as Cloud Controller answers for buildpacks (which
 // every user may read).
 base::Status mayWrite(const Api& api, const Call& call) {
-  auto st = api.authorize(call, Action::kWrite, "", "Buildpack");
-  if (st.ok() || st.error().code != Errc::kNotFound) return st;
+  auto st = api.authorize(call, Action::kWriteGlobal, "", "Buildpack");
+  if (st.ok() || st.error().code != Errc::kForbidden) return st;
   return base::makeError(Errc::kForbidden, "You are not authorized to perform the requested "
                                            "action. Only admins manage buildpacks.");
 }

@@ -136,7 +136,7 @@ Reply createBuild(Api& api, const Call& call) {
                       "to it.");
   auto pkg = api.store.getPackage(package_guid);
   if (!pkg.ok()) return pkg.error().code == Errc::kNotFound ? unusable : pkg.takeError();
-  auto app = api.app(call, pkg->app_guid, Action::kWrite);
+  auto app = api.app(call, pkg->app_guid, Action::kWriteLifecycle);
   if (!app.ok()) return app.error().code == Errc::kNotFound ? unusable : app.takeError();
   if (pkg->state != model::PackageState::kReady) {
     return base::makeError(Errc::kInvalid, "The package is {}, not READY: upload its bits before "

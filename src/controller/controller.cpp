@@ -121,7 +121,7 @@ base::Result<SshTarget> Controller::authorizeSsh(const std::string& token,
   if (!claims.ok()) return claims.takeError();
   Call call;
   call.claims = std::move(*claims);
-  auto app = api_->app(call, app_guid, Action::kWrite);
+  auto app = api_->app(call, app_guid, Action::kWriteDev);
   if (!app.ok()) return app.takeError();
   recordAppEvent(*api_, call, "audit.app.ssh-authorized", *app, {{"index", 0}});
   auto processes = api_->store.listProcesses(app_guid);
@@ -137,9 +137,15 @@ void Controller::handle(http::Request&& request, http::Responder responder) {
   std::string request_id = given && !given->empty() ? *given : base::newGuid();
   Call call;
   std::string base_url = baseUrlFor(api_->config, request);
-  Done finish = [responder, request_id, warnings = call.warnings, base_url,
+  // The caller, once authenticated: a 202's job becomes theirs (JobStore::setOwnerOf).
+  auto owner = std::make_shared<std::string>();
+  Done finish = [responder, request_id, warnings = call.warnings, base_url, owner,
                  alive = std::weak_ptr<int>(api_->alive), api = api_.get()](Reply reply) mutable {
     http::Response r = reply.ok() ? std::move(*reply) : errorResponse(reply.error());
+    if (r.status == 202 && !owner->empty() && !alive.expired()) {
+      if (const std::string* location = r.header("Location"))
+        api->jobs.setOwnerOf(*location, *owner);
+    }
     if (!alive.expired()) rebaseLinks(api->config, base_url, r);
     r.set("X-Vcap-Request-Id", request_id);
     if (!warnings->empty()) {
@@ -158,6 +164,7 @@ void Controller::handle(http::Request&& request, http::Responder responder) {
     auto claims = authenticate(*api_, request);
     if (!claims.ok()) return finish(claims.takeError());
     call.claims = std::move(*claims);
+    *owner = jobOwner(call);
   }
   call.query = http::parseQuery(request.query);
   call.request = std::move(request);

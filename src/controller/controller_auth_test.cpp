@@ -105,19 +105,25 @@ TEST_CASE("every response carries X-Vcap-Request-Id, echoed when the client sent
   CHECK(json::parse(fresh.body)["errors"][0]["title"] == "CF-NotFound");
 }
 
-TEST_CASE("a user without the admin scope sees no objects: 404, not 403") {
+TEST_CASE("a user without a role sees no objects: 404, not 403; a role makes them visible") {
   Harness h;
   std::string app = h.createApp("secret");
-  // A second, non-admin user, made the way seed() makes the admin.
-  model::User user;
-  user.username = "dev";
-  user.password_hash = "unused";
-  user = h.store().createUser(user).value();  // tokens of users not in the store are refused
-  std::string token = h.tokens.issueAccess(user, "password");
-  http::Headers bearer = {{"Authorization", "bearer " + token}};
-  http::Response r = h.request("GET", "/v3/apps/" + app, "", bearer);
+  // A second, non-admin user with no role anywhere.
+  std::string user = h.makeUser("dev");
+  http::Response r = h.as("dev", "GET", "/v3/apps/" + app);
   CHECK(r.status == 404);
   CHECK(json::parse(r.body)["errors"][0]["detail"] == "App not found");
-  json list = json::parse(h.request("GET", "/v3/apps", "", bearer).body);
+  json list = json::parse(h.as("dev", "GET", "/v3/apps").body);
   CHECK(list["pagination"]["total_results"] == 0);
+  CHECK(json::parse(h.as("dev", "GET", "/v3/organizations").body)["pagination"]
+            ["total_results"] == 0);
+  // As a space auditor the app is readable, and changing it is forbidden: 403.
+  h.grant(user, model::RoleType::kOrganizationUser, h.orgGuid());
+  h.grant(user, model::RoleType::kSpaceAuditor, h.spaceGuid());
+  CHECK(h.as("dev", "GET", "/v3/apps/" + app).status == 200);
+  http::Response stop = h.as("dev", "POST", "/v3/apps/" + app + "/actions/stop");
+  CHECK(stop.status == 403);
+  json error = json::parse(stop.body)["errors"][0];
+  CHECK(error["title"] == "CF-NotAuthorized");
+  CHECK(error["detail"] == "You are not authorized to perform the requested action");
 }

@@ -98,7 +98,7 @@ Reply createDeployment(Api& api, const Call& call) {
   if (app_guid.empty())
     return base::makeError(Errc::kInvalid, "Relationships must include the app: "
                                            "{{\"relationships\": {{\"app\": {{\"data\": {{\"guid\": \"...\"}}}}}}}}");
-  auto app = api.app(call, app_guid, Action::kWrite);
+  auto app = api.app(call, app_guid, Action::kWriteLifecycle);
   if (!app.ok()) {
     if (app.error().code != Errc::kNotFound) return app.takeError();
     return base::makeError(Errc::kInvalid,
@@ -218,7 +218,7 @@ Reply listDeployments(Api& api, const Call& call) {
 
 // The scheduler brings the old instances back and stops the new ones, then marks it CANCELED.
 Reply cancelDeployment(Api& api, const Call& call) {
-  auto d = findDeployment(api, call, Action::kWrite);
+  auto d = findDeployment(api, call, Action::kWriteLifecycle);
   if (!d.ok()) return d.takeError();
   if (d->state == dp::kCanceling) return jsonReply(200, presentDeployment(api, *d));
   if (d->state != dp::kDeploying)

@@ -55,11 +55,14 @@ Reply createDomain(Api& api, const Call& call) {
                                            "'internal'");
   }
   domain.org_guid = relationshipGuid(*body, "organization");
-  MCF_TRY(api.authorize(call, Action::kWrite, "", "Domain"));
+  // Shared domains are the admin's; an org manager may add private domains to the org.
+  if (domain.org_guid.empty()) MCF_TRY(api.authorize(call, Action::kWriteGlobal, "", "Domain"));
   if (!domain.org_guid.empty()) {
     auto org = api.store.getOrg(domain.org_guid);
-    if (!org.ok()) {
-      if (org.error().code != Errc::kNotFound) return org.takeError();
+    auto may = api.authorizeOrg(call, Action::kManageOrg, domain.org_guid, "Organization");
+    if (org.ok() && !may.ok() && may.error().code != Errc::kNotFound) return may.takeError();
+    if (!org.ok() || !may.ok()) {
+      if (!org.ok() && org.error().code != Errc::kNotFound) return org.takeError();
       return base::makeError(Errc::kInvalid, "Organization with guid '{}' does not exist or you "
                                              "do not have access to it.",
                              domain.org_guid);
@@ -79,7 +82,11 @@ Reply createDomain(Api& api, const Call& call) {
 Reply deleteDomain(Api& api, const Call& call) {
   auto domain = api.store.getDomain(call.param("guid"));
   if (!domain.ok()) return domain.takeError();
-  MCF_TRY(api.authorize(call, Action::kWrite, "", "Domain"));
+  if (domain->org_guid.empty()) {
+    MCF_TRY(api.authorize(call, Action::kWriteGlobal, "", "Domain"));
+  } else {
+    MCF_TRY(api.authorizeOrg(call, Action::kManageOrg, domain->org_guid, "Domain"));
+  }
   if (domain->name == base::toLower(api.config.domain)) {
     return base::makeError(Errc::kInvalid, "The domain '{}' is microcf's default domain (set with "
                                            "'microcf up --domain') and cannot be deleted",

@@ -64,7 +64,7 @@ Reply getCurrentDropletRelationship(Api& api, const Call& call) {
 // {"data":{"guid":D}}: the droplet must be the app's and STAGED. Process types the droplet
 // brings that the app lacks are created with Cloud Foundry's defaults (web exists already).
 Reply setCurrentDroplet(Api& api, const Call& call) {
-  auto app = api.app(call, call.param("guid"), Action::kWrite);
+  auto app = api.app(call, call.param("guid"), Action::kWriteLifecycle);
   if (!app.ok()) return app.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();

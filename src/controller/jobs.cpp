@@ -29,9 +29,25 @@ const Job* JobStore::find(const std::string& guid) const {
   return nullptr;
 }
 
+void JobStore::setOwnerOf(const std::string& location, const std::string& owner) {
+  size_t at = location.find("/v3/jobs/");
+  if (at == std::string::npos) return;
+  std::string guid = location.substr(at + 9);
+  for (auto it = jobs_.rbegin(); it != jobs_.rend(); ++it) {
+    if (it->guid == guid) {
+      it->owner = owner;
+      return;
+    }
+  }
+}
+
+// A job is its creator's (Cloud Controller answers 404 to others); global readers see all.
 Reply getJob(Api& api, const Call& call) {
   const Job* job = api.jobs.find(call.param("guid"));
-  if (!job) return base::makeError(base::Errc::kNotFound, "Job not found");
+  auto p = api.powers(call);
+  bool global = p.admin || p.admin_read_only || p.global_auditor;
+  if (!job || (!global && (job->owner.empty() || job->owner != jobOwner(call))))
+    return base::makeError(base::Errc::kNotFound, "Job not found");
   return jsonReply(200, presentJob(api, *job));
 }
 

@@ -21,6 +21,8 @@ struct Job {
   std::vector<base::Error> errors;
   std::vector<std::string> warnings;
   std::string resource_path;  // "/v3/spaces/<guid>": the object the job worked on, for links
+  std::string owner;  // who started it (user guid, or "client:<id>"): only they and global
+                      // readers see it
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };
@@ -31,6 +33,9 @@ class JobStore {
   std::string add(std::string operation, std::string resource_path, int64_t now,
                   std::vector<base::Error> errors = {});
   const Job* find(const std::string& guid) const;
+  // Records who started the job the 202 answer's Location names; the controller calls it for
+  // every 202, so that handlers need not pass the caller along.
+  void setOwnerOf(const std::string& location, const std::string& owner);
 
  private:
   static constexpr size_t kKeep = 1000;  // old jobs are forgotten first

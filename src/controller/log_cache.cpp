@@ -79,8 +79,8 @@ json envelope(const logs::Envelope& e, const SourceTags& t) {
 // Same rule for read and stream: the app's readers; a deleted app's logs, admins only.
 base::Status authorizeSource(Api& api, const Call& call, const std::string& source) {
   if (auto app = api.store.getApp(source); app.ok())
-    return api.authorize(call, Action::kRead, app->space_guid, "App");
-  return api.authorize(call, Action::kRead, "", "Source");
+    return api.authorize(call, Action::kReadLogs, app->space_guid, "App");
+  return api.authorize(call, Action::kReadLogs, "", "Source");
 }
 
 // envelope_types: absent, LOG or ANY read log envelopes; only other types read nothing.

@@ -178,7 +178,7 @@ base::Result<Uploaded> processUpload(blobstore::Blobstore& blobs, blobstore::Res
 void uploadPackage(Api& api, Call&& call, Done done) {
   auto pkg = api.store.getPackage(call.param("guid"));
   if (!pkg.ok()) return done(pkg.takeError());
-  auto app = api.app(call, pkg->app_guid, Action::kWrite);
+  auto app = api.app(call, pkg->app_guid, Action::kWriteDev);
   if (!app.ok()) {
     return done(app.error().code == Errc::kNotFound
                     ? base::makeError(Errc::kNotFound, "Package not found")

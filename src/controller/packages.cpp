@@ -24,7 +24,7 @@ Reply createPackage(Api& api, const Call& call) {
     return base::makeError(Errc::kInvalid, "Docker packages are not supported by microcf; push "
                                            "the app's source with type 'bits'");
   if (t != "bits") return base::makeError(Errc::kInvalid, "Type must be 'bits', got '{}'", t);
-  auto app = api.app(call, relationshipGuid(*body, "app"), Action::kWrite);
+  auto app = api.app(call, relationshipGuid(*body, "app"), Action::kWriteDev);
   if (!app.ok()) {
     if (app.error().code != Errc::kNotFound) return app.takeError();
     return base::makeError(Errc::kInvalid, "App is invalid. Ensure it exists and you have "

@@ -170,7 +170,7 @@ Reply getProcess(Api& api, const Call& call) {
 
 Reply updateProcess(Api& api, const Call& call) {
   model::App app;
-  auto p = api.process(call, call.param("guid"), Action::kWrite, &app);
+  auto p = api.process(call, call.param("guid"), Action::kWriteLifecycle, &app);
   if (!p.ok()) return p.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
@@ -203,7 +203,7 @@ Reply updateProcess(Api& api, const Call& call) {
 
 Reply scaleProcess(Api& api, const Call& call) {
   model::App app;
-  auto p = api.process(call, call.param("guid"), Action::kWrite, &app);
+  auto p = api.process(call, call.param("guid"), Action::kWriteLifecycle, &app);
   if (!p.ok()) return p.takeError();
   return scale(api, call, *p, app);
 }
@@ -245,7 +245,7 @@ Reply getAppProcess(Api& api, const Call& call) {
 
 Reply scaleAppProcess(Api& api, const Call& call) {
   model::App app;
-  auto p = byType(api, call, Action::kWrite, app);
+  auto p = byType(api, call, Action::kWriteLifecycle, app);
   if (!p.ok()) return p.takeError();
   return scale(api, call, *p, app);
 }
@@ -260,7 +260,7 @@ Reply appProcessStats(Api& api, const Call& call) {
 // DELETE /v3/apps/:guid/processes/:type/instances/:index: only that instance is replaced.
 Reply restartAppInstance(Api& api, const Call& call) {
   model::App app;
-  auto p = byType(api, call, Action::kWrite, app);
+  auto p = byType(api, call, Action::kWriteLifecycle, app);
   if (!p.ok()) return p.takeError();
   const std::string& raw = call.param("index");
   int index = -1;

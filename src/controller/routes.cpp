@@ -67,7 +67,8 @@ Reply list(Api& api, const Call& call, const ListQuery& q, const std::string& pa
   for (const auto& r : *routes) {
     if (!q.matches("hosts", r.host) || !q.matches("domain_guids", r.domain_guid) ||
         !q.matches("space_guids", r.space_guid) || !q.matches("paths", r.path) ||
-        !q.matches("guids", r.guid) || !api.canRead(call, r.space_guid) ||
+        !q.matches("guids", r.guid) ||
+        !api.authorize(call, Action::kReadRoute, r.space_guid, "Route").ok() ||
         q.has("ports")) {  // microcf's routes are HTTP routes: they have no port
       continue;
     }
@@ -118,7 +119,7 @@ Reply createRoute(Api& api, const Call& call) {
   if (body->contains("port") && !(*body)["port"].is_null())
     return base::makeError(Errc::kInvalid, "TCP routes (with a port) are not supported by "
                                            "microcf; create an HTTP route with a host");
-  auto space = api.space(call, relationshipGuid(*body, "space"), Action::kWrite);
+  auto space = api.space(call, relationshipGuid(*body, "space"), Action::kWriteDev);
   if (!space.ok()) {
     if (space.error().code != Errc::kNotFound) return space.takeError();
     return base::makeError(Errc::kInvalid, "Invalid space. Ensure that the space exists and you "
@@ -152,7 +153,7 @@ Reply createRoute(Api& api, const Call& call) {
 // {options?: {loadbalancing}, metadata?}: options merge into the route's (null removes one)
 // and reach the router at once.
 Reply updateRoute(Api& api, const Call& call) {
-  auto route = findRoute(api, call, Action::kWrite);
+  auto route = findRoute(api, call, Action::kWriteDev);
   if (!route.ok()) return route.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
@@ -174,7 +175,7 @@ Reply updateRoute(Api& api, const Call& call) {
 }
 
 Reply getRoute(Api& api, const Call& call) {
-  auto route = findRoute(api, call, Action::kRead);
+  auto route = findRoute(api, call, Action::kReadRoute);
   if (!route.ok()) return route.takeError();
   auto j = present(api, *route);
   if (!j.ok()) return j.takeError();
@@ -182,7 +183,7 @@ Reply getRoute(Api& api, const Call& call) {
 }
 
 Reply deleteRoute(Api& api, const Call& call) {
-  auto route = findRoute(api, call, Action::kWrite);
+  auto route = findRoute(api, call, Action::kWriteDev);
   if (!route.ok()) return route.takeError();
   auto dests = api.store.listDestinations(route->guid);
   if (!dests.ok()) return dests.takeError();
@@ -196,7 +197,7 @@ Reply deleteRoute(Api& api, const Call& call) {
 }
 
 Reply listDestinations(Api& api, const Call& call) {
-  auto route = findRoute(api, call, Action::kRead);
+  auto route = findRoute(api, call, Action::kReadRoute);
   if (!route.ok()) return route.takeError();
   auto dests = api.store.listDestinations(route->guid);
   if (!dests.ok()) return dests.takeError();
@@ -229,7 +230,7 @@ base::Result<std::vector<model::RouteDestination>> readDestinations(Api& api, co
       d.protocol = entry["protocol"].get<std::string>();
     if (d.protocol != "http1" && d.protocol != "http2")
       return base::makeError(Errc::kInvalid, "Destination protocol must be http1 or http2");
-    auto target = api.app(call, d.app_guid, Action::kWrite);
+    auto target = api.app(call, d.app_guid, Action::kWriteLifecycle);
     if (!target.ok() || target->space_guid != route.space_guid) {
       if (!target.ok() && target.error().code != Errc::kNotFound) return target.takeError();
       return base::makeError(Errc::kInvalid, "App '{}' must exist and be in the route's space",
@@ -263,7 +264,7 @@ Reply answerDestinations(Api& api, const model::Route& route) {
 
 // Added to the route's destinations (existing ones stay); answers with all of them.
 Reply addDestinations(Api& api, const Call& call) {
-  auto route = findRoute(api, call, Action::kWrite);
+  auto route = findRoute(api, call, Action::kWriteLifecycle);
   if (!route.ok()) return route.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
@@ -276,7 +277,7 @@ Reply addDestinations(Api& api, const Call& call) {
 
 // The route's destinations become exactly these (by app and process type).
 Reply replaceDestinations(Api& api, const Call& call) {
-  auto route = findRoute(api, call, Action::kWrite);
+  auto route = findRoute(api, call, Action::kWriteLifecycle);
   if (!route.ok()) return route.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
@@ -300,7 +301,7 @@ Reply replaceDestinations(Api& api, const Call& call) {
 }
 
 Reply removeDestination(Api& api, const Call& call) {
-  auto route = findRoute(api, call, Action::kWrite);
+  auto route = findRoute(api, call, Action::kWriteLifecycle);
   if (!route.ok()) return route.takeError();
   auto dests = api.store.listDestinations(route->guid);
   if (!dests.ok()) return dests.takeError();

@@ -190,7 +190,7 @@ Reply createServiceInstance(Api& api, const Call& call) {
   if (!name.ok()) return name.takeError();
   if (!*name || (*name)->empty()) return base::makeError(Errc::kInvalid, "Name can't be blank");
   MCF_TRY(checkName(**name));
-  auto space = api.space(call, relationshipGuid(*body, "space"), Action::kWrite);
+  auto space = api.space(call, relationshipGuid(*body, "space"), Action::kWriteDev);
   if (!space.ok()) {
     if (space.error().code != Errc::kNotFound) return space.takeError();
     return base::makeError(Errc::kInvalid, "Invalid space. Ensure that the space exists and you "
@@ -257,7 +257,7 @@ Reply getServiceInstanceCredentials(Api& api, const Call& call) {
 // Any of name, credentials, syslog_drain_url, route_service_url, tags; credentials replace
 // the old ones whole, as `cf uups -p` does.
 Reply updateServiceInstance(Api& api, const Call& call) {
-  auto si = findInstance(api, call, call.param("guid"), Action::kWrite);
+  auto si = findInstance(api, call, call.param("guid"), Action::kWriteDev);
   if (!si.ok()) return si.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
@@ -293,7 +293,7 @@ Reply updateServiceInstance(Api& api, const Call& call) {
 
 // 204. An instance that apps are still bound to is refused, naming them.
 Reply deleteServiceInstance(Api& api, const Call& call) {
-  auto si = findInstance(api, call, call.param("guid"), Action::kWrite);
+  auto si = findInstance(api, call, call.param("guid"), Action::kWriteDev);
   if (!si.ok()) return si.takeError();
   auto bindings = api.store.listServiceBindings("", si->guid);
   if (!bindings.ok()) return bindings.takeError();
@@ -340,7 +340,7 @@ Reply createServiceBinding(Api& api, const Call& call) {
     return base::makeError(Errc::kInvalid, "The service instance could not be found: '{}'.",
                            relationshipGuid(*body, "service_instance"));
   }
-  auto app = api.app(call, relationshipGuid(*body, "app"), Action::kWrite);
+  auto app = api.app(call, relationshipGuid(*body, "app"), Action::kWriteLifecycle);
   if (!app.ok()) {
     if (app.error().code != Errc::kNotFound) return app.takeError();
     return base::makeError(Errc::kInvalid, "The app could not be found: '{}'.",
@@ -417,7 +417,7 @@ Reply getServiceBindingDetails(Api& api, const Call& call) {
 }
 
 Reply deleteServiceBinding(Api& api, const Call& call) {
-  auto b = findBinding(api, call, Action::kWrite);
+  auto b = findBinding(api, call, Action::kWriteLifecycle);
   if (!b.ok()) return b.takeError();
   MCF_TRY(api.store.deleteServiceBinding(b->guid));
   if (auto app = api.store.getApp(b->app_guid); app.ok())

@@ -18,7 +18,7 @@ base::Result<model::Org> findOrg(Api& api, const Call& call, const std::string& 
   auto org = api.store.getOrg(guid);
   if (!org.ok() && org.error().code == Errc::kNotFound)
     return base::makeError(Errc::kNotFound, "Organization not found");
-  if (org.ok()) MCF_TRY(api.authorize(call, Action::kRead, "", "Organization"));
+  if (org.ok()) MCF_TRY(api.authorizeOrg(call, Action::kReadOrg, org->guid, "Organization"));
   return org;
 }
 
@@ -33,7 +33,8 @@ Reply listOrgs(Api& api, const Call& call) {
   if (!orgs.ok()) return orgs.takeError();
   std::vector<json> out;
   for (const auto& org : *orgs) {
-    if (q->matches("names", org.name) && q->matches("guids", org.guid) && api.canRead(call, ""))
+    if (q->matches("names", org.name) && q->matches("guids", org.guid) &&
+        api.canReadOrg(call, org.guid))
       out.push_back(presentOrg(api, org));
   }
   return jsonReply(200, paginate(api, "/v3/organizations", *q, std::move(out)));
@@ -104,6 +105,7 @@ Reply listDomains(Api& api, const Call& call) {
   const std::string* org = call.params.count("guid") ? &call.param("guid") : nullptr;
   for (const auto& d : *domains) {
     if (org && !domainUsableBy(d, *org)) continue;
+    if (!d.org_guid.empty() && !api.canReadOrg(call, d.org_guid)) continue;  // private, unseen
     if (q->matches("names", d.name) && q->matches("guids", d.guid) &&
         (!q->has("organization_guids") || q->matches("organization_guids", d.org_guid)))
       out.push_back(presentDomain(api, d));
@@ -116,7 +118,11 @@ Reply listDomains(Api& api, const Call& call) {
 
 Reply getDomain(Api& api, const Call& call) {
   auto domain = api.store.getDomain(call.param("guid"));
+  if (!domain.ok() && domain.error().code == Errc::kNotFound)
+    return base::makeError(Errc::kNotFound, "Domain not found");
   if (!domain.ok()) return domain.takeError();
+  if (!domain->org_guid.empty())
+    MCF_TRY(api.authorizeOrg(call, Action::kReadOrg, domain->org_guid, "Domain"));
   return jsonReply(200, presentDomain(api, *domain));
 }
 

@@ -87,7 +87,7 @@ constexpr int kDefaultTaskDiskMb = 1024;
 // {"command", "name"?, "memory_in_mb"?, "disk_in_mb"?, "log_rate_limit_in_bytes_per_second"?,
 //  "droplet_guid"?, "template"?: {"process": {"guid"}}} → 202 with the PENDING task.
 Reply createTask(Api& api, const Call& call) {
-  auto app = api.app(call, call.param("guid"), Action::kWrite);
+  auto app = api.app(call, call.param("guid"), Action::kWriteLifecycle);
   if (!app.ok()) return app.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
@@ -198,7 +198,7 @@ Reply listAppTasks(Api& api, const Call& call) { return listTasks(api, call); }
 
 // 202 with the task CANCELING; the runtime stops it and it ends FAILED "task was cancelled".
 Reply cancelTask(Api& api, const Call& call) {
-  auto task = findTask(api, call, Action::kWrite);
+  auto task = findTask(api, call, Action::kWriteLifecycle);
   if (!task.ok()) return task.takeError();
   if (model::isFinal(task->state)) {
     return base::makeError(Errc::kInvalid, "Task state is {} and therefore cannot be canceled",

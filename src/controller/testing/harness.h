@@ -25,6 +25,7 @@
 #include "http/multipart.h"
 #include "http/url.h"
 #include "logs/log_store.h"
+#include "model/model.h"
 #include "loop/loop.h"
 #include "store/testing/temp_store.h"
 
@@ -107,6 +108,50 @@ class Harness {
     return json::parse(r.body).at("access_token").get<std::string>();
   }
 
+  // Other users, made directly in the store, and requests as them. global_scope is "" or
+  // cloud_controller.admin_read_only / cloud_controller.global_auditor.
+  std::string makeUser(const std::string& username, const std::string& global_scope = "") {
+    model::User user;
+    user.username = username;
+    user.email = username;
+    user.password_hash = "unused";
+    user.global_scope = global_scope;
+    auto created = store().createUser(user);
+    REQUIRE(created.ok());
+    user_tokens_[username] = tokens.issueAccess(*created, "password");
+    return created->guid;
+  }
+  // Gives user_guid a role: an org role in org_guid, or a space role in space_guid (whose org
+  // is looked up).
+  std::string grant(const std::string& user_guid, model::RoleType type, const std::string& guid) {
+    model::Role role;
+    role.type = type;
+    role.user_guid = user_guid;
+    if (model::isSpaceRole(type)) {
+      auto space = store().getSpace(guid);
+      REQUIRE(space.ok());
+      role.space_guid = guid;
+      role.org_guid = space->org_guid;
+    } else {
+      role.org_guid = guid;
+    }
+    auto created = store().createRole(role);
+    REQUIRE(created.ok());
+    return created->guid;
+  }
+  // A request with the bearer token of a user made by makeUser.
+  http::Response as(const std::string& username, const std::string& method,
+                    const std::string& target, const std::string& body = "",
+                    http::Headers headers = {}) {
+    REQUIRE(user_tokens_.count(username));
+    headers.push_back({"Authorization", "bearer " + user_tokens_[username]});
+    return request(method, target, body, std::move(headers));
+  }
+  std::string orgGuid() {
+    return call("GET", "/v3/organizations?names=microcf")["resources"][0]["guid"]
+        .get<std::string>();
+  }
+
   std::string spaceGuid() {
     return call("GET", "/v3/spaces?names=dev")["resources"][0]["guid"].get<std::string>();
   }
@@ -182,6 +227,7 @@ class Harness {
   std::string dir_;
   store::TempStore store_;
   std::string token_;
+  std::map<std::string, std::string> user_tokens_;  // username -> access token
 };
 
 // A zip with one stored entry, written byte by byte so that tests can make entries no archiver

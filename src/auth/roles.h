@@ -34,8 +34,6 @@ enum class Action {
   kManageOrg,        // create spaces, update the org, org roles, private domains
   // Platform-wide (buildpacks, shared domains, stacks, orgs): everyone may read them.
   kWriteGlobal,
-  // Not yet re-classified call sites; the same as kWriteDev.
-  kWrite = kWriteDev,
 };
 
 enum class Scope { kSpace, kOrg, kGlobal };

@@ -36,7 +36,8 @@ Reply patchMetadata(Api& api, const Call& call, const char* type, SyncHandler ge
   const std::string& guid = call.param("guid");
   auto space = space_of(api, guid);
   if (!space.ok()) return space.takeError();
-  MCF_TRY(api.authorize(call, Action::kWrite, *space, what));
+  MCF_TRY(api.authorize(call, space->empty() ? Action::kWriteGlobal : Action::kWriteDev, *space,
+                        what));
   MCF_TRY(updateMetadata(api, type, guid, *body));
   return get(api, call);
 }

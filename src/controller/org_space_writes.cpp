@@ -15,7 +15,7 @@ namespace {
 
 // Creating orgs is for admins: a refusal is 403, there is nothing to hide.
 base::Status mayCreate(Api& api, const Call& call, const char* what) {
-  auto allowed = api.authorize(call, Action::kWrite, "", what);
+  auto allowed = api.authorize(call, Action::kWriteGlobal, "", what);
   if (!allowed.ok() && allowed.error().code == Errc::kNotFound) {
     return base::makeError(Errc::kForbidden, "You are not authorized to perform the requested "
                                              "action");
@@ -23,13 +23,15 @@ base::Status mayCreate(Api& api, const Call& call, const char* what) {
   return allowed;
 }
 
-base::Result<model::Org> writableOrg(Api& api, const Call& call, const std::string& guid) {
+base::Result<model::Org> writableOrg(Api& api, const Call& call, const std::string& guid,
+                                     Action action) {
   auto org = api.store.getOrg(guid);
   if (!org.ok()) {
     if (org.error().code != Errc::kNotFound) return org.takeError();
     return base::makeError(Errc::kNotFound, "Organization not found");
   }
-  MCF_TRY(api.authorize(call, Action::kWrite, "", "Organization"));
+  MCF_TRY(api.authorizeOrg(call, Action::kReadOrg, guid, "Organization"));
+  MCF_TRY(api.authorizeOrg(call, action, guid, "Organization"));
   return org;
 }
 
@@ -82,7 +84,7 @@ Reply createOrg(Api& api, const Call& call) {
 }
 
 Reply updateOrg(Api& api, const Call& call) {
-  auto org = writableOrg(api, call, call.param("guid"));  // §8: OrgMgr, admin
+  auto org = writableOrg(api, call, call.param("guid"), Action::kManageOrg);  // §8: OrgMgr
   if (!org.ok()) return org.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
@@ -102,7 +104,7 @@ Reply updateOrg(Api& api, const Call& call) {
 }
 
 Reply deleteOrg(Api& api, const Call& call) {
-  auto org = writableOrg(api, call, call.param("guid"));  // §8: admin
+  auto org = writableOrg(api, call, call.param("guid"), Action::kWriteGlobal);  // §8: admin
   if (!org.ok()) return org.takeError();
   auto spaces = api.store.listSpaces();
   if (!spaces.ok()) return spaces.takeError();
@@ -127,9 +129,9 @@ Reply createSpace(Api& api, const Call& call) {
   auto name = readName(*body, true);
   if (!name.ok()) return name.takeError();
   auto org = api.store.getOrg(relationshipGuid(*body, "organization"));
-  base::Status allowed = org.ok() ? api.authorize(call, Action::kWrite, "", "Organization")
+  base::Status allowed = org.ok() ? api.authorizeOrg(call, Action::kManageOrg, org->guid,
+                                                     "Organization")  // §8: OrgMgr
                                   : base::Status();
-  // §8: OrgMgr, admin
   if (!org.ok() || (!allowed.ok() && allowed.error().code == Errc::kNotFound)) {
     if (!org.ok() && org.error().code != Errc::kNotFound) return org.takeError();
     return base::makeError(Errc::kInvalid, "Invalid organization. Ensure the organization exists "
@@ -147,7 +149,7 @@ Reply createSpace(Api& api, const Call& call) {
 }
 
 Reply updateSpace(Api& api, const Call& call) {
-  auto space = api.space(call, call.param("guid"), Action::kWrite);  // §8: OrgMgr, SpaceMgr, admin
+  auto space = api.space(call, call.param("guid"), Action::kManageSpace);  // §8: OrgMgr, SpaceMgr
   if (!space.ok()) return space.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
@@ -165,7 +167,7 @@ Reply updateSpace(Api& api, const Call& call) {
 }
 
 Reply deleteSpace(Api& api, const Call& call) {
-  auto space = api.space(call, call.param("guid"), Action::kWrite);  // §8: OrgMgr, admin
+  auto space = api.space(call, call.param("guid"), Action::kManageOrg);  // §8: OrgMgr
   if (!space.ok()) return space.takeError();
   MCF_TRY(deleteSpaceEverywhere(api, *space));
   recordTenancyEvent(api, call, "audit.space.delete-request", "space", space->guid, space->name,

@@ -195,14 +195,25 @@ base::Error asInvalid(base::Error e) {
   return e;
 }
 
-base::Result<model::Quota> findQuota(Api& api, const Call& call, QuotaKind kind, Action action) {
+// Organization quotas are platform-wide: everyone reads them, admins write them. A space
+// quota belongs to its org: its members read it, its managers write it.
+base::Status authorizeQuota(Api& api, const Call& call, QuotaKind kind, const model::Quota& q,
+                            bool write) {
+  if (kind == QuotaKind::kOrg)
+    return write ? api.authorize(call, Action::kWriteGlobal, "", what(kind)) : base::Status();
+  MCF_TRY(api.authorizeOrg(call, Action::kReadOrg, q.org_guid, what(kind)));
+  return write ? api.authorizeOrg(call, Action::kManageOrg, q.org_guid, what(kind))
+               : base::Status();
+}
+
+base::Result<model::Quota> findQuota(Api& api, const Call& call, QuotaKind kind, bool write) {
   auto q = api.store.getQuota(kind, call.param("guid"));
   if (!q.ok()) {
     if (q.error().code == Errc::kNotFound)
       return base::makeError(Errc::kNotFound, "{} not found", what(kind));
     return q.takeError();
   }
-  MCF_TRY(api.authorize(call, action, "", what(kind)));
+  MCF_TRY(authorizeQuota(api, call, kind, *q, write));
   return q;
 }
 
@@ -266,7 +277,7 @@ QuotaReply listQuotas(Api& api, const Call& call, QuotaKind kind) {
       if (!q->matches("organization_guids", quota.org_guid)) continue;
       if (!anyIn("space_guids", quota.applied_to)) continue;
     }
-    if (!api.canRead(call, "")) continue;
+    if (!authorizeQuota(api, call, kind, quota, false).ok()) continue;
     out.push_back(presentQuota(api, quota, kind));
   }
   return jsonReply(200, paginate(api, kind == QuotaKind::kOrg ? "/v3/organization_quotas"
@@ -275,13 +286,13 @@ QuotaReply listQuotas(Api& api, const Call& call, QuotaKind kind) {
 }
 
 QuotaReply getQuota(Api& api, const Call& call, QuotaKind kind) {
-  auto q = findQuota(api, call, kind, Action::kRead);
+  auto q = findQuota(api, call, kind, false);
   if (!q.ok()) return q.takeError();
   return jsonReply(200, presentQuota(api, *q, kind));
 }
 
 QuotaReply updateQuota(Api& api, const Call& call, QuotaKind kind) {
-  auto q = findQuota(api, call, kind, Action::kWrite);
+  auto q = findQuota(api, call, kind, true);
   if (!q.ok()) return q.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
@@ -293,7 +304,7 @@ QuotaReply updateQuota(Api& api, const Call& call, QuotaKind kind) {
 }
 
 QuotaReply deleteQuota(Api& api, const Call& call, QuotaKind kind) {
-  auto q = findQuota(api, call, kind, Action::kWrite);
+  auto q = findQuota(api, call, kind, true);
   if (!q.ok()) return q.takeError();
   MCF_TRY(api.store.deleteQuota(kind, q->guid));
   const char* op = kind == QuotaKind::kOrg ? "organization_quota.delete" : "space_quota.delete";
@@ -319,7 +330,7 @@ QuotaReply updateSpaceQuota(Api& api, const Call& call) { return updateQuota(api
 QuotaReply deleteSpaceQuota(Api& api, const Call& call) { return deleteQuota(api, call, QuotaKind::kSpace); }
 
 QuotaReply createOrgQuota(Api& api, const Call& call) {
-  MCF_TRY(api.authorize(call, Action::kWrite, "", "Organization quota"));
+  MCF_TRY(api.authorize(call, Action::kWriteGlobal, "", "Organization quota"));
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
   model::Quota q;
@@ -336,7 +347,7 @@ QuotaReply createOrgQuota(Api& api, const Call& call) {
 }
 
 QuotaReply applyOrgQuota(Api& api, const Call& call) {
-  auto q = findQuota(api, call, QuotaKind::kOrg, Action::kWrite);
+  auto q = findQuota(api, call, QuotaKind::kOrg, true);
   if (!q.ok()) return q.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
@@ -364,7 +375,7 @@ QuotaReply createSpaceQuota(Api& api, const Call& call) {
     return base::makeError(Errc::kInvalid, "Organization with guid '{}' does not exist, or you "
                                            "do not have access to it.", org_guid);
   }
-  MCF_TRY(api.authorize(call, Action::kWrite, "", "Organization"));
+  MCF_TRY(api.authorizeOrg(call, Action::kManageOrg, org_guid, "Organization"));
   model::Quota q;
   q.org_guid = org_guid;
   MCF_TRY(readBody(*body, q, QuotaKind::kSpace, true));
@@ -381,7 +392,7 @@ QuotaReply createSpaceQuota(Api& api, const Call& call) {
 }
 
 QuotaReply applySpaceQuota(Api& api, const Call& call) {
-  auto q = findQuota(api, call, QuotaKind::kSpace, Action::kWrite);
+  auto q = findQuota(api, call, QuotaKind::kSpace, true);
   if (!q.ok()) return q.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
@@ -395,7 +406,7 @@ QuotaReply applySpaceQuota(Api& api, const Call& call) {
 }
 
 QuotaReply removeSpaceQuota(Api& api, const Call& call) {
-  auto q = findQuota(api, call, QuotaKind::kSpace, Action::kWrite);
+  auto q = findQuota(api, call, QuotaKind::kSpace, true);
   if (!q.ok()) return q.takeError();
   auto removed = api.store.removeQuota(QuotaKind::kSpace, q->guid, call.param("space_guid"));
   if (!removed.ok()) {

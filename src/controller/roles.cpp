@@ -123,7 +123,8 @@ void addIncluded(Api& api, const ListQuery& q, const std::vector<model::Role>& r
 }
 
 bool canReadRole(const Api& api, const Call& call, const model::Role& role) {
-  return api.canRead(call, model::isSpaceRole(role.type) ? role.space_guid : "");
+  return model::isSpaceRole(role.type) ? api.canRead(call, role.space_guid)
+                                        : api.canReadOrg(call, role.org_guid);
 }
 
 base::Result<model::Role> findRole(Api& api, const Call& call, const std::string& guid) {
@@ -258,8 +259,7 @@ Reply createRole(Api& api, const Call& call) {
   role.type = *type;
   std::string where;  // "space 'dev'" / "organization 'o'" for the duplicate message
   if (space_role) {
-    // §8: OrgMgr, SpaceMgr, admin
-    auto space = api.space(call, space_guid, Action::kWrite);
+    auto space = api.space(call, space_guid, Action::kManageSpace);  // §8: OrgMgr, SpaceMgr
     if (!space.ok()) {
       if (space.error().code != Errc::kNotFound) return space.takeError();
       return base::makeError(Errc::kInvalid, "Invalid space. Ensure that the space exists and "
@@ -270,9 +270,9 @@ Reply createRole(Api& api, const Call& call) {
     where = fmt::format("space '{}'", space->name);
   } else {
     auto org = api.store.getOrg(org_guid);
-    base::Status allowed = org.ok() ? api.authorize(call, Action::kWrite, "", "Organization")
+    base::Status allowed = org.ok() ? api.authorizeOrg(call, Action::kManageOrg, org->guid,
+                                                       "Organization")  // §8: OrgMgr
                                     : base::Status();
-    // §8: OrgMgr, admin
     if (!org.ok() || (!allowed.ok() && allowed.error().code == Errc::kNotFound)) {
       if (!org.ok() && org.error().code != Errc::kNotFound) return org.takeError();
       return base::makeError(Errc::kInvalid, "Invalid organization. Ensure that the organization "
@@ -322,9 +322,9 @@ Reply deleteRole(Api& api, const Call& call) {
   auto role = findRole(api, call, call.param("guid"));
   if (!role.ok()) return role.takeError();
   if (model::isSpaceRole(role->type)) {
-    MCF_TRY(api.authorize(call, Action::kWrite, role->space_guid, "Role"));  // §8: OrgMgr, SpaceMgr, admin
+    MCF_TRY(api.authorize(call, Action::kManageSpace, role->space_guid, "Role"));  // §8: OrgMgr, SpaceMgr
   } else {
-    MCF_TRY(api.authorize(call, Action::kWrite, "", "Role"));  // §8: OrgMgr, admin
+    MCF_TRY(api.authorizeOrg(call, Action::kManageOrg, role->org_guid, "Role"));  // §8: OrgMgr
     if (role->type == model::RoleType::kOrganizationUser) {
       store::RoleFilter in_spaces;
       in_spaces.user_guids = {role->user_guid};

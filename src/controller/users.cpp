@@ -14,10 +14,23 @@ using base::Errc;
 
 namespace {
 
+// Cloud Controller shows a user the users that share an org with them (and themselves);
+// admins and global readers see everyone.
+bool canSeeUser(Api& api, const Call& call, const Visible& orgs, const model::User& user) {
+  if (orgs.all || (call.claims && call.claims->user_id == user.guid)) return true;
+  store::RoleFilter theirs;
+  theirs.user_guids = {user.guid};
+  auto roles = api.store.listRoles(theirs);
+  if (!roles.ok()) return false;
+  return std::any_of(roles->begin(), roles->end(),
+                     [&](const model::Role& r) { return orgs.has(r.org_guid); });
+}
+
 base::Result<model::User> findUser(Api& api, const Call& call, const std::string& guid) {
   auto user = api.store.getUser(guid);
   if (!user.ok() && user.error().code != Errc::kNotFound) return user.takeError();
-  if (!user.ok() || !api.canRead(call, "")) return base::makeError(Errc::kNotFound, "User not found");
+  if (!user.ok() || !canSeeUser(api, call, api.visibleOrgs(call), *user))
+    return base::makeError(Errc::kNotFound, "User not found");
   return user;
 }
 
@@ -35,6 +48,7 @@ Reply listUsers(Api& api, const Call& call) {
   if (!users.ok()) return users.takeError();
   std::vector<json> out;
   const auto* partial = q->filter("partial_usernames");
+  Visible orgs = api.visibleOrgs(call);
   for (const auto& user : *users) {
     if (!q->matches("guids", user.guid) || !q->matches("origins", user.origin)) continue;
     if (q->has("usernames")) {
@@ -48,7 +62,7 @@ Reply listUsers(Api& api, const Call& call) {
           return base::toLower(user.username).find(base::toLower(p)) != std::string::npos;
         }))
       continue;
-    if (!api.canRead(call, "")) continue;
+    if (!canSeeUser(api, call, orgs, user)) continue;
     out.push_back(presentUser(api, user));
   }
   return jsonReply(200, paginate(api, "/v3/users", *q, std::move(out)));
@@ -63,7 +77,7 @@ Reply getUser(Api& api, const Call& call) {
 // Cloud Controller records a user UAA already has; here the UAA's table is the same one, so
 // the user must exist already (POST /Users made it).
 Reply createUser(Api& api, const Call& call) {
-  MCF_TRY(api.authorize(call, Action::kWrite, "", "User"));  // §8: admin
+  MCF_TRY(api.authorize(call, Action::kWriteGlobal, "", "User"));  // §8: admin
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
   auto guid = optString(*body, "guid", "Guid");
@@ -85,7 +99,7 @@ Reply createUser(Api& api, const Call& call) {
 Reply deleteUser(Api& api, const Call& call) {
   auto user = findUser(api, call, call.param("guid"));
   if (!user.ok()) return user.takeError();
-  MCF_TRY(api.authorize(call, Action::kWrite, "", "User"));  // §8: admin
+  MCF_TRY(api.authorize(call, Action::kWriteGlobal, "", "User"));  // §8: admin
   if (call.claims && call.claims->user_id == user->guid)
     return base::makeError(Errc::kInvalid, "You cannot delete yourself; log in as another admin");
   MCF_TRY(deleteUserEverywhere(api, user->guid));

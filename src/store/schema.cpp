@@ -377,17 +377,6 @@ CREATE TRIGGER orgs_default_quota AFTER INSERT ON orgs BEGIN
   INSERT INTO org_quota_assignments (org_guid, quota_guid)
     SELECT NEW.guid, guid FROM organization_quotas WHERE name = 'default';
 END;
-// OAuth clients for the client_credentials grant; lists are space-separated as UAA's scopes.
-constexpr const char* kV12 = R"sql(
-CREATE TABLE oauth_clients (
-  client_id TEXT PRIMARY KEY NOT NULL,
-  secret_hash TEXT NOT NULL,
-  scope TEXT NOT NULL DEFAULT '',
-  authorities TEXT NOT NULL DEFAULT '',
-  grant_types TEXT NOT NULL DEFAULT '',
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
-);
 )sql";
 
 // Version 11: labels and annotations of every resource (CC v3 metadata), one row per
@@ -443,6 +432,19 @@ END;
 CREATE TRIGGER metadata_spaces AFTER DELETE ON spaces BEGIN
   DELETE FROM metadata WHERE resource_type = 'space' AND guid = OLD.guid;
 END;
+)sql";
+
+// OAuth clients for the client_credentials grant; lists are space-separated as UAA's scopes.
+constexpr const char* kV12 = R"sql(
+CREATE TABLE oauth_clients (
+  client_id TEXT PRIMARY KEY NOT NULL,
+  secret_hash TEXT NOT NULL,
+  scope TEXT NOT NULL DEFAULT '',
+  authorities TEXT NOT NULL DEFAULT '',
+  grant_types TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
 )sql";
 
 Result<int> userVersion(Db& db) {

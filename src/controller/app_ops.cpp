@@ -177,7 +177,8 @@ void fillAppContext(Api& api, const model::App& app, int memory_mb, int disk_mb,
 Reply listAppChildren(Api& api, const Call& call, const std::string& collection,
                       const AppChildren& present) {
   // The filters each collection takes, besides the app/space/org ones every collection takes.
-  base::Result<ListQuery> q = base::makeError(Errc::kInternal, "unknown collection");
+  base::Result<ListQuery> q = base::makeError(Errc::kInternal, "unknown collection {}",
+                                              collection);
   const std::initializer_list<const char*> kOrder = {"created_at", "updated_at"};
   if (collection == "packages") {
     q = parseListQuery(call.request.query, kOrder,
@@ -198,8 +199,6 @@ Reply listAppChildren(Api& api, const Call& call, const std::string& collection,
   } else if (collection == "deployments") {
     q = parseListQuery(call.request.query, kOrder,
                        {"app_guids", "states", "status_values", "status_reasons", "guids"});
-  } else {
-    q = parseListQuery(call.request.query, kOrder);
   }
   if (!q.ok()) return q.takeError();
   std::vector<model::App> apps;

@@ -191,7 +191,5 @@ Reply patchDeploymentMetadata(Api& api, const Call& call);
 Reply patchServiceBindingMetadata(Api& api, const Call& call);
 Reply patchDomainMetadata(Api& api, const Call& call);
 Reply patchStackMetadata(Api& api, const Call& call);
-Reply patchOrgMetadata(Api& api, const Call& call);
-Reply patchSpaceMetadata(Api& api, const Call& call);
 
 }  // namespace mcf::controller

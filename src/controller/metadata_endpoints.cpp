@@ -106,16 +106,4 @@ Reply patchStackMetadata(Api& api, const Call& call) {
                        "Stack");
 }
 
-Reply patchOrgMetadata(Api& api, const Call& call) {
-  return patchMetadata(api, call, meta::kOrg, getOrg,
-                       [](Api&, const std::string&) { return base::Result<std::string>(""); },
-                       "Organization");
-}
-
-Reply patchSpaceMetadata(Api& api, const Call& call) {
-  return patchMetadata(api, call, meta::kSpace, getSpace,
-                       [](Api&, const std::string& g) { return base::Result<std::string>(g); },
-                       "Space");
-}
-
 }  // namespace mcf::controller

@@ -3,6 +3,7 @@
 // then, in one store transaction, routes, service instances, roles and the space or org.
 #include "controller/app_ops.h"
 #include "controller/handlers.h"
+#include "controller/metadata.h"
 #include "controller/presenters.h"
 #include "controller/tenancy.h"
 #include "store/store.h"
@@ -46,7 +47,9 @@ base::Result<std::optional<std::string>> readName(const json& body, bool require
   auto name = optString(body, "name", "Name");
   if (!name.ok()) return name.takeError();
   if (!*name && required) return base::makeError(Errc::kInvalid, "Name can't be blank");
-  if (*name) MCF_TRY(checkTenancyName(**name));
+  if (*name && (*name)->find_first_not_of(" \t") == std::string::npos)
+    return base::makeError(Errc::kInvalid, "Name can't be blank");
+  if (*name) MCF_TRY(checkName(**name));
   return name;
 }
 
@@ -67,6 +70,7 @@ Reply createOrg(Api& api, const Call& call) {
   MCF_TRY(mayCreate(api, call, "Organization"));  // §8: admin
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"name", "suspended", "metadata"}));
   auto name = readName(*body, true);
   if (!name.ok()) return name.takeError();
   if (auto s = body->find("suspended"); s != body->end() && !s->is_null()) {
@@ -78,6 +82,7 @@ Reply createOrg(Api& api, const Call& call) {
   org.name = **name;
   auto created = api.store.createOrg(org);
   if (!created.ok()) return uniqueAsInvalid(created.takeError()).error();
+  MCF_TRY(updateMetadata(api, meta::kOrg, created->guid, *body));
   recordTenancyEvent(api, call, "audit.organization.create", "organization", created->guid,
                      created->name, "", created->guid, {{"request", *body}});
   return jsonReply(201, presentOrg(api, *created));
@@ -88,14 +93,18 @@ Reply updateOrg(Api& api, const Call& call) {
   if (!org.ok()) return org.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"name", "suspended", "metadata"}));
   auto name = readName(*body, false);
   if (!name.ok()) return name.takeError();
+  auto metadata = metadataUpdate(api, meta::kOrg, org->guid, *body);
+  if (!metadata.ok()) return metadata.takeError();
   if (auto s = body->find("suspended"); s != body->end() && s->is_boolean() && s->get<bool>())
     return base::makeError(Errc::kInvalid, "microcf does not suspend organizations");
   if (*name && **name != org->name) {
     org->name = **name;
     MCF_TRY(uniqueAsInvalid(api.store.updateOrg(*org)));
   }
+  MCF_TRY(saveMetadata(api, meta::kOrg, org->guid, *metadata));
   auto updated = api.store.getOrg(org->guid);
   if (!updated.ok()) return updated.takeError();
   recordTenancyEvent(api, call, "audit.organization.update", "organization", updated->guid,
@@ -126,6 +135,7 @@ Reply deleteOrg(Api& api, const Call& call) {
 Reply createSpace(Api& api, const Call& call) {
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"name", "relationships", "metadata"}, {"organization"}));
   auto name = readName(*body, true);
   if (!name.ok()) return name.takeError();
   auto org = api.store.getOrg(relationshipGuid(*body, "organization"));
@@ -143,6 +153,7 @@ Reply createSpace(Api& api, const Call& call) {
   space.org_guid = org->guid;
   auto created = api.store.createSpace(space);
   if (!created.ok()) return uniqueAsInvalid(created.takeError()).error();
+  MCF_TRY(updateMetadata(api, meta::kSpace, created->guid, *body));
   recordTenancyEvent(api, call, "audit.space.create", "space", created->guid, created->name,
                      created->guid, created->org_guid, {{"request", *body}});
   return jsonReply(201, presentSpace(api, *created));
@@ -153,12 +164,16 @@ Reply updateSpace(Api& api, const Call& call) {
   if (!space.ok()) return space.takeError();
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"name", "metadata"}));
   auto name = readName(*body, false);
   if (!name.ok()) return name.takeError();
+  auto metadata = metadataUpdate(api, meta::kSpace, space->guid, *body);
+  if (!metadata.ok()) return metadata.takeError();
   if (*name && **name != space->name) {
     space->name = **name;
     MCF_TRY(uniqueAsInvalid(api.store.updateSpace(*space)));
   }
+  MCF_TRY(saveMetadata(api, meta::kSpace, space->guid, *metadata));
   auto updated = api.store.getSpace(space->guid);
   if (!updated.ok()) return updated.takeError();
   recordTenancyEvent(api, call, "audit.space.update", "space", updated->guid, updated->name,

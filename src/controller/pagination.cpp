@@ -40,7 +40,7 @@ namespace {
 
 base::Result<ListQuery> parse(const std::string& raw_query,
                               std::initializer_list<const char*> order_fields,
-                              std::optional<std::initializer_list<const char*>> filters) {
+                              std::initializer_list<const char*> filters) {
   ListQuery q;
   std::vector<std::string> unknown;
   for (const std::string& piece : base::split(raw_query, '&')) {
@@ -68,16 +68,14 @@ base::Result<ListQuery> parse(const std::string& raw_query,
     }
     bool allowed = base_key == "order_by" || base_key == "label_selector" ||
                    base_key == "created_ats" || base_key == "updated_ats";
-    if (filters) {
-      for (const char* f : *filters) allowed = allowed || base_key == f;
-      // Brackets only on timestamps and on fields[...].
-      if (!op.empty() && base_key != "created_ats" && base_key != "updated_ats" &&
-          base_key != "fields")
-        allowed = false;
-      if (!allowed) {
-        unknown.push_back(key);
-        continue;
-      }
+    for (const char* f : filters) allowed = allowed || base_key == f;
+    // Brackets only on timestamps and on fields[...].
+    if (!op.empty() && base_key != "created_ats" && base_key != "updated_ats" &&
+        base_key != "fields")
+      allowed = false;
+    if (!allowed) {
+      unknown.push_back(key);
+      continue;
     }
     q.kept.push_back(piece);
     if (base_key == "created_ats" || base_key == "updated_ats") {
@@ -132,7 +130,7 @@ base::Result<ListQuery> parse(const std::string& raw_query,
     for (const char* f : {"page", "per_page", "order_by", "label_selector", "created_ats",
                           "updated_ats"})
       valid.push_back(fmt::format("'{}'", f));
-    for (const char* f : *filters) valid.push_back(fmt::format("'{}'", f));
+    for (const char* f : filters) valid.push_back(fmt::format("'{}'", f));
     return base::makeError(base::Errc::kBadQuery, "Unknown query parameter(s): {}. Valid "
                                                   "parameters are: {}",
                            base::join(names, ", "), base::join(valid, ", "));
@@ -159,11 +157,6 @@ base::Result<ListQuery> parseListQuery(const std::string& raw_query,
                                        std::initializer_list<const char*> order_fields,
                                        std::initializer_list<const char*> filters) {
   return parse(raw_query, order_fields, filters);
-}
-
-base::Result<ListQuery> parseListQuery(const std::string& raw_query,
-                                       std::initializer_list<const char*> order_fields) {
-  return parse(raw_query, order_fields, std::nullopt);
 }
 
 nlohmann::json paginate(const Api& api, const std::string& path, const ListQuery& q,

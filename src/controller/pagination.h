@@ -50,9 +50,6 @@ struct ListQuery {
 base::Result<ListQuery> parseListQuery(const std::string& raw_query,
                                        std::initializer_list<const char*> order_fields,
                                        std::initializer_list<const char*> filters);
-// Lenient form: any parameter is taken as a filter. Prefer the strict form above for lists.
-base::Result<ListQuery> parseListQuery(const std::string& raw_query,
-                                       std::initializer_list<const char*> order_fields);
 
 // {"pagination":{...},"resources":[...]} for one page of resources, sorted by order_by (a
 // field of the presented JSON), with first/last/next/previous links that keep the filters.

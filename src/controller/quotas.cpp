@@ -259,7 +259,11 @@ json appliedReply(const Api& api, const model::Quota& q, QuotaKind kind) {
 const std::initializer_list<const char*> kOrder = {"created_at", "updated_at", "name"};
 
 QuotaReply listQuotas(Api& api, const Call& call, QuotaKind kind) {
-  auto q = parseListQuery(call.request.query, kOrder);
+  auto q = kind == QuotaKind::kOrg
+               ? parseListQuery(call.request.query, kOrder,
+                                {"names", "guids", "organization_guids"})
+               : parseListQuery(call.request.query, kOrder,
+                                {"names", "guids", "organization_guids", "space_guids"});
   if (!q.ok()) return q.takeError();
   auto all = api.store.listQuotas(kind);
   if (!all.ok()) return all.takeError();

@@ -4,6 +4,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "controller/audit.h"
 #include "controller/handlers.h"
 #include "controller/pagination.h"
 #include "controller/presenters.h"
@@ -48,34 +49,8 @@ void recordTenancyEvent(Api& api, const Call& call, const std::string& type,
                         const std::string& target_type, const std::string& target_guid,
                         const std::string& target_name, const std::string& space_guid,
                         const std::string& org_guid, json data) {
-  model::AuditEvent e;
-  e.type = type;
-  if (call.claims) {
-    e.actor_guid = call.claims->user_id;
-    e.actor_name = call.claims->user_name;
-  }
-  e.actor_type = "user";
-  e.target_guid = target_guid;
-  e.target_type = target_type;
-  e.target_name = target_name;
-  e.space_guid = space_guid;
-  e.org_guid = org_guid;
-  e.data = dumpJson(data.is_object() ? data : json::object());
-  if (auto st = api.store.createEvent(std::move(e)); !st.ok())
-    MCF_WARN("controller", "recording {} for {} {}: {}", type, target_type, target_guid,
-             st.error().message);
-}
-
-base::Status checkTenancyName(const std::string& name) {
-  if (name.find_first_not_of(" \t") == std::string::npos)
-    return base::makeError(Errc::kInvalid, "Name can't be blank");
-  if (name.size() > 255)
-    return base::makeError(Errc::kInvalid, "Name is too long (maximum is 255 characters)");
-  for (unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f)
-      return base::makeError(Errc::kInvalid, "Name must not contain control characters");
-  }
-  return {};
+  recordEvent(api, call, type, {target_type, target_guid, target_name}, space_guid,
+              data.is_object() ? std::move(data) : json::object(), org_guid);
 }
 
 base::Status deleteUserEverywhere(Api& api, const std::string& guid) {
@@ -194,7 +169,9 @@ std::string eventType(model::RoleType type, const char* what) {
 }  // namespace
 
 Reply listRoles(Api& api, const Call& call) {
-  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
+  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"},
+                          {"guids", "types", "user_guids", "space_guids", "organization_guids",
+                           "include"});
   if (!q.ok()) return q.takeError();
   store::RoleFilter filter;
   if (auto f = q->filter("guids")) filter.guids = *f;
@@ -223,8 +200,9 @@ Reply getRole(Api& api, const Call& call) {
   auto role = findRole(api, call, call.param("guid"));
   if (!role.ok()) return role.takeError();
   json j = presentRole(api, *role);
-  if (auto q = parseListQuery(call.request.query, {"created_at"}); q.ok())
-    addIncluded(api, *q, {*role}, j);
+  auto q = parseListQuery(call.request.query, {"created_at"}, {"include"});
+  if (!q.ok()) return q.takeError();
+  addIncluded(api, *q, {*role}, j);
   return jsonReply(200, j);
 }
 

@@ -37,7 +37,8 @@ base::Result<model::User> findUser(Api& api, const Call& call, const std::string
 }  // namespace
 
 Reply listUsers(Api& api, const Call& call) {
-  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"});
+  auto q = parseListQuery(call.request.query, {"created_at", "updated_at"},
+                          {"guids", "usernames", "origins", "partial_usernames"});
   if (!q.ok()) return q.takeError();
   if (q->has("origins") && !q->has("usernames") && !q->has("partial_usernames")) {
     return base::makeError(Errc::kBadQuery, "The query parameter is invalid: Origins filter "

@@ -354,7 +354,7 @@ int createSpace(const Context& ctx, const NameArgs& a) {
                {"relationships", {{"organization", {{"data", {{"guid", org_guid}}}}}}}};
   auto space = session.api("POST", "/v3/spaces", body);
   if (!space) {
-    if (space.error().message.find("already taken") != std::string::npos) {
+    if (space.error().message.find("Name must be unique per organization") != std::string::npos) {
       fmt::print(stderr, "Space '{}' already exists.\n", a.name);
       return ok();
     }

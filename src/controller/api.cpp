@@ -34,8 +34,8 @@ Api::Api(loop::Loop& loop_, ControllerConfig config_, store::Store& store_,
 
 std::string jobOwner(const Call& call) {
   if (!call.claims) return "";
-  if (!call.claims->user_id.empty()) return call.claims->user_id;
-  return "client:" + call.claims->client_id;
+  if (call.claims->client) return "client:" + call.claims->client_id;
+  return call.claims->user_id;
 }
 
 bool hasScope(const auth::Claims& c, std::string_view scope) {
@@ -86,7 +86,7 @@ const std::vector<model::Role>& Api::callerRoles(const Call& call) const {
   if (call.roles) return *call.roles;
   call.roles.emplace();
   // A client's token (no user) has its scopes and no roles.
-  if (!call.claims || call.claims->user_id.empty()) return *call.roles;
+  if (!call.claims || call.claims->client || call.claims->user_id.empty()) return *call.roles;
   store::RoleFilter filter;
   filter.user_guids = {call.claims->user_id};
   auto roles = store.listRoles(filter);
@@ -124,6 +124,9 @@ base::Status Api::authorize(const Call& call, Action action, const std::string& 
   switch (auth::scopeOf(action)) {
     case auth::Scope::kGlobal: return verdict(auth::decide(p, {}, action), what);
     case auth::Scope::kOrg:
+      // An org-wide action on a space the caller cannot see is a 404, as for its GET.
+      if (!space_guid.empty() && !canRead(call, space_guid))
+        return base::makeError(Errc::kNotFound, "{} not found", what);
       return authorizeOrg(call, action, orgOfSpace(*this, call, space_guid), what);
     case auth::Scope::kSpace: break;
   }

@@ -92,6 +92,10 @@ struct Api {
   const base::Clock& clock;
   JobStore jobs;
   auth::LoginLimiter logins{clock};  // brakes on password and client-secret checks
+  // Users deleted through /v3/users whose UAA record the cf CLI deletes next (DELETE
+  // /Users/:id): Cloud Controller and UAA keep users apart, microcf in one table, so the
+  // second delete finds the first one's user here once.
+  std::map<std::string, model::User> deleted_users;
   int64_t started_ns;  // for log-cache's vm_uptime
   // Callbacks that outlive a request (thread-pool work, staging) hold a weak_ptr to this and
   // do nothing once the controller is gone.

@@ -20,7 +20,7 @@ void recordEvent(Api& api, const Call& call, const std::string& type, const Even
     e.actor_guid = call.claims->user_id;
     e.actor_name = call.claims->user_name;
   }
-  e.actor_type = "user";
+  e.actor_type = call.claims && call.claims->client ? "client" : "user";
   e.target_guid = target.guid;
   e.target_type = target.type;
   e.target_name = target.name;

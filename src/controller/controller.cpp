@@ -66,7 +66,12 @@ base::Result<auth::Claims> authenticate(Api& api, const http::Request& request) 
       return base::makeError(Errc::kInvalidToken, "Invalid auth token: the user of this token no "
                                                   "longer exists; log in again");
     if (!user.ok()) return user.takeError();
+    // Global scopes follow the user as stored now, not as when the token was issued.
     if (!user->admin) std::erase(claims->scopes, std::string("cloud_controller.admin"));
+    for (const char* scope :
+         {"cloud_controller.admin_read_only", "cloud_controller.global_auditor"}) {
+      if (user->global_scope != scope) std::erase(claims->scopes, std::string(scope));
+    }
   }
   return claims;
 }

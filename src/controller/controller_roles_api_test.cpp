@@ -186,7 +186,7 @@ TEST_CASE("orgs and spaces: create, rename, names, delete cascades") {
   std::string org = json::parse(r.body)["guid"];
   r = h.as_admin("POST", "/v3/organizations", json{{"name", "acme"}}.dump());
   CHECK(r.status == 422);
-  CHECK(detail(r) == "Organization name 'acme' is already taken.");
+  CHECK(detail(r) == "Organization 'acme' already exists.");
   CHECK(h.as_admin("POST", "/v3/organizations", json{{"name", std::string(256, 'a')}}.dump())
             .status == 422);
   CHECK(h.as_admin("POST", "/v3/organizations", json{{"name", "a\nb"}}.dump()).status == 422);
@@ -200,7 +200,7 @@ TEST_CASE("orgs and spaces: create, rename, names, delete cascades") {
   std::string space = json::parse(r.body)["guid"];
   r = h.as_admin("POST", "/v3/spaces", body.dump());
   CHECK(r.status == 422);
-  CHECK(detail(r) == "Space name 'prod' is already taken in this organization.");
+  CHECK(detail(r) == "Name must be unique per organization: the space 'prod' exists already.");
   CHECK(h.as_admin("PATCH", "/v3/spaces/" + space, json{{"name", "live"}}.dump()).status == 200);
   CHECK(h.call("GET", "/v3/spaces/" + space)["name"] == "live");
 

@@ -152,7 +152,7 @@ base::Result<std::optional<model::Metadata>> metadataUpdate(Api& api, const char
                                                             const std::string& guid,
                                                             const json& body) {
   auto it = body.find("metadata");
-  if (it == body.end()) return std::optional<model::Metadata>();
+  if (it == body.end() || it->is_null()) return std::optional<model::Metadata>();
   auto current = api.store.getMetadata(type, guid);
   if (!current.ok()) return current.takeError();
   auto merged = mergeMetadata(std::move(*current), *it);

@@ -114,7 +114,9 @@ void passwordGrant(Api& api, const std::string& address, std::map<std::string, s
                            "fields with grant_type=password"));
   }
   std::string username = form["username"];
-  auto decision = api.logins.begin(username, address);
+  // Usernames match case-insensitively (as UAA's), so the lockout counts them that way too.
+  std::string key = base::toLower(username);
+  auto decision = api.logins.begin(key, address);
   if (decision.verdict != auth::LoginLimiter::Verdict::kGo) return done(throttled(decision));
   auto user = api.store.findUserByName(username);
   if (!user.ok()) {
@@ -123,9 +125,9 @@ void passwordGrant(Api& api, const std::string& address, std::map<std::string, s
   }
   Api* self = &api;
   checkOffLoop(api, form["password"], user->password_hash, done,
-               [self, user = *user, address](bool matched) -> Reply {
+               [self, user = *user, key, address](bool matched) -> Reply {
                  if (!matched) return badCredentials();
-                 self->logins.succeeded(user.username, address);
+                 self->logins.succeeded(key, address);
                  return tokenFor(*self, user, "password");
                });
 }

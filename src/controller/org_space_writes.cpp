@@ -78,11 +78,13 @@ Reply createOrg(Api& api, const Call& call) {
     if (s->get<bool>())
       return base::makeError(Errc::kInvalid, "microcf does not suspend organizations");
   }
+  auto metadata = metadataUpdate(api, meta::kOrg, "", *body);
+  if (!metadata.ok()) return metadata.takeError();
   model::Org org;
   org.name = **name;
   auto created = api.store.createOrg(org);
   if (!created.ok()) return uniqueAsInvalid(created.takeError()).error();
-  MCF_TRY(updateMetadata(api, meta::kOrg, created->guid, *body));
+  MCF_TRY(saveMetadata(api, meta::kOrg, created->guid, *metadata));
   recordTenancyEvent(api, call, "audit.organization.create", "organization", created->guid,
                      created->name, "", created->guid, {{"request", *body}});
   return jsonReply(201, presentOrg(api, *created));
@@ -148,12 +150,14 @@ Reply createSpace(Api& api, const Call& call) {
                                            "and you have access to it.");
   }
   MCF_TRY(std::move(allowed));
+  auto metadata = metadataUpdate(api, meta::kSpace, "", *body);
+  if (!metadata.ok()) return metadata.takeError();
   model::Space space;
   space.name = **name;
   space.org_guid = org->guid;
   auto created = api.store.createSpace(space);
   if (!created.ok()) return uniqueAsInvalid(created.takeError()).error();
-  MCF_TRY(updateMetadata(api, meta::kSpace, created->guid, *body));
+  MCF_TRY(saveMetadata(api, meta::kSpace, created->guid, *metadata));
   recordTenancyEvent(api, call, "audit.space.create", "space", created->guid, created->name,
                      created->guid, created->org_guid, {{"request", *body}});
   return jsonReply(201, presentSpace(api, *created));

@@ -209,6 +209,12 @@ Reply getRole(Api& api, const Call& call) {
 Reply createRole(Api& api, const Call& call) {
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  // Top-level fields only: the user may be named by username and origin instead of a guid,
+  // which the relationships below read.
+  std::string unknown;
+  for (const auto& [key, value] : body->items())
+    if (key != "type" && key != "relationships") unknown += (unknown.empty() ? "'" : ", '") + key + "'";
+  if (!unknown.empty()) return base::makeError(Errc::kInvalid, "Unknown field(s): {}", unknown);
   auto type_name = optString(*body, "type", "Type");
   if (!type_name.ok()) return type_name.takeError();
   if (!*type_name) return base::makeError(Errc::kInvalid, "Type can't be blank");

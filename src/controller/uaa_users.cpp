@@ -202,6 +202,12 @@ Reply deleteUaaUser(Api& api, const Call& call) {
   auto user = api.store.getUser(id);
   if (!user.ok()) {
     if (user.error().code != Errc::kNotFound) return user.takeError();
+    // Deleted through /v3/users a moment ago (cf delete-user calls both): done already.
+    if (auto gone = api.deleted_users.find(id); gone != api.deleted_users.end()) {
+      http::Response r = jsonReply(200, scimUser(gone->second));
+      api.deleted_users.erase(gone);
+      return r;
+    }
     return uaaError(404, "scim_resource_not_found", "User " + id + " does not exist");
   }
   if (call.claims && call.claims->user_id == user->guid)

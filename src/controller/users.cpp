@@ -81,6 +81,7 @@ Reply createUser(Api& api, const Call& call) {
   MCF_TRY(api.authorize(call, Action::kWriteGlobal, "", "User"));  // §8: admin
   auto body = parseBody(call.request);
   if (!body.ok()) return body.takeError();
+  MCF_TRY(checkFields(*body, {"guid", "metadata"}));
   auto guid = optString(*body, "guid", "Guid");
   if (!guid.ok()) return guid.takeError();
   if (!*guid || (*guid)->empty()) {
@@ -104,6 +105,8 @@ Reply deleteUser(Api& api, const Call& call) {
   if (call.claims && call.claims->user_id == user->guid)
     return base::makeError(Errc::kInvalid, "You cannot delete yourself; log in as another admin");
   MCF_TRY(deleteUserEverywhere(api, user->guid));
+  if (api.deleted_users.size() >= 100) api.deleted_users.clear();
+  api.deleted_users[user->guid] = *user;
   recordTenancyEvent(api, call, "audit.user.delete-request", "user", user->guid, user->username,
                      "", "");
   return accepted(api, api.jobs.add("user.delete", "/v3/users/" + user->guid, api.nowSeconds()));

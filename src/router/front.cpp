@@ -8,8 +8,10 @@ namespace mcf::router {
 
 namespace {
 
-// The API paths that take bits (zip or tgz) rather than JSON: the large body limit.
+// The API paths that take bits (zip or tgz) rather than JSON: the large body limit. Also
+// resource_matches: the cf CLI sends up to 5,000 file entries at once, which pass 1 MiB.
 bool isUpload(std::string_view path) {
+  if (path == "/v3/resource_matches") return true;
   for (std::string_view prefix : {"/v3/packages/", "/v3/buildpacks/", "/v3/droplets/"}) {
     if (!path.starts_with(prefix)) continue;
     std::string_view rest = path.substr(prefix.size());

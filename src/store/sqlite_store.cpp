@@ -69,7 +69,7 @@ Result<model::Org> SqliteStore::createOrg(model::Org org) {
   stamp(org.guid, org);
   MCF_TRY(remap(db_->run("INSERT INTO orgs (guid, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
                          org.guid, org.name, org.created_at, org.updated_at),
-                Errc::kConflict, fmt::format("Organization name '{}' is already taken.", org.name)));
+                Errc::kConflict, fmt::format("Organization '{}' already exists.", org.name)));
   return org;
 }
 
@@ -113,7 +113,8 @@ Result<model::Space> SqliteStore::createSpace(model::Space space) {
       "INSERT INTO spaces (guid, name, org_guid, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
       space.guid, space.name, space.org_guid, space.created_at, space.updated_at);
   ran = remap(std::move(ran), Errc::kConflict,
-              fmt::format("Space name '{}' is already taken in this organization.", space.name));
+              fmt::format("Name must be unique per organization: the space '{}' exists already.",
+                          space.name));
   MCF_TRY(remap(std::move(ran), Errc::kInvalid,
                 "Invalid organization. Ensure the organization exists and you have access to it."));
   return space;

@@ -11,7 +11,7 @@ Status SqliteStore::updateOrg(const model::Org& org) {
   Status ran = db_->run("UPDATE orgs SET name = ?, updated_at = ? WHERE guid = ?", org.name, now(),
                         org.guid);
   MCF_TRY(remap(std::move(ran), Errc::kConflict,
-                fmt::format("Organization name '{}' is already taken.", org.name)));
+                fmt::format("Organization '{}' already exists.", org.name)));
   if (db_->changes() == 0) return base::Error{Errc::kNotFound, "Organization not found"};
   return {};
 }
@@ -20,7 +20,8 @@ Status SqliteStore::updateSpace(const model::Space& space) {
   Status ran = db_->run("UPDATE spaces SET name = ?, updated_at = ? WHERE guid = ?", space.name,
                         now(), space.guid);
   MCF_TRY(remap(std::move(ran), Errc::kConflict,
-                fmt::format("Space name '{}' is already taken in this organization.", space.name)));
+                fmt::format("Name must be unique per organization: the space '{}' exists "
+                            "already.", space.name)));
   if (db_->changes() == 0) return base::Error{Errc::kNotFound, "Space not found"};
   return {};
 }

@@ -70,7 +70,7 @@ TEST_CASE("orgs and spaces: renames keep names unique") {
   auto clash = s->updateOrg(org);
   REQUIRE(!clash.ok());
   CHECK(clash.error().code == base::Errc::kConflict);
-  CHECK(clash.error().message == "Organization name 'b' is already taken.");
+  CHECK(clash.error().message == "Organization 'b' already exists.");
   org.name = "c";
   REQUIRE(s->updateOrg(org).ok());
   CHECK(s->getOrg(a)->name == "c");
@@ -82,7 +82,7 @@ TEST_CASE("orgs and spaces: renames keep names unique") {
   model::Space space = s->getSpace(dev).value();
   space.name = "prod";
   CHECK(s->updateSpace(space).error().message ==
-        "Space name 'prod' is already taken in this organization.");
+        "Name must be unique per organization: the space 'prod' exists already.");
   space.name = "test";
   REQUIRE(s->updateSpace(space).ok());
   CHECK(s->getSpace(dev)->name == "test");

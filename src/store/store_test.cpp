@@ -64,7 +64,7 @@ TEST_CASE("orgs: create fills guid and timestamps, get/find/list return them, na
   auto dup = s->createOrg(org("beta"));
   REQUIRE_FALSE(dup.ok());
   CHECK(dup.error().code == Errc::kConflict);
-  CHECK(dup.error().message == "Organization name 'beta' is already taken.");
+  CHECK(dup.error().message == "Organization 'beta' already exists.");
 
   auto missing = s->getOrg("no-such-guid");
   REQUIRE_FALSE(missing.ok());
@@ -100,7 +100,7 @@ TEST_CASE("spaces: unique per org, the same name in another org is fine, org mus
   auto dup = s->createSpace(space(o1.guid, "dev"));
   REQUIRE_FALSE(dup.ok());
   CHECK(dup.error().code == Errc::kConflict);
-  CHECK(dup.error().message == "Space name 'dev' is already taken in this organization.");
+  CHECK(dup.error().message == "Name must be unique per organization: the space 'dev' exists already.");
 
   auto orphan = s->createSpace(space("no-such-org", "x"));
   REQUIRE_FALSE(orphan.ok());

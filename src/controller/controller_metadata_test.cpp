@@ -77,7 +77,7 @@ TEST_CASE("metadata keys and values are checked as Cloud Controller does") {
   CHECK(bad({{"annotations", {{"", "v"}}}}) == "Metadata annotation key error: key cannot be empty string");
   CHECK(bad({{"labels", {{"k", 1}}}}).find("must be a string or null") != std::string::npos);
   CHECK(bad({{"labels", "x"}}) == "Metadata labels must be an object");
-  CHECK(bad({{"tags", json::object()}}) == "Unknown field(s): 'tags'");
+  CHECK(bad({{"tags", json::object()}}) == "Metadata has unknown field(s): 'tags'");
   // Nothing was stored by the refused requests.
   CHECK(h.call("GET", "/v3/apps/" + app)["metadata"]["labels"] == json::object());
 }

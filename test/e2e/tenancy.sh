@@ -24,10 +24,12 @@ call() {
   curl -s -o "$E2E_TMP/body" -w '%{http_code}' -X "$2" -H "Authorization: $(as "$1" oauth-token)" \
     -H 'Content-Type: application/json' ${4:+-d "$4"} "$API$3"
 }
+# push_as USER NAME MEM: pushes examples/static as NAME (from a folder with no manifest).
+push_as() { (cd "$E2E_TMP" && as "$1" push "$2" -p "$EXAMPLES/static" -m "$3" 2>&1); }
 guid_of() { api GET "/v3/apps?names=$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["resources"][0]["guid"])'; }
 
-out=$(cd "$EXAMPLES/static" && as alice push alice-app -m 64M 2>&1) || { echo "$out"; fail "alice pushes"; }
-out=$(cd "$EXAMPLES/static" && as bob push bob-app -m 64M 2>&1) || { echo "$out"; fail "bob pushes"; }
+out=$(push_as alice alice-app 64M) || { echo "$out"; fail "alice pushes"; }
+out=$(push_as bob bob-app 64M) || { echo "$out"; fail "bob pushes"; }
 wait_for_body alice-app "Hello from microcf static"
 wait_for_body bob-app "Hello from microcf static"
 A=$(guid_of alice-app)
@@ -56,17 +58,17 @@ code=$(call carol GET "/v3/apps/$A"); [ "$code" = 200 ] || fail "the auditor rea
 code=$(call carol GET "/v3/apps/$A/env"); [ "$code" = 403 ] || fail "the auditor reads env: $code"
 expect_contains "$(cat "$E2E_TMP/body")" "CF-NotAuthorized" "the auditor's env refusal is CF-NotAuthorized"
 code=$(call carol DELETE "/v3/apps/$A"); [ "$code" = 403 ] || fail "the auditor deletes: $code"
-out=$(cd "$EXAMPLES/static" && as carol push carol-app -m 64M 2>&1) && { echo "$out"; fail "the auditor pushed"; }
+out=$(push_as carol carol-app 64M) && { echo "$out"; fail "the auditor pushed"; }
 expect_contains "$out" "not authorized" "the auditor's push is refused"
 wait_for_body alice-app "Hello from microcf static" 5
 
 # A space quota refuses the push that would exceed it; bob's first app keeps answering.
 mcf create-space-quota small -m 128M >/dev/null || fail "create-space-quota"
 mcf set-space-quota team-b small >/dev/null || fail "set-space-quota"
-out=$(cd "$EXAMPLES/static" && as bob push bob-big -m 128M 2>&1) && { echo "$out"; fail "a push over the space quota succeeded"; }
+out=$(push_as bob bob-big 128M) && { echo "$out"; fail "a push over the space quota succeeded"; }
 expect_contains "$out" "memory space_quota_exceeded" "the quota refusal uses Cloud Foundry's words"
 wait_for_body bob-app "Hello from microcf static" 5
-out=$(cd "$EXAMPLES/static" && as bob push bob-small -m 32M 2>&1) || { echo "$out"; fail "a push within the quota"; }
+out=$(push_as bob bob-small 32M) || { echo "$out"; fail "a push within the quota"; }
 wait_for_body bob-small "Hello from microcf static"
 
 stop_platform

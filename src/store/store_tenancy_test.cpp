@@ -10,24 +10,8 @@ namespace {
 using testing::makeApp;
 using testing::makeOrg;
 using testing::makeSpace;
-
-std::string makeUser(Store& s, const std::string& name) {
-  model::User u;
-  u.username = name;
-  u.email = name;
-  u.password_hash = "x";
-  return s.createUser(u).value().guid;
-}
-
-model::Role role(model::RoleType type, const std::string& user, const std::string& org,
-                 const std::string& space = "") {
-  model::Role r;
-  r.type = type;
-  r.user_guid = user;
-  r.org_guid = org;
-  r.space_guid = space;
-  return r;
-}
+using testing::makeUser;
+using testing::role;
 
 // A space with an app bound to a service instance, a route to the app, and a space role.
 struct Filled {

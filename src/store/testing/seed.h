@@ -24,6 +24,26 @@ inline std::string makeSpace(Store& s, const std::string& org_guid, const std::s
   return s.createSpace(sp).value().guid;
 }
 
+// A user with a placeholder password hash; its guid.
+inline std::string makeUser(Store& s, const std::string& name) {
+  model::User u;
+  u.username = name;
+  u.email = name;
+  u.password_hash = "x";
+  return s.createUser(u).value().guid;
+}
+
+// An org role (space "") or a space role of user, not yet stored.
+inline model::Role role(model::RoleType type, const std::string& user, const std::string& org,
+                        const std::string& space = "") {
+  model::Role r;
+  r.type = type;
+  r.user_guid = user;
+  r.org_guid = org;
+  r.space_guid = space;
+  return r;
+}
+
 // The space "dev" of a new org "org".
 inline std::string devSpace(Store& s) { return makeSpace(s, makeOrg(s), "dev"); }
 

@@ -27,6 +27,7 @@ base::Result<model::App> findOrCreate(Api& api, const model::Space& space,
   if (!apps.ok()) return apps.takeError();
   for (const auto& a : *apps)
     if (base::iequals(a.name, m.name)) return a;  // names are unique case-insensitively
+  MCF_TRY(checkName(m.name));
   model::App app;
   app.name = m.name;
   app.space_guid = space.guid;

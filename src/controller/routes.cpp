@@ -26,7 +26,15 @@ const std::initializer_list<const char*> kRouteFilters = {
 base::Result<model::Route> findRoute(Api& api, const Call& call, Action action) {
   auto route = api.store.getRoute(call.param("guid"));
   if (!route.ok()) return route;
-  MCF_TRY(api.authorize(call, action, route->space_guid, "Route"));
+  // Org auditors read routes without reading the space: for them a write is a 403 too.
+  MCF_TRY(api.authorize(call, Action::kReadRoute, route->space_guid, "Route"));
+  if (action == Action::kReadRoute) return route;
+  base::Status allowed = api.authorize(call, action, route->space_guid, "Route");
+  if (!allowed.ok() && allowed.error().code == base::Errc::kNotFound) {
+    return base::makeError(base::Errc::kForbidden, "You are not authorized to perform the "
+                                                   "requested action");
+  }
+  MCF_TRY(std::move(allowed));
   return route;
 }
 

@@ -298,6 +298,29 @@ TEST_CASE("a space supporter reads an app's env with the system env hidden, as C
         "s3cret");
 }
 
+TEST_CASE("a process's command is hidden from those who may not read secrets") {
+  Harness h;
+  std::string app = h.createApp("web");
+  REQUIRE(h.as_admin("PATCH", "/v3/processes/" + app,
+                     json({{"command", "./run --token=s3cret"}}).dump())
+              .status == 200);
+  for (const char* name : {"auditor", "developer"}) {
+    std::string user = h.makeUser(name);
+    h.grant(user, RoleType::kOrganizationUser, h.orgGuid());
+    h.grant(user, std::string(name) == "auditor" ? RoleType::kSpaceAuditor
+                                                 : RoleType::kSpaceDeveloper,
+            h.spaceGuid());
+  }
+  http::Response r = h.as("auditor", "GET", "/v3/processes/" + app);
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["command"] == "[PRIVATE DATA HIDDEN]");
+  r = h.as("auditor", "GET", "/v3/apps/" + app + "/processes");
+  REQUIRE(r.status == 200);
+  CHECK(r.body.find("s3cret") == std::string::npos);
+  CHECK(json::parse(h.as("developer", "GET", "/v3/processes/" + app).body)["command"] ==
+        "./run --token=s3cret");
+}
+
 TEST_CASE("a role given or taken applies to the next request") {
   Harness h;
   std::string app = h.createApp("web");

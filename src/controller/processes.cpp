@@ -19,8 +19,13 @@ using base::Errc;
 
 namespace {
 
-json present(Api& api, const model::Process& p, const model::App& app) {
-  return presentProcess(api, p, app, detectedCommand(api, app, p.type));
+// The command is hidden from callers who may not read secrets, as Cloud Controller does.
+json present(Api& api, const Call& call, const model::Process& p, const model::App& app) {
+  json j = presentProcess(api, p, app, detectedCommand(api, app, p.type));
+  if (!j["command"].is_null() &&
+      !api.authorize(call, Action::kReadSecrets, app.space_guid, "Process").ok())
+    j["command"] = "[PRIVATE DATA HIDDEN]";
+  return j;
 }
 
 // The process of an app by type ("web"), authorized as the app.
@@ -80,7 +85,7 @@ Reply scale(Api& api, const Call& call, model::Process p, const model::App& app)
                                {"disk_in_mb", p.disk_in_mb}}}});
   auto updated = api.store.getProcess(p.guid);
   if (!updated.ok()) return updated.takeError();
-  return jsonReply(202, present(api, *updated, app));
+  return jsonReply(202, present(api, call, *updated, app));
 }
 
 // health_check, or readiness_health_check (which has no start timeout) when readiness.
@@ -156,7 +161,7 @@ Reply listProcesses(Api& api, const Call& call) {
       auto space = api.store.getSpace(app->space_guid);
       if (!space.ok() || !q->matches("organization_guids", space->org_guid)) continue;
     }
-    out.push_back(present(api, p, *app));
+    out.push_back(present(api, call, p, *app));
   }
   return jsonReply(200, paginate(api, "/v3/processes", *q, std::move(out)));
 }
@@ -165,7 +170,7 @@ Reply getProcess(Api& api, const Call& call) {
   model::App app;
   auto p = api.process(call, call.param("guid"), Action::kRead, &app);
   if (!p.ok()) return p.takeError();
-  return jsonReply(200, present(api, *p, app));
+  return jsonReply(200, present(api, call, *p, app));
 }
 
 Reply updateProcess(Api& api, const Call& call) {
@@ -198,7 +203,7 @@ Reply updateProcess(Api& api, const Call& call) {
                  {{"process_guid", p->guid}, {"process_type", p->type}, {"request", redactRequest(*body)}});
   auto updated = api.store.getProcess(p->guid);
   if (!updated.ok()) return updated.takeError();
-  return jsonReply(200, present(api, *updated, app));
+  return jsonReply(200, present(api, call, *updated, app));
 }
 
 Reply scaleProcess(Api& api, const Call& call) {
@@ -232,7 +237,7 @@ Reply listAppProcesses(Api& api, const Call& call) {
   std::vector<json> out;
   for (const auto& p : *processes)
     if (q->matches("types", p.type) && q->matches("guids", p.guid))
-      out.push_back(present(api, p, *app));
+      out.push_back(present(api, call, p, *app));
   return jsonReply(200, paginate(api, "/v3/apps/" + app->guid + "/processes", *q, std::move(out)));
 }
 
@@ -240,7 +245,7 @@ Reply getAppProcess(Api& api, const Call& call) {
   model::App app;
   auto p = byType(api, call, Action::kRead, app);
   if (!p.ok()) return p.takeError();
-  return jsonReply(200, present(api, *p, app));
+  return jsonReply(200, present(api, call, *p, app));
 }
 
 Reply scaleAppProcess(Api& api, const Call& call) {

@@ -327,3 +327,18 @@ TEST_CASE("quotas: user-provided service instances don't count, as in Cloud Foun
                {"relationships", {{"space", rel(h.spaceGuid())}}}};
   CHECK(h.as_admin("POST", "/v3/service_instances", body.dump()).status == 201);
 }
+
+TEST_CASE("quotas: a reader sees only the orgs of a quota that they can see") {
+  Harness h;
+  std::string other = h.call("POST", "/v3/organizations", {{"name", "other"}})["guid"];
+  std::string user = h.makeUser("reader");
+  h.grant(user, model::RoleType::kOrganizationUser, h.orgGuid());
+  http::Response r = h.as("reader", "GET", "/v3/organization_quotas?names=default");
+  REQUIRE(r.status == 200);
+  json orgs = json::parse(r.body)["resources"][0]["relationships"]["organizations"]["data"];
+  REQUIRE(orgs.size() == 1);
+  CHECK(orgs[0]["guid"] == h.orgGuid());
+  json all = h.call("GET", "/v3/organization_quotas?names=default")["resources"][0];
+  CHECK(all["relationships"]["organizations"]["data"].size() == 2);
+  CHECK(r.body.find(other) == std::string::npos);
+}

@@ -249,6 +249,14 @@ base::Status checkSpacesIn(Api& api, const std::vector<std::string>& guids,
   return {};
 }
 
+// The quota as the caller may see it: only the orgs or spaces they can read are named.
+model::Quota visibleTo(const Api& api, const Call& call, model::Quota q, QuotaKind kind) {
+  std::erase_if(q.applied_to, [&](const std::string& guid) {
+    return kind == QuotaKind::kOrg ? !api.canReadOrg(call, guid) : !api.canRead(call, guid);
+  });
+  return q;
+}
+
 json appliedReply(const Api& api, const model::Quota& q, QuotaKind kind) {
   bool org = kind == QuotaKind::kOrg;
   std::string self = (org ? "/v3/organization_quotas/" : "/v3/space_quotas/") + q.guid +
@@ -282,7 +290,7 @@ QuotaReply listQuotas(Api& api, const Call& call, QuotaKind kind) {
       if (!anyIn("space_guids", quota.applied_to)) continue;
     }
     if (!authorizeQuota(api, call, kind, quota, false).ok()) continue;
-    out.push_back(presentQuota(api, quota, kind));
+    out.push_back(presentQuota(api, visibleTo(api, call, quota, kind), kind));
   }
   return jsonReply(200, paginate(api, kind == QuotaKind::kOrg ? "/v3/organization_quotas"
                                                               : "/v3/space_quotas",
@@ -292,7 +300,7 @@ QuotaReply listQuotas(Api& api, const Call& call, QuotaKind kind) {
 QuotaReply getQuota(Api& api, const Call& call, QuotaKind kind) {
   auto q = findQuota(api, call, kind, false);
   if (!q.ok()) return q.takeError();
-  return jsonReply(200, presentQuota(api, *q, kind));
+  return jsonReply(200, presentQuota(api, visibleTo(api, call, *q, kind), kind));
 }
 
 QuotaReply updateQuota(Api& api, const Call& call, QuotaKind kind) {

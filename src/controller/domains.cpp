@@ -92,14 +92,7 @@ Reply deleteDomain(Api& api, const Call& call) {
                                            "'microcf up --domain') and cannot be deleted",
                            domain->name);
   }
-  auto routes = api.store.listRoutes("");
-  if (!routes.ok()) return routes.takeError();
-  for (const auto& route : *routes) {
-    if (route.domain_guid != domain->guid) continue;
-    auto dests = api.store.listDestinations(route.guid);
-    if (!dests.ok()) return dests.takeError();
-    for (const auto& d : *dests) MCF_TRY(unmapDestination(api, d));
-  }
+  MCF_TRY(unmapDomainRoutes(api, domain->guid));
   MCF_TRY(api.store.deleteDomain(domain->guid));
   return accepted(api,
                   api.jobs.add("domain.delete", "/v3/domains/" + domain->guid, api.nowSeconds()));

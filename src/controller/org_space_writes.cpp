@@ -5,6 +5,7 @@
 #include "controller/handlers.h"
 #include "controller/metadata.h"
 #include "controller/presenters.h"
+#include "controller/route_ops.h"
 #include "controller/tenancy.h"
 #include "store/store.h"
 
@@ -127,6 +128,11 @@ Reply deleteOrg(Api& api, const Call& call) {
     if (!apps.ok()) return apps.takeError();
     for (const auto& app : *apps) MCF_TRY(deleteAppEverywhere(api, app));
   }
+  // Other orgs' routes on this org's private domains go with the domains: out of the router.
+  auto domains = api.store.listDomains();
+  if (!domains.ok()) return domains.takeError();
+  for (const auto& d : *domains)
+    if (d.org_guid == org->guid) MCF_TRY(unmapDomainRoutes(api, d.guid));
   MCF_TRY(api.store.deleteOrg(org->guid));
   recordTenancyEvent(api, call, "audit.organization.delete-request", "organization", org->guid,
                      org->name, "", org->guid);

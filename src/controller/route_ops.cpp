@@ -230,6 +230,18 @@ base::Status unmapDestination(Api& api, const model::RouteDestination& dest) {
   return {};
 }
 
+base::Status unmapDomainRoutes(Api& api, const std::string& domain_guid) {
+  auto routes = api.store.listRoutes("");
+  if (!routes.ok()) return routes.takeError();
+  for (const auto& route : *routes) {
+    if (route.domain_guid != domain_guid) continue;
+    auto dests = api.store.listDestinations(route.guid);
+    if (!dests.ok()) return dests.takeError();
+    for (const auto& d : *dests) MCF_TRY(unmapDestination(api, d));
+  }
+  return {};
+}
+
 base::Status unmapAllRoutes(Api& api, const std::string& app_guid) {
   auto dests = api.store.listDestinationsForApp(app_guid);
   if (!dests.ok()) return dests.takeError();

@@ -54,5 +54,7 @@ base::Result<model::RouteDestination> mapApp(Api& api, const model::Route& route
 // remain there.
 base::Status unmapDestination(Api& api, const model::RouteDestination& dest);
 base::Status unmapAllRoutes(Api& api, const std::string& app_guid);
+// Unmaps every destination of every route in the domain (before the domain goes).
+base::Status unmapDomainRoutes(Api& api, const std::string& domain_guid);
 
 }  // namespace mcf::controller

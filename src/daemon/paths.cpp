@@ -113,7 +113,11 @@ base::Status installRootfsLifecycle(const Paths& paths, const std::string& binar
     }
     std::error_code ec;
     auto real = std::filesystem::canonical(path, ec);
+    // Only links named like the library (libfmt.so*) can be its soname: resolving every
+    // link of /usr/lib/<triplet> costs tens of thousands of readlinks at each start.
+    std::string stem = name.substr(0, name.find(".so") + 3);
     for (const auto& link : links_by_dir[dir]) {
+      if (link.filename().string().rfind(stem, 0) != 0) continue;
       std::error_code lec;
       if (std::filesystem::canonical(link, lec) != real || lec) continue;
       std::string alias = base::joinPath(lib, link.filename().string());

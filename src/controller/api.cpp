@@ -153,28 +153,6 @@ bool Api::canReadOrg(const Call& call, const std::string& org_guid) const {
   return authorizeOrg(call, Action::kReadOrg, org_guid, "Organization").ok();
 }
 
-Visible Api::visibleSpaces(const Call& call) const {
-  Visible v;
-  auth::Powers p = powers(call);
-  if (auth::canSee(p, {}, auth::Scope::kSpace)) {
-    v.all = true;
-    return v;
-  }
-  std::set<std::string> managed_orgs;
-  for (const model::Role& r : callerRoles(call)) {
-    if (model::isSpaceRole(r.type)) v.guids.insert(r.space_guid);
-    if (r.type == model::RoleType::kOrganizationManager) managed_orgs.insert(r.org_guid);
-  }
-  if (!managed_orgs.empty()) {
-    auto spaces = store.listSpaces();
-    if (spaces.ok()) {
-      for (const model::Space& s : *spaces)
-        if (managed_orgs.count(s.org_guid)) v.guids.insert(s.guid);
-    }
-  }
-  return v;
-}
-
 Visible Api::visibleOrgs(const Call& call) const {
   Visible v;
   if (auth::canSee(powers(call), {}, auth::Scope::kOrg)) {

@@ -116,9 +116,7 @@ struct Api {
   // For lists: objects the caller may not read are left out.
   bool canRead(const Call& call, const std::string& space_guid) const;
   bool canReadOrg(const Call& call, const std::string& org_guid) const;
-  // The spaces whose contents the caller may read (a space role there, or org manager of its
-  // org), and the orgs the caller may read (any role in them): for lists and their filters.
-  Visible visibleSpaces(const Call& call) const;
+  // The orgs the caller may read (any role in them): for lists and their filters.
   Visible visibleOrgs(const Call& call) const;
   // The caller's platform-wide powers (token scopes) and roles (store, once per request).
   auth::Powers powers(const Call& call) const;

@@ -53,10 +53,6 @@ void recordTenancyEvent(Api& api, const Call& call, const std::string& type,
               data.is_object() ? std::move(data) : json::object(), org_guid);
 }
 
-base::Status deleteUserEverywhere(Api& api, const std::string& guid) {
-  return api.store.deleteUser(guid);  // the store removes the user's roles with it
-}
-
 namespace {
 
 bool includes(const ListQuery& q, const char* what) {

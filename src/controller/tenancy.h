@@ -18,8 +18,4 @@ void recordTenancyEvent(Api& api, const Call& call, const std::string& type,
                         const std::string& target_name, const std::string& space_guid,
                         const std::string& org_guid, json data = json::object());
 
-
-// Deletes the user with their roles (cf delete-user and the UAA's DELETE /Users/:id).
-base::Status deleteUserEverywhere(Api& api, const std::string& guid);
-
 }  // namespace mcf::controller

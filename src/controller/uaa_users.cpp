@@ -212,7 +212,7 @@ Reply deleteUaaUser(Api& api, const Call& call) {
   }
   if (call.claims && call.claims->user_id == user->guid)
     return uaaError(400, "invalid_request", "You cannot delete yourself; log in as another admin");
-  MCF_TRY(deleteUserEverywhere(api, user->guid));
+  MCF_TRY(api.store.deleteUser(user->guid));  // and the user's roles
   recordTenancyEvent(api, call, "audit.user.delete-request", "user", user->guid, user->username,
                      "", "");
   return jsonReply(200, scimUser(*user));

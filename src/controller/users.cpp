@@ -104,7 +104,7 @@ Reply deleteUser(Api& api, const Call& call) {
   MCF_TRY(api.authorize(call, Action::kWriteGlobal, "", "User"));  // §8: admin
   if (call.claims && call.claims->user_id == user->guid)
     return base::makeError(Errc::kInvalid, "You cannot delete yourself; log in as another admin");
-  MCF_TRY(deleteUserEverywhere(api, user->guid));
+  MCF_TRY(api.store.deleteUser(user->guid));  // and the user's roles
   if (api.deleted_users.size() >= 100) api.deleted_users.clear();
   api.deleted_users[user->guid] = *user;
   recordTenancyEvent(api, call, "audit.user.delete-request", "user", user->guid, user->username,

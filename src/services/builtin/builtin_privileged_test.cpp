@@ -37,6 +37,18 @@ bool canRun() {
   return true;
 }
 
+// A command's output, or "ERROR: ..." with its output when it fails.
+std::string shell(const std::string& cmd) {
+  std::string out;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return "ERROR: popen";
+  char buf[512];
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int st = ::pclose(p);
+  if (st != 0) return "ERROR: " + base::trim(out);
+  return base::trim(out);
+}
+
 // psql on the host against the credentials; the output, or "ERROR: ..." with its exit.
 std::string psqlAs(const json& c, const std::string& sql, const std::string& db = "") {
   std::string cmd = fmt::format(
@@ -100,6 +112,7 @@ struct Real {
     t.start(ms, 0, [&] { fired = true; });
     loop.runUntil([&] { return fired; });
   }
+  std::string engine = "postgresql";
   http::Response call(const std::string& method, const std::string& target,
                       const json& body = nullptr) {
     http::Request req;
@@ -108,13 +121,13 @@ struct Real {
     req.splitTarget();
     if (!body.is_null()) req.body = body.dump();
     std::optional<http::Response> got;
-    brokers->find("postgresql")->handle(req, [&](http::Response r) { got = std::move(r); });
+    brokers->find(engine)->handle(req, [&](http::Response r) { got = std::move(r); });
     for (int i = 0; i < 600 && !got; ++i) runFor(100);
     REQUIRE(got.has_value());
     return *got;
   }
   void provision(const std::string& iid) {
-    json s = brokers->find("postgresql")->catalogService();
+    json s = brokers->find(engine)->catalogService();
     auto r = call("PUT", "/v2/service_instances/" + iid + "?accepts_incomplete=true",
                   {{"service_id", s["id"]}, {"plan_id", s["plans"][0]["id"]}});
     REQUIRE(r.status == 202);
@@ -194,4 +207,42 @@ TEST_CASE("LinuxBackend: built-in postgresql runs a real server; bindings share 
   CHECK(w.call("GET", "/v2/service_instances/i1/last_operation").status == 410);
   CHECK(psqlAs(b, "SELECT 1").rfind("ERROR:", 0) == 0);
   CHECK(psqlAs(other, "SELECT 1") == "1");
+}
+
+TEST_CASE("LinuxBackend: built-in mysql and redis run real servers; unbind revokes") {
+  if (!canRun()) return;
+  if (std::system("test -x /usr/bin/mariadb -a -x /usr/bin/redis-cli") != 0) {
+    MESSAGE("skipped: MariaDB or Redis is not installed");
+    return;
+  }
+  Real w;
+  w.engine = "mysql";
+  w.provision("m1");
+  json m = w.bind("m1", "a");
+  auto my = [](const json& c, const std::string& sql) {
+    return shell(fmt::format("mariadb --no-defaults --connect-timeout=5 -N -B -h {} -P {} -u {} "
+                             "-p{} {} -e \"{}\"",
+                             c["hostname"].get<std::string>(), c["port"].get<int>(),
+                             c["username"].get<std::string>(), c["password"].get<std::string>(),
+                             c["name"].get<std::string>(), sql));
+  };
+  CHECK(my(m, "CREATE TABLE t (x INT); INSERT INTO t VALUES (7); SELECT x FROM t") == "7");
+  CHECK(w.call("DELETE", "/v2/service_instances/m1/service_bindings/a").status == 200);
+  CHECK(my(m, "SELECT 1").rfind("ERROR:", 0) == 0);
+
+  w.engine = "redis";
+  w.provision("r1");
+  json r = w.bind("r1", "a");
+  auto rc = [](const json& c, const std::string& cmd) {
+    return shell(fmt::format("redis-cli --no-auth-warning -h {} -p {} --user {} --pass {} {}",
+                             c["hostname"].get<std::string>(), c["port"].get<int>(),
+                             c["username"].get<std::string>(), c["password"].get<std::string>(),
+                             cmd));
+  };
+  CHECK(rc(r, "SET k v") == "OK");
+  CHECK(rc(r, "GET k") == "v");
+  CHECK(w.call("DELETE", "/v2/service_instances/r1/service_bindings/a").status == 200);
+  CHECK(rc(r, "GET k") != "v");
+  json r2 = w.bind("r1", "b");
+  CHECK(rc(r2, "GET k") == "v");
 }

@@ -128,7 +128,12 @@ void DataServer::start() {
 }
 
 void DataServer::runServer() {
-  if (recipe_.before_start) recipe_.before_start();
+  if (recipe_.before_start) {
+    recipe_.before_start();
+    // What it wrote belongs to the server's user too.
+    auto ids = backend_.vcapHostIds();
+    (void)base::chownTree(recipe_.data_dir, static_cast<int>(ids.uid), static_cast<int>(ids.gid));
+  }
   auto argv = recipe_.command(ip_);
   runner::ProcessSpec proc;
   proc.path = argv.at(0);

@@ -198,6 +198,22 @@ TEST_CASE("LinuxBackend: built-in postgresql runs a real server; bindings share 
   CHECK(server->ready());
   CHECK(psqlAs(b, "SELECT count(*) FROM notes") == "2");
 
+  // microcf restarts (the backend with it, every container gone): the server comes back on
+  // the address the credentials name, before anything else takes it.
+  w.brokers.reset();
+  w.backend.reset();
+  w.openBackend();
+  // The next free address is not the old one: a container came and went first.
+  auto before = w.backend->create(runner::ContainerSpec{});
+  REQUIRE(before.ok());
+  CHECK(w.backend->info(*before)->ip == b["hostname"].get<std::string>());
+  REQUIRE(w.backend->destroy(*before).ok());
+  w.makeBrokers();
+  auto* again = w.brokers->find("postgresql")->servers().at(0);
+  for (int i = 0; i < 300 && !again->ready(); ++i) w.runFor(100);
+  CHECK(again->ip() == b["hostname"].get<std::string>());
+  CHECK(psqlAs(b, "SELECT count(*) FROM notes") == "2");
+
   // Deprovision drops the database: the other binding's login goes with it.
   CHECK(w.call("DELETE", "/v2/service_instances/i1?accepts_incomplete=true").status == 202);
   for (int i = 0; i < 300; ++i) {

@@ -227,6 +227,17 @@ void Broker::deprovision(const std::string& iid, std::function<void(http::Respon
     }
     return;
   }
+  if (!installed()) {
+    // Nothing can reach its data without the server: the records go, the files stay.
+    MCF_WARN("services", "{} instance {} deleted while {} is not installed; its files stay in {}",
+             offering_.name, iid, offering_.product, dir_);
+    for (auto it = bindings_.begin(); it != bindings_.end();)
+      it = it->second.instance_id == iid ? bindings_.erase(it) : std::next(it);
+    instances_.erase(iid);
+    (void)save();
+    done(reply(200, json::object()));
+    return;
+  }
   inst->operation = "deprovision";
   inst->state = "in progress";
   inst->description = "Deleting the " + offering_.product + " instance";
@@ -323,6 +334,12 @@ void Broker::unbind(const std::string& iid, const std::string& bid,
   }
   if (it->second.data.value("pending", false) || it->second.data.value("unbinding", false)) {
     done(osbError(422, "ConcurrencyError", "The binding is being changed."));
+    return;
+  }
+  if (!installed()) {
+    bindings_.erase(it);
+    (void)save();
+    done(reply(200, json::object()));
     return;
   }
   it->second.data["unbinding"] = true;

@@ -79,10 +79,24 @@ for app in probe-a probe-b; do
   out=$(curl -s --max-time 10 "$(app_url $app /services)")
   expect_contains "$out" "db1 $db_host:5432 connected" "$app reaches its PostgreSQL"
 done
-out=$(psql_as "$ca" "CREATE TABLE notes (body text); INSERT INTO notes VALUES ('from a')")
+out=$(psql_as "$ca" "CREATE TABLE rows (body text); INSERT INTO rows VALUES ('from a')")
 [ -z "$out" ] || fail "writing with probe-a's credentials: $out"
-out=$(psql_as "$cb" "INSERT INTO notes VALUES ('from b'); SELECT count(*) FROM notes")
+out=$(psql_as "$cb" "INSERT INTO rows VALUES ('from b'); SELECT count(*) FROM rows")
 [ "$out" = 2 ] || fail "probe-b's credentials see probe-a's rows: $out"
+
+# The example app: two copies bound to db1 share their notes.
+if [ -d "$EXAMPLES/pg-notes" ]; then
+  for app in notes-a notes-b; do
+    out=$(cd "$E2E_TMP" && mcf push "$app" -p "$EXAMPLES/pg-notes" -b python_buildpack -m 128M 2>&1) ||
+      { echo "$out" | tail -20; fail "push $app"; }
+    mcf bind-service "$app" db1 --wait >/dev/null 2>&1 || fail "bind $app db1"
+    mcf restart "$app" >/dev/null || fail "restart $app"
+  done
+  wait_for_body notes-a "db1" 60
+  curl -s --max-time 10 -d "milk from a" "$(app_url notes-a /notes)" >/dev/null || fail "POST a note"
+  out=$(curl -s --max-time 10 "$(app_url notes-b /notes)")
+  expect_contains "$out" "milk from a" "notes-b reads what notes-a wrote"
+fi
 
 # --- A second instance: its own database, out of reach of the first one's users.
 out=$(mcf create-service postgresql default db2 --wait 2>&1) || fail "create-service db2: $out"
@@ -90,9 +104,9 @@ push_probe probe-c
 mcf bind-service probe-c db2 --wait >/dev/null 2>&1 || fail "bind probe-c db2"
 cc=$(creds probe-c db2)
 [ "$(echo "$cc" | field name)" != "$(echo "$ca" | field name)" ] || fail "db2 shares db1's database"
-out=$(psql_as "$cc" "SELECT count(*) FROM notes" "$(echo "$ca" | field name)")
+out=$(psql_as "$cc" "SELECT count(*) FROM rows" "$(echo "$ca" | field name)")
 case "$out" in 2) fail "db2's user reads db1's data" ;; esac
-out=$(psql_as "$cc" "SELECT count(*) FROM pg_tables WHERE tablename = 'notes'")
+out=$(psql_as "$cc" "SELECT count(*) FROM pg_tables WHERE tablename = 'rows'")
 [ "$out" = 0 ] || fail "db2 sees db1's table: $out"
 
 # --- microcf restarts: the server comes back on its address; the data is there.
@@ -101,19 +115,29 @@ start_platform
 wait_for_body probe-b svcprobe 60
 ok=""
 for _ in $(seq 1 60); do
-  out=$(psql_as "$cb" "SELECT count(*) FROM notes")
+  out=$(psql_as "$cb" "SELECT count(*) FROM rows")
   [ "$out" = 2 ] && { ok=1; break; }
   sleep 1
 done
 [ -n "$ok" ] || fail "after a restart of microcf, db1 answered: $out"
 out=$(curl -s --max-time 10 "$(app_url probe-b /services)")
 expect_contains "$out" "db1 $db_host:5432 connected" "probe-b reaches PostgreSQL after a restart"
+if [ -d "$EXAMPLES/pg-notes" ]; then
+  for _ in $(seq 1 60); do
+    out=$(curl -s --max-time 5 "$(app_url notes-b /notes)" || true)
+    case "$out" in *"milk from a"*) break ;; esac
+    sleep 1
+  done
+  expect_contains "$out" "milk from a" "notes-b reads the note after a restart of microcf"
+  curl -s --max-time 10 -d "bread from b" "$(app_url notes-b /notes)" >/dev/null || fail "POST after restart"
+  expect_contains "$(curl -s --max-time 10 "$(app_url notes-a /notes)")" "bread from b" "notes-a reads notes-b's note"
+fi
 
 # --- Unbinding revokes: probe-a's credentials stop working, probe-b's keep working.
 mcf unbind-service probe-a db1 -f --wait >/dev/null 2>&1 || fail "unbind probe-a db1"
 out=$(psql_as "$ca" "SELECT 1")
 [ "$out" = 1 ] && fail "probe-a's credentials still work after unbind"
-out=$(psql_as "$cb" "SELECT count(*) FROM notes")
+out=$(psql_as "$cb" "SELECT count(*) FROM rows")
 [ "$out" = 2 ] || fail "probe-b's credentials after probe-a's unbind: $out"
 
 # --- kill -9 of the PostgreSQL server: restarted, data intact.
@@ -125,7 +149,7 @@ done
 kill -9 "$pg_pid"
 ok=""
 for _ in $(seq 1 60); do
-  out=$(psql_as "$cb" "SELECT count(*) FROM notes")
+  out=$(psql_as "$cb" "SELECT count(*) FROM rows")
   [ "$out" = 2 ] && { ok=1; break; }
   sleep 1
 done

@@ -321,7 +321,7 @@ TEST_CASE("built-in mysql and redis: a user per binding, revoked at unbind") {
   for (const char* key : {"uri", "host", "hostname", "port", "password"}) CHECK(rc.contains(key));
   CHECK(rc["port"] == 6379);
   std::string ruser = rc["username"];
-  CHECK(w.adminLog().find("ACL SETUSER " + ruser + " on >" + rc["password"].get<std::string>()) !=
+  CHECK(w.adminLog().find("ACL SETUSER " + ruser + " on >" + rc["password"].get<std::string>() + " ~* &* +@all -@admin") !=
         std::string::npos);
   CHECK(w.call("redis", "DELETE", "/v2/service_instances/r1/service_bindings/b1").status == 200);
   CHECK(w.adminLog().find("ACL DELUSER " + ruser) != std::string::npos);

@@ -171,6 +171,7 @@ TEST_CASE("LinuxBackend: built-in postgresql runs a real server; bindings share 
   CHECK(other["name"] != a["name"]);
   CHECK(psqlAs(other, "SELECT 1") == "1");
   CHECK(psqlAs(other, "SELECT count(*) FROM notes", a["name"]).rfind("ERROR:", 0) == 0);
+  CHECK(psqlAs(other, "SELECT 1", "postgres").rfind("ERROR:", 0) == 0);
 
   // Unbinding a: its login fails from now on; b still works.
   CHECK(w.call("DELETE", "/v2/service_instances/i1/service_bindings/a").status == 200);
@@ -257,6 +258,7 @@ TEST_CASE("LinuxBackend: built-in mysql and redis run real servers; unbind revok
   };
   CHECK(rc(r, "SET k v") == "OK");
   CHECK(rc(r, "GET k") == "v");
+  CHECK(rc(r, "CONFIG GET dir").rfind("NOPERM", 0) == 0);
   CHECK(w.call("DELETE", "/v2/service_instances/r1/service_bindings/a").status == 200);
   CHECK(rc(r, "GET k") != "v");
   json r2 = w.bind("r1", "b");

@@ -194,7 +194,9 @@ class PostgresBroker : public SharedServerBroker {
     DataServer& s = server();
     // CREATE DATABASE cannot run in a DO block: ask first whether it exists (a resumed
     // provision may have made it).
-    s.admin(psql("postgres", {fmt::format("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE "
+    // Bindings reach their instance's database only: not even the maintenance database.
+    s.admin(psql("postgres", {"REVOKE CONNECT ON DATABASE postgres FROM PUBLIC",
+                              fmt::format("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE "
                                           "rolname = '{0}') THEN CREATE ROLE \"{0}\" NOLOGIN; "
                                           "END IF; END$$",
                                           owner),
@@ -588,7 +590,9 @@ class RedisBroker : public Broker {
     std::string bid = binding.id;
     std::string iid = inst.id;
     binding.data["username"] = user;
-    cli(i, {"ACL", "SETUSER", user, "on", ">" + password, "~*", "&*", "+@all"},
+    // Everything but the server's administration (ACL, CONFIG, SHUTDOWN, ...): a binding
+    // cannot lock the others out.
+    cli(i, {"ACL", "SETUSER", user, "on", ">" + password, "~*", "&*", "+@all", "-@admin"},
         [this, iid, bid, user, password, done = std::move(done)](base::Status st) {
           Instance* i = findInstance(iid);
           if (!st.ok() || !i) {

@@ -201,6 +201,11 @@ TEST_CASE("LinuxBackend: built-in postgresql runs a real server; bindings share 
 
   // microcf restarts (the backend with it, every container gone): the server comes back on
   // the address the credentials name, before anything else takes it.
+  bool stopped = false;
+  w.brokers->shutdown([&] { stopped = true; });
+  for (int i = 0; i < 200 && !stopped; ++i) w.runFor(50);
+  CHECK(stopped);  // PostgreSQL's fast shutdown, not the backend's SIGKILL
+  CHECK(psqlAs(b, "SELECT 1").rfind("ERROR:", 0) == 0);
   w.brokers.reset();
   w.backend.reset();
   w.openBackend();

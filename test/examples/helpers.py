@@ -1,0 +1,97 @@
+"""Shared by the example apps' tests: free ports, running an example app on loopback with a
+given environment, plain HTTP calls, and the exit codes meson reads (77 = skipped)."""
+import os
+import socket
+import subprocess
+import sys
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+SOURCE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+EXAMPLES = os.path.join(SOURCE, "examples")
+SKIP = 77
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, proc=None, what="server", attempts=300):
+    """Waits (at most attempts × 0.1 s) until something accepts on 127.0.0.1:port."""
+    for _ in range(attempts):
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"{what} exited with status {proc.returncode} before listening")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{what} did not listen on port {port}")
+
+
+def stop(proc, sig=None):
+    if proc.poll() is None:
+        if sig is None:
+            proc.terminate()
+        else:
+            proc.send_signal(sig)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+class App:
+    """An example app (examples/NAME/app.py) started as its Procfile would, on a free port."""
+
+    def __init__(self, test, name, env):
+        self.port = free_port()
+        full_env = {k: v for k, v in os.environ.items()
+                    if k not in ("VCAP_SERVICES", "DATABASE_URL", "VCAP_APPLICATION")}
+        full_env.update(env, PORT=str(self.port))
+        self.log = open(os.path.join(test.tmp, f"{name}-{self.port}.log"), "w+")
+        self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=os.path.join(EXAMPLES, name),
+                                     env=full_env, stdout=self.log, stderr=subprocess.STDOUT)
+        test.addCleanup(self.close)
+        wait_for_port(self.port, self.proc, f"examples/{name}")
+
+    def call(self, method, path, body=None):
+        """(status, body text) of one request; error statuses are answers, not exceptions."""
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method,
+                                     data=body.encode() if isinstance(body, str) else body)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def close(self):
+        stop(self.proc)
+        self.log.close()
+
+
+def requirements(name):
+    """The requirement lines the python buildpack would install for examples/NAME."""
+    lib = os.path.join(SOURCE, "buildpacks", "python_buildpack", "lib", "common.sh")
+    return subprocess.run(["bash", "-c", f'source "{lib}"; requirements "$1"', "-",
+                           os.path.join(EXAMPLES, name)], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def main(skip_reason):
+    """Runs the module's tests; exits 77 with the reason when skip_reason is set."""
+    if skip_reason:
+        print(f"skipped: {skip_reason}")
+        sys.exit(SKIP)
+    result = unittest.main(exit=False, verbosity=2).result
+    sys.exit(0 if result.wasSuccessful() else 1)

@@ -1,9 +1,12 @@
 """Shared by the example apps' tests: free ports, running an example app on loopback with a
 given environment, plain HTTP calls, and the exit codes meson reads (77 = skipped)."""
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import urllib.error
@@ -12,6 +15,31 @@ import urllib.request
 SOURCE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXAMPLES = os.path.join(SOURCE, "examples")
 SKIP = 77
+tracked = []  # (process, stop signal) to stop if the test itself is killed
+
+
+def track(proc, sig=signal.SIGTERM):
+    """Stops proc when this test is terminated (meson's timeout) before its own clean-up."""
+    tracked.append((proc, sig))
+    return proc
+
+
+temp_dirs = []
+
+
+def make_temp(prefix):
+    """A temporary folder, removed also when this test is terminated."""
+    temp_dirs.append(tempfile.mkdtemp(prefix=prefix))
+    return temp_dirs[-1]
+
+
+def on_terminate(signum, frame):
+    print("terminated: stopping the servers and removing the temporary folders", flush=True)
+    for proc, sig in tracked:
+        stop(proc, sig)
+    for d in temp_dirs:
+        shutil.rmtree(d, ignore_errors=True)
+    os._exit(1)
 
 
 def free_port():
@@ -57,6 +85,7 @@ class App:
         self.log = open(os.path.join(test.tmp, f"{name}-{self.port}.log"), "w+")
         self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=os.path.join(EXAMPLES, name),
                                      env=full_env, stdout=self.log, stderr=subprocess.STDOUT)
+        track(self.proc)
         test.addCleanup(self.close)
         wait_for_port(self.port, self.proc, f"examples/{name}")
 
@@ -93,5 +122,6 @@ def main(skip_reason):
     if skip_reason:
         print(f"skipped: {skip_reason}")
         sys.exit(SKIP)
+    signal.signal(signal.SIGTERM, on_terminate)
     result = unittest.main(exit=False, verbosity=2).result
     sys.exit(0 if result.wasSuccessful() else 1)

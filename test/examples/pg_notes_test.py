@@ -6,14 +6,14 @@ Skips (exit 77) when PostgreSQL's server binaries are not installed (apt-get ins
 import glob
 import json
 import os
+import pwd
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import unittest
 
-from helpers import App, free_port, main, requirements, stop, wait_for_port, EXAMPLES
+from helpers import App, free_port, main, make_temp, requirements, stop, track, wait_for_port, EXAMPLES
 
 BINDIRS = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda d: int(d.split("/")[-2]))
 BIN = BINDIRS[-1] if BINDIRS and os.path.exists(BINDIRS[-1] + "/postgres") else None
@@ -32,7 +32,7 @@ def vcap(label, name, credentials, tags=()):
 class PgNotesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="pg-notes-test-")
+        cls.tmp = make_temp("pg-notes-test-")
         cls.port = free_port()
         cls.server = None
         try:
@@ -43,13 +43,13 @@ class PgNotesTest(unittest.TestCase):
 
     @classmethod
     def start_server(cls):
-        as_user = []
+        as_user = {}
         if os.geteuid() == 0:  # initdb and postgres refuse to run as root
             shutil.chown(cls.tmp, "nobody")
-            as_user = ["runuser", "-u", "nobody", "--"]
+            as_user = {"user": "nobody", "group": pwd.getpwnam("nobody").pw_gid, "extra_groups": [], "cwd": cls.tmp}
         data = os.path.join(cls.tmp, "data")
-        out = subprocess.run(as_user + [f"{BIN}/initdb", "-D", data, "-U", "admin", "-A", "trust", "-E", "UTF8"],
-                             capture_output=True, text=True)
+        out = subprocess.run([f"{BIN}/initdb", "-D", data, "-U", "admin", "-A", "trust", "-E", "UTF8"],
+                             capture_output=True, text=True, **as_user)
         if out.returncode != 0:
             raise AssertionError(f"initdb failed: {out.stdout}{out.stderr}")
         with open(os.path.join(data, "pg_hba.conf"), "w") as hba:
@@ -59,9 +59,9 @@ class PgNotesTest(unittest.TestCase):
                       "host all all 127.0.0.1/32 scram-sha-256\n")
         cls.server_log = open(os.path.join(cls.tmp, "postgres.log"), "w")
         cls.server = subprocess.Popen(
-            as_user + [f"{BIN}/postgres", "-D", data, "-h", "127.0.0.1", "-p", str(cls.port),
-                       "-k", cls.tmp, "-c", "fsync=off"],
-            stdout=cls.server_log, stderr=subprocess.STDOUT)
+            [f"{BIN}/postgres", "-D", data, "-h", "127.0.0.1", "-p", str(cls.port), "-k", cls.tmp, "-c", "fsync=off"],
+            stdout=cls.server_log, stderr=subprocess.STDOUT, **as_user)
+        track(cls.server, signal.SIGINT)
         wait_for_port(cls.port, cls.server, "postgres")
         for attempt in range(300):  # accepting connections comes a moment after listening
             try:

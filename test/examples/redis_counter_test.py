@@ -7,10 +7,9 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import unittest
 
-from helpers import App, free_port, main, requirements, stop, wait_for_port, EXAMPLES
+from helpers import App, free_port, main, make_temp, requirements, stop, track, wait_for_port, EXAMPLES
 
 SERVER = shutil.which("redis-server")
 CLI = shutil.which("redis-cli")
@@ -27,7 +26,7 @@ def vcap(label, name, credentials, tags=()):
 class RedisCounterTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="redis-counter-test-")
+        cls.tmp = make_temp("redis-counter-test-")
         cls.port = free_port()
         conf = os.path.join(cls.tmp, "redis.conf")
         with open(conf, "w") as f:
@@ -37,6 +36,7 @@ class RedisCounterTest(unittest.TestCase):
                     'user reader on >reader ~* +get +ping\n')
         cls.server_log = open(os.path.join(cls.tmp, "redis.log"), "w")
         cls.server = subprocess.Popen([SERVER, conf], stdout=cls.server_log, stderr=subprocess.STDOUT)
+        track(cls.server)
         try:
             wait_for_port(cls.port, cls.server, "redis-server")
         except BaseException:

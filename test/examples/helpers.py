@@ -109,12 +109,22 @@ class App:
         self.log.close()
 
 
-def requirements(name):
-    """The requirement lines the python buildpack would install for examples/NAME."""
-    lib = os.path.join(SOURCE, "buildpacks", "python_buildpack", "lib", "common.sh")
-    return subprocess.run(["bash", "-c", f'source "{lib}"; requirements "$1"', "-",
-                           os.path.join(EXAMPLES, name)], capture_output=True, text=True,
-                          check=True).stdout
+def stage(test, name):
+    """Runs the python buildpack's detect, supply and finalize on a copy of examples/NAME, as
+    staging does; returns their output and the deps folder."""
+    root = tempfile.mkdtemp(prefix=f"{name}-stage-", dir=test.tmp)
+    app, deps = os.path.join(root, "app"), os.path.join(root, "deps")
+    shutil.copytree(os.path.join(EXAMPLES, name), app)
+    for d in ("cache", "deps/0", "profile"):
+        os.makedirs(os.path.join(root, d))
+    bin_dir = os.path.join(SOURCE, "buildpacks", "python_buildpack", "bin")
+    out = ""
+    for step, args in (("detect", [app]), ("supply", [app, root + "/cache", deps, "0"]),
+                       ("finalize", [app, root + "/cache", deps, "0", root + "/profile"])):
+        run = subprocess.run([os.path.join(bin_dir, step)] + args, capture_output=True, text=True, timeout=60)
+        test.assertEqual(run.returncode, 0, f"{step}: {run.stdout}{run.stderr}")
+        out += run.stdout + run.stderr
+    return out, os.path.join(deps, "0")
 
 
 def main(skip_reason):

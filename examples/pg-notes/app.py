@@ -14,8 +14,8 @@ SHA-256, md5 or cleartext password, simple queries) is below, so staging needs n
     curl http://pg-notes.localhost:8080/notes
 
 GET / says which service the app is bound to (never the password), POST /notes stores the
-request body as a note (the table is created on first use), GET /notes lists the notes one a
-line, GET /health answers 200 when the database answers a query.
+request body as a note (the table is created on first use; line breaks become spaces), GET
+/notes lists the notes one a line, GET /health answers 200 when the database answers a query.
 """
 import base64
 import hashlib
@@ -209,7 +209,8 @@ def find_postgres():
                 if not uri:  # no uri: build one from the separate fields
                     user = urllib.parse.quote(creds.get("username", ""), safe="")
                     password = urllib.parse.quote(creds.get("password", ""), safe="")
-                    uri = f"postgres://{user}:{password}@{creds.get('hostname', creds.get('host'))}:{creds.get('port', 5432)}/{creds.get('name', '')}"
+                    host = creds.get("hostname") or creds.get("host")
+                    uri = f"postgres://{user}:{password}@{host}:{creds.get('port', 5432)}/{creds.get('name', '')}"
                 return entry.get("name", "?"), urllib.parse.urlsplit(uri)
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
@@ -230,7 +231,7 @@ class ServiceUnavailable(Exception):
 
 def describe(url):
     """The URL with the password left out."""
-    return f"postgres://{urllib.parse.unquote(url.username or '')}@{url.hostname}:{url.port or 5432}{url.path}"
+    return f"{url.scheme}://{urllib.parse.unquote(url.username or '')}@{url.hostname}:{url.port or 5432}{url.path}"
 
 
 def connect():
@@ -290,7 +291,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if found:
                 text = f"pg-notes: bound to PostgreSQL service '{found[0]}' at {describe(found[1])}\n"
             else:
-                text = f"pg-notes: not bound to a PostgreSQL service yet. To bind one:\n  microcf create-service postgresql default DB\n  microcf bind-service {app_name()} DB\n  microcf restart {app_name()}\n"
+                text = ("pg-notes: not bound to a PostgreSQL service yet. To bind one:\n"
+                        "  microcf create-service postgresql default DB\n"
+                        f"  microcf bind-service {app_name()} DB\n  microcf restart {app_name()}\n")
             self.reply(200, text + "POST /notes with a note as the body; GET /notes lists them.\n")
         elif self.path == "/notes":
             def list_notes(conn):
@@ -306,7 +309,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         if self.path != "/notes":
             return self.reply(404, "not found: POST /notes with the note's text as the body\n")
-        text = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace").strip()
+        text = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace")
+        text = " ".join(text.splitlines()).strip()  # one note, one line
         if not text:
             return self.reply(400, "empty note: send the note's text as the request body\n")
         if "\0" in text:

@@ -98,7 +98,8 @@ def find_redis():
                 if not uri:  # no uri: build one from the separate fields
                     user = urllib.parse.quote(creds.get("username", ""), safe="")
                     password = urllib.parse.quote(creds.get("password", ""), safe="")
-                    uri = f"redis://{user}:{password}@{creds.get('hostname', creds.get('host'))}:{creds.get('port', 6379)}"
+                    host = creds.get("hostname") or creds.get("host")
+                    uri = f"redis://{user}:{password}@{host}:{creds.get('port', 6379)}"
                 return entry.get("name", "?"), urllib.parse.urlsplit(uri)
     return None
 
@@ -166,7 +167,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if found:
                 text = f"redis-counter: bound to Redis service '{found[0]}' at {describe(found[1])}\n"
             else:
-                text = f"redis-counter: not bound to a Redis service yet. To bind one:\n  microcf create-service redis default CACHE\n  microcf bind-service {app_name()} CACHE\n  microcf restart {app_name()}\n"
+                text = ("redis-counter: not bound to a Redis service yet. To bind one:\n"
+                        "  microcf create-service redis default CACHE\n"
+                        f"  microcf bind-service {app_name()} CACHE\n  microcf restart {app_name()}\n")
             self.reply(200, text + "POST /hit counts a hit; GET /hits shows the count.\n")
         elif self.path == "/hits":
             self.with_redis(lambda conn: (200, f"{conn.command('GET', 'hits') or 0}\n"))

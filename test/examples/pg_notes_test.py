@@ -122,6 +122,7 @@ class PgNotesTest(unittest.TestCase):
         status, body = app.call("GET", "/")
         self.assertEqual(status, 200)
         self.assertIn("not bound to a PostgreSQL service yet", body)
+        self.assertIn("  microcf bind-service notes DB\n", body)
         hint = ("no PostgreSQL service bound: microcf create-service postgresql default DB && "
                 "microcf bind-service notes DB && microcf restart notes\n")
         self.assertEqual(app.call("GET", "/notes"), (503, hint))
@@ -147,6 +148,8 @@ class PgNotesTest(unittest.TestCase):
             status, body = app.call("POST", "/notes", note)
             self.assertEqual(status, 201, body)
             self.assertRegex(body, r"^note \d+ saved\n$")
+        self.assertEqual(app.call("POST", "/notes", "two\nlines\r\n")[0], 201)
+        notes.append("two lines")
         self.assertEqual(app.call("GET", "/notes"), (200, "".join(n + "\n" for n in notes)))
         # What the app wrote is in the database, byte for byte.
         self.assertEqual(self.psql("SELECT body FROM notes ORDER BY id", db="notes"),
@@ -164,7 +167,8 @@ class PgNotesTest(unittest.TestCase):
     def test_user_provided_service_found_by_uri_with_md5(self):
         app = App(self, "pg-notes", {"VCAP_SERVICES": vcap("user-provided", "my-pg",
                                      {"uri": self.uri("notes_md5", MD5_PW, "notes_md5", "postgresql")})})
-        self.assertIn("bound to PostgreSQL service 'my-pg'", app.call("GET", "/")[1])
+        self.assertIn(f"bound to PostgreSQL service 'my-pg' at postgresql://notes_md5@127.0.0.1:{self.port}/notes_md5\n",
+                      app.call("GET", "/")[1])
         self.assertEqual(app.call("POST", "/notes", "from md5")[0], 201)
         self.assertEqual(app.call("GET", "/notes"), (200, "from md5\n"))
 

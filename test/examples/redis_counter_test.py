@@ -77,6 +77,7 @@ class RedisCounterTest(unittest.TestCase):
         status, body = app.call("GET", "/")
         self.assertEqual(status, 200)
         self.assertIn("not bound to a Redis service yet", body)
+        self.assertIn("  microcf bind-service ctr CACHE\n", body)
         hint = ("no Redis service bound: microcf create-service redis default CACHE && "
                 "microcf bind-service ctr CACHE && microcf restart ctr\n")
         self.assertEqual(app.call("POST", "/hit"), (503, hint))

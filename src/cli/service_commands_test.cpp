@@ -385,3 +385,149 @@ TEST_CASE("service keys: create, list, show the credentials, delete") {
 }
 
 }  // namespace mcf::cli
+
+namespace mcf::cli {
+
+TEST_CASE("service: a managed instance's offering, plan, broker, last operation, parameters") {
+  FakeApi api;
+  LoggedInHome home(api.url());
+  json si = {{"guid", "si1"},
+             {"name", "db"},
+             {"type", "managed"},
+             {"tags", {"mine"}},
+             {"dashboard_url", "http://dash"},
+             {"last_operation",
+              {{"type", "create"},
+               {"state", "failed"},
+               {"description", "Service broker error: no capacity"},
+               {"created_at", "2026-12-06T08:00:00Z"},
+               {"updated_at", "2026-12-06T08:00:05Z"}}},
+             {"relationships", {{"service_plan", {{"data", {{"guid", "p1"}}}}}}}};
+  json included = {{"service_plans", {plan("p1", "small", "public")}},
+                   {"service_offerings", {kOffering}},
+                   {"service_brokers", {kBroker}}};
+  api.on("GET", "/v3/service_instances", [=](const FakeRequest& r) {
+    bool found = !has(r.target, "names=nope");
+    return FakeResponse{200, found ? page({si}, included) : page({}), ""};
+  });
+  api.on("GET", "/v3/service_offerings/o1", 200, kOffering.dump());
+  api.on("GET", "/v3/service_instances/si1/parameters", 200, R"({"size":3})");
+  api.on("GET", "/v3/service_credential_bindings", 200, page({}));
+  CliRun r = runCli({"service", "db"});
+  INFO("r.out:\n" << r.out << "\nr.err:\n" << r.err);
+  CHECK(r.code == 0);
+  CHECK(has(r.out, "Showing info of service db in org microcf / space dev as admin...\n\n"
+                   "name:            db\n"
+                   "guid:            si1\n"
+                   "type:            managed\n"
+                   "broker:          overview-broker\n"
+                   "offering:        overview-service\n"
+                   "plan:            small\n"
+                   "tags:            mine\n"
+                   "offering tags:   test\n"
+                   "description:     Provides an overview\n"
+                   "documentation:\n"
+                   "dashboard url:   http://dash\n\n"
+                   "Showing status of last operation from service instance db...\n\n"
+                   "status:    create failed\n"
+                   "message:   Service broker error: no capacity\n"
+                   "started:   2026-12-06T08:00:00Z\n"
+                   "updated:   2026-12-06T08:00:05Z\n\n"
+                   "Showing parameters for service instance db...\n\n"
+                   "{\n  \"size\": 3\n}\n\n"
+                   "Showing bound apps:\n"
+                   "There are no bound apps for this service instance.\n"));
+  CliRun guid = runCli({"service", "db", "--guid"});
+  CHECK(guid.out == "si1\n");
+  CliRun missing = runCli({"service", "nope"});
+  CHECK(missing.code == 1);
+  CHECK(has(missing.err, "Service instance nope not found. Use 'microcf services' to see the "
+                         "service instances of space dev."));
+}
+
+TEST_CASE("bind-service to a managed instance: an asynchronous binding is in progress") {
+  FakeApi api;
+  LoggedInHome home(api.url());
+  api.on("GET", "/v3/apps", 200, page({{{"guid", "a1"}, {"name", "web"}}}));
+  api.on("GET", "/v3/service_instances", 200, page({{{"guid", "si1"}, {"name", "db"}}}));
+  api.on("POST", "/v3/service_credential_bindings", 202, "", "/v3/jobs/b");
+  api.on("GET", "/v3/jobs/b", 200, R"({"state":"POLLING"})");
+  CliRun r = runCli({"bind-service", "web", "db", "-c", R"({"role":"ro"})"});
+  INFO("r.out:\n" << r.out << "\nr.err:\n" << r.err);
+  CHECK(r.code == 0);
+  CHECK(has(r.out, "OK\nBinding in progress. Use 'microcf service db' to check operation "
+                   "status.\n\nTIP: Once this operation succeeds, use 'microcf restart web'"));
+  json body = json::parse(api.requestsTo("POST", "/v3/service_credential_bindings")[0].body);
+  CHECK(body["parameters"] == json{{"role", "ro"}});
+  CHECK(body["relationships"]["app"]["data"]["guid"] == "a1");
+
+  FakeApi failing;
+  LoggedInHome home2(failing.url());
+  failing.on("GET", "/v3/apps", 200, page({{{"guid", "a1"}, {"name", "web"}}}));
+  failing.on("GET", "/v3/service_instances", 200, page({{{"guid", "si1"}, {"name", "db"}}}));
+  failing.on("POST", "/v3/service_credential_bindings", 202, "", "/v3/jobs/f");
+  failing.on("GET", "/v3/jobs/f", 200,
+             R"({"state":"FAILED","errors":[{"detail":"Service broker error: bind refused"}]})");
+  CliRun f = runCli({"bind-service", "web", "db", "--wait"});
+  CHECK(f.code == 1);
+  CHECK(has(f.err, "Service broker error: bind refused"));
+}
+
+TEST_CASE("update-service: a new plan of the same offering; no flags changes nothing") {
+  FakeApi api;
+  LoggedInHome home(api.url());
+  catalog(api);
+  json si = {{"guid", "si1"},
+             {"name", "db"},
+             {"type", "managed"},
+             {"relationships", {{"service_plan", {{"data", {{"guid", "p1"}}}}}}}};
+  api.on("GET", "/v3/service_instances", 200, page({si}));
+  api.on("GET", "/v3/service_plans/p1", 200, plan("p1", "small", "public").dump());
+  api.on("GET", "/v3/service_offerings/o1", 200, kOffering.dump());
+  api.on("PATCH", "/v3/service_instances/si1", 202, "", "/v3/jobs/u");
+  api.on("GET", "/v3/jobs/u", 200, R"({"state":"COMPLETE"})");
+  CliRun none = runCli({"update-service", "db"});
+  CHECK(has(none.out, "No flags specified. No changes were made.\nOK\n"));
+  CliRun r = runCli({"update-service", "db", "-p", "async", "-t", "x"});
+  INFO("r.out:\n" << r.out << "\nr.err:\n" << r.err);
+  CHECK(r.code == 0);
+  CHECK(has(r.out, "Update of service instance db complete.\nOK\n"));
+  auto patches = api.requestsTo("PATCH", "/v3/service_instances/si1");
+  REQUIRE(patches.size() == 1);
+  json body = json::parse(patches[0].body);
+  CHECK(body["relationships"]["service_plan"]["data"]["guid"] == "p2");
+  CHECK(body["tags"] == json{"x"});
+  CliRun bad = runCli({"update-service", "db", "-p", "huge"});
+  CHECK(bad.code == 1);
+  CHECK(has(bad.err, "The plan huge could not be found for service offering overview-service."));
+}
+
+TEST_CASE("disable-service-access -o on a public plan says how to limit it instead") {
+  FakeApi api;
+  LoggedInHome home(api.url());
+  catalog(api);
+  api.on("GET", "/v3/organizations", 200, page({{{"guid", "org1"}, {"name", "other"}}}));
+  CliRun r = runCli({"disable-service-access", "overview-service", "-p", "small", "-o", "other"});
+  INFO("r.out:\n" << r.out << "\nr.err:\n" << r.err);
+  CHECK(r.code == 1);
+  CHECK(has(r.err, "Cannot remove organization level access for public plans."));
+  CHECK(api.requestsTo("DELETE", "/v3/service_plans").empty());
+  CliRun none = runCli({"disable-service-access", "overview-service", "-p", "async"});
+  CHECK(none.code == 0);
+  CHECK(has(none.out, "Did not update plan async as it already has visibility none."));
+}
+
+TEST_CASE("delete-service-broker: asks, or -f; a missing broker is not an error") {
+  FakeApi api;
+  LoggedInHome home(api.url());
+  CliRun ask = runCli({"delete-service-broker", "b"});
+  CHECK(ask.code == 1);
+  CHECK(has(ask.err, "microcf delete-service-broker b -f"));
+  CHECK(api.requests().empty());
+  api.on("GET", "/v3/service_brokers", 200, page({}));
+  CliRun gone = runCli({"delete-service-broker", "b", "-f"});
+  CHECK(gone.code == 0);
+  CHECK(has(gone.out, "Service broker 'b' does not exist.\nOK\n"));
+}
+
+}  // namespace mcf::cli

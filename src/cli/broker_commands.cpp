@@ -65,10 +65,10 @@ int createBroker(const Context& ctx, const BrokerArgs& a) {
   auto job = session.startJob("POST", "/v3/service_brokers", body.dump(), "application/json");
   if (!job) return fail(job.error());
   if (auto s = finishBrokerJob(session, *job); !s)
-    return fail(fmt::format("{}\nThe broker {} is registered but its catalog could not be read. "
-                            "Fix the broker, then run 'microcf update-service-broker {} USER "
-                            "PASSWORD {}' or 'microcf delete-service-broker {} -f'.",
-                            s.error().message, a.name, a.name, a.url, a.name));
+    return fail(fmt::format("{}\nFix the broker and try again. If 'microcf service-brokers' "
+                            "lists {}, 'microcf update-service-broker {} USER PASSWORD {}' reads "
+                            "its catalog again.",
+                            s.error().message, a.name, a.name, a.url));
   fmt::print("OK\n");
   return 0;
 }

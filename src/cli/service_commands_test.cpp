@@ -268,7 +268,8 @@ TEST_CASE("service-brokers and create-service-broker; a failed catalog fetch say
   CHECK(create.code == 1);
   CHECK(has(create.out, "Creating service broker b as admin...\n"));
   CHECK(has(create.err, "The service broker could not be reached: http://127.0.0.1:9"));
-  CHECK(has(create.err, "microcf delete-service-broker b -f"));
+  CHECK(has(create.err, "'microcf update-service-broker b USER PASSWORD http://127.0.0.1:9' "
+                        "reads its catalog again."));
   json body = json::parse(api.requestsTo("POST", "/v3/service_brokers")[0].body);
   CHECK(body["authentication"] ==
         json{{"type", "basic"}, {"credentials", {{"username", "u"}, {"password", "pw"}}}});

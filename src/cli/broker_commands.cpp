@@ -161,6 +161,14 @@ base::Result<std::vector<json>> plansOf(Session& session, const std::vector<json
                          base::join(guids, ","));
 }
 
+// The offerings query of marketplace and service-access: -e and -b as filters.
+std::string offeringsQuery(const std::string& offering, const std::string& broker) {
+  std::string query = "per_page=5000&order_by=name";
+  if (!offering.empty()) query += "&names=" + base::urlEncode(offering);
+  if (!broker.empty()) query += "&service_broker_names=" + base::urlEncode(broker);
+  return query;
+}
+
 std::string planOfferingGuid(const json& plan) {
   return jstr(jobj(jobj(jobj(plan, "relationships"), "service_offering"), "data"), "guid");
 }
@@ -183,14 +191,11 @@ int serviceAccess(const Context& ctx, const AccessArgs& a) {
   if (auto s = session.ensureToken(); !s) return fail(s.error());
   fmt::print("{}\n\n", accessIntro(a, session.userName()));
   flush();
-  std::string path = "/v3/service_offerings?per_page=5000&order_by=name";
-  if (!a.offering.empty()) path += "&names=" + base::urlEncode(a.offering);
-  if (!a.broker.empty()) path += "&service_broker_names=" + base::urlEncode(a.broker);
-  auto offerings = session.listAll(path);
-  if (!offerings) return fail(offerings.error());
-  auto plans = plansOf(session, *offerings);
+  auto list = listOfferings(session, offeringsQuery(a.offering, a.broker));
+  if (!list) return fail(list.error());
+  const std::vector<json>& offerings = list->offerings;
+  auto plans = plansOf(session, offerings);
   if (!plans) return fail(plans.error());
-  auto brokers = brokerNames(session);
   std::string org_guid;
   if (!a.org.empty()) {
     auto orgs = session.get("/v3/organizations?names=" + base::urlEncode(a.org));
@@ -200,14 +205,11 @@ int serviceAccess(const Context& ctx, const AccessArgs& a) {
     org_guid = jstr(jarr(*orgs, "resources")[0], "guid");
   }
   std::vector<AccessRow> rows;
-  std::map<std::string, std::string> broker_of_offering;
-  for (const auto& o : *offerings) broker_of_offering[jstr(o, "guid")] = offeringBrokerGuid(o);
-  for (const auto& o : *offerings) {
+  for (const auto& o : offerings) {
     for (const auto& p : *plans) {
       if (planOfferingGuid(p) != jstr(o, "guid")) continue;
       AccessRow row;
-      std::string bguid = broker_of_offering[jstr(o, "guid")];
-      row.broker = brokers.contains(bguid) ? brokers[bguid] : bguid;
+      row.broker = list->brokerOf(o);
       row.offering = jstr(o, "name");
       row.plan = jstr(p, "name");
       row.visibility_type = jstr(p, "visibility_type");
@@ -328,21 +330,14 @@ int marketplace(const Context& ctx, const MarketplaceArgs& a) {
     intro += (a.offering.empty() ? " for" : " from") + std::string(" service broker ") + a.broker;
   fmt::print("{} {}...\n", intro, whereAs(session));
   flush();
-  std::string path = "/v3/service_offerings?per_page=5000&order_by=name";
-  if (!a.offering.empty()) path += "&names=" + base::urlEncode(a.offering);
-  if (!a.broker.empty()) path += "&service_broker_names=" + base::urlEncode(a.broker);
-  auto offerings = session.listAll(path);
-  if (!offerings) return fail(offerings.error());
-  auto plans = plansOf(session, *offerings);
+  auto list = listOfferings(session, offeringsQuery(a.offering, a.broker));
+  if (!list) return fail(list.error());
+  auto plans = plansOf(session, list->offerings);
   if (!plans) return fail(plans.error());
-  auto brokers = brokerNames(session);
-  auto brokerOf = [&](const json& o) {
-    std::string guid = offeringBrokerGuid(o);
-    return brokers.contains(guid) ? brokers[guid] : std::string();
-  };
+  auto brokerOf = [&](const json& o) { return list->brokerOf(o); };
   std::vector<MarketplaceRow> rows;
   std::vector<std::pair<std::string, std::vector<PlanRow>>> plan_tables;
-  for (const auto& o : *offerings) {
+  for (const auto& o : list->offerings) {
     MarketplaceRow row{jstr(o, "name"), jstr(o, "description"), brokerOf(o), {}};
     std::vector<PlanRow> plan_rows;
     for (const auto& p : *plans) {

@@ -76,13 +76,36 @@ std::map<std::string, std::string> brokerNames(Session& session) {
   return out;
 }
 
+std::string OfferingList::brokerOf(const json& offering) const {
+  auto it = broker_names.find(offeringBrokerGuid(offering));
+  return it == broker_names.end() ? std::string() : it->second;
+}
+
+base::Result<OfferingList> listOfferings(Session& session, const std::string& query) {
+  OfferingList out;
+  std::string next = "/v3/service_offerings?" + query + "&fields%5Bservice_broker%5D=name,guid";
+  while (!next.empty()) {
+    auto page = session.get(next);
+    if (!page) return page.takeError();
+    for (const auto& o : jarr(*page, "resources")) out.offerings.push_back(o);
+    for (const auto& b : jarr(jobj(*page, "included"), "service_brokers"))
+      out.broker_names[jstr(b, "guid")] = jstr(b, "name");
+    next = jstr(jobj(jobj(*page, "pagination"), "next"), "href");
+  }
+  bool missing = false;
+  for (const auto& o : out.offerings) missing = missing || out.brokerOf(o).empty();
+  if (missing)
+    for (const auto& [guid, name] : brokerNames(session)) out.broker_names.emplace(guid, name);
+  return out;
+}
+
 base::Result<json> findOffering(Session& session, const std::string& name,
                                 const std::string& broker) {
-  std::string path = "/v3/service_offerings?per_page=5000&names=" + base::urlEncode(name);
-  if (!broker.empty()) path += "&service_broker_names=" + base::urlEncode(broker);
-  auto offerings = session.listAll(path);
-  if (!offerings) return offerings.takeError();
-  if (offerings->empty()) {
+  std::string query = "per_page=5000&names=" + base::urlEncode(name);
+  if (!broker.empty()) query += "&service_broker_names=" + base::urlEncode(broker);
+  auto list = listOfferings(session, query);
+  if (!list) return list.takeError();
+  if (list->offerings.empty()) {
     if (!broker.empty())
       return base::makeError(base::Errc::kNotFound,
                              "Service offering '{}' for service broker '{}' not found. Use "
@@ -93,16 +116,15 @@ base::Result<json> findOffering(Session& session, const std::string& name,
                            "the offerings you can use.",
                            name);
   }
-  if (offerings->size() > 1) {
-    auto names = brokerNames(session);
+  if (list->offerings.size() > 1) {
     std::vector<std::string> brokers;
-    for (const auto& o : *offerings) {
-      std::string guid = offeringBrokerGuid(o);
-      brokers.push_back(names.contains(guid) ? names[guid] : guid);
+    for (const auto& o : list->offerings) {
+      std::string b = list->brokerOf(o);
+      brokers.push_back(b.empty() ? offeringBrokerGuid(o) : b);
     }
     return base::Error{base::Errc::kInvalid, ambiguousOfferingMessage(name, brokers)};
   }
-  return (*offerings)[0];
+  return list->offerings[0];
 }
 
 }  // namespace mcf::cli

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +36,15 @@ base::Result<nlohmann::json> findOffering(Session& session, const std::string& n
 
 // Broker guid → name, of the brokers the user may list (empty when none may be listed).
 std::map<std::string, std::string> brokerNames(Session& session);
+
+// Offerings of a /v3/service_offerings query (every page) and their brokers' names, which the
+// API includes for fields[service_broker] (also for users who may not list brokers).
+struct OfferingList {
+  std::vector<nlohmann::json> offerings;
+  std::map<std::string, std::string> broker_names;  // guid → name
+  std::string brokerOf(const nlohmann::json& offering) const;
+};
+base::Result<OfferingList> listOfferings(Session& session, const std::string& query);
 
 // The offering's broker guid.
 std::string offeringBrokerGuid(const nlohmann::json& offering);

@@ -52,7 +52,8 @@ struct BrokerArgs {
 
 int createBroker(const Context& ctx, const BrokerArgs& a) {
   Session session(ctx.home);
-  json body = {{"name", a.name}, {"url", a.url}, {"authentication", brokerAuth(a.user, a.password)}};
+  json body = {
+      {"name", a.name}, {"url", a.url}, {"authentication", brokerAuth(a.user, a.password)}};
   if (a.space_scoped) {
     if (auto s = session.ensureTarget(); !s) return fail(s.error());
     fmt::print("Creating service broker {} {}...\n", a.name, whereAs(session));

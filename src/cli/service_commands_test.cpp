@@ -238,11 +238,11 @@ TEST_CASE("services: offering, plan and broker from the includes, bound apps, la
   INFO("r.out:\n" << r.out << "\nr.err:\n" << r.err);
   CHECK(r.code == 0);
   CHECK(has(r.out,
-            "name    offering           plan    bound apps   last operation       broker            "
-            "upgrade available\n"
+            "name    offering           plan    bound apps   last operation       broker"
+            "            upgrade available\n"
             "creds   user-provided                           create succeeded\n"
-            "db      overview-service   async   web          create in progress   overview-broker   "
-            "no\n"));
+            "db      overview-service   async   web          create in progress   overview-broker"
+            "   no\n"));
   CHECK(has(api.requestsTo("GET", "/v3/service_instances")[0].target,
             "fields%5Bservice_plan.service_offering.service_broker%5D=name,guid"));
 }

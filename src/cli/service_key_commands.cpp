@@ -61,7 +61,8 @@ int createServiceKey(const Context& ctx, const KeyArgs& a) {
   }
   json body = {{"type", "key"},
                {"name", a.key},
-               {"relationships", {{"service_instance", {{"data", {{"guid", jstr(*si, "guid")}}}}}}}};
+               {"relationships",
+                {{"service_instance", {{"data", {{"guid", jstr(*si, "guid")}}}}}}}};
   if (a.params_set) body["parameters"] = parameters;
   auto job = session.startJob("POST", "/v3/service_credential_bindings", body.dump(),
                               "application/json");

@@ -18,6 +18,11 @@ command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 # The java buildpack runs the stack's java (examples/java and its tests).
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+# The built-in data services run the host's PostgreSQL, MariaDB and Redis servers in
+# containers (README, "Data services"); their packages' own services are not started.
+command -v redis-server >/dev/null || missing+=(redis-server)
+[ -x /usr/sbin/mariadbd ] || [ -x /usr/sbin/mysqld ] || missing+=(mariadb-server)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
@@ -25,7 +30,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Packages install without starting their services (microcf runs the data servers itself).
+  made_policy=false
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod +x /usr/sbin/policy-rc.d
+    made_policy=true
+  fi
+  status=0
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+  if $made_policy; then $sudo rm -f /usr/sbin/policy-rc.d; fi
+  [ $status -eq 0 ] || exit $status
 fi
 
 # --werror (CI) turns warnings into errors; without it an existing build keeps its setting,

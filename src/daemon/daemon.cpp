@@ -36,6 +36,7 @@
 #include "daemon/paths.h"
 #include "daemon/platform_metrics.h"
 #include "daemon/security_groups.h"
+#include "daemon/service_net_out.h"
 #include "logs/log_store.h"
 #include "logs/syslog_drain.h"
 #include "loop/loop.h"
@@ -45,6 +46,7 @@
 #include "runner/linux_backend.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/tasks.h"
+#include "services/builtin/broker.h"
 #include "services/osb_client.h"
 #include "stager/buildpacks.h"
 #include "stager/stager.h"
@@ -74,6 +76,9 @@ struct Platform {
   std::unique_ptr<runner::StackRegistry> stacks;
   std::unique_ptr<StacksAdapter> stacks_adapter;
   std::unique_ptr<runner::LinuxBackend> backend;
+  // The built-in brokers (postgresql, mysql, redis) and their data servers; the OSB client
+  // gets them as builtin_services->handlers(): name → services::OsbHandler*.
+  std::unique_ptr<services::builtin::BuiltinBrokers> builtin_services;
   std::unique_ptr<stager::BuildpackRegistry> buildpacks;
   std::unique_ptr<stager::Stager> stager;
   std::unique_ptr<router::RouteTable> routes;
@@ -82,10 +87,9 @@ struct Platform {
   std::unique_ptr<scheduler::TaskRunner> tasks;
   std::unique_ptr<StagerAdapter> stager_adapter;
   std::unique_ptr<RuntimeAdapter> runtime_adapter;
-  // The service brokers' client, and the brokers built into this process by name (each
-  // registered as builtin://NAME at start).
+  // The service brokers' client; the built-in brokers are reached through it as
+  // builtin://NAME.
   std::unique_ptr<services::OsbClient> osb;
-  std::map<std::string, services::OsbHandler*> builtin_brokers;
   std::unique_ptr<controller::Controller> controller;
   // Certificates (local CA, *.DOMAIN, operator certificates by SNI) of the router's HTTPS
   // port, --tls-port; null without it. Each connection accepted on that port runs a
@@ -267,6 +271,15 @@ base::Status buildComponents(Platform& p) {
   auto backend = runner::LinuxBackend::open(p.loop, rc);
   if (!backend.ok()) return backend.takeError();
   p.backend = std::move(backend).value();
+  services::builtin::BuiltinConfig services_config;
+  services_config.data_dir = p.paths.home;
+  p.builtin_services =
+      std::make_unique<services::builtin::BuiltinBrokers>(p.loop, *p.backend, services_config);
+  // Instances may reach the data servers of the services bound to their app.
+  auto bound_rules = [&p](const std::string& app_guid) {
+    auto vcap = nlohmann::json::parse(store::appVcapServices(*p.store, app_guid), nullptr, false);
+    return boundServiceRules(vcap, p.options.subnet);
+  };
   auto running_rules = loadSecurityGroups(p.options.running_security_groups);
   if (!running_rules.ok()) return running_rules.takeError();
   auto staging_rules = p.options.staging_security_groups.empty()
@@ -296,12 +309,14 @@ base::Status buildComponents(Platform& p) {
   sched.cf_api = p.api_url;
   sched.domain = p.options.domain;
   sched.running_net_out = *running_rules;
+  sched.app_net_out = bound_rules;
   if (p.backend->unprivileged()) sayUnprivileged(sched);
   p.scheduler = std::make_unique<scheduler::Scheduler>(p.loop, *p.store, *p.backend, *p.blobs,
                                                        *p.logs, *p.route_adapter, p.clock, sched);
   scheduler::TaskRunnerConfig tasks;
   tasks.cf_api = p.api_url;
   tasks.net_out = *running_rules;
+  tasks.app_net_out = bound_rules;
   p.tasks = std::make_unique<scheduler::TaskRunner>(p.loop, *p.store, *p.backend,
                                                     p.scheduler->droplets(), *p.logs, tasks);
   p.stager_adapter = std::make_unique<StagerAdapter>(*p.stager);
@@ -310,7 +325,7 @@ base::Status buildComponents(Platform& p) {
                                                        p.options.memory_mb);
   p.osb = std::make_unique<services::OsbClient>(p.loop, p.api_url + "/v3/info",
                                                 brokerTimeoutMs());
-  for (const auto& [name, handler] : p.builtin_brokers) p.osb->addBuiltin(name, handler);
+  for (const auto& [name, handler] : p.builtin_services->handlers()) p.osb->addBuiltin(name, handler);
   controller::ControllerConfig cc;
   cc.osb = p.osb.get();
   cc.domain = p.options.domain;
@@ -335,7 +350,7 @@ base::Status buildComponents(Platform& p) {
 // operations that were in progress when microcf stopped are polled again. Both finish on the
 // loop; a built-in broker that fails to register is reported and the platform goes on.
 base::Status startServiceBrokers(Platform& p) {
-  for (const auto& entry : p.builtin_brokers) {
+  for (const auto& entry : p.builtin_services->handlers()) {
     std::string name = entry.first;
     p.controller->registerBuiltinBroker(name, services::kBuiltinScheme + name,
                                         [name](base::Status st) {
@@ -504,6 +519,9 @@ int runDaemon(const DaemonOptions& options) {
       return 1;
     }
   }
+  // Before any instance: the data servers of existing service instances take back their
+  // addresses, which their bindings' credentials name.
+  p.builtin_services->start();
   p.scheduler->start();
   p.tasks->start();
 
@@ -537,12 +555,13 @@ int runDaemon(const DaemonOptions& options) {
     // Instances and tasks get Cloud Foundry's 10 s grace; the deadline covers anything that
     // hangs. The loop stops once both are done.
     deadline.start(15000, 0, [&] { p.loop.stop(); });
-    auto left = std::make_shared<int>(2);
+    auto left = std::make_shared<int>(3);
     auto one_done = [&p, left] {
       if (--*left == 0) p.loop.stop();
     };
     p.scheduler->shutdown(one_done);
     p.tasks->shutdown(one_done);
+    p.builtin_services->shutdown(one_done);
   };
   sigterm.start(SIGTERM, stop);
   sigint.start(SIGINT, stop);

@@ -57,6 +57,9 @@ struct ContainerSpec {
   // false: a network namespace with loopback only. A runner without root shares the host's
   // network either way (ContainerInfo.ip is then empty: apps listen on a host port).
   bool network = true;
+  // The container's IP with network: "" = the next free one; an address of the subnet asks
+  // for that one (a data server keeping its address across restarts), kConflict if taken.
+  std::string ip;
   std::vector<NetOutRule> net_out;  // outbound traffic allowed from the start
   std::map<std::string, std::string> properties;  // app guid, index, ... (kept in the depot)
 };

@@ -392,7 +392,12 @@ base::Result<std::string> LinuxBackend::create(const ContainerSpec& requested) {
   std::vector<std::string> cgroup_procs;
   base::Status st;
   if (spec.network && ips_) {
-    auto ip = ips_->allocate();
+    base::Result<std::string> ip = spec.ip;
+    if (spec.ip.empty()) {
+      ip = ips_->allocate();
+    } else if (auto reserved = ips_->reserve(spec.ip); !reserved.ok()) {
+      ip = reserved.takeError();
+    }
     if (ip.ok()) {
       c->ip = *ip;
       st = addContainerRules(*network_, c->ip, spec.net_out, {});

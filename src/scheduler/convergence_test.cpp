@@ -121,3 +121,24 @@ TEST_CASE("scaling down and stopping the app stop instances; shutdown finishes")
   w.sched->shutdown([&] { done = true; });
   CHECK(runUntil(w.loop, [&] { return done; }));
 }
+
+TEST_CASE("an instance's outbound rules are the security groups' and its app's bound services'") {
+  std::string asked;
+  World w({.config = [&](scheduler::SchedulerConfig& c) {
+    c.running_net_out = {runner::NetOutRule{"all", "0.0.0.0/0", 0, 0}};
+    c.app_net_out = [&](const std::string& app_guid) {
+      asked = app_guid;
+      return std::vector<runner::NetOutRule>{runner::NetOutRule{"tcp", "10.254.0.5", 5432, 5432}};
+    };
+  }});
+  w.sched->start();
+  REQUIRE(runUntil(w.loop, [&] { return w.allRunning(); }));
+  CHECK(asked == w.app.guid);
+  const auto* spec = w.backend.containerSpec(w.backend.runs()[0].handle);
+  REQUIRE(spec != nullptr);
+  REQUIRE(spec->net_out.size() == 2);
+  CHECK(spec->net_out[0].destination == "0.0.0.0/0");
+  CHECK(spec->net_out[1].protocol == "tcp");
+  CHECK(spec->net_out[1].destination == "10.254.0.5");
+  CHECK(spec->net_out[1].port_first == 5432);
+}

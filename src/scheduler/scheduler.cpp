@@ -262,6 +262,10 @@ void Scheduler::launch(const std::string& guid) {
   spec.limits.memory_mb = d->process.memory_in_mb;
   spec.limits.disk_mb = d->process.disk_in_mb;
   spec.net_out = config_.running_net_out;
+  if (config_.app_net_out) {
+    auto more = config_.app_net_out(inst.app_guid);
+    spec.net_out.insert(spec.net_out.end(), more.begin(), more.end());
+  }
   spec.properties = {{"app_guid", inst.app_guid},
                      {"process_guid", inst.process_guid},
                      {"index", std::to_string(inst.index)},

@@ -45,6 +45,9 @@ struct SchedulerConfig {
   uint64_t drain_ms = 1000;
   // Outbound traffic instances may start (the platform's running security groups).
   std::vector<runner::NetOutRule> running_net_out;
+  // More outbound traffic for one app's instances, read at each launch (the endpoints of the
+  // services bound to it); null = none.
+  std::function<std::vector<runner::NetOutRule>(const std::string& app_guid)> app_net_out;
 };
 
 struct InstanceView {

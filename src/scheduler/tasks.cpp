@@ -157,6 +157,10 @@ void TaskRunner::launch(const std::string& task_guid) {
   spec.limits.memory_mb = task->memory_in_mb;
   spec.limits.disk_mb = task->disk_in_mb;
   spec.net_out = config_.net_out;
+  if (config_.app_net_out) {
+    auto more = config_.app_net_out(task->app_guid);
+    spec.net_out.insert(spec.net_out.end(), more.begin(), more.end());
+  }
   spec.properties = {{"app_guid", task->app_guid}, {"task_guid", task_guid}, {"kind", "task"}};
   auto created = backend_.create(spec);
   if (!created.ok()) {

@@ -29,6 +29,8 @@ struct TaskRunnerConfig {
   uint64_t stop_grace_ms = 10000;  // SIGTERM, then SIGKILL after this (cancel, shutdown)
   // Outbound traffic tasks may start (the platform's running security groups).
   std::vector<runner::NetOutRule> net_out;
+  // More outbound traffic for one app's tasks (the endpoints of its bound services).
+  std::function<std::vector<runner::NetOutRule>(const std::string& app_guid)> app_net_out;
 };
 
 // Why a task that was RUNNING when microcf stopped or died is FAILED afterwards.

@@ -28,7 +28,7 @@ base::Result<std::string> FakeBackend::create(const ContainerSpec& requested) {
     return makeError(Errc::kConflict, "container {} already exists", spec.handle);
   }
   containers_[spec.handle].spec = spec;
-  containers_[spec.handle].ip = ip_;
+  containers_[spec.handle].ip = spec.ip.empty() ? ip_ : spec.ip;
   return spec.handle;
 }
 

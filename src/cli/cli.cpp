@@ -154,6 +154,8 @@ int cliMain(int argc, char** argv, const std::function<int(const UpOptions&)>& u
   addTaskCommands(app, table, ctx);
   addRouteCommands(app, table, ctx);
   addServiceCommands(app, table, ctx);
+  addServiceKeyCommands(app, table, ctx);
+  addBrokerCommands(app, table, ctx);
   addQuotaCommands(app, table, ctx);
   addUserCommands(app, table, ctx);
   CLI::App* help = app.add_subcommand("help", "Show help, or a command's help");

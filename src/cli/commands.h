@@ -64,9 +64,15 @@ void addHealthCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 // routes, domains, create-domain, create-private-domain, create-shared-domain, delete-domain,
 // create-route, check-route, map-route, unmap-route, delete-route, update-route
 void addRouteCommands(CLI::App& app, CommandTable& table, const Context& ctx);
-// create-user-provided-service, update-user-provided-service, services, service, bind-service,
-// unbind-service, delete-service
+// create-user-provided-service, update-user-provided-service, create-service, update-service,
+// services, service, bind-service, unbind-service, delete-service
 void addServiceCommands(CLI::App& app, CommandTable& table, const Context& ctx);
+// create-service-key, service-keys, service-key, delete-service-key
+void addServiceKeyCommands(CLI::App& app, CommandTable& table, const Context& ctx);
+// create-service-broker, service-brokers, update-service-broker, rename-service-broker,
+// delete-service-broker, service-access, enable-service-access, disable-service-access,
+// marketplace
+void addBrokerCommands(CLI::App& app, CommandTable& table, const Context& ctx);
 // org-quotas (quotas), org-quota, create-/update-/delete-org-quota, set-org-quota,
 // space-quotas, space-quota, create-/update-/delete-space-quota, set-/unset-space-quota
 void addQuotaCommands(CLI::App& app, CommandTable& table, const Context& ctx);

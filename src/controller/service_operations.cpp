@@ -255,6 +255,7 @@ void ServiceOperations::poll(std::shared_ptr<Op> op) {
                 false);
   services::OsbRequest req;
   req.path = op->path() + "/last_operation";
+  req.user_guid = op->ctx.user_guid;
   req.query = {{"service_id", op->ctx.offering.catalog_id}, {"plan_id", op->ctx.plan.catalog_id}};
   if (!op->last().broker_operation.empty())
     req.query.push_back({"operation", op->last().broker_operation});
@@ -297,6 +298,7 @@ void ServiceOperations::poll(std::shared_ptr<Op> op) {
 void ServiceOperations::fetchBinding(std::shared_ptr<Op> op) {
   services::OsbRequest req;
   req.path = op->bindingPath();
+  req.user_guid = op->ctx.user_guid;
   req.query = {{"service_id", op->ctx.offering.catalog_id}, {"plan_id", op->ctx.plan.catalog_id}};
   auto alive = alive_;
   api_.config.osb->send(op->ctx.broker, std::move(req),
@@ -384,6 +386,7 @@ void ServiceOperations::mitigateOrphan(std::shared_ptr<Op> op, int attempt) {
   services::OsbRequest req;
   req.method = "DELETE";
   req.path = op->path();
+  req.user_guid = op->ctx.user_guid;
   req.query = {{"service_id", op->ctx.offering.catalog_id},
                {"plan_id", op->ctx.plan.catalog_id},
                {"accepts_incomplete", "true"}};

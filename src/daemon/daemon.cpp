@@ -87,10 +87,9 @@ struct Platform {
   std::unique_ptr<scheduler::TaskRunner> tasks;
   std::unique_ptr<StagerAdapter> stager_adapter;
   std::unique_ptr<RuntimeAdapter> runtime_adapter;
-  // The service brokers' client, and the brokers built into this process by name (each
-  // registered as builtin://NAME at start).
+  // The service brokers' client; the built-in brokers are reached through it as
+  // builtin://NAME.
   std::unique_ptr<services::OsbClient> osb;
-  std::map<std::string, services::OsbHandler*> builtin_brokers;
   std::unique_ptr<controller::Controller> controller;
   // Certificates (local CA, *.DOMAIN, operator certificates by SNI) of the router's HTTPS
   // port, --tls-port; null without it. Each connection accepted on that port runs a
@@ -327,7 +326,7 @@ base::Status buildComponents(Platform& p) {
                                                        p.options.memory_mb);
   p.osb = std::make_unique<services::OsbClient>(p.loop, p.api_url + "/v3/info",
                                                 brokerTimeoutMs());
-  for (const auto& [name, handler] : p.builtin_brokers) p.osb->addBuiltin(name, handler);
+  for (const auto& [name, handler] : p.builtin_services->handlers()) p.osb->addBuiltin(name, handler);
   controller::ControllerConfig cc;
   cc.osb = p.osb.get();
   cc.domain = p.options.domain;
@@ -352,7 +351,7 @@ base::Status buildComponents(Platform& p) {
 // operations that were in progress when microcf stopped are polled again. Both finish on the
 // loop; a built-in broker that fails to register is reported and the platform goes on.
 base::Status startServiceBrokers(Platform& p) {
-  for (const auto& entry : p.builtin_brokers) {
+  for (const auto& entry : p.builtin_services->handlers()) {
     std::string name = entry.first;
     p.controller->registerBuiltinBroker(name, services::kBuiltinScheme + name,
                                         [name](base::Status st) {

@@ -275,7 +275,6 @@ base::Status buildComponents(Platform& p) {
   services_config.data_dir = p.paths.home;
   p.builtin_services =
       std::make_unique<services::builtin::BuiltinBrokers>(p.loop, *p.backend, services_config);
-  p.builtin_brokers = p.builtin_services->handlers();
   // Instances may reach the data servers of the services bound to their app.
   auto bound_rules = [&p](const std::string& app_guid) {
     auto vcap = nlohmann::json::parse(store::appVcapServices(*p.store, app_guid), nullptr, false);

@@ -658,7 +658,7 @@ void addServiceCommands(CLI::App& app, CommandTable& table, const Context& ctx) 
   unbind->add_flag("-f,--force", *ub_force, "Accepted for scripts written for older cf CLIs "
                                             "(unbinding never asks)");
   unbind->add_flag("-w,--wait", *ub_wait, "Wait for the operation to complete");
-  table.add(unbind, [ub_app, ub_si, ub_wait, &ctx] {
+  table.add(unbind, [ub_app, ub_si, ub_wait, ub_force, &ctx] {
     return unbindService(ctx, *ub_app, *ub_si, *ub_wait);
   });
 

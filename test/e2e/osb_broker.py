@@ -33,6 +33,10 @@ Test-only endpoints (no auth):
         {"slow_seconds": S}
         {"retry_after": S}             Retry-After on last_operation answers (null: none)
         {"clear_requests": true}
+        {"answers": [{"method": "PUT", "path": "/service_bindings/", "status": 500,
+                      "body": {...} or "text", "times": 1}]}
+                                       canned answers for the next matching /v2 requests
+                                       (method equal, path a substring), `times` times
     GET  /_state      the broker's instances and bindings
 """
 import argparse
@@ -91,7 +95,8 @@ class Broker:
         self.instances = {}   # iid -> {service_id, plan_id, parameters, op, polls, ...}
         self.bindings = {}    # (iid, bid) -> {service_id, plan_id, app_guid, parameters, credentials}
         self.control = {"catalog": "ok", "down": False, "async_polls": 2,
-                        "async_deprovision": False, "slow_seconds": 10, "retry_after": None}
+                        "async_deprovision": False, "slow_seconds": 10, "retry_after": None,
+                        "answers": []}
 
     def plan_name(self, plan_id):
         for s in self.catalog.get("services", []):
@@ -161,6 +166,15 @@ class Handler(BaseHTTPRequestHandler):
         if not self.headers.get("X-Broker-API-Version"):
             return self.answer(412, error("PreconditionFailed",
                                           "The X-Broker-API-Version header is required."))
+        with broker.lock:
+            for canned in broker.control["answers"]:
+                if canned["method"] == method and canned.get("path", "") in url.path \
+                        and canned.get("times", 1) > 0:
+                    canned["times"] = canned.get("times", 1) - 1
+                    answer = canned.get("body", {})
+                    if isinstance(answer, str):
+                        answer = answer.encode()
+                    return self.answer(canned["status"], answer)
         status, answer, headers = self.route(method, parts, query, body, raw)
         self.answer(status, answer, headers)
 
@@ -477,6 +491,11 @@ def self_test():
     check(polls[0]["query"]["operation"], "provision-i2", "query in the request log")
     check(polls[0]["headers"]["x-broker-api-version"], "2.15", "headers in the request log")
     check(call("POST", "/_control", {"bogus": 1})[0], 400, "unknown control")
+    call("POST", "/_control", {"catalog": "ok", "answers": [
+        {"method": "GET", "path": "/v2/catalog", "status": 503, "body": "busy", "times": 2}]})
+    check(call("GET", "/v2/catalog"), (503, b"busy"), "canned answer")
+    check(call("GET", "/v2/catalog")[0], 503, "canned answer twice")
+    check(call("GET", "/v2/catalog")[0], 200, "canned answers used up")
     call("POST", "/_control", {"down": True})
     try:
         call("GET", "/v2/catalog")

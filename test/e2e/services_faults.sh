@@ -56,11 +56,13 @@ args = sys.argv[2:]
 $1
 PY
 }
-# requests METHOD PATH: how many such requests the broker received.
+# requests METHOD PATH [PREFIX]: how many such requests the broker received (with PREFIX
+# set: paths beginning with PATH).
 requests() {
   curl -s "$BROKER/_requests" | python3 -c '
 import json, sys
-print(sum(1 for r in json.load(sys.stdin) if r["method"] == sys.argv[1] and r["path"] == sys.argv[2]))' "$1" "$2"
+m, p, prefix = sys.argv[1], sys.argv[2], len(sys.argv) > 3
+print(sum(1 for r in json.load(sys.stdin) if r["method"] == m and (r["path"].startswith(p) if prefix else r["path"] == p)))' "$@"
 }
 # register NAME URL: POST /v3/service_brokers; prints the job's final state.
 register() {
@@ -210,6 +212,88 @@ assert not [r for r in log if r["method"] == "DELETE" and r["path"].startswith("
 [ "$(last_op "$DB")" = "create succeeded" ] || fail "the refused delete changed db: $(last_op "$DB")"
 echo "ok: deleting a bound instance (422, names the app, broker not asked)"
 
+# --- The other answers of the contract's table, one canned answer at a time ---------------------
+# answer METHOD PATH STATUS [BODY]: the broker gives this answer to the next such request.
+answer() { control "{\"answers\": [{\"method\": \"$1\", \"path\": \"$2\", \"status\": $3, \"body\": ${4:-\{\}}}]}"; }
+# create_job NAME PLAN: POST /v3/service_instances and wait; prints the job's final state.
+create_job() {
+  local code; code=$(create "$1" "$(plan_guid "$2")")
+  [ "$code" = 202 ] || fail "create $1: $code $(body)"
+  wait_job "$(job_of)" 30
+}
+# bind_job INSTANCE_GUID: binds holder to it and waits; prints the job's final state.
+bind_job() {
+  local code
+  code=$(call POST /v3/service_credential_bindings '{"type":"app","relationships":{"service_instance":{"data":{"guid":"'$1'"}},"app":{"data":{"guid":"'$APP'"}}}}')
+  [ "$code" = 202 ] || fail "binding to $1: $code $(body)"
+  wait_job "$(job_of)" 30
+}
+# delete_job GUID: DELETE /v3/service_instances/GUID and wait; prints the job's final state.
+delete_job() {
+  local code; code=$(call DELETE "/v3/service_instances/$1")
+  [ "$code" = 202 ] || fail "delete $1: $code $(body)"
+  wait_job "$(job_of)" 30
+}
+
+answer PUT /v2/service_instances/ 200
+[ "$(create_job ok200 small)" = COMPLETE ] || fail "provision answered 200 (already exists): $(cat "$E2E_TMP/job")"
+[ "$(last_op "$(instance_guid ok200)")" = "create succeeded" ] || fail "provision 200: $(last_op "$(instance_guid ok200)")"
+echo "ok: provision 200 is success"
+answer PUT /v2/service_instances/ 409 '{"error":"Conflict","description":"exists with other attributes"}'
+[ "$(create_job conflict small)" = FAILED ] || fail "provision answered 409: $(cat "$E2E_TMP/job")"
+G409=$(instance_guid conflict)
+[ "$(last_op "$G409")" = "create failed" ] || fail "provision 409: $(last_op "$G409")"
+answer PUT /v2/service_instances/ 422 '{"error":"ConcurrencyError","description":"another operation is in progress"}'
+[ "$(create_job busy small)" = FAILED ] || fail "provision answered 422 ConcurrencyError: $(cat "$E2E_TMP/job")"
+expect_contains "$(job_error)" "another operation is in progress" "the 422's description reaches the job"
+G422=$(instance_guid busy)
+sleep 1  # an orphan-mitigation DELETE would come by now
+[ "$(requests DELETE "/v2/service_instances/$G409")" = 0 ] || fail "provision 409 was orphan-mitigated"
+[ "$(requests DELETE "/v2/service_instances/$G422")" = 0 ] || fail "provision 422 ConcurrencyError was orphan-mitigated"
+echo "ok: provision 409 and 422 fail without orphan mitigation"
+
+[ "$(create_job codes small)" = COMPLETE ] || fail "create codes: $(cat "$E2E_TMP/job")"
+CODES=$(instance_guid codes)
+answer PUT /service_bindings/ 500 '{"description":"bind broke"}'
+[ "$(bind_job "$CODES")" = FAILED ] || fail "bind answered 500: $(cat "$E2E_TMP/job")"
+for _ in $(seq 1 50); do [ "$(requests DELETE "/v2/service_instances/$CODES/service_bindings/" 1)" -ge 1 ] && break; sleep 0.1; done
+broker_log '
+iid = args[1]
+puts = [r for r in log if r["method"] == "PUT" and r["path"].startswith("/v2/service_instances/%s/service_bindings/" % iid)]
+dels = [r for r in log if r["method"] == "DELETE" and r["path"].startswith("/v2/service_instances/%s/service_bindings/" % iid)]
+assert len(puts) == 1 and dels, "bind 500: %d binds, %d unbinds" % (len(puts), len(dels))
+assert dels[0]["path"] == puts[0]["path"], (puts[0]["path"], dels[0]["path"])
+' "bind 500 is orphan-mitigated" "$CODES"
+echo "ok: bind 500 fails, orphan-mitigation unbind sent"
+
+[ "$(create_job codes2 small)" = COMPLETE ] || fail "create codes2: $(cat "$E2E_TMP/job")"
+CODES2=$(instance_guid codes2)
+answer PUT /service_bindings/ 201 '"not JSON"'
+[ "$(bind_job "$CODES2")" = FAILED ] || fail "bind answered 201 with a body that is not JSON: $(cat "$E2E_TMP/job")"
+for _ in $(seq 1 50); do [ "$(requests DELETE "/v2/service_instances/$CODES2/service_bindings/" 1)" -ge 1 ] && break; sleep 0.1; done
+[ "$(requests DELETE "/v2/service_instances/$CODES2/service_bindings/" 1)" -ge 1 ] || fail "bind 201 with a body that is not JSON was not orphan-mitigated"
+echo "ok: bind 201 not JSON fails, orphan-mitigation unbind sent"
+
+[ "$(create_job codes3 small)" = COMPLETE ] || fail "create codes3: $(cat "$E2E_TMP/job")"
+CODES3=$(instance_guid codes3)
+[ "$(bind_job "$CODES3")" = COMPLETE ] || fail "bind to codes3: $(cat "$E2E_TMP/job")"
+B3=$(api GET "/v3/service_credential_bindings?service_instance_guids=$CODES3" | json_of 'd["resources"][0]["guid"]')
+answer DELETE /service_bindings/ 410
+code=$(call DELETE "/v3/service_credential_bindings/$B3")
+[ "$code" = 202 ] || fail "unbind codes3: $code $(body)"
+[ "$(wait_job "$(job_of)")" = COMPLETE ] || fail "unbind answered 410 (gone): $(cat "$E2E_TMP/job")"
+[ "$(api GET "/v3/service_credential_bindings?service_instance_guids=$CODES3" | json_of 'len(d["resources"])')" = 0 ] ||
+  fail "the binding is still there after the broker answered 410"
+echo "ok: unbind 410 is success"
+answer DELETE /v2/service_instances/ 410
+[ "$(delete_job "$CODES3")" = COMPLETE ] || fail "deprovision answered 410 (gone): $(cat "$E2E_TMP/job")"
+[ "$(api GET "/v3/service_instances?names=codes3" | json_of 'len(d["resources"])')" = 0 ] || fail "codes3 is still there after 410"
+echo "ok: deprovision 410 is success"
+OK200=$(instance_guid ok200)
+answer DELETE /v2/service_instances/ 500 '{"description":"deprovision broke"}'
+[ "$(delete_job "$OK200")" = FAILED ] || fail "deprovision answered 500: $(cat "$E2E_TMP/job")"
+[ "$(last_op "$OK200")" = "delete failed" ] || fail "deprovision 500: $(last_op "$OK200")"
+echo "ok: deprovision 500 fails, the instance stays (delete failed)"
 # --- microcf killed during an async provision -------------------------------------------------
 control '{"async_polls": 1000}'
 code=$(create slowly "$(plan_guid async)")

@@ -214,7 +214,10 @@ echo "ok: deleting a bound instance (422, names the app, broker not asked)"
 
 # --- The other answers of the contract's table, one canned answer at a time ---------------------
 # answer METHOD PATH STATUS [BODY]: the broker gives this answer to the next such request.
-answer() { control "{\"answers\": [{\"method\": \"$1\", \"path\": \"$2\", \"status\": $3, \"body\": ${4:-\{\}}}]}"; }
+answer() {
+  local b=${4:-'{}'}
+  control "{\"answers\": [{\"method\": \"$1\", \"path\": \"$2\", \"status\": $3, \"body\": $b}]}"
+}
 # create_job NAME PLAN: POST /v3/service_instances and wait; prints the job's final state.
 create_job() {
   local code; code=$(create "$1" "$(plan_guid "$2")")

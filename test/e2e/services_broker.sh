@@ -5,7 +5,11 @@
 # deregister. The broker's request log shows what microcf sent: the OSB headers, basic auth,
 # the last_operation polls with service_id/plan_id/operation.
 source "$(dirname "$0")/lib.sh"
-BROKER_PY="$MICROCF_SOURCE/test/e2e/osb_broker.py"
+# The broker runs from the test's temporary folder: lib.sh's cleanup ends it with the rest.
+BROKER_PY="$E2E_TMP/osb_broker.py"
+cp "$MICROCF_SOURCE/test/e2e/osb_broker.py" "$BROKER_PY"
+# die MESSAGE: fail from inside $(...), where stdout is captured.
+die() { fail "$@" >&2; }
 python3 "$BROKER_PY" --self-test >/dev/null || fail "the test broker's self-test"
 
 export MICROCF_BROKER_POLL_MS=200
@@ -16,8 +20,6 @@ API="http://api.localhost:$PORT"
 BROKER_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BROKER="http://127.0.0.1:$BROKER_PORT"
 python3 "$BROKER_PY" --port "$BROKER_PORT" --user broker-user --password broker-pass > "$E2E_TMP/broker.log" 2>&1 &
-BROKER_PID=$!
-trap 'rc=$?; kill "$BROKER_PID" 2>/dev/null; (exit $rc); cleanup' EXIT
 for _ in $(seq 1 100); do curl -sf "$BROKER/_requests" >/dev/null && break; sleep 0.1; done
 curl -sf "$BROKER/_requests" >/dev/null || fail "the test broker did not start: $(cat "$E2E_TMP/broker.log")"
 control() { curl -sf -X POST -d "$1" "$BROKER/_control" >/dev/null || fail "broker control $1"; }

@@ -6,7 +6,11 @@
 # provision picks the operation up again after restart. Runs against the OSB test broker
 # (osb_broker.py) with a 2 s broker timeout and 200 ms polling.
 source "$(dirname "$0")/lib.sh"
-BROKER_PY="$MICROCF_SOURCE/test/e2e/osb_broker.py"
+# The broker runs from the test's temporary folder: lib.sh's cleanup ends it with the rest.
+BROKER_PY="$E2E_TMP/osb_broker.py"
+cp "$MICROCF_SOURCE/test/e2e/osb_broker.py" "$BROKER_PY"
+# die MESSAGE: fail from inside $(...), where stdout is captured.
+die() { fail "$@" >&2; }
 
 export MICROCF_BROKER_TIMEOUT_MS=2000 MICROCF_BROKER_POLL_MS=200
 start_platform
@@ -16,8 +20,6 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 BROKER_PORT=$(free_port)
 BROKER="http://127.0.0.1:$BROKER_PORT"
 python3 "$BROKER_PY" --port "$BROKER_PORT" --user u --password p > "$E2E_TMP/broker.log" 2>&1 &
-BROKER_PID=$!
-trap 'rc=$?; kill "$BROKER_PID" 2>/dev/null; (exit $rc); cleanup' EXIT
 for _ in $(seq 1 100); do curl -sf "$BROKER/_requests" >/dev/null && break; sleep 0.1; done
 curl -sf "$BROKER/_requests" >/dev/null || fail "the test broker did not start: $(cat "$E2E_TMP/broker.log")"
 control() { curl -sf -X POST -d "$1" "$BROKER/_control" >/dev/null || fail "broker control $1"; }
@@ -67,7 +69,7 @@ print(sum(1 for r in json.load(sys.stdin) if r["method"] == m and (r["path"].sta
 # register NAME URL: POST /v3/service_brokers; prints the job's final state.
 register() {
   code=$(call POST /v3/service_brokers "{\"name\":\"$1\",\"url\":\"$2\",\"authentication\":{\"type\":\"basic\",\"credentials\":{\"username\":\"u\",\"password\":\"p\"}}}")
-  [ "$code" = 202 ] || fail "POST /v3/service_brokers $1 answered $code: $(body)"
+  [ "$code" = 202 ] || die "POST /v3/service_brokers $1 answered $code: $(body)"
   wait_job "$(job_of)"
 }
 brokers_named() { api GET "/v3/service_brokers?names=$1" | json_of 'len(d["resources"])'; }
@@ -221,20 +223,20 @@ answer() {
 # create_job NAME PLAN: POST /v3/service_instances and wait; prints the job's final state.
 create_job() {
   local code; code=$(create "$1" "$(plan_guid "$2")")
-  [ "$code" = 202 ] || fail "create $1: $code $(body)"
+  [ "$code" = 202 ] || die "create $1: $code $(body)"
   wait_job "$(job_of)" 30
 }
 # bind_job INSTANCE_GUID: binds holder to it and waits; prints the job's final state.
 bind_job() {
   local code
   code=$(call POST /v3/service_credential_bindings '{"type":"app","relationships":{"service_instance":{"data":{"guid":"'$1'"}},"app":{"data":{"guid":"'$APP'"}}}}')
-  [ "$code" = 202 ] || fail "binding to $1: $code $(body)"
+  [ "$code" = 202 ] || die "binding to $1: $code $(body)"
   wait_job "$(job_of)" 30
 }
 # delete_job GUID: DELETE /v3/service_instances/GUID and wait; prints the job's final state.
 delete_job() {
   local code; code=$(call DELETE "/v3/service_instances/$1")
-  [ "$code" = 202 ] || fail "delete $1: $code $(body)"
+  [ "$code" = 202 ] || die "delete $1: $code $(body)"
   wait_job "$(job_of)" 30
 }
 

@@ -33,14 +33,14 @@ call() {
 body() { cat "$E2E_TMP/body"; }
 json_of() { python3 -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 # job_of: the job path of the last call's Location header.
-job_of() { tr -d '\r' < "$E2E_TMP/headers" | sed -n 's|^[Ll]ocation: https\?://[^/]*\(/v3/jobs/.*\)$|\1|p'; }
+job_of() { tr -d '\r' < "$E2E_TMP/headers" | sed -n 's|^[Ll]ocation: \(https\?://[^/]*\)\?\(/v3/jobs/.*\)$|\2|p'; }
 # wait_job JOB [SECONDS]: until the job is COMPLETE or FAILED; prints the state, keeps the
 # job's JSON in $E2E_TMP/job.
 wait_job() {
   local state=""
   for _ in $(seq 1 $((${2:-20} * 10))); do
     api GET "$1" > "$E2E_TMP/job"
-    state=$(json_of 'd["state"]' < "$E2E_TMP/job")
+    state=$(json_of 'd.get("state", "")' < "$E2E_TMP/job")
     case "$state" in COMPLETE|FAILED) break ;; esac
     sleep 0.1
   done
@@ -91,6 +91,13 @@ state=$(register mute-broker "$BROKER")
 [ "$(brokers_named mute-broker)" = 0 ] || fail "a broker that closes connections was registered"
 control '{"down": false}'
 echo "ok: broker closing connections at registration ($(job_error))"
+
+code=$(call POST /v3/service_brokers "{\"name\":\"wrong-pass\",\"url\":\"$BROKER\",\"authentication\":{\"type\":\"basic\",\"credentials\":{\"username\":\"u\",\"password\":\"wrong\"}}}")
+[ "$code" = 202 ] || fail "POST /v3/service_brokers wrong-pass answered $code: $(body)"
+[ "$(wait_job "$(job_of)")" = FAILED ] || fail "registering with a wrong password: $(cat "$E2E_TMP/job")"
+printf '%s' "$(job_error)" | grep -qi "authentication\|401\|credentials" || fail "the job should say the broker refused the credentials: $(job_error)"
+[ "$(brokers_named wrong-pass)" = 0 ] || fail "a broker that refused the credentials was registered"
+echo "ok: wrong broker password ($(job_error))"
 
 control '{"catalog": "invalid_json"}'
 state=$(register bad-json "$BROKER")
@@ -309,6 +316,7 @@ for _ in $(seq 1 100); do [ "$(polls)" -ge 2 ] && break; sleep 0.1; done
 [ "$(polls)" -ge 2 ] || fail "the async provision was not polled"
 [ "$(last_op "$SLOWLY")" = "create in progress" ] || fail "slowly: $(last_op "$SLOWLY")"
 kill9_platform
+sleep 0.5
 before=$(polls)
 sleep 1
 [ "$(polls)" = "$before" ] || fail "polls went on after microcf was killed"

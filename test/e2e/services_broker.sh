@@ -189,6 +189,20 @@ PY
 out=$(mcf env static 2>&1) || fail "env static: $out"
 expect_contains "$out" "\"overview-service\"" "microcf env shows VCAP_SERVICES with the offering's label"
 expect_contains "$out" "user-$BINDING" "microcf env shows the broker's credentials"
+# What the app's processes get: a task prints its VCAP_SERVICES.
+out=$(mcf run-task static --command 'echo "VCAP=$VCAP_SERVICES"' --name env -w 2>&1) || fail "run-task: $out"
+for _ in $(seq 1 50); do
+  logs=$(mcf logs static --recent)
+  case "$logs" in *"VCAP={"*) break ;; esac
+  sleep 0.1
+done
+vcap=$(printf '%s\n' "$logs" | grep -o 'VCAP={.*' | head -1 | cut -d= -f2-)
+python3 - "$vcap" "$BINDING" <<'PY' || fail "VCAP_SERVICES in the container: $vcap"
+import json, sys
+e = json.loads(sys.argv[1])["overview-service"][0]
+assert e["binding_guid"] == sys.argv[2] and e["plan"] == "small", e
+assert e["credentials"]["username"] == "user-" + sys.argv[2], e
+PY
 echo "ok: bind-service, VCAP_SERVICES"
 
 # --- Service keys ---------------------------------------------------------------------------

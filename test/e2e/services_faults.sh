@@ -307,6 +307,19 @@ answer DELETE /v2/service_instances/ 500 '{"description":"deprovision broke"}'
 [ "$(delete_job "$OK200")" = FAILED ] || fail "deprovision answered 500: $(cat "$E2E_TMP/job")"
 [ "$(last_op "$OK200")" = "delete failed" ] || fail "deprovision 500: $(last_op "$OK200")"
 echo "ok: deprovision 500 fails, the instance stays (delete failed)"
+# --- Retry-After: a broker asking for 1 s between polls gets them no faster -------------------
+control '{"retry_after": 1, "async_polls": 3}'
+[ "$(create_job patient async)" = COMPLETE ] || fail "create patient: $(cat "$E2E_TMP/job")"
+broker_log '
+guid = args[1]
+t = [r["time"] for r in log if r["path"] == "/v2/service_instances/" + guid + "/last_operation"]
+assert len(t) == 3, "%d polls" % len(t)
+gaps = [b - a for a, b in zip(t, t[1:])]
+assert min(gaps) >= 0.9, "Retry-After: 1 not honoured, polls %s s apart" % ["%.2f" % g for g in gaps]
+' "Retry-After" "$(instance_guid patient)"
+control '{"retry_after": null}'
+echo "ok: Retry-After honoured"
+
 # --- microcf killed during an async provision -------------------------------------------------
 control '{"async_polls": 1000}'
 code=$(create slowly "$(plan_guid async)")

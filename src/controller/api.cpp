@@ -30,7 +30,9 @@ Api::Api(loop::Loop& loop_, ControllerConfig config_, store::Store& store_,
          Routing& routing_, Stacks& stacks_, const base::Clock& clock_)
     : loop(loop_), config(std::move(config_)), store(store_), blobs(blobs_), pool(pool_),
       tokens(tokens_), logs(logs_), stager(stager_), runtime(runtime_), routing(routing_),
-      stacks(stacks_), clock(clock_), started_ns(clock_.nowNs()) {}
+      stacks(stacks_), clock(clock_), started_ns(clock_.nowNs()) {
+  service_ops = std::make_unique<ServiceOperations>(*this);
+}
 
 std::string jobOwner(const Call& call) {
   if (!call.claims) return "";

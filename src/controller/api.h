@@ -23,6 +23,7 @@
 #include "controller/controller.h"
 #include "controller/jobs.h"
 #include "controller/platform.h"
+#include "controller/service_operations.h"
 #include "http/message.h"
 #include "model/model.h"
 
@@ -91,6 +92,7 @@ struct Api {
   Stacks& stacks;
   const base::Clock& clock;
   JobStore jobs;
+  std::unique_ptr<ServiceOperations> service_ops;  // managed services' broker work
   auth::LoginLimiter logins{clock};  // brakes on password and client-secret checks
   // Users deleted through /v3/users whose UAA record the cf CLI deletes next (DELETE
   // /Users/:id): Cloud Controller and UAA keep users apart, microcf in one table, so the

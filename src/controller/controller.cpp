@@ -116,6 +116,13 @@ base::Result<std::string> Controller::seed() {
   return password;
 }
 
+void Controller::registerBuiltinBroker(const std::string& name, const std::string& url,
+                                       std::function<void(base::Status)> done) {
+  registerBuiltin(*api_, name, url, std::move(done));
+}
+
+void Controller::resumeServiceOperations() { api_->service_ops->resume(); }
+
 base::Result<SshTarget> Controller::authorizeSsh(const std::string& token,
                                                  const std::string& app_guid) {
   http::Request request;

@@ -31,6 +31,9 @@ class TokenService;
 namespace mcf::logs {
 class LogStore;
 }
+namespace mcf::services {
+class OsbClient;
+}
 
 namespace mcf::controller {
 
@@ -48,6 +51,9 @@ struct ControllerConfig {
   std::function<void()> buildpacks_changed;
   // GET /metrics (Prometheus text exposition); unset = 404.
   std::function<std::string()> metrics;
+  // The service brokers' client (borrowed); unset = managed services answer that microcf
+  // has no broker client.
+  services::OsbClient* osb = nullptr;
 };
 
 // What an ssh session may reach once its token and app check out.
@@ -81,6 +87,14 @@ class Controller {
   // may change the app (a space developer; today the admin). kInvalidToken, or kNotFound
   // "App not found" for an app that does not exist or that the user cannot see.
   base::Result<SshTarget> authorizeSsh(const std::string& token, const std::string& app_guid);
+
+  // Service brokers (CF-CONTRACT §7). registerBuiltinBroker makes sure a broker called name
+  // with url (builtin://name) exists and fetches its catalog, its plans public; done runs
+  // once it is in the store (or failed). resumeServiceOperations polls again, after a
+  // restart, every broker operation still in progress.
+  void registerBuiltinBroker(const std::string& name, const std::string& url,
+                             std::function<void(base::Status)> done);
+  void resumeServiceOperations();
 
  private:
   std::unique_ptr<Api> api_;

@@ -151,6 +151,25 @@ Reply listServiceBindings(Api& api, const Call& call);
 Reply getServiceBinding(Api& api, const Call& call);
 Reply getServiceBindingDetails(Api& api, const Call& call);
 Reply deleteServiceBinding(Api& api, const Call& call);
+void getServiceInstanceParameters(Api& api, Call&& call, Done done);
+
+// service_brokers.cpp
+Reply listServiceBrokers(Api& api, const Call& call);
+Reply getServiceBroker(Api& api, const Call& call);
+Reply createServiceBroker(Api& api, const Call& call);
+Reply updateServiceBroker(Api& api, const Call& call);
+Reply deleteServiceBroker(Api& api, const Call& call);
+Reply listServiceOfferings(Api& api, const Call& call);
+Reply getServiceOffering(Api& api, const Call& call);
+Reply listServicePlans(Api& api, const Call& call);
+Reply getServicePlan(Api& api, const Call& call);
+Reply deleteServicePlan(Api& api, const Call& call);
+Reply getServicePlanVisibility(Api& api, const Call& call);
+Reply patchServicePlanVisibility(Api& api, const Call& call);
+Reply postServicePlanVisibility(Api& api, const Call& call);
+Reply deleteServicePlanVisibilityOrg(Api& api, const Call& call);
+void registerBuiltin(Api& api, const std::string& name, const std::string& url,
+                     std::function<void(base::Status)> done);
 
 // org_space_writes.cpp
 Reply createOrg(Api& api, const Call& call);

@@ -23,6 +23,22 @@ std::string JobStore::add(std::string operation, std::string resource_path, int6
   return jobs_.back().guid;
 }
 
+std::string JobStore::start(std::string operation, std::string resource_path, int64_t now) {
+  std::string guid = add(std::move(operation), std::move(resource_path), now);
+  jobs_.back().state = "PROCESSING";
+  return guid;
+}
+
+void JobStore::finish(const std::string& guid, int64_t now, std::vector<base::Error> errors) {
+  for (auto it = jobs_.rbegin(); it != jobs_.rend(); ++it) {
+    if (it->guid != guid) continue;
+    it->state = errors.empty() ? "COMPLETE" : "FAILED";
+    it->errors = std::move(errors);
+    it->updated_at = now;
+    return;
+  }
+}
+
 const Job* JobStore::find(const std::string& guid) const {
   for (const auto& job : jobs_)
     if (job.guid == guid) return &job;

@@ -1,8 +1,10 @@
 // JobStore: the API's asynchronous jobs (GET /v3/jobs/:guid), kept in memory.
 //
-// microcf finishes the work behind a job before answering (apply_manifest, deletes), so a job is
-// born COMPLETE or FAILED; the CLI still polls it as it would poll Cloud Controller. Jobs do not
-// survive a restart, which only matters to a client polling across one.
+// Most work behind a job is finished before the answer (apply_manifest, deletes), so the job is
+// born COMPLETE or FAILED; the CLI still polls it as it would poll Cloud Controller. Work that
+// waits on a service broker starts a PROCESSING job and finishes it later. Jobs do not survive
+// a restart (the service instance's last_operation does), which only matters to a client
+// polling across one.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +34,11 @@ class JobStore {
   // Adds a job with a new guid; FAILED when errors is not empty. Returns its guid.
   std::string add(std::string operation, std::string resource_path, int64_t now,
                   std::vector<base::Error> errors = {});
+  // Adds a PROCESSING job, for finish() to end. Returns its guid.
+  std::string start(std::string operation, std::string resource_path, int64_t now);
+  // Ends a PROCESSING job: COMPLETE, or FAILED with errors. A job forgotten meanwhile is
+  // ignored.
+  void finish(const std::string& guid, int64_t now, std::vector<base::Error> errors = {});
   const Job* find(const std::string& guid) const;
   // Records who started the job the 202 answer's Location names; the controller calls it for
   // every 202, so that handlers need not pass the caller along.

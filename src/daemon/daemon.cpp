@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cstdlib>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -43,6 +45,7 @@
 #include "runner/linux_backend.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/tasks.h"
+#include "services/osb_client.h"
 #include "stager/buildpacks.h"
 #include "stager/stager.h"
 #include "store/store.h"
@@ -79,6 +82,10 @@ struct Platform {
   std::unique_ptr<scheduler::TaskRunner> tasks;
   std::unique_ptr<StagerAdapter> stager_adapter;
   std::unique_ptr<RuntimeAdapter> runtime_adapter;
+  // The service brokers' client, and the brokers built into this process by name (each
+  // registered as builtin://NAME at start).
+  std::unique_ptr<services::OsbClient> osb;
+  std::map<std::string, services::OsbHandler*> builtin_brokers;
   std::unique_ptr<controller::Controller> controller;
   // Certificates (local CA, *.DOMAIN, operator certificates by SNI) of the router's HTTPS
   // port, --tls-port; null without it. Each connection accepted on that port runs a
@@ -228,6 +235,15 @@ void addSampledMetrics(Platform& p) {
             });
 }
 
+// Every request to a service broker is bounded (Cloud Controller's 60 s);
+// MICROCF_BROKER_TIMEOUT_MS shortens it for tests of slow brokers.
+uint64_t brokerTimeoutMs() {
+  const char* v = std::getenv("MICROCF_BROKER_TIMEOUT_MS");
+  uint64_t ms = 0;
+  if (v && std::from_chars(v, v + std::strlen(v), ms).ec == std::errc() && ms > 0) return ms;
+  return 60000;
+}
+
 base::Status buildComponents(Platform& p) {
   p.logs = std::make_unique<logs::LogStore>(
       p.clock, logs::LogLimits{static_cast<size_t>(p.options.log_buffer_envelopes),
@@ -292,7 +308,11 @@ base::Status buildComponents(Platform& p) {
   p.stager_adapter->observe = [&p](std::string_view outcome) { p.metrics->onStaging(outcome); };
   p.runtime_adapter = std::make_unique<RuntimeAdapter>(*p.scheduler, *p.tasks, *p.backend,
                                                        p.options.memory_mb);
+  p.osb = std::make_unique<services::OsbClient>(p.loop, p.api_url + "/v3/info",
+                                                brokerTimeoutMs());
+  for (const auto& [name, handler] : p.builtin_brokers) p.osb->addBuiltin(name, handler);
   controller::ControllerConfig cc;
+  cc.osb = p.osb.get();
   cc.domain = p.options.domain;
   cc.api_url = p.api_url;
   cc.data_dir = p.paths.home;
@@ -308,6 +328,23 @@ base::Status buildComponents(Platform& p) {
       p.loop, cc, *p.store, *p.blobs, *p.pool, *p.tokens, *p.logs, *p.stager_adapter,
       *p.runtime_adapter, *p.route_adapter, *p.stacks_adapter, p.clock);
   addSampledMetrics(p);
+  return {};
+}
+
+// The built-in brokers are registered (first start) or their catalogs refreshed, and broker
+// operations that were in progress when microcf stopped are polled again. Both finish on the
+// loop; a built-in broker that fails to register is reported and the platform goes on.
+base::Status startServiceBrokers(Platform& p) {
+  for (const auto& entry : p.builtin_brokers) {
+    std::string name = entry.first;
+    p.controller->registerBuiltinBroker(name, services::kBuiltinScheme + name,
+                                        [name](base::Status st) {
+      if (!st.ok())
+        MCF_WARN("daemon", "the built-in service broker {} could not be registered: {}", name,
+                 st.error().message);
+    });
+  }
+  p.controller->resumeServiceOperations();
   return {};
 }
 
@@ -456,6 +493,7 @@ int runDaemon(const DaemonOptions& options) {
       {"create the admin user", seedAdmin},
       {"load the routes", loadRoutes},
       {"start the syslog drains", startDrains},
+      {"start the service brokers", startServiceBrokers},
       {"listen", listen},
       {"write daemon.json", writeDaemonFile},
   };

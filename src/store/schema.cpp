@@ -447,6 +447,113 @@ CREATE TABLE oauth_clients (
 );
 )sql";
 
+// Version 13: service brokers, their catalogs (offerings and plans) and plan visibility;
+// managed service instances (plan, dashboard, last operation with the broker's operation so
+// that polling resumes after a restart); bindings rebuilt so that service keys (type "key")
+// have no app and bindings of managed instances keep their own credentials.
+constexpr const char* kV13 = R"sql(
+CREATE TABLE service_brokers (
+  guid TEXT PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL UNIQUE,
+  url TEXT NOT NULL,
+  username TEXT NOT NULL,
+  password TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE service_offerings (
+  guid TEXT PRIMARY KEY NOT NULL,
+  broker_guid TEXT NOT NULL REFERENCES service_brokers(guid) ON DELETE CASCADE,
+  catalog_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  available INTEGER NOT NULL,
+  bindable INTEGER NOT NULL,
+  plan_updateable INTEGER NOT NULL,
+  instances_retrievable INTEGER NOT NULL,
+  bindings_retrievable INTEGER NOT NULL,
+  tags TEXT NOT NULL,
+  requires TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (broker_guid, catalog_id)
+);
+CREATE TABLE service_plans (
+  guid TEXT PRIMARY KEY NOT NULL,
+  offering_guid TEXT NOT NULL REFERENCES service_offerings(guid) ON DELETE CASCADE,
+  catalog_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  available INTEGER NOT NULL,
+  free INTEGER NOT NULL,
+  bindable INTEGER,
+  plan_updateable INTEGER,
+  maximum_polling_duration INTEGER NOT NULL,
+  schemas TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  maintenance_info TEXT NOT NULL,
+  visibility TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (offering_guid, catalog_id)
+);
+CREATE TABLE service_plan_orgs (
+  plan_guid TEXT NOT NULL REFERENCES service_plans(guid) ON DELETE CASCADE,
+  org_guid TEXT NOT NULL REFERENCES organizations(guid) ON DELETE CASCADE,
+  PRIMARY KEY (plan_guid, org_guid)
+);
+ALTER TABLE service_instances ADD COLUMN plan_guid TEXT NOT NULL DEFAULT '';
+ALTER TABLE service_instances ADD COLUMN dashboard_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE service_instances ADD COLUMN op_type TEXT NOT NULL DEFAULT 'create';
+ALTER TABLE service_instances ADD COLUMN op_state TEXT NOT NULL DEFAULT 'succeeded';
+ALTER TABLE service_instances ADD COLUMN op_description TEXT NOT NULL DEFAULT '';
+ALTER TABLE service_instances ADD COLUMN op_broker_operation TEXT NOT NULL DEFAULT '';
+ALTER TABLE service_instances ADD COLUMN op_started_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE service_instances ADD COLUMN op_plan_guid TEXT NOT NULL DEFAULT '';
+CREATE INDEX service_instances_plan ON service_instances (plan_guid);
+CREATE TABLE service_credential_bindings_v13 (
+  guid TEXT PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  app_guid TEXT REFERENCES apps(guid) ON DELETE CASCADE,
+  instance_guid TEXT NOT NULL REFERENCES service_instances(guid) ON DELETE RESTRICT,
+  credentials TEXT NOT NULL DEFAULT '{}',
+  syslog_drain_url TEXT NOT NULL DEFAULT '',
+  volume_mounts TEXT NOT NULL DEFAULT '[]',
+  op_type TEXT NOT NULL DEFAULT 'create',
+  op_state TEXT NOT NULL DEFAULT 'succeeded',
+  op_description TEXT NOT NULL DEFAULT '',
+  op_broker_operation TEXT NOT NULL DEFAULT '',
+  op_started_at INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+INSERT INTO service_credential_bindings_v13
+  (guid, name, type, app_guid, instance_guid, created_at, updated_at)
+  SELECT guid, name, type, app_guid, instance_guid, created_at, updated_at
+  FROM service_credential_bindings;
+DROP TABLE service_credential_bindings;
+ALTER TABLE service_credential_bindings_v13 RENAME TO service_credential_bindings;
+CREATE UNIQUE INDEX service_bindings_app_instance
+  ON service_credential_bindings (app_guid, instance_guid);
+CREATE INDEX service_bindings_instance ON service_credential_bindings (instance_guid);
+CREATE UNIQUE INDEX service_keys_instance_name
+  ON service_credential_bindings (instance_guid, name) WHERE type = 'key';
+CREATE TRIGGER metadata_service_credential_bindings AFTER DELETE ON service_credential_bindings BEGIN
+  DELETE FROM metadata WHERE resource_type = 'service_credential_binding' AND guid = OLD.guid;
+END;
+CREATE TRIGGER metadata_service_brokers AFTER DELETE ON service_brokers BEGIN
+  DELETE FROM metadata WHERE resource_type = 'service_broker' AND guid = OLD.guid;
+END;
+CREATE TRIGGER metadata_service_offerings AFTER DELETE ON service_offerings BEGIN
+  DELETE FROM metadata WHERE resource_type = 'service_offering' AND guid = OLD.guid;
+END;
+CREATE TRIGGER metadata_service_plans AFTER DELETE ON service_plans BEGIN
+  DELETE FROM metadata WHERE resource_type = 'service_plan' AND guid = OLD.guid;
+END;
+)sql";
+
 Result<int> userVersion(Db& db) {
   return first<int>(db.query("PRAGMA user_version"),
                     [](Stmt& row) -> Result<int> { return row.integer(0); },
@@ -469,6 +576,7 @@ const std::vector<Migration>& migrations() {
       {10, kV10},
       {11, kV11},
       {12, kV12},
+      {13, kV13},
   };
   return kSteps;
 }

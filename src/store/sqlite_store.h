@@ -114,6 +114,25 @@ class SqliteStore final : public Store {
   Result<std::vector<model::ServiceBinding>> listServiceBindings(
       const std::string& app_guid, const std::string& instance_guid) override;
   Status deleteServiceBinding(const std::string& guid) override;
+  Status updateServiceBinding(const model::ServiceBinding& b) override;
+  Result<std::vector<model::ServiceBinding>> listServiceKeys(const std::string& instance_guid) override;
+  Result<std::vector<model::ServiceInstance>> listServiceInstancesInProgress() override;
+  Result<std::vector<model::ServiceBinding>> listServiceBindingsInProgress() override;
+  Result<model::ServiceBroker> createServiceBroker(model::ServiceBroker broker) override;
+  Result<model::ServiceBroker> getServiceBroker(const std::string& guid) override;
+  Result<std::vector<model::ServiceBroker>> listServiceBrokers() override;
+  Status updateServiceBroker(const model::ServiceBroker& broker) override;
+  Status deleteServiceBroker(const std::string& guid) override;
+  Status syncCatalog(const std::string& broker_guid, const std::vector<model::CatalogService>& catalog,
+                     const std::string& new_plan_visibility) override;
+  Result<std::vector<model::ServiceOffering>> listServiceOfferings(const std::string& broker_guid) override;
+  Result<model::ServiceOffering> getServiceOffering(const std::string& guid) override;
+  Result<std::vector<model::ServicePlan>> listServicePlans(const std::string& offering_guid) override;
+  Result<model::ServicePlan> getServicePlan(const std::string& guid) override;
+  Status setServicePlanVisibility(const std::string& plan_guid, const std::string& type,
+                                  const std::vector<std::string>& org_guids, bool replace) override;
+  Status removeServicePlanOrg(const std::string& plan_guid, const std::string& org_guid) override;
+  Result<std::vector<std::string>> servicePlanOrgs(const std::string& plan_guid) override;
 
   Result<model::Buildpack> createBuildpack(model::Buildpack bp) override;
   Result<model::Buildpack> getBuildpack(const std::string& guid) override;

@@ -193,6 +193,45 @@ class Store {
   virtual Result<std::vector<model::ServiceBinding>> listServiceBindings(
       const std::string& app_guid, const std::string& instance_guid) = 0;
   virtual Status deleteServiceBinding(const std::string& guid) = 0;
+  // Writes credentials, drain, volume mounts and the last operation; sets updated_at.
+  virtual Status updateServiceBinding(const model::ServiceBinding& b) = 0;
+  // The service keys of an instance ("" = every instance), by created_at.
+  virtual Result<std::vector<model::ServiceBinding>> listServiceKeys(
+      const std::string& instance_guid) = 0;
+  // Instances and bindings whose last operation is still "in progress" (polling resumes after
+  // a restart).
+  virtual Result<std::vector<model::ServiceInstance>> listServiceInstancesInProgress() = 0;
+  virtual Result<std::vector<model::ServiceBinding>> listServiceBindingsInProgress() = 0;
+
+  // Service brokers. Names are unique (kConflict "Name must be unique"). Deleting one deletes
+  // its offerings and plans; the caller refuses first when instances use them.
+  virtual Result<model::ServiceBroker> createServiceBroker(model::ServiceBroker broker) = 0;
+  virtual Result<model::ServiceBroker> getServiceBroker(const std::string& guid) = 0;
+  virtual Result<std::vector<model::ServiceBroker>> listServiceBrokers() = 0;
+  virtual Status updateServiceBroker(const model::ServiceBroker& broker) = 0;
+  virtual Status deleteServiceBroker(const std::string& guid) = 0;
+  // Replaces a broker's catalog in one transaction: offerings and plans are matched by their
+  // catalog ids and updated in place (guids, visibility and instances stay); those no longer
+  // listed are deleted, or marked unavailable when instances still use their plans. New plans
+  // get new_plan_visibility.
+  virtual Status syncCatalog(const std::string& broker_guid,
+                             const std::vector<model::CatalogService>& catalog,
+                             const std::string& new_plan_visibility) = 0;
+  // Offerings of a broker ("" = every broker's), by name.
+  virtual Result<std::vector<model::ServiceOffering>> listServiceOfferings(
+      const std::string& broker_guid) = 0;
+  virtual Result<model::ServiceOffering> getServiceOffering(const std::string& guid) = 0;
+  // Plans of an offering ("" = every offering's), by offering then name.
+  virtual Result<std::vector<model::ServicePlan>> listServicePlans(
+      const std::string& offering_guid) = 0;
+  virtual Result<model::ServicePlan> getServicePlan(const std::string& guid) = 0;
+  // Sets a plan's visibility type; with "organization", org_guids are added to its orgs
+  // (replace = true drops the others first); other types drop every org.
+  virtual Status setServicePlanVisibility(const std::string& plan_guid, const std::string& type,
+                                          const std::vector<std::string>& org_guids,
+                                          bool replace) = 0;
+  virtual Status removeServicePlanOrg(const std::string& plan_guid, const std::string& org_guid) = 0;
+  virtual Result<std::vector<std::string>> servicePlanOrgs(const std::string& plan_guid) = 0;
 
   // Admin buildpacks, by position (1..N without gaps). (name, stack) is unique (kConflict
   // "Buildpack with name 'x' and stack 'y' already exists"). Creating at position p (clamped to

@@ -27,6 +27,7 @@
 #include "logs/log_store.h"
 #include "model/model.h"
 #include "loop/loop.h"
+#include "services/osb_client.h"
 #include "store/testing/temp_store.h"
 
 namespace mcf::controller {
@@ -54,6 +55,9 @@ class Harness {
     config.tls_port = 8443;
     config.bindings_changed = [this](const std::string& app) { bindings_changed.push_back(app); };
     config.metrics = [] { return std::string("# TYPE up gauge\nup 1\n"); };
+    // Service brokers: tests register in-process ones (osb->addBuiltin) as builtin://NAME.
+    osb = std::make_unique<services::OsbClient>(loop, "http://api.localhost:8080/v3/info", 2000);
+    config.osb = osb.get();
     controller = std::make_unique<Controller>(loop, config, *store_, *blobs, *pool, tokens, logs,
                                               stager, runtime, routing, stacks, clock);
     auto seeded = controller->seed();
@@ -219,6 +223,7 @@ class Harness {
   FakeRuntime runtime;
   FakeRouting routing;
   FakeStacks stacks;
+  std::unique_ptr<services::OsbClient> osb;
   std::unique_ptr<Controller> controller;
   std::string admin_password;
   std::vector<std::string> bindings_changed;  // app guids the controller told about

@@ -75,7 +75,10 @@ void synchronize(Api& api, model::ServiceBroker broker, bool create, std::string
     } else if (auto st = api.store.updateServiceBroker(broker); !st.ok()) {
       return finish(st);
     }
-    finish(api.store.syncCatalog(broker.guid, *catalog, new_plan_visibility));
+    auto synced = api.store.syncCatalog(broker.guid, *catalog, new_plan_visibility);
+    // A new broker whose catalog could not be stored is not registered.
+    if (!synced.ok() && create) (void)api.store.deleteServiceBroker(broker.guid);
+    finish(synced);
   });
 }
 

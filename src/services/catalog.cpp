@@ -84,9 +84,9 @@ model::ServicePlan readPlan(const json& j, size_t index, const std::string& serv
     p.add(where, "must be an object");
     return plan;
   }
-  plan.catalog_id = readString(j, "id", where, p, true);
   plan.name = readString(j, "name", where, p, true);
   if (!plan.name.empty()) where = fmt::format("Service '{}' plan '{}'", service, plan.name);
+  plan.catalog_id = readString(j, "id", where, p, true);
   plan.description = readString(j, "description", where, p, true);
   plan.free = readBool(j, "free", where, p).value_or(true);
   plan.bindable = readBool(j, "bindable", where, p);
@@ -126,9 +126,9 @@ base::Result<std::vector<model::CatalogService>> parseCatalog(std::string_view b
     }
     model::CatalogService svc;
     model::ServiceOffering& o = svc.offering;
-    o.catalog_id = readString(s, "id", where, p, true);
     o.name = readString(s, "name", where, p, true);
     if (!o.name.empty()) where = fmt::format("Service '{}'", o.name);
+    o.catalog_id = readString(s, "id", where, p, true);
     o.description = readString(s, "description", where, p, true);
     std::optional<bool> bindable = readBool(s, "bindable", where, p);
     if (!bindable && !s.contains("bindable")) p.add(where, "bindable is missing");

@@ -43,7 +43,7 @@ TEST_CASE("every problem of a malformed catalog is named at once") {
   REQUIRE_FALSE(c.ok());
   CHECK(c.error().code == base::Errc::kInvalid);
   const std::string& m = c.error().message;
-  CHECK(m.find("Service 'one' plan 1: id is missing") != std::string::npos);
+  CHECK(m.find("Service 'one' plan 'nameonly': id is missing") != std::string::npos);
   CHECK(m.find("plan ids must be unique: 'x'") != std::string::npos);
   CHECK(m.find("plan names must be unique: 'dup'") != std::string::npos);
   CHECK(m.find("Service 'two': bindable must be true or false") != std::string::npos);

@@ -500,7 +500,7 @@ CREATE TABLE service_plans (
 );
 CREATE TABLE service_plan_orgs (
   plan_guid TEXT NOT NULL REFERENCES service_plans(guid) ON DELETE CASCADE,
-  org_guid TEXT NOT NULL REFERENCES organizations(guid) ON DELETE CASCADE,
+  org_guid TEXT NOT NULL REFERENCES orgs(guid) ON DELETE CASCADE,
   PRIMARY KEY (plan_guid, org_guid)
 );
 ALTER TABLE service_instances ADD COLUMN plan_guid TEXT NOT NULL DEFAULT '';

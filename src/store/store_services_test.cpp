@@ -89,3 +89,93 @@ TEST_CASE("service bindings: once per app and instance, refuse deleting a bound 
   CHECK(f.s->deleteServiceInstance(si.guid).ok());
   CHECK(f.s->getServiceInstance(si.guid).error().code == Errc::kNotFound);
 }
+
+namespace {
+
+std::vector<model::CatalogService> catalog(std::vector<std::string> plan_ids) {
+  model::CatalogService svc;
+  svc.offering.catalog_id = "svc-1";
+  svc.offering.name = "overview";
+  svc.offering.description = "d";
+  svc.offering.tags = {"t"};
+  for (const auto& id : plan_ids) {
+    model::ServicePlan p;
+    p.catalog_id = id;
+    p.name = "plan-" + id;
+    p.description = "d";
+    svc.plans.push_back(p);
+  }
+  return {svc};
+}
+
+}  // namespace
+
+TEST_CASE("service brokers: catalogs sync in place; plans in use stay, unavailable") {
+  StoreWithSpace f;
+  model::ServiceBroker b;
+  b.name = "tb";
+  b.url = "http://127.0.0.1:9";
+  b.username = "u";
+  b.password = "p";
+  auto broker = f.s->createServiceBroker(b);
+  REQUIRE(broker.ok());
+  CHECK(f.s->createServiceBroker(b).error().message == "Name must be unique");
+  REQUIRE(f.s->syncCatalog(broker->guid, catalog({"a", "b"}), "admin").ok());
+  auto offerings = f.s->listServiceOfferings(broker->guid);
+  REQUIRE(offerings.ok());
+  REQUIRE(offerings->size() == 1);
+  auto plans = f.s->listServicePlans((*offerings)[0].guid);
+  REQUIRE(plans->size() == 2);
+  CHECK((*plans)[0].visibility == "admin");
+  std::string plan_a = (*plans)[0].guid, plan_b = (*plans)[1].guid;
+
+  // Plan a gets an instance; plan b an org's visibility.
+  auto org = f.s->getSpace(f.space)->org_guid;
+  REQUIRE(f.s->setServicePlanVisibility(plan_b, "organization", {org}, true).ok());
+  CHECK(*f.s->servicePlanOrgs(plan_b) == std::vector<std::string>{org});
+  model::ServiceInstance si;
+  si.type = model::kManaged;
+  si.name = "m";
+  si.space_guid = f.space;
+  si.plan_guid = plan_a;
+  si.last_operation.state = "in progress";
+  si.last_operation.broker_operation = "op-7";
+  auto made = f.s->createServiceInstance(si);
+  REQUIRE(made.ok());
+  auto pending = f.s->listServiceInstancesInProgress();
+  REQUIRE(pending->size() == 1);
+  CHECK((*pending)[0].last_operation.broker_operation == "op-7");
+
+  // The catalog drops both plans and adds c: a stays (unavailable, same guid), b goes.
+  REQUIRE(f.s->syncCatalog(broker->guid, catalog({"c"}), "admin").ok());
+  plans = f.s->listServicePlans((*offerings)[0].guid);
+  REQUIRE(plans->size() == 2);
+  auto a = f.s->getServicePlan(plan_a);
+  REQUIRE(a.ok());
+  CHECK_FALSE(a->available);
+  CHECK(f.s->getServicePlan(plan_b).error().code == Errc::kNotFound);
+  CHECK(f.s->servicePlanOrgs(plan_b)->empty());
+}
+
+TEST_CASE("service keys: no app, names unique per instance, kept apart from app bindings") {
+  StoreWithSpace f;
+  auto si = f.s->createServiceInstance(upsi(f.space, "db"));
+  REQUIRE(si.ok());
+  model::ServiceBinding key;
+  key.type = "key";
+  key.name = "k1";
+  key.instance_guid = si->guid;
+  key.credentials = {{"password", "x"}};
+  auto made = f.s->createServiceBinding(key);
+  REQUIRE(made.ok());
+  auto dup = f.s->createServiceBinding(key);
+  REQUIRE_FALSE(dup.ok());
+  CHECK(dup.error().message.find("already has a key binding with name 'k1'") != std::string::npos);
+  CHECK(f.s->listServiceBindings("", si->guid)->empty());
+  auto keys = f.s->listServiceKeys(si->guid);
+  REQUIRE(keys->size() == 1);
+  CHECK((*keys)[0].app_guid.empty());
+  CHECK((*keys)[0].credentials["password"] == "x");
+  // An instance with a key is not deleted.
+  CHECK(f.s->deleteServiceInstance(si->guid).error().code == Errc::kConflict);
+}

@@ -103,7 +103,7 @@ echo "ok: wrong broker password ($(job_error))"
 control '{"catalog": "invalid_json"}'
 state=$(register bad-json "$BROKER")
 [ "$state" = FAILED ] || fail "a catalog that is not JSON: job $state"
-expect_contains "$(job_error)" "The service broker returned an invalid response" "the job says the catalog is not JSON"
+printf '%s' "$(job_error)" | grep -qi "json" || fail "the job should say the catalog is not JSON: $(job_error)"
 [ "$(brokers_named bad-json)" = 0 ] || fail "a broker with an invalid catalog was registered"
 echo "ok: catalog not JSON ($(job_error))"
 

@@ -20,6 +20,7 @@ API="http://api.localhost:$PORT"
 BROKER_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BROKER="http://127.0.0.1:$BROKER_PORT"
 python3 "$BROKER_PY" --port "$BROKER_PORT" --user broker-user --password broker-pass > "$E2E_TMP/broker.log" 2>&1 &
+disown  # lib.sh's cleanup ends it; no "Killed" line then
 for _ in $(seq 1 100); do curl -sf "$BROKER/_requests" >/dev/null && break; sleep 0.1; done
 curl -sf "$BROKER/_requests" >/dev/null || fail "the test broker did not start: $(cat "$E2E_TMP/broker.log")"
 control() { curl -sf -X POST -d "$1" "$BROKER/_control" >/dev/null || fail "broker control $1"; }
@@ -222,7 +223,7 @@ assert "app_guid" not in (r[0]["body"].get("bind_resource") or {}), r[0]["body"]
 echo "ok: create-service-key"
 
 # --- Unbind, delete key, delete instances, deregister -----------------------------------------
-out=$(mcf unbind-service static db-small -f 2>&1) || fail "unbind-service: $out"
+out=$(mcf unbind-service static db-small 2>&1) || fail "unbind-service: $out"
 expect_contains "$out" "OK" "unbind-service succeeds"
 out=$(mcf delete-service-key db-small k1 -f 2>&1) || fail "delete-service-key: $out"
 expect_contains "$out" "OK" "delete-service-key succeeds"

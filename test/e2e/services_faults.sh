@@ -20,6 +20,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 BROKER_PORT=$(free_port)
 BROKER="http://127.0.0.1:$BROKER_PORT"
 python3 "$BROKER_PY" --port "$BROKER_PORT" --user u --password p > "$E2E_TMP/broker.log" 2>&1 &
+disown  # lib.sh's cleanup ends it; no "Killed" line then
 for _ in $(seq 1 100); do curl -sf "$BROKER/_requests" >/dev/null && break; sleep 0.1; done
 curl -sf "$BROKER/_requests" >/dev/null || fail "the test broker did not start: $(cat "$E2E_TMP/broker.log")"
 control() { curl -sf -X POST -d "$1" "$BROKER/_control" >/dev/null || fail "broker control $1"; }

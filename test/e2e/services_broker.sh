@@ -115,6 +115,22 @@ assert json.loads(base64.b64decode(ident)) == {"user_id": admin}, base64.b64deco
 ' "provision of db-small" "$SMALL" "$ADMIN_GUID" "$SPACE_GUID"
 echo "ok: create-service (sync)"
 
+out=$(mcf update-service db-small -c '{"size":"big"}' 2>&1) || fail "update-service: $out"
+expect_contains "$out" "OK" "update-service succeeds"
+broker_log '
+iid = args[1]
+p = [r for r in log if r["method"] == "PATCH" and r["path"] == "/v2/service_instances/" + iid]
+assert len(p) == 1, p
+b = p[0]["body"]
+assert b["service_id"] == "overview-service-id" and b["parameters"] == {"size": "big"}, b
+assert b["previous_values"]["plan_id"] == "plan-small", b
+assert p[0]["query"].get("accepts_incomplete") == "true", p[0]["query"]
+' "update of db-small" "$SMALL"
+out=$(mcf update-service-broker test-broker broker-user broker-pass "$BROKER" 2>&1) || fail "update-service-broker: $out"
+expect_contains "$out" "OK" "update-service-broker succeeds"
+broker_log 'assert len([r for r in log if r["path"] == "/v2/catalog"]) == 2, "the catalog was not fetched again"' "update-service-broker"
+echo "ok: update-service, update-service-broker"
+
 # --- An asynchronous instance: in progress, polled until it succeeds --------------------------
 control '{"async_polls": 25}'
 out=$(mcf create-service overview-service async db-async 2>&1) || fail "create-service async: $out"

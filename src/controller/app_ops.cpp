@@ -125,8 +125,13 @@ base::Status checkMemory(Api& api, const model::App& app,
 base::Status deleteAppEverywhere(Api& api, const model::App& app) {
   MCF_TRY(unmapAllRoutes(api, app.guid));
   bool had_bindings = false;
-  if (auto b = api.store.listServiceBindings(app.guid, ""); b.ok()) had_bindings = !b->empty();
+  std::vector<model::ServiceBinding> bindings;
+  if (auto b = api.store.listServiceBindings(app.guid, ""); b.ok()) bindings = std::move(*b);
+  had_bindings = !bindings.empty();
   MCF_TRY(api.store.deleteApp(app.guid));
+  // The bindings went with the app; their brokers are told to revoke the credentials.
+  for (const auto& b : bindings)
+    if (auto si = api.store.getServiceInstance(b.instance_guid); si.ok()) api.service_ops->release(b, *si);
   api.runtime.desiredChanged(app.guid);
   api.stager.cancel(app.guid);
   if (auto cleared = api.stager.clearCache(app.guid); !cleared.ok())

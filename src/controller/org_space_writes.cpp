@@ -62,7 +62,17 @@ base::Status deleteSpaceEverywhere(Api& api, const model::Space& space) {
   auto apps = api.store.listApps(in_space);
   if (!apps.ok()) return apps.takeError();
   for (const auto& app : *apps) MCF_TRY(deleteAppEverywhere(api, app));
-  return api.store.deleteSpace(space.guid);
+  auto instances = api.store.listServiceInstances(space.guid);
+  if (!instances.ok()) return instances.takeError();
+  std::vector<std::pair<model::ServiceBinding, model::ServiceInstance>> keys;
+  for (const auto& si : *instances)
+    if (auto k = api.store.listServiceKeys(si.guid); k.ok())
+      for (const auto& key : *k) keys.emplace_back(key, si);
+  MCF_TRY(api.store.deleteSpace(space.guid));
+  // Managed instances and their keys went with the space; their brokers are told.
+  for (const auto& [key, si] : keys) api.service_ops->release(key, si);
+  for (const auto& si : *instances) api.service_ops->release(si);
+  return {};
 }
 
 }  // namespace

@@ -40,6 +40,7 @@ struct ServiceOperations::Op {
   ServiceContext ctx;
   std::string previous_plan_id;  // update
   json parameters;
+  bool detached = false;  // release(): the rows are gone, nothing is written back
   bool binding_op() const { return kind == kBind || kind == kUnbind; }
   const std::string& guid() const { return binding_op() ? binding.guid : si.guid; }
   model::LastOperation& last() { return binding_op() ? binding.last_operation : si.last_operation; }
@@ -118,6 +119,24 @@ void ServiceOperations::bind(const model::ServiceBinding& b, const model::Servic
 void ServiceOperations::unbind(const model::ServiceBinding& b, const model::ServiceInstance& si,
                                ServiceContext ctx) {
   send(std::make_shared<Op>(Op{Op::kUnbind, si, b, std::move(ctx), "", nullptr}));
+}
+
+void ServiceOperations::release(const model::ServiceBinding& b, const model::ServiceInstance& si) {
+  if (si.type != model::kManaged) return;
+  auto ctx = contextOf(si);
+  if (!ctx.ok()) return;
+  auto op = std::make_shared<Op>(Op{Op::kUnbind, si, b, std::move(*ctx), "", nullptr});
+  op->detached = true;
+  send(op);
+}
+
+void ServiceOperations::release(const model::ServiceInstance& si) {
+  if (si.type != model::kManaged) return;
+  auto ctx = contextOf(si);
+  if (!ctx.ok()) return;
+  auto op = std::make_shared<Op>(Op{Op::kDeprovision, si, {}, std::move(*ctx), "", nullptr});
+  op->detached = true;
+  send(op);
 }
 
 void ServiceOperations::send(std::shared_ptr<Op> op) {
@@ -311,6 +330,7 @@ void ServiceOperations::succeed(std::shared_ptr<Op> op, const json& body) {
       save(*op);
       break;
     case Op::kDeprovision:
+      if (op->detached) break;
       if (auto st = api_.store.deleteServiceInstance(op->si.guid); !st.ok())
         MCF_WARN("services", "removing instance {}: {}", op->si.guid, st.error().message);
       break;
@@ -325,6 +345,7 @@ void ServiceOperations::succeed(std::shared_ptr<Op> op, const json& body) {
       save(*op);
       break;
     case Op::kUnbind:
+      if (op->detached) break;
       if (auto st = api_.store.deleteServiceBinding(op->binding.guid); !st.ok())
         MCF_WARN("services", "removing binding {}: {}", op->binding.guid, st.error().message);
       break;
@@ -342,7 +363,9 @@ void ServiceOperations::fail(std::shared_ptr<Op> op, std::string why, bool mitig
   last.state = "failed";
   last.description = why;
   last.broker_operation.clear();
-  if (op->kind == Op::kBind) {
+  if (op->detached) {
+    // Nothing left to record: the platform deleted it already.
+  } else if (op->kind == Op::kBind) {
     // The user tries again after fixing the cause; a failed binding only stands in the way.
     (void)api_.store.deleteServiceBinding(op->binding.guid);
   } else {
@@ -380,6 +403,7 @@ void ServiceOperations::mitigateOrphan(std::shared_ptr<Op> op, int attempt) {
 
 // Writes the operation's outcome over what the store has now (a rename meanwhile stays).
 void ServiceOperations::save(Op& op) {
+  if (op.detached) return;
   if (op.binding_op()) {
     if (auto st = api_.store.updateServiceBinding(op.binding); !st.ok())
       MCF_WARN("services", "saving binding {}: {}", op.binding.guid, st.error().message);

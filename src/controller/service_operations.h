@@ -63,6 +63,11 @@ class ServiceOperations {
   void unbind(const model::ServiceBinding& b, const model::ServiceInstance& si,
               ServiceContext ctx);
 
+  // Tells the broker to unbind or deprovision what the platform already deleted with its app
+  // or space (store rows gone); nothing is written back. User-provided ones are ignored.
+  void release(const model::ServiceBinding& b, const model::ServiceInstance& si);
+  void release(const model::ServiceInstance& si);
+
   // Polls again every operation the store shows in progress (after a restart).
   void resume();
   // The broker, plan and offering of a managed instance, for the handlers.

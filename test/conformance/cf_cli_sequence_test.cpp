@@ -13,6 +13,7 @@
 #include "base/fs.h"
 #include "base/strutil.h"
 #include "blobstore/resource_pool.h"
+#include "controller/testing/fake_broker.h"
 #include "controller/testing/harness.h"
 #include "controller/testing/shape.h"
 
@@ -59,7 +60,7 @@ struct Cli {
                                              << r.body);
     return r.body.empty() ? json(nullptr) : json::parse(r.body, nullptr, false);
   }
-  // GET /v3/jobs/J every "3 s" until COMPLETE or FAILED (bounded).
+  // GET /v3/jobs/J until COMPLETE or FAILED (bounded), as the CLI polls every few seconds.
   json pollJob(const http::Response& accepted) {
     CHECK(accepted.status == 202);
     const std::string* location = accepted.header("Location");
@@ -67,13 +68,17 @@ struct Cli {
     std::string path = pathOf(*location);
     CHECK(path.rfind("/v3/jobs/", 0) == 0);
     json job;
-    for (int i = 0; i < 20; ++i) {
+    for (int i = 0; i < 200; ++i) {
       job = expect(200, "GET", path);
       checkShape(job, {{"guid", T::kGuid}, {"operation", T::kString}, {"state", T::kString},
                        {"errors", T::kArray}, {"warnings", T::kArray}},
                  "job");
       if (job["state"] == "COMPLETE" || job["state"] == "FAILED") break;
-      h.loop.runUntil([] { return true; });
+      // The work behind the job (a broker's answer) goes on while the CLI waits.
+      bool waited = false;
+      loop::Timer pause(h.loop);
+      pause.start(5, 0, [&] { waited = true; });
+      h.loop.runUntil([&] { return waited; });
     }
     return job;
   }
@@ -734,4 +739,88 @@ TEST_CASE("cf CLI v8 replay: routes, map-route, cups, bind-service, delete") {
             .empty());
   // cf delete mapped -f again: the lookup finds nothing; the CLI says "App 'mapped' does not
   // exist." without another call.
+}
+
+TEST_CASE("cf CLI v8 replay: marketplace, create-service, bind-service, delete-service (managed)") {
+  setenv("MICROCF_BROKER_POLL_MS", "5", 1);
+  Harness h;
+  FakeBroker broker;
+  h.osb->addBuiltin("fake", &broker);
+  Cli cli = apiAndLogin(h);
+  // cf create-service-broker fake u p builtin://fake; cf enable-service-access overview
+  json job = cli.pollJob(cli.send("POST", "/v3/service_brokers", json({
+      {"name", "fake"}, {"url", "builtin://fake"},
+      {"authentication", {{"type", "basic"}, {"credentials", {{"username", "u"}, {"password", "p"}}}}}}).dump()));
+  REQUIRE(job["state"] == "COMPLETE");
+  json offerings = cli.expect(200, "GET", "/v3/service_offerings?names=overview");
+  REQUIRE(offerings["resources"].size() == 1);
+  json plans = cli.expect(200, "GET", "/v3/service_plans?service_offering_guids=" +
+                                          offerings["resources"][0]["guid"].get<std::string>());
+  for (const json& p : plans["resources"]) {
+    checkShape(p, {{"guid", T::kGuid}, {"name", T::kString}, {"visibility_type", T::kString},
+                   {"free", T::kBool}, {"broker_catalog.id", T::kString}},
+               "plan");
+    cli.expect(200, "PATCH", "/v3/service_plans/" + p["guid"].get<std::string>() + "/visibility",
+               {{"type", "public"}});
+  }
+
+  // cf marketplace: offerings with their brokers' names, then the plans.
+  json market = cli.expect(200, "GET", "/v3/service_offerings?fields[service_broker]=name,guid");
+  REQUIRE(market["resources"].size() == 1);
+  CHECK(market["included"]["service_brokers"][0]["name"] == "fake");
+
+  // cf create-service overview small db -c '{"size":1}' -t mine
+  json plan = cli.expect(200, "GET", "/v3/service_plans?names=small&service_offering_names=overview");
+  REQUIRE(plan["resources"].size() == 1);
+  http::Response created = cli.send("POST", "/v3/service_instances", json({
+      {"type", "managed"}, {"name", "db"}, {"parameters", {{"size", 1}}}, {"tags", {"mine"}},
+      {"relationships", {{"space", rel(cli.space)},
+                         {"service_plan", rel(plan["resources"][0]["guid"])}}}}).dump());
+  CHECK(cli.pollJob(created)["state"] == "COMPLETE");
+  // A second create of the name: CC's words, which the CLI turns into "already exists".
+  http::Response again = cli.send("POST", "/v3/service_instances", json({
+      {"type", "managed"}, {"name", "db"},
+      {"relationships", {{"space", rel(cli.space)},
+                         {"service_plan", rel(plan["resources"][0]["guid"])}}}}).dump());
+  CHECK(again.status == 422);
+  CHECK(json::parse(again.body)["errors"][0]["detail"] == "The service instance name is taken: db.");
+
+  // cf services: instances with their plans, offerings and brokers.
+  json services = cli.expect(200, "GET",
+      "/v3/service_instances?space_guids=" + cli.space +
+      "&fields[service_plan]=name,guid&fields[service_plan.service_offering]=name,guid,description"
+      "&fields[service_plan.service_offering.service_broker]=name,guid");
+  REQUIRE(services["resources"].size() == 1);
+  json si = services["resources"][0];
+  checkShape(si, {{"guid", T::kGuid}, {"name", T::kString}, {"type", T::kString},
+                  {"last_operation.state", T::kString}, {"last_operation.type", T::kString},
+                  {"relationships.service_plan.data.guid", T::kGuid}},
+             "service instance");
+  CHECK(si["last_operation"]["state"] == "succeeded");
+  CHECK(services["included"]["service_plans"][0]["name"] == "small");
+  CHECK(services["included"]["service_offerings"][0]["name"] == "overview");
+  CHECK(services["included"]["service_brokers"][0]["name"] == "fake");
+
+  // cf push a bare app, then cf bind-service app db: a job the CLI polls.
+  REQUIRE(cli.pollJob(cli.send("POST", "/v3/spaces/" + cli.space + "/actions/apply_manifest",
+                               "---\napplications:\n- name: binder\n",
+                               {{"Content-Type", "application/x-yaml"}}))["state"] == "COMPLETE");
+  std::string app = cli.app("binder")["guid"];
+  json lookup = cli.expect(200, "GET", "/v3/service_instances?names=db&space_guids=" + cli.space);
+  REQUIRE(lookup["resources"].size() == 1);
+  http::Response bind = cli.send("POST", "/v3/service_credential_bindings", json({
+      {"type", "app"}, {"relationships", {{"service_instance", rel(si["guid"])}, {"app", rel(app)}}}}).dump());
+  CHECK(cli.pollJob(bind)["state"] == "COMPLETE");
+  json env = cli.expect(200, "GET", "/v3/apps/" + app + "/env");
+  CHECK(env["system_env_json"]["VCAP_SERVICES"]["overview"][0]["credentials"]["username"] == "u");
+
+  // cf unbind-service binder db; cf delete-service db -f
+  json bindings = cli.expect(200, "GET", "/v3/service_credential_bindings?app_guids=" + app +
+                                             "&service_instance_guids=" + si["guid"].get<std::string>());
+  REQUIRE(bindings["resources"].size() == 1);
+  CHECK(cli.pollJob(cli.send("DELETE", "/v3/service_credential_bindings/" +
+                                           bindings["resources"][0]["guid"].get<std::string>()))["state"] == "COMPLETE");
+  CHECK(cli.pollJob(cli.send("DELETE", "/v3/service_instances/" + si["guid"].get<std::string>()))["state"] == "COMPLETE");
+  CHECK(cli.expect(200, "GET", "/v3/service_instances?names=db&space_guids=" + cli.space)["resources"].empty());
+  unsetenv("MICROCF_BROKER_POLL_MS");
 }

@@ -1,10 +1,12 @@
-# Service brokers that misbehave, and users who do: a broker that is down or serves an invalid
-# or malformed catalog is not registered and the error says why; an unknown plan is refused;
-# a provision that times out, answers 500 or answers 201 with a body that is not JSON ends
-# "create failed" and microcf sends the orphan-mitigation DELETE; binding twice and deleting
-# a bound instance are refused without asking the broker; a microcf killed during an async
-# provision picks the operation up again after restart. Runs against the OSB test broker
-# (osb_broker.py) with a 2 s broker timeout and 200 ms polling.
+# Service brokers that misbehave, and users who do: a broker that is down, closes connections,
+# refuses the credentials or serves an invalid or malformed catalog is not registered and the
+# error says why; an unknown plan is refused; a provision that times out, answers 500 or
+# answers 201 with a body that is not JSON ends "create failed" and microcf sends the
+# orphan-mitigation DELETE; binding twice and deleting a bound instance are refused without
+# asking the broker; the other answers of the OSB table (200, 409, 422, 410, 500 on bind,
+# unbind and deprovision) mean what the contract says; Retry-After spaces the polls; a
+# microcf killed during an async provision picks the operation up again after restart. Runs
+# against the OSB test broker (osb_broker.py) with a 2 s broker timeout and 200 ms polling.
 source "$(dirname "$0")/lib.sh"
 # The broker runs from the test's temporary folder: lib.sh's cleanup ends it with the rest.
 BROKER_PY="$E2E_TMP/osb_broker.py"

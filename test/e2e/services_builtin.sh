@@ -31,53 +31,26 @@ psql_as() {
     -h "$(echo "$1" | field hostname)" -p "$(echo "$1" | field port)" \
     -U "$(echo "$1" | field username)" -d "${3:-$(echo "$1" | field name)}" -c "$2" 2>&1 || true
 }
-# Managed services through the v3 API, as the cf CLI calls it (each waits, bounded).
+# Managed services through the CLI, as a user types them; --wait follows each job to its end.
 si_guid() { api GET "/v3/service_instances?names=$1" | json_get 'j["resources"][0]["guid"] if j["resources"] else ""'; }
-svc_create() {  # svc_create OFFERING NAME
-  local plan space st=""
-  plan=$(api GET "/v3/service_plans?service_offering_names=$1&names=default" | json_get 'j["resources"][0]["guid"]')
-  space=$(api GET "/v3/spaces?names=dev" | json_get 'j["resources"][0]["guid"]')
-  api POST /v3/service_instances "{\"type\":\"managed\",\"name\":\"$2\",\"relationships\":{\"space\":{\"data\":{\"guid\":\"$space\"}},\"service_plan\":{\"data\":{\"guid\":\"$plan\"}}}}" >/dev/null
-  for _ in $(seq 1 90); do
-    st=$(api GET "/v3/service_instances?names=$2" | json_get 'j["resources"][0]["last_operation"]["state"]' 2>/dev/null || true)
-    [ "$st" = succeeded ] && return 0
-    [ "$st" = failed ] && break
-    sleep 1
-  done
-  fail "create-service $1 $2: $st $(api GET "/v3/service_instances?names=$2")"
-}
 binding_guid() {  # binding_guid APP NAME
   api GET "/v3/service_credential_bindings?app_guids=$(app_guid "$1")&service_instance_guids=$(si_guid "$2")" |
     json_get 'j["resources"][0]["guid"] if j["resources"] else ""'
 }
-svc_bind() {  # svc_bind APP NAME
-  local st=""
-  api POST /v3/service_credential_bindings "{\"type\":\"app\",\"relationships\":{\"service_instance\":{\"data\":{\"guid\":\"$(si_guid "$2")\"}},\"app\":{\"data\":{\"guid\":\"$(app_guid "$1")\"}}}}" >/dev/null
-  for _ in $(seq 1 60); do
-    st=$(api GET "/v3/service_credential_bindings/$(binding_guid "$1" "$2")" | json_get 'j["last_operation"]["state"]' 2>/dev/null || true)
-    [ "$st" = succeeded ] && return 0
-    sleep 1
-  done
-  fail "bind-service $1 $2: $st"
+run_cli() {  # run_cli WHAT ARGS...: the command must succeed
+  local what=$1 out
+  shift
+  out=$(mcf "$@" 2>&1) || { echo "$out" | tail -20; fail "$what"; }
 }
-svc_unbind() {  # svc_unbind APP NAME
-  local g
-  g=$(binding_guid "$1" "$2")
-  [ -n "$g" ] || fail "no binding of $1 to $2"
-  api DELETE "/v3/service_credential_bindings/$g" >/dev/null
-  for _ in $(seq 1 60); do
-    [ -z "$(binding_guid "$1" "$2")" ] && return 0
-    sleep 1
-  done
-  fail "unbind-service $1 $2: the binding is still there"
+svc_create() { run_cli "create-service $1 $2" create-service "$1" default "$2" --wait; }
+svc_bind() { run_cli "bind-service $1 $2" bind-service "$1" "$2" --wait; }
+svc_unbind() {
+  run_cli "unbind-service $1 $2" unbind-service "$1" "$2" --wait
+  [ -z "$(binding_guid "$1" "$2")" ] || fail "unbind-service $1 $2: the binding is still there"
 }
-svc_delete() {  # svc_delete NAME
-  api DELETE "/v3/service_instances/$(si_guid "$1")" >/dev/null
-  for _ in $(seq 1 60); do
-    [ -z "$(si_guid "$1")" ] && return 0
-    sleep 1
-  done
-  fail "delete-service $1: the instance is still there"
+svc_delete() {
+  run_cli "delete-service $1" delete-service "$1" -f --wait
+  [ -z "$(si_guid "$1")" ] || fail "delete-service $1: the instance is still there"
 }
 
 push_probe() {  # push_probe NAME
@@ -102,10 +75,10 @@ expect_contains "$out" "near $ip_b:8080 connected" "a bound endpoint in the subn
 out=$(curl -s --max-time 10 "$(app_url probe-a "/connect?host=$ip_b&port=8081")")
 case "$out" in connected) fail "probe-a reached a port its binding does not name" ;; esac
 
-# --- The marketplace lists the built-in offerings.
+# --- The marketplace lists the built-in offerings (registered at start, on the loop).
 for _ in $(seq 1 50); do
-  out=$(api GET /v3/service_offerings | json_get '" ".join(r["name"] for r in j["resources"])')
-  case "$out" in *postgresql*mysql*redis*|*mysql*postgresql*redis*) break ;; esac
+  out=$(mcf marketplace 2>&1 || true)
+  case "$out" in *postgresql*|*mysql*|*redis*) [ "$(echo "$out" | grep -cE '^(postgresql|mysql|redis) ')" = 3 ] && break ;; esac
   sleep 0.2
 done
 for s in postgresql mysql redis; do expect_contains "$out" "$s" "the marketplace lists $s"; done
@@ -212,4 +185,23 @@ if [ -d "$EXAMPLES/pg-notes" ]; then svc_unbind notes-a db1; svc_unbind notes-b 
 svc_delete db1
 out=$(psql_as "$cc" "SELECT count(*) FROM pg_database WHERE datname = '$(echo "$ca" | field name)'")
 [ "$out" = 0 ] || fail "db1's database outlived delete-service: $out"
+# --- Redis: the example counter, bound to a server of its own; two copies count together.
+if command -v redis-server >/dev/null && [ -d "$EXAMPLES/redis-counter" ]; then
+  svc_create redis cache
+  for app in counter-a counter-b; do
+    out=$(cd "$E2E_TMP" && mcf push "$app" -p "$EXAMPLES/redis-counter" -b python_buildpack -m 128M 2>&1) ||
+      { echo "$out" | tail -20; fail "push $app"; }
+    svc_bind "$app" cache
+    mcf restart "$app" >/dev/null || fail "restart $app"
+  done
+  wait_for_body counter-a "cache" 60
+  curl -s --max-time 10 -X POST "$(app_url counter-a /hit)" >/dev/null || fail "POST /hit"
+  out=$(curl -s --max-time 10 -X POST "$(app_url counter-b /hit)")
+  [ "$(echo "$out" | tr -d '[:space:]')" = 2 ] || fail "counter-b after counter-a's hit answered '$out', not 2"
+  svc_unbind counter-a cache
+  svc_unbind counter-b cache
+  svc_delete cache
+else
+  echo "redis-server is not installed: the Redis step is skipped (apt-get install redis-server)"
+fi
 echo "PASS services_builtin"

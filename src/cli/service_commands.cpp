@@ -506,15 +506,9 @@ int unbindService(const Context& ctx, const std::string& app_name, const std::st
   }
   auto job = session.startJob("DELETE",
                               "/v3/service_credential_bindings/" + jstr(resources[0], "guid"));
-  if (!job) return fail(job.error());
-  auto outcome = followJob(session, *job, wait);
-  if (!outcome) return fail(outcome.error());
-  if (outcome->state == JobState::kFailed) return fail(outcome->detail);
-  fmt::print("OK\n");
-  if (outcome->state == JobState::kInProgress)
-    fmt::print("Unbinding in progress. Use 'microcf service {}' to check operation status.\n",
-               instance);
-  return 0;
+  return finishJob(session, job, wait,
+                   fmt::format("Unbinding in progress. Use 'microcf service {}' to check "
+                               "operation status.", instance));
 }
 
 int deleteService(const Context& ctx, const std::string& name, bool force, bool wait) {

@@ -66,15 +66,9 @@ int createServiceKey(const Context& ctx, const KeyArgs& a) {
   if (a.params_set) body["parameters"] = parameters;
   auto job = session.startJob("POST", "/v3/service_credential_bindings", body.dump(),
                               "application/json");
-  if (!job) return fail(job.error());
-  auto outcome = followJob(session, *job, a.wait);
-  if (!outcome) return fail(outcome.error());
-  if (outcome->state == JobState::kFailed) return fail(outcome->detail);
-  fmt::print("OK\n");
-  if (outcome->state == JobState::kInProgress)
-    fmt::print("Create in progress. Use 'microcf service-keys {}' to check operation status.\n",
-               a.instance);
-  return 0;
+  return finishJob(session, job, a.wait,
+                   fmt::format("Create in progress. Use 'microcf service-keys {}' to check "
+                               "operation status.", a.instance));
 }
 
 int serviceKeys(const Context& ctx, const std::string& instance) {
@@ -148,15 +142,9 @@ int deleteServiceKey(const Context& ctx, const KeyArgs& a) {
     return 0;
   }
   auto job = session.startJob("DELETE", "/v3/service_credential_bindings/" + jstr(*key, "guid"));
-  if (!job) return fail(job.error());
-  auto outcome = followJob(session, *job, a.wait);
-  if (!outcome) return fail(outcome.error());
-  if (outcome->state == JobState::kFailed) return fail(outcome->detail);
-  fmt::print("OK\n");
-  if (outcome->state == JobState::kInProgress)
-    fmt::print("Delete in progress. Use 'microcf service-keys {}' to check operation status.\n",
-               a.instance);
-  return 0;
+  return finishJob(session, job, a.wait,
+                   fmt::format("Delete in progress. Use 'microcf service-keys {}' to check "
+                               "operation status.", a.instance));
 }
 
 }  // namespace

@@ -51,6 +51,17 @@ base::Result<JobOutcome> followJob(Session& session, const std::string& job_url,
   }
 }
 
+int finishJob(Session& session, const base::Result<std::string>& job, bool wait,
+              const std::string& in_progress) {
+  if (!job) return fail(job.error());
+  auto outcome = followJob(session, *job, wait);
+  if (!outcome) return fail(outcome.error());
+  if (outcome->state == JobState::kFailed) return fail(outcome->detail);
+  fmt::print("OK\n");
+  if (outcome->state == JobState::kInProgress) fmt::print("{}\n", in_progress);
+  return 0;
+}
+
 base::Result<json> findInstance(Session& session, const std::string& name) {
   auto list = session.get("/v3/service_instances?names=" + base::urlEncode(name) +
                           "&space_guids=" + session.config().space.guid);

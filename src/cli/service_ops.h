@@ -24,6 +24,11 @@ struct JobOutcome {
 // two seconds; with wait it prints "Waiting for the operation to complete" and a dot per poll
 // until COMPLETE or FAILED.
 base::Result<JobOutcome> followJob(Session& session, const std::string& job_url, bool wait);
+// Follows the job that job started (or reports why it did not start) and prints the end as the
+// cf CLI does: "OK", then `in_progress` when the broker is still at work; a failed job prints
+// its detail. Returns the command's exit code.
+int finishJob(Session& session, const base::Result<std::string>& job, bool wait,
+              const std::string& in_progress);
 
 // The service instance called name in the targeted space; kNotFound "Service instance NAME not
 // found" as cf says it.

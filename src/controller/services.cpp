@@ -370,23 +370,23 @@ Reply deleteServiceInstance(Api& api, const Call& call) {
     }
     for (const auto& k : *keys) key_names.push_back(k.name);
     std::sort(names.begin(), names.end());
-    std::string what, todo;
+    std::string what, remedy;
     if (!names.empty()) {
       what = fmt::format("it is bound to {} {}", names.size() == 1 ? "app" : "apps",
                          base::join(names, ", "));
-      todo = fmt::format("'microcf unbind-service {} {}'", names.front(), si->name);
+      remedy = fmt::format("'microcf unbind-service {} {}'", names.front(), si->name);
     }
     if (!key_names.empty()) {
       what += fmt::format("{}it has service {} {}", what.empty() ? "" : " and ",
                           key_names.size() == 1 ? "key" : "keys", base::join(key_names, ", "));
-      todo += fmt::format("{}'microcf delete-service-key {} {}'", todo.empty() ? "" : ", ",
+      remedy += fmt::format("{}'microcf delete-service-key {} {}'", remedy.empty() ? "" : ", ",
                           si->name, key_names.front());
     }
     return base::makeError(
         Errc::kInvalid,
         "Cannot delete service instance '{}': {}. Please delete the service_bindings "
         "associations for your service_instances first ({}).",
-        si->name, what, todo);
+        si->name, what, remedy);
   }
   if (si->type == model::kManaged) return deleteManagedInstance(api, call, *si);
   MCF_TRY(api.store.deleteServiceInstance(si->guid));

@@ -26,22 +26,31 @@ fail() {
 # MICROCF_E2E_SUBNET gives the containers another subnet, so that two test runs can share a
 # machine (one microcf per subnet).
 start_platform() {
-  local net=()
+  local net=() pick_ssh=true attempt lines
   [ -n "${MICROCF_E2E_SUBNET:-}" ] && net=(--subnet "$MICROCF_E2E_SUBNET")
-  # A free ssh port unless the test picks one: the default 2222 clashes between runs.
-  case " $* " in
-    *" --ssh-port "*) ;;
-    *) net+=(--ssh-port "$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')") ;;
-  esac
-  "$MICROCF" up --port "$PORT" "${net[@]}" "$@" >> "$E2E_TMP/up.log" 2>&1 &
-  UP_PID=$!
-  for _ in $(seq 1 100); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' "http://api.localhost:$PORT/v3/info" || true)
-    [ "$code" = 200 ] && return 0
-    kill -0 "$UP_PID" 2>/dev/null || fail "microcf up exited during start"
-    sleep 0.1
+  case " $* " in *" --ssh-port "*) pick_ssh=false ;; esac
+  for attempt in 1 2 3; do
+    # A free ssh port unless the test picks one: the default 2222 clashes between runs. Another
+    # process may take it before microcf binds it; then the start is tried with a new one.
+    local ssh=()
+    $pick_ssh && ssh=(--ssh-port "$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')")
+    lines=0
+    [ -f "$E2E_TMP/up.log" ] && lines=$(wc -l < "$E2E_TMP/up.log")
+    "$MICROCF" up --port "$PORT" "${net[@]}" "${ssh[@]}" "$@" >> "$E2E_TMP/up.log" 2>&1 &
+    UP_PID=$!
+    for _ in $(seq 1 100); do
+      code=$(curl -s -o /dev/null -w '%{http_code}' "http://api.localhost:$PORT/v3/info" || true)
+      [ "$code" = 200 ] && return 0
+      kill -0 "$UP_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -0 "$UP_PID" 2>/dev/null && fail "microcf up did not answer /v3/info within 10 s"
+    wait "$UP_PID" 2>/dev/null || true
+    UP_PID=""
+    $pick_ssh && tail -n +"$((lines + 1))" "$E2E_TMP/up.log" | grep -q "cannot listen for ssh.*address already in use" ||
+      fail "microcf up exited during start"
   done
-  fail "microcf up did not answer /v3/info within 10 s"
+  fail "microcf up exited during start (the ssh port was taken three times)"
 }
 
 # stop_platform: SIGTERM, as an operator would; waits for a clean exit.

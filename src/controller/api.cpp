@@ -332,6 +332,12 @@ http::Response jsonReply(int status, const json& j) {
   return http::Response::json(status, dumpJson(j));
 }
 
+base::Status uniqueAsInvalid(base::Status st) {
+  if (!st.ok() && st.error().code == base::Errc::kConflict)
+    return base::makeError(base::Errc::kInvalid, "{}", st.error().message);
+  return st;
+}
+
 http::Response accepted(const Api& api, const std::string& job_guid) {
   http::Response r;
   r.status = 202;

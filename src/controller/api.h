@@ -161,6 +161,10 @@ base::Status checkFields(const json& body, std::initializer_list<std::string_vie
 // the handler's own message ("Name can't be blank").
 base::Status checkName(std::string_view name, const char* label = "Name", size_t max = 255);
 
+// A taken name as Cloud Controller reports it: kConflict becomes 422 CF-UnprocessableEntity
+// with the same words; anything else passes through.
+base::Status uniqueAsInvalid(base::Status st);
+
 // Replies. JSON with invalid UTF-8 in user data is replaced, never thrown.
 std::string dumpJson(const json& j);
 http::Response jsonReply(int status, const json& j);

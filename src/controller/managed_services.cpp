@@ -104,11 +104,7 @@ Reply createManagedInstance(Api& api, const Call& call, const json& body) {
   auto metadata = metadataUpdate(api, meta::kServiceInstance, "", body);
   if (!metadata.ok()) return metadata.takeError();
   auto created = api.store.createServiceInstance(si);
-  if (!created.ok()) {
-    if (created.error().code == Errc::kConflict)
-      return base::makeError(Errc::kInvalid, "{}", created.error().message);
-    return created.takeError();
-  }
+  if (!created.ok()) return uniqueAsInvalid(created.takeError()).error();
   MCF_TRY(saveMetadata(api, meta::kServiceInstance, created->guid, *metadata));
   recordEvent(api, call, "audit.service_instance.create",
               {"service_instance", created->guid, created->name}, created->space_guid,
@@ -164,10 +160,7 @@ Reply updateManagedInstance(Api& api, const Call& call, model::ServiceInstance s
     if (new_plan) si.pending_plan_guid = ctx->plan.guid;
   }
   auto st = api.store.updateServiceInstance(si);
-  if (!st.ok()) {
-    if (st.error().code == Errc::kConflict) return base::makeError(Errc::kInvalid, "{}", st.error().message);
-    return st.takeError();
-  }
+  MCF_TRY(uniqueAsInvalid(std::move(st)));
   MCF_TRY(saveMetadata(api, meta::kServiceInstance, si.guid, *metadata));
   recordEvent(api, call, "audit.service_instance.update", {"service_instance", si.guid, si.name},
               si.space_guid, {{"request", {{"name", si.name}}}});
@@ -221,11 +214,7 @@ Reply createManagedBinding(Api& api, const Call& call, const json& body,
   auto metadata = metadataUpdate(api, meta::kServiceBinding, "", body);
   if (!metadata.ok()) return metadata.takeError();
   auto created = api.store.createServiceBinding(b);
-  if (!created.ok()) {
-    if (created.error().code == Errc::kConflict)
-      return base::makeError(Errc::kInvalid, "{}", created.error().message);
-    return created.takeError();
-  }
+  if (!created.ok()) return uniqueAsInvalid(created.takeError()).error();
   MCF_TRY(saveMetadata(api, meta::kServiceBinding, created->guid, *metadata));
   recordEvent(api, call, b.type == "key" ? "audit.service_key.create" : "audit.service_binding.create",
               {b.type == "key" ? "service_key" : "service_binding", created->guid, created->name},

@@ -37,13 +37,6 @@ base::Result<model::Org> writableOrg(Api& api, const Call& call, const std::stri
   return org;
 }
 
-// Names clash as Cloud Controller reports it: 422 CF-UnprocessableEntity.
-base::Status uniqueAsInvalid(base::Status st) {
-  if (!st.ok() && st.error().code == Errc::kConflict)
-    return base::makeError(Errc::kInvalid, "{}", st.error().message);
-  return st;
-}
-
 base::Result<std::optional<std::string>> readName(const json& body, bool required) {
   auto name = optString(body, "name", "Name");
   if (!name.ok()) return name.takeError();

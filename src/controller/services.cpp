@@ -252,12 +252,7 @@ Reply createServiceInstance(Api& api, const Call& call) {
   auto metadata = metadataUpdate(api, meta::kServiceInstance, "", *body);
   if (!metadata.ok()) return metadata.takeError();
   auto created = api.store.createServiceInstance(si);
-  if (!created.ok()) {
-    // CC words a taken name as a validation failure (422 CF-UnprocessableEntity).
-    if (created.error().code == Errc::kConflict)
-      return base::makeError(Errc::kInvalid, "{}", created.error().message);
-    return created.takeError();
-  }
+  if (!created.ok()) return uniqueAsInvalid(created.takeError()).error();
   MCF_TRY(saveMetadata(api, meta::kServiceInstance, created->guid, *metadata));
   recordEvent(api, call, "audit.user_provided_service_instance.create",
               {"user_provided_service_instance", created->guid, created->name},
@@ -338,11 +333,7 @@ Reply updateServiceInstance(Api& api, const Call& call) {
   auto metadata = metadataUpdate(api, meta::kServiceInstance, si->guid, *body);
   if (!metadata.ok()) return metadata.takeError();
   auto st = api.store.updateServiceInstance(*si);
-  if (!st.ok()) {
-    if (st.error().code == Errc::kConflict)
-      return base::makeError(Errc::kInvalid, "{}", st.error().message);
-    return st.takeError();
-  }
+  MCF_TRY(uniqueAsInvalid(std::move(st)));
   MCF_TRY(saveMetadata(api, meta::kServiceInstance, si->guid, *metadata));
   recordEvent(api, call, "audit.user_provided_service_instance.update",
               {"user_provided_service_instance", si->guid, si->name}, si->space_guid,
@@ -448,11 +439,7 @@ Reply createServiceBinding(Api& api, const Call& call) {
   auto metadata = metadataUpdate(api, meta::kServiceBinding, "", *body);
   if (!metadata.ok()) return metadata.takeError();
   auto created = api.store.createServiceBinding(b);
-  if (!created.ok()) {
-    if (created.error().code == Errc::kConflict)
-      return base::makeError(Errc::kInvalid, "{}", created.error().message);
-    return created.takeError();
-  }
+  if (!created.ok()) return uniqueAsInvalid(created.takeError()).error();
   MCF_TRY(saveMetadata(api, meta::kServiceBinding, created->guid, *metadata));
   recordEvent(api, call, "audit.service_binding.create",
               {"service_binding", created->guid, created->name}, app->space_guid,
